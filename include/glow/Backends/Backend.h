@@ -1,0 +1,45 @@
+#ifndef GLOW_BACKENDS_BACKEND_H
+#define GLOW_BACKENDS_BACKEND_H
+
+#include "glow/Graph/Graph.h"
+#include "glow/Graph/PlaceholderBindings.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glow {
+
+/// A Function compiled by a backend, ready to run.
+class CompiledFunction {
+public:
+  virtual ~CompiledFunction() = default;
+  /// Runs once, reading inputs from and writing outputs to \p bindings
+  /// (every placeholder the function uses must be bound).
+  virtual llvm::Error execute(PlaceholderBindings &bindings) = 0;
+};
+
+/// Interface of the execution backends (Interpreter, CPU, OpenCL).
+class Backend {
+public:
+  virtual ~Backend() = default;
+  /// \returns the name used by -backend= ("Interpreter" ...).
+  virtual std::string getName() const = 0;
+  /// \returns true if this backend can run \p n with its current types.
+  virtual bool isOpSupported(const Node &n) const = 0;
+  /// Compiles the optimized, verified Function \p F.
+  virtual llvm::Expected<std::unique_ptr<CompiledFunction>>
+  compile(const Function &F) const = 0;
+};
+
+/// \returns the backend named \p name, or an error listing the known ones.
+llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name);
+
+/// \returns the names of every backend built into this binary.
+std::vector<std::string> getAvailableBackends();
+
+} // namespace glow
+
+#endif // GLOW_BACKENDS_BACKEND_H

@@ -1,0 +1,57 @@
+#ifndef GLOW_BASE_IMAGE_H
+#define GLOW_BASE_IMAGE_H
+
+#include "glow/Base/Tensor.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace glow {
+
+/// Pixel range that 0..255 is mapped onto (Glow's -image-mode).
+enum class ImageNormalizationMode { k0to1, kneg1to1, k0to255, kneg128to127 };
+/// Tensor layout of the image input (Glow's -image-layout).
+enum class ImageLayout { NCHW, NHWC };
+/// Channel order of the image input (Glow's -image-channel-order).
+enum class ImageChannelOrder { BGR, RGB };
+
+/// How pixels become input values, exactly as Glow's loaders do:
+/// value = ((pixel - mean[c]) / stddev[c]) * scale + bias, where scale and
+/// bias map 0..255 onto the mode's range. Empty mean/stddev mean 0 and 1.
+struct ImagePreprocessing {
+  ImageNormalizationMode mode{ImageNormalizationMode::k0to1};
+  ImageLayout layout{ImageLayout::NCHW};
+  ImageChannelOrder order{ImageChannelOrder::BGR};
+  std::vector<float> mean;
+  std::vector<float> stddev;
+};
+
+/// An 8-bit image in memory, pixels interleaved as [height][width][channels]
+/// with channels 1 (gray) or 3 (RGB).
+struct RawImage {
+  dim_t height{0}, width{0}, channels{0};
+  std::vector<uint8_t> pixels;
+};
+
+/// Reads the PNG file \p path (gray, gray+alpha, RGB, RGBA, palette; 8 or 16
+/// bits). Alpha is dropped. \returns an error naming the file if it is
+/// missing or not a PNG.
+llvm::Expected<RawImage> readPngImage(llvm::StringRef path);
+
+/// Writes \p img, preprocessed by \p pp, into image \p slot of the float
+/// batch tensor \p batch ([N,C,H,W] or [N,H,W,C] per pp.layout). \returns an
+/// error if the image's size or channel count does not fit (a gray image
+/// fills every channel of a 3-channel input).
+llvm::Error writeImageToBatch(const RawImage &img, const ImagePreprocessing &pp,
+                              Tensor &batch, dim_t slot);
+
+/// \returns the label encoded at the end of a file name, Glow's convention
+/// "anything_LABEL.png", or -1 if the name carries none.
+int getLabelFromFileName(llvm::StringRef path);
+
+} // namespace glow
+
+#endif // GLOW_BASE_IMAGE_H

@@ -1,0 +1,538 @@
+#ifndef GLOW_GRAPH_NODES_H
+#define GLOW_GRAPH_NODES_H
+
+#include "glow/Base/Tensor.h"
+#include "glow/Graph/Node.h"
+
+#include <string>
+#include <vector>
+
+namespace glow {
+
+/// An input or output of a Function, bound to a tensor at run time.
+class Placeholder : public Node {
+public:
+  Placeholder(llvm::StringRef name, const Type &ty)
+      : Node(Kind::PlaceholderKind, name) {
+    addResult(ty);
+  }
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::PlaceholderKind;
+  }
+};
+
+/// A tensor whose value is known at compile time (weights, shapes).
+class Constant : public Node {
+public:
+  Constant(llvm::StringRef name, Tensor &&payload)
+      : Node(Kind::ConstantKind, name), payload_(std::move(payload)) {
+    addResult(payload_.getType());
+  }
+  const Tensor &getPayload() const { return payload_; }
+  /// Replaces the payload (and the result type with it).
+  void setPayload(Tensor &&t) {
+    payload_ = std::move(t);
+    setType(0, payload_.getType());
+  }
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ConstantKind;
+  }
+
+private:
+  Tensor payload_;
+};
+
+/// Copies Input into the Output placeholder.
+class SaveNode : public Node {
+public:
+  SaveNode(llvm::StringRef name, NodeValue input, Placeholder *output)
+      : Node(Kind::SaveKind, name) {
+    addInput("Input", input);
+    addInput("Output", output);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  Placeholder *getPlaceholder() const {
+    return static_cast<Placeholder *>(getNthInput(1).getNode());
+  }
+  std::string verify() const override;
+  static bool classof(const Node *n) { return n->getKind() == Kind::SaveKind; }
+};
+
+/// 2-D convolution in NCHW. Filter [O, C/group, KH, KW], Bias [O].
+/// Pads are {top, left, bottom, right}.
+class ConvolutionNode : public Node {
+public:
+  ConvolutionNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                  NodeValue filter, NodeValue bias,
+                  std::vector<unsigned> kernels, std::vector<unsigned> strides,
+                  std::vector<unsigned> pads, unsigned group,
+                  std::vector<unsigned> dilations)
+      : Node(Kind::ConvolutionKind, name), kernels_(std::move(kernels)),
+        strides_(std::move(strides)), pads_(std::move(pads)), group_(group),
+        dilations_(std::move(dilations)) {
+    addInput("Input", input);
+    addInput("Filter", filter);
+    addInput("Bias", bias);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  NodeValue getFilter() const { return getNthInput(1); }
+  NodeValue getBias() const { return getNthInput(2); }
+  const std::vector<unsigned> &getKernels() const { return kernels_; }
+  const std::vector<unsigned> &getStrides() const { return strides_; }
+  const std::vector<unsigned> &getPads() const { return pads_; }
+  unsigned getGroup() const { return group_; }
+  const std::vector<unsigned> &getDilations() const { return dilations_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ConvolutionKind;
+  }
+
+private:
+  /// Output size along spatial dimension \p i (0: H, 1: W), 0 if empty.
+  dim_t computeWindowOutputSizeForVerify(dim_t in, unsigned i) const;
+
+  std::vector<unsigned> kernels_, strides_, pads_;
+  unsigned group_;
+  std::vector<unsigned> dilations_;
+};
+
+/// Out[n][m] = sum_k In[n][k] * Weights[k][m] + Bias[m]. An input of rank
+/// above 2 is read as [dim0, product of the other dims] (an implicit
+/// flatten).
+class FullyConnectedNode : public Node {
+public:
+  FullyConnectedNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                     NodeValue weights, NodeValue bias)
+      : Node(Kind::FullyConnectedKind, name) {
+    addInput("Input", input);
+    addInput("Weights", weights);
+    addInput("Bias", bias);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  NodeValue getWeights() const { return getNthInput(1); }
+  NodeValue getBias() const { return getNthInput(2); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::FullyConnectedKind;
+  }
+};
+
+/// Inference batch normalisation over channel dimension 1.
+class BatchNormalizationNode : public Node {
+public:
+  BatchNormalizationNode(llvm::StringRef name, const Type &outTy,
+                         NodeValue input, NodeValue scale, NodeValue bias,
+                         NodeValue mean, NodeValue var, float epsilon)
+      : Node(Kind::BatchNormalizationKind, name), epsilon_(epsilon) {
+    addInput("Input", input);
+    addInput("Scale", scale);
+    addInput("Bias", bias);
+    addInput("Mean", mean);
+    addInput("Var", var);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  NodeValue getScale() const { return getNthInput(1); }
+  NodeValue getBias() const { return getNthInput(2); }
+  NodeValue getMean() const { return getNthInput(3); }
+  NodeValue getVar() const { return getNthInput(4); }
+  float getEpsilon() const { return epsilon_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::BatchNormalizationKind;
+  }
+
+private:
+  float epsilon_;
+};
+
+/// Matrix product of two rank-2 operands: [N, K] x [K, M] -> [N, M].
+class MatMulNode : public Node {
+public:
+  MatMulNode(llvm::StringRef name, const Type &outTy, NodeValue lhs,
+             NodeValue rhs)
+      : Node(Kind::MatMulKind, name) {
+    addInput("LHS", lhs);
+    addInput("RHS", rhs);
+    addResult(outTy);
+  }
+  NodeValue getLHS() const { return getNthInput(0); }
+  NodeValue getRHS() const { return getNthInput(1); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::MatMulKind;
+  }
+};
+
+/// Element-wise binary operation on two operands of the same shape.
+class ArithmeticNode : public Node {
+public:
+  ArithmeticNode(Kind k, llvm::StringRef name, const Type &outTy, NodeValue lhs,
+                 NodeValue rhs)
+      : Node(k, name) {
+    addInput("LHS", lhs);
+    addInput("RHS", rhs);
+    addResult(outTy);
+  }
+  NodeValue getLHS() const { return getNthInput(0); }
+  NodeValue getRHS() const { return getNthInput(1); }
+  std::string verify() const override;
+  static bool classof(const Node *n);
+};
+
+#define GLOW_ARITHMETIC_NODE(CLASS, NAME)                                      \
+  class CLASS : public ArithmeticNode {                                        \
+  public:                                                                      \
+    CLASS(llvm::StringRef name, const Type &outTy, NodeValue lhs,              \
+          NodeValue rhs)                                                       \
+        : ArithmeticNode(Kind::NAME##Kind, name, outTy, lhs, rhs) {}           \
+    static bool classof(const Node *n) {                                       \
+      return n->getKind() == Kind::NAME##Kind;                                 \
+    }                                                                          \
+  };
+GLOW_ARITHMETIC_NODE(AddNode, Add)
+GLOW_ARITHMETIC_NODE(SubNode, Sub)
+GLOW_ARITHMETIC_NODE(MulNode, Mul)
+GLOW_ARITHMETIC_NODE(DivNode, Div)
+GLOW_ARITHMETIC_NODE(MaxNode, Max)
+GLOW_ARITHMETIC_NODE(MinNode, Min)
+GLOW_ARITHMETIC_NODE(PowNode, Pow)
+#undef GLOW_ARITHMETIC_NODE
+
+/// Element-wise unary operation; the result has the input's shape.
+class UnaryNode : public Node {
+public:
+  UnaryNode(Kind k, llvm::StringRef name, const Type &outTy, NodeValue input)
+      : Node(k, name) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  std::string verify() const override;
+  static bool classof(const Node *n);
+};
+
+#define GLOW_UNARY_NODE(CLASS, NAME)                                           \
+  class CLASS : public UnaryNode {                                             \
+  public:                                                                      \
+    CLASS(llvm::StringRef name, const Type &outTy, NodeValue input)            \
+        : UnaryNode(Kind::NAME##Kind, name, outTy, input) {}                   \
+    static bool classof(const Node *n) {                                       \
+      return n->getKind() == Kind::NAME##Kind;                                 \
+    }                                                                          \
+  };
+GLOW_UNARY_NODE(ReluNode, Relu)
+GLOW_UNARY_NODE(SigmoidNode, Sigmoid)
+GLOW_UNARY_NODE(TanhNode, Tanh)
+GLOW_UNARY_NODE(ExpNode, Exp)
+GLOW_UNARY_NODE(LogNode, Log)
+GLOW_UNARY_NODE(SqrtNode, Sqrt)
+GLOW_UNARY_NODE(NegNode, Neg)
+GLOW_UNARY_NODE(AbsNode, Abs)
+#undef GLOW_UNARY_NODE
+
+/// Clamps the input to [Min, Max].
+class ClipNode : public UnaryNode {
+public:
+  ClipNode(llvm::StringRef name, const Type &outTy, NodeValue input, float min,
+           float max)
+      : UnaryNode(Kind::ClipKind, name, outTy, input), min_(min), max_(max) {}
+  float getMin() const { return min_; }
+  float getMax() const { return max_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) { return n->getKind() == Kind::ClipKind; }
+
+private:
+  float min_, max_;
+};
+
+/// x >= 0 ? x : alpha * x.
+class LeakyReluNode : public UnaryNode {
+public:
+  LeakyReluNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                float alpha)
+      : UnaryNode(Kind::LeakyReluKind, name, outTy, input), alpha_(alpha) {}
+  float getAlpha() const { return alpha_; }
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::LeakyReluKind;
+  }
+
+private:
+  float alpha_;
+};
+
+/// Max or average pooling over NCHW. Pads are {top, left, bottom, right}.
+class PoolNode : public Node {
+public:
+  PoolNode(Kind k, llvm::StringRef name, const Type &outTy, NodeValue input,
+           std::vector<unsigned> kernels, std::vector<unsigned> strides,
+           std::vector<unsigned> pads, bool countIncludePads)
+      : Node(k, name), kernels_(std::move(kernels)),
+        strides_(std::move(strides)), pads_(std::move(pads)),
+        countIncludePads_(countIncludePads) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  const std::vector<unsigned> &getKernels() const { return kernels_; }
+  const std::vector<unsigned> &getStrides() const { return strides_; }
+  const std::vector<unsigned> &getPads() const { return pads_; }
+  /// AvgPool only: whether padding cells count in the divisor.
+  bool getCountIncludePads() const { return countIncludePads_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::MaxPoolKind ||
+           n->getKind() == Kind::AvgPoolKind;
+  }
+
+private:
+  std::vector<unsigned> kernels_, strides_, pads_;
+  bool countIncludePads_;
+};
+
+class MaxPoolNode : public PoolNode {
+public:
+  MaxPoolNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+              std::vector<unsigned> kernels, std::vector<unsigned> strides,
+              std::vector<unsigned> pads)
+      : PoolNode(Kind::MaxPoolKind, name, outTy, input, std::move(kernels),
+                 std::move(strides), std::move(pads), false) {}
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::MaxPoolKind;
+  }
+};
+
+class AvgPoolNode : public PoolNode {
+public:
+  AvgPoolNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+              std::vector<unsigned> kernels, std::vector<unsigned> strides,
+              std::vector<unsigned> pads, bool countIncludePads)
+      : PoolNode(Kind::AvgPoolKind, name, outTy, input, std::move(kernels),
+                 std::move(strides), std::move(pads), countIncludePads) {}
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::AvgPoolKind;
+  }
+};
+
+/// Softmax along one axis.
+class SoftMaxNode : public Node {
+public:
+  SoftMaxNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+              unsigned axis)
+      : Node(Kind::SoftMaxKind, name), axis_(axis) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  unsigned getAxis() const { return axis_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::SoftMaxKind;
+  }
+
+private:
+  unsigned axis_;
+};
+
+/// Same elements, new shape (row-major order kept).
+class ReshapeNode : public Node {
+public:
+  ReshapeNode(llvm::StringRef name, const Type &outTy, NodeValue input)
+      : Node(Kind::ReshapeKind, name) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ReshapeKind;
+  }
+};
+
+/// Out dimension i is input dimension Shuffle[i].
+class TransposeNode : public Node {
+public:
+  TransposeNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                std::vector<unsigned> shuffle)
+      : Node(Kind::TransposeKind, name), shuffle_(std::move(shuffle)) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  const std::vector<unsigned> &getShuffle() const { return shuffle_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::TransposeKind;
+  }
+
+private:
+  std::vector<unsigned> shuffle_;
+};
+
+/// Concatenation of any number of inputs along Dim.
+class ConcatNode : public Node {
+public:
+  ConcatNode(llvm::StringRef name, const Type &outTy,
+             llvm::ArrayRef<NodeValue> inputs, unsigned dim)
+      : Node(Kind::ConcatKind, name), dim_(dim) {
+    for (NodeValue v : inputs) {
+      addInput("Input", v);
+    }
+    addResult(outTy);
+  }
+  unsigned getDim() const { return dim_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ConcatKind;
+  }
+
+private:
+  unsigned dim_;
+};
+
+/// Out[i...] = In[Starts + i * Steps ...] per dimension (steps may be < 0).
+class SliceNode : public Node {
+public:
+  SliceNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+            std::vector<dim_t> starts, std::vector<dim_t> steps)
+      : Node(Kind::SliceKind, name), starts_(std::move(starts)),
+        steps_(std::move(steps)) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  const std::vector<dim_t> &getStarts() const { return starts_; }
+  const std::vector<dim_t> &getSteps() const { return steps_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::SliceKind;
+  }
+
+private:
+  std::vector<dim_t> starts_, steps_;
+};
+
+/// Padding of every dimension: Pads = {begin_0.., end_0..}, as in ONNX.
+class PadNode : public Node {
+public:
+  enum class Mode { Constant, Reflect, Edge };
+  PadNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+          std::vector<dim_t> pads, Mode mode, float value)
+      : Node(Kind::PadKind, name), pads_(std::move(pads)), mode_(mode),
+        value_(value) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  const std::vector<dim_t> &getPads() const { return pads_; }
+  Mode getMode() const { return mode_; }
+  float getValue() const { return value_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) { return n->getKind() == Kind::PadKind; }
+
+private:
+  std::vector<dim_t> pads_;
+  Mode mode_;
+  float value_;
+};
+
+/// Gathers slices of Data along Axis at Indices (int64, negative allowed).
+class GatherNode : public Node {
+public:
+  GatherNode(llvm::StringRef name, const Type &outTy, NodeValue data,
+             NodeValue indices, unsigned axis)
+      : Node(Kind::GatherKind, name), axis_(axis) {
+    addInput("Data", data);
+    addInput("Indices", indices);
+    addResult(outTy);
+  }
+  NodeValue getData() const { return getNthInput(0); }
+  NodeValue getIndices() const { return getNthInput(1); }
+  unsigned getAxis() const { return axis_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::GatherKind;
+  }
+
+private:
+  unsigned axis_;
+};
+
+/// Numpy-style broadcast of Input to the result shape (dims aligned right).
+class BroadcastNode : public Node {
+public:
+  BroadcastNode(llvm::StringRef name, const Type &outTy, NodeValue input)
+      : Node(Kind::BroadcastKind, name) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::BroadcastKind;
+  }
+};
+
+/// Converts between non-quantized element kinds (ONNX Cast).
+class ConvertToNode : public Node {
+public:
+  ConvertToNode(llvm::StringRef name, const Type &outTy, NodeValue input)
+      : Node(Kind::ConvertToKind, name) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ConvertToKind;
+  }
+};
+
+/// Float -> quantized, Quantized -> float, quantized -> other scale/offset.
+class QuantizationNode : public Node {
+public:
+  QuantizationNode(Kind k, llvm::StringRef name, const Type &outTy,
+                   NodeValue input)
+      : Node(k, name) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::QuantizeKind ||
+           n->getKind() == Kind::DequantizeKind ||
+           n->getKind() == Kind::RescaleQuantizedKind;
+  }
+};
+
+#define GLOW_QUANTIZATION_NODE(CLASS, NAME)                                    \
+  class CLASS : public QuantizationNode {                                      \
+  public:                                                                      \
+    CLASS(llvm::StringRef name, const Type &outTy, NodeValue input)            \
+        : QuantizationNode(Kind::NAME##Kind, name, outTy, input) {}            \
+    static bool classof(const Node *n) {                                       \
+      return n->getKind() == Kind::NAME##Kind;                                 \
+    }                                                                          \
+  };
+GLOW_QUANTIZATION_NODE(QuantizeNode, Quantize)
+GLOW_QUANTIZATION_NODE(DequantizeNode, Dequantize)
+GLOW_QUANTIZATION_NODE(RescaleQuantizedNode, RescaleQuantized)
+#undef GLOW_QUANTIZATION_NODE
+
+} // namespace glow
+
+#endif // GLOW_GRAPH_NODES_H

@@ -1,0 +1,480 @@
+#include "glow/Graph/Nodes.h"
+
+#include <sstream>
+
+namespace glow {
+
+const char *Node::getKindName(Kind k) {
+  switch (k) {
+#define DEF_NODE(CLASS, NAME)                                                  \
+  case Kind::NAME##Kind:                                                       \
+    return #NAME;
+#include "glow/Graph/Nodes.def"
+  }
+  return "<unknown>";
+}
+
+bool Node::getKindFromName(llvm::StringRef name, Kind &k) {
+#define DEF_NODE(CLASS, NAME)                                                  \
+  if (name == #NAME) {                                                         \
+    k = Kind::NAME##Kind;                                                      \
+    return true;                                                               \
+  }
+#include "glow/Graph/Nodes.def"
+  return false;
+}
+
+bool ArithmeticNode::classof(const Node *n) {
+  switch (n->getKind()) {
+  case Kind::AddKind:
+  case Kind::SubKind:
+  case Kind::MulKind:
+  case Kind::DivKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::PowKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool UnaryNode::classof(const Node *n) {
+  switch (n->getKind()) {
+  case Kind::ReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+namespace {
+/// Collects the first failed check of a node's verification.
+class Checker {
+public:
+  /// Records \p msg if \p ok is false and nothing failed before.
+  Checker &expect(bool ok, const std::string &msg) {
+    if (!ok && msg_.empty()) {
+      msg_ = msg;
+    }
+    return *this;
+  }
+  std::string result() const { return msg_; }
+
+private:
+  std::string msg_;
+};
+
+std::string shapeOf(NodeValue v) { return v.getType().toString(); }
+
+bool sameShape(NodeValue a, NodeValue b) { return a.dims() == b.dims(); }
+
+/// Float results need float inputs; quantized ones any quantized kind.
+bool compatibleKinds(const Type &a, const Type &b) {
+  return a.isQuantized() ? b.isQuantized()
+                         : a.getElementType() == b.getElementType();
+}
+} // namespace
+
+std::string SaveNode::verify() const {
+  Checker c;
+  c.expect(getInput().getType() == getPlaceholder()->getType(),
+           "Save input " + shapeOf(getInput()) + " does not match output " +
+               getPlaceholder()->getType().toString());
+  return c.result();
+}
+
+std::string ConvolutionNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), f = getFilter().dims(), b = getBias().dims(),
+       out = getType().dims();
+  c.expect(in.size() == 4, "Convolution input must be 4-D NCHW, got " +
+                               shapeOf(getInput()));
+  c.expect(f.size() == 4, "Convolution filter must be 4-D, got " +
+                              shapeOf(getFilter()));
+  c.expect(b.size() == 1, "Convolution bias must be 1-D");
+  c.expect(out.size() == 4, "Convolution result must be 4-D");
+  c.expect(kernels_.size() == 2 && strides_.size() == 2 && pads_.size() == 4 &&
+               dilations_.size() == 2,
+           "Convolution needs 2 kernels, 2 strides, 4 pads, 2 dilations");
+  c.expect(group_ >= 1, "Convolution group must be >= 1");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  for (unsigned s : strides_) {
+    c.expect(s >= 1, "Convolution strides must be >= 1");
+  }
+  for (unsigned d : dilations_) {
+    c.expect(d >= 1, "Convolution dilations must be >= 1");
+  }
+  c.expect(in[1] % group_ == 0 && f[0] % group_ == 0,
+           "Convolution channels not divisible by group");
+  c.expect(f[1] * group_ == in[1],
+           "Convolution filter " + shapeOf(getFilter()) +
+               " does not match input channels of " + shapeOf(getInput()));
+  c.expect(f[2] == kernels_[0] && f[3] == kernels_[1],
+           "Convolution filter shape does not match kernel attribute");
+  c.expect(b[0] == f[0], "Convolution bias size does not match filter count");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  dim_t oh = computeWindowOutputSizeForVerify(in[2], 0);
+  dim_t ow = computeWindowOutputSizeForVerify(in[3], 1);
+  c.expect(oh > 0 && ow > 0,
+           "Convolution window larger than the padded input " +
+               shapeOf(getInput()));
+  c.expect(out[0] == in[0] && out[1] == f[0] && out[2] == oh && out[3] == ow,
+           "Convolution result shape " + getType().toString() +
+               " is not the computed one");
+  c.expect(compatibleKinds(getType(), getInput().getType()),
+           "Convolution input and result element kinds differ");
+  return c.result();
+}
+
+dim_t ConvolutionNode::computeWindowOutputSizeForVerify(dim_t in,
+                                                        unsigned i) const {
+  dim_t eff = dim_t(dilations_[i]) * (kernels_[i] - 1) + 1;
+  dim_t padded = in + pads_[i] + pads_[i + 2];
+  if (padded < eff) {
+    return 0;
+  }
+  return (padded - eff) / strides_[i] + 1;
+}
+
+AttributeList ConvolutionNode::getAttributes() const {
+  return {{"kernels", listToString(kernels_)},
+          {"strides", listToString(strides_)},
+          {"pads", listToString(pads_)},
+          {"group", std::to_string(group_)},
+          {"dilations", listToString(dilations_)}};
+}
+
+std::string FullyConnectedNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), w = getWeights().dims(), b = getBias().dims(),
+       out = getType().dims();
+  c.expect(in.size() >= 2, "FullyConnected input must have rank >= 2");
+  c.expect(w.size() == 2, "FullyConnected weights must be 2-D");
+  c.expect(b.size() == 1, "FullyConnected bias must be 1-D");
+  c.expect(out.size() == 2, "FullyConnected result must be 2-D");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  dim_t k = 1;
+  for (size_t i = 1; i < in.size(); i++) {
+    k *= in[i];
+  }
+  c.expect(w[0] == k, "FullyConnected weights " + shapeOf(getWeights()) +
+                          " do not match input " + shapeOf(getInput()));
+  c.expect(b[0] == w[1], "FullyConnected bias size does not match weights");
+  c.expect(out[0] == in[0] && out[1] == w[1],
+           "FullyConnected result shape is not the computed one");
+  return c.result();
+}
+
+std::string BatchNormalizationNode::verify() const {
+  Checker c;
+  auto in = getInput().dims();
+  c.expect(in.size() >= 2, "BatchNormalization input must have rank >= 2");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  for (unsigned i = 1; i < 5; i++) {
+    auto d = getNthInput(i).dims();
+    c.expect(d.size() == 1 && d[0] == in[1],
+             std::string("BatchNormalization ") + getInputName(i).str() +
+                 " must have one value per channel");
+  }
+  c.expect(getType() == getInput().getType(),
+           "BatchNormalization result type must equal its input type");
+  return c.result();
+}
+
+AttributeList BatchNormalizationNode::getAttributes() const {
+  return {{"epsilon", std::to_string(epsilon_)}};
+}
+
+std::string MatMulNode::verify() const {
+  Checker c;
+  auto l = getLHS().dims(), r = getRHS().dims(), o = getType().dims();
+  c.expect(l.size() == 2 && r.size() == 2 && o.size() == 2,
+           "MatMul operands must be 2-D");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  c.expect(l[1] == r[0], "MatMul inner dimensions differ: " + shapeOf(getLHS()) +
+                             " x " + shapeOf(getRHS()));
+  c.expect(o[0] == l[0] && o[1] == r[1], "MatMul result shape is wrong");
+  return c.result();
+}
+
+std::string ArithmeticNode::verify() const {
+  Checker c;
+  c.expect(sameShape(getLHS(), getRHS()),
+           std::string(getKindName()) + " operands differ in shape: " +
+               shapeOf(getLHS()) + " and " + shapeOf(getRHS()));
+  c.expect(getType().dims() == getLHS().dims(),
+           std::string(getKindName()) + " result shape differs from operands");
+  c.expect(compatibleKinds(getLHS().getType(), getRHS().getType()),
+           std::string(getKindName()) + " operands differ in element kind");
+  return c.result();
+}
+
+std::string UnaryNode::verify() const {
+  Checker c;
+  c.expect(getType().dims() == getInput().dims(),
+           std::string(getKindName()) + " result shape differs from input");
+  return c.result();
+}
+
+std::string ClipNode::verify() const {
+  Checker c;
+  c.expect(UnaryNode::verify().empty(), UnaryNode::verify());
+  c.expect(min_ <= max_, "Clip min is greater than max");
+  return c.result();
+}
+
+AttributeList ClipNode::getAttributes() const {
+  return {{"min", std::to_string(min_)}, {"max", std::to_string(max_)}};
+}
+
+AttributeList LeakyReluNode::getAttributes() const {
+  return {{"alpha", std::to_string(alpha_)}};
+}
+
+std::string PoolNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(in.size() == 4 && out.size() == 4,
+           std::string(getKindName()) + " input must be 4-D NCHW");
+  c.expect(kernels_.size() == 2 && strides_.size() == 2 && pads_.size() == 4,
+           std::string(getKindName()) + " needs 2 kernels, 2 strides, 4 pads");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  c.expect(strides_[0] >= 1 && strides_[1] >= 1 && kernels_[0] >= 1 &&
+               kernels_[1] >= 1,
+           std::string(getKindName()) + " kernels and strides must be >= 1");
+  c.expect(out[0] == in[0] && out[1] == in[1] && out[2] > 0 && out[3] > 0,
+           std::string(getKindName()) + " result shape " +
+               getType().toString() + " is wrong for input " +
+               shapeOf(getInput()));
+  c.expect(in[2] + pads_[0] + pads_[2] >= kernels_[0] &&
+               in[3] + pads_[1] + pads_[3] >= kernels_[1],
+           std::string(getKindName()) + " window larger than padded input");
+  return c.result();
+}
+
+AttributeList PoolNode::getAttributes() const {
+  AttributeList a = {{"kernels", listToString(kernels_)},
+                     {"strides", listToString(strides_)},
+                     {"pads", listToString(pads_)}};
+  if (getKind() == Kind::AvgPoolKind) {
+    a.push_back({"countIncludePads", countIncludePads_ ? "1" : "0"});
+  }
+  return a;
+}
+
+std::string SoftMaxNode::verify() const {
+  Checker c;
+  c.expect(axis_ < getInput().dims().size(), "SoftMax axis out of range");
+  c.expect(getType().dims() == getInput().dims(),
+           "SoftMax result shape differs from input");
+  return c.result();
+}
+
+AttributeList SoftMaxNode::getAttributes() const {
+  return {{"axis", std::to_string(axis_)}};
+}
+
+std::string ReshapeNode::verify() const {
+  Checker c;
+  c.expect(getType().size() == getInput().getType().size(),
+           "Reshape from " + shapeOf(getInput()) + " to " +
+               getType().toString() + " changes the number of elements");
+  return c.result();
+}
+
+std::string TransposeNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(shuffle_.size() == in.size() && out.size() == in.size(),
+           "Transpose permutation does not match the input rank");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  std::vector<bool> seen(in.size(), false);
+  for (size_t i = 0; i < shuffle_.size(); i++) {
+    c.expect(shuffle_[i] < in.size() && !seen[shuffle_[i]],
+             "Transpose permutation is not a permutation");
+    if (!c.result().empty()) {
+      return c.result();
+    }
+    seen[shuffle_[i]] = true;
+    c.expect(out[i] == in[shuffle_[i]], "Transpose result shape is wrong");
+  }
+  return c.result();
+}
+
+AttributeList TransposeNode::getAttributes() const {
+  return {{"shuffle", listToString(shuffle_)}};
+}
+
+std::string ConcatNode::verify() const {
+  Checker c;
+  auto out = getType().dims();
+  c.expect(getNumInputs() >= 1, "Concat needs at least one input");
+  c.expect(dim_ < out.size(), "Concat axis out of range");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  dim_t sum = 0;
+  for (unsigned i = 0; i < getNumInputs(); i++) {
+    auto d = getNthInput(i).dims();
+    c.expect(d.size() == out.size(), "Concat inputs differ in rank");
+    if (!c.result().empty()) {
+      return c.result();
+    }
+    for (size_t j = 0; j < d.size(); j++) {
+      c.expect(j == dim_ || d[j] == out[j],
+               "Concat input " + shapeOf(getNthInput(i)) +
+                   " does not match the other inputs");
+    }
+    sum += d[dim_];
+  }
+  c.expect(sum == out[dim_], "Concat result size along the axis is wrong");
+  return c.result();
+}
+
+AttributeList ConcatNode::getAttributes() const {
+  return {{"dim", std::to_string(dim_)}};
+}
+
+std::string SliceNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(starts_.size() == in.size() && steps_.size() == in.size() &&
+               out.size() == in.size(),
+           "Slice starts/steps do not match the input rank");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  for (size_t i = 0; i < in.size(); i++) {
+    c.expect(steps_[i] != 0, "Slice step is zero");
+    if (out[i] == 0) {
+      continue;
+    }
+    dim_t last = starts_[i] + (out[i] - 1) * steps_[i];
+    c.expect(starts_[i] >= 0 && starts_[i] < in[i] && last >= 0 &&
+                 last < in[i],
+             "Slice reads outside the input " + shapeOf(getInput()));
+  }
+  return c.result();
+}
+
+AttributeList SliceNode::getAttributes() const {
+  return {{"starts", listToString(starts_)}, {"steps", listToString(steps_)}};
+}
+
+std::string PadNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(pads_.size() == 2 * in.size() && out.size() == in.size(),
+           "Pad needs 2 pads per input dimension");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  for (size_t i = 0; i < in.size(); i++) {
+    c.expect(out[i] == in[i] + pads_[i] + pads_[i + in.size()] && out[i] >= 0,
+             "Pad result shape is wrong");
+    if (mode_ == Mode::Reflect) {
+      c.expect(pads_[i] < in[i] && pads_[i + in.size()] < in[i],
+               "Pad reflect amount must be smaller than the dimension");
+    }
+  }
+  return c.result();
+}
+
+AttributeList PadNode::getAttributes() const {
+  const char *modes[] = {"constant", "reflect", "edge"};
+  return {{"pads", listToString(pads_)},
+          {"mode", modes[int(mode_)]},
+          {"value", std::to_string(value_)}};
+}
+
+std::string GatherNode::verify() const {
+  Checker c;
+  auto d = getData().dims(), idx = getIndices().dims(), out = getType().dims();
+  c.expect(axis_ < d.size(), "Gather axis out of range");
+  c.expect(getIndices().getElementType() == ElemKind::Int64ITy ||
+               getIndices().getElementType() == ElemKind::Int32ITy,
+           "Gather indices must be integers");
+  c.expect(out.size() == d.size() - 1 + idx.size(),
+           "Gather result rank is wrong");
+  return c.result();
+}
+
+AttributeList GatherNode::getAttributes() const {
+  return {{"axis", std::to_string(axis_)}};
+}
+
+std::string BroadcastNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(in.size() <= out.size(), "Broadcast cannot lower the rank");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  size_t off = out.size() - in.size();
+  for (size_t i = 0; i < in.size(); i++) {
+    c.expect(in[i] == 1 || in[i] == out[i + off],
+             "cannot broadcast " + shapeOf(getInput()) + " to " +
+                 getType().toString());
+  }
+  return c.result();
+}
+
+std::string ConvertToNode::verify() const {
+  Checker c;
+  c.expect(getType().dims() == getInput().dims(),
+           "ConvertTo changes the shape");
+  c.expect(!getType().isQuantized() && !getInput().getType().isQuantized(),
+           "ConvertTo does not take quantized kinds");
+  return c.result();
+}
+
+std::string QuantizationNode::verify() const {
+  Checker c;
+  const Type &in = getInput().getType(), &out = getType();
+  c.expect(in.dims() == out.dims(),
+           std::string(getKindName()) + " changes the shape");
+  switch (getKind()) {
+  case Kind::QuantizeKind:
+    c.expect(in.isFloat() && out.isQuantized(),
+             "Quantize must take float and give a quantized kind");
+    break;
+  case Kind::DequantizeKind:
+    c.expect(in.isQuantized() && out.isFloat(),
+             "Dequantize must take a quantized kind and give float");
+    break;
+  default:
+    c.expect(in.isQuantized() && out.isQuantized(),
+             "RescaleQuantized must take and give quantized kinds");
+    break;
+  }
+  if (out.isQuantized()) {
+    c.expect(out.getScale() > 0, "quantization scale must be positive");
+  }
+  return c.result();
+}
+
+} // namespace glow

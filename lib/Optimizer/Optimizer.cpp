@@ -1,0 +1,208 @@
+#include "glow/Optimizer/Optimizer.h"
+#include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/Casting.h"
+
+#include <cmath>
+#include <unordered_set>
+
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+namespace glow {
+
+bool eliminateDeadCode(Function *F) {
+  bool changed = false;
+  bool again = true;
+  while (again) {
+    again = false;
+    std::unordered_set<const Node *> used;
+    for (Node *n : F->getNodes()) {
+      for (unsigned i = 0; i < n->getNumInputs(); i++) {
+        used.insert(n->getNthInput(i).getNode());
+      }
+    }
+    for (Node *n : F->getNodes()) {
+      if (!isa<SaveNode>(n) && !used.count(n)) {
+        F->eraseNode(n);
+        again = changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/// Evaluates \p n, whose inputs are all Constants, into a new Constant.
+static llvm::Expected<Constant *> evaluateToConstant(Function *F, Node *n) {
+  std::vector<const Tensor *> ins;
+  for (unsigned i = 0; i < n->getNumInputs(); i++) {
+    ins.push_back(&cast<Constant>(n->getNthInput(i).getNode())->getPayload());
+  }
+  std::vector<Tensor> outs;
+  outs.emplace_back(n->getType());
+  if (auto err = evaluateNode(*n, ins, outs)) {
+    return std::move(err);
+  }
+  return F->getParent().createConstant(n->getName().str() + "__folded",
+                                       std::move(outs[0]));
+}
+
+static bool allInputsConstant(const Node *n) {
+  if (n->getNumInputs() == 0) {
+    return false;
+  }
+  for (unsigned i = 0; i < n->getNumInputs(); i++) {
+    if (!isa<Constant>(n->getNthInput(i).getNode())) {
+      return false;
+    }
+  }
+  return true;
+}
+
+llvm::Expected<bool> foldConstants(Function *F) {
+  bool changed = false;
+  for (Node *n : F->getNodesInTopologicalOrder()) {
+    if (isa<SaveNode>(n) || n->getNumResults() != 1 || !allInputsConstant(n) ||
+        !isNodeEvaluable(*n)) {
+      continue;
+    }
+    auto c = evaluateToConstant(F, n);
+    if (!c) {
+      return c.takeError();
+    }
+    F->replaceAllUsesOfWith(n->getNthResult(0), *c);
+    changed = true;
+  }
+  if (changed) {
+    eliminateDeadCode(F);
+  }
+  return changed;
+}
+
+llvm::Expected<Constant *> getConstantValue(Function *F, NodeValue v) {
+  Node *n = v.getNode();
+  if (auto *c = dyn_cast<Constant>(n)) {
+    return c;
+  }
+  if (n->isStorage() || isa<SaveNode>(n) || n->getNumResults() != 1 ||
+      !isNodeEvaluable(*n)) {
+    return nullptr;
+  }
+  for (unsigned i = 0; i < n->getNumInputs(); i++) {
+    auto in = getConstantValue(F, n->getNthInput(i));
+    if (!in) {
+      return in.takeError();
+    }
+    if (!*in) {
+      return nullptr;
+    }
+    n->setNthInput(i, *in);
+  }
+  auto c = evaluateToConstant(F, n);
+  if (!c) {
+    return c.takeError();
+  }
+  F->replaceAllUsesOfWith(v, *c);
+  return *c;
+}
+
+bool foldBatchNormIntoConv(Function *F) {
+  bool changed = false;
+  for (Node *n : F->getNodes()) {
+    auto *bn = dyn_cast<BatchNormalizationNode>(n);
+    if (!bn || !bn->getType().isFloat()) {
+      continue;
+    }
+    auto *conv = dyn_cast<ConvolutionNode>(bn->getInput().getNode());
+    if (!conv || F->getUsers(conv->getNthResult(0)).size() != 1) {
+      continue;
+    }
+    auto *filter = dyn_cast<Constant>(conv->getFilter().getNode());
+    auto *bias = dyn_cast<Constant>(conv->getBias().getNode());
+    Constant *params[4];
+    bool ok = filter && bias;
+    for (unsigned i = 0; i < 4 && ok; i++) {
+      params[i] = dyn_cast<Constant>(bn->getNthInput(i + 1).getNode());
+      ok = params[i] != nullptr;
+    }
+    if (!ok) {
+      continue;
+    }
+    // y = gamma * (conv(x) + b - mean) / sqrt(var + eps) + beta
+    //   = conv_{w * s}(x) + (b - mean) * s + beta, s = gamma / sqrt(var+eps).
+    Tensor w = filter->getPayload().clone();
+    Tensor b = bias->getPayload().clone();
+    auto gamma = params[0]->getPayload().getHandle<float>();
+    auto beta = params[1]->getPayload().getHandle<float>();
+    auto mean = params[2]->getPayload().getHandle<float>();
+    auto var = params[3]->getPayload().getHandle<float>();
+    auto wh = w.getHandle<float>();
+    auto bh = b.getHandle<float>();
+    dim_t O = w.dims()[0], perFilter = w.size() / O;
+    for (dim_t o = 0; o < O; o++) {
+      float s = gamma.raw(o) / std::sqrt(var.raw(o) + bn->getEpsilon());
+      for (dim_t i = 0; i < perFilter; i++) {
+        wh.raw(o * perFilter + i) *= s;
+      }
+      bh.raw(o) = (bh.raw(o) - mean.raw(o)) * s + beta.raw(o);
+    }
+    Module &M = F->getParent();
+    conv->setNthInput(1, M.createConstant(filter->getName(), std::move(w)));
+    conv->setNthInput(2, M.createConstant(bias->getName(), std::move(b)));
+    F->replaceAllUsesOfWith(bn->getNthResult(0), conv->getNthResult(0));
+    F->eraseNode(bn);
+    changed = true;
+  }
+  return changed;
+}
+
+bool simplifyReshapes(Function *F) {
+  bool changed = false;
+  for (Node *n : F->getNodes()) {
+    if (auto *fc = dyn_cast<FullyConnectedNode>(n)) {
+      auto *rs = dyn_cast<ReshapeNode>(fc->getInput().getNode());
+      if (rs && rs->getInput().dims().size() >= 2 &&
+          rs->getInput().dims()[0] == rs->dims()[0] && rs->dims().size() == 2) {
+        fc->setNthInput(0, rs->getInput());
+        changed = true;
+      }
+    }
+  }
+  for (Node *n : F->getNodes()) {
+    auto *rs = dyn_cast<ReshapeNode>(n);
+    if (!rs) {
+      continue;
+    }
+    if (rs->getInput().getType() == rs->getType()) {
+      F->replaceAllUsesOfWith(rs->getNthResult(0), rs->getInput());
+      changed = true;
+    } else if (auto *inner = dyn_cast<ReshapeNode>(rs->getInput().getNode())) {
+      rs->setNthInput(0, inner->getInput());
+      changed = true;
+    }
+  }
+  if (changed) {
+    eliminateDeadCode(F);
+  }
+  return changed;
+}
+
+llvm::Error optimizeFunction(Function *F) {
+  bool changed = true;
+  for (unsigned iter = 0; changed && iter < 16; iter++) {
+    changed = eliminateDeadCode(F);
+    auto folded = foldConstants(F);
+    if (!folded) {
+      return folded.takeError();
+    }
+    changed |= *folded;
+    changed |= foldBatchNormIntoConv(F);
+    changed |= simplifyReshapes(F);
+  }
+  F->getParent().eraseUnusedConstants();
+  return llvm::Error::success();
+}
+
+} // namespace glow

@@ -1,0 +1,25 @@
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+namespace glow {
+
+void exitOnError(const char *tool, llvm::Error err, int code) {
+  if (!err) {
+    return;
+  }
+  std::string msg = llvm::toString(std::move(err));
+  // Keep the message on one line.
+  for (char &c : msg) {
+    if (c == '\n') {
+      c = ' ';
+    }
+  }
+  llvm::errs() << tool << ": error: " << msg << "\n";
+  llvm::errs().flush();
+  std::exit(code);
+}
+
+} // namespace glow

@@ -1,0 +1,27 @@
+# Finds the Debian-packaged dependencies and defines imported targets.
+# No source is vendored: every dependency comes from Debian (DESIGN.md §7).
+
+# LLVM 15 (llvm-15-dev). Tools link the shared libLLVM so that one process
+# never holds two copies of LLVM (PoCL loads the same libLLVM-15.so).
+find_package(LLVM 15 REQUIRED CONFIG
+             HINTS /usr/lib/llvm-15/lib/cmake/llvm)
+message(STATUS "LLVM ${LLVM_PACKAGE_VERSION} from ${LLVM_DIR}")
+add_library(glow_llvm INTERFACE)
+target_include_directories(glow_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
+target_compile_definitions(glow_llvm INTERFACE ${LLVM_DEFINITIONS})
+target_link_libraries(glow_llvm INTERFACE LLVM)
+
+# ONNX protobuf classes (libonnx-dev). Debian ships only the ML variant of
+# the generated headers, so ONNX_ML must be defined.
+find_package(Protobuf REQUIRED)
+find_library(ONNX_PROTO_LIBRARY onnx_proto REQUIRED)
+add_library(glow_onnx_proto INTERFACE)
+target_compile_definitions(glow_onnx_proto INTERFACE ONNX_ML=1
+                                                     ONNX_NAMESPACE=onnx)
+target_link_libraries(glow_onnx_proto INTERFACE ${ONNX_PROTO_LIBRARY}
+                                                protobuf::libprotobuf)
+
+find_package(PNG REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(GTest REQUIRED)
+find_package(Threads REQUIRED)
