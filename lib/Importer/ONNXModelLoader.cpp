@@ -324,7 +324,8 @@ ONNXModelLoader::~ONNXModelLoader() = default;
 llvm::Expected<std::unique_ptr<ONNXModelLoader>>
 ONNXModelLoader::load(llvm::StringRef path, Module &M,
                       const std::map<std::string, Type> &inputTypes,
-                      llvm::StringRef functionName) {
+                      llvm::StringRef functionName,
+                      const StaticInputValues &staticInputs) {
   auto bytes = readFile(path);
   if (!bytes) {
     return bytes.takeError();
@@ -335,6 +336,7 @@ ONNXModelLoader::load(llvm::StringRef path, Module &M,
   }
   std::unique_ptr<ONNXModelLoader> loader(
       new ONNXModelLoader(M, functionName));
+  loader->staticInputs_ = staticInputs;
   if (auto err = loader->loadModel(*model, inputTypes)) {
     return makeError(path + ": " + llvm::toString(std::move(err)));
   }
@@ -540,6 +542,13 @@ ONNXModelLoader::getConstantInput(const onnx::NodeProto &node, unsigned i) {
   auto v = getInput(node, i);
   if (!v) {
     return v.takeError();
+  }
+  if (auto *ph = dyn_cast<Placeholder>(v->getNode())) {
+    auto it = staticInputs_.find(ph->getName().str());
+    if (it != staticInputs_.end() && it->second->getType() == ph->getType()) {
+      return M_.createConstant(ph->getName().str() + ".static",
+                               it->second->clone());
+    }
   }
   auto c = getConstantValue(F_, *v);
   if (!c) {

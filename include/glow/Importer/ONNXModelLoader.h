@@ -35,13 +35,19 @@ struct ONNXInputInfo {
 /// attribute or a shape that does not fit is an error naming the node.
 class ONNXModelLoader {
 public:
+  /// Values of graph inputs known at compile time, by name. They are used
+  /// only where an operator needs a constant operand (a Reshape's shape, a
+  /// Slice's starts ...); every other use reads the Placeholder.
+  using StaticInputValues = std::map<std::string, const Tensor *>;
+
   /// Loads the ONNX file \p path into a new Function \p functionName of
   /// \p M. \p inputTypes gives the type of graph inputs by name; it is
   /// required for inputs whose declared shape has open dimensions.
   static llvm::Expected<std::unique_ptr<ONNXModelLoader>>
   load(llvm::StringRef path, Module &M,
        const std::map<std::string, Type> &inputTypes = {},
-       llvm::StringRef functionName = "main");
+       llvm::StringRef functionName = "main",
+       const StaticInputValues &staticInputs = {});
 
   /// Same as load() but from the serialized model \p bytes.
   static llvm::Expected<std::unique_ptr<ONNXModelLoader>>
@@ -138,6 +144,7 @@ private:
 
   Module &M_;
   Function *F_;
+  StaticInputValues staticInputs_;
   int64_t opset_{0};
   llvm::StringMap<NodeValue> values_;
   std::vector<std::pair<std::string, Placeholder *>> inputs_, outputs_;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Bad input must give a one-line error on stderr and a non-zero exit status,
+# never a crash (signal), a hang, or a result on stdout.
+set -u
+BIN=${GLOW_BIN:-build/bin}
+MODEL=tests/models/resnet18.onnx
+IMG=tests/images/fashion/fmnist_0000_9.png
+PP="-image-mode=0to1 -mean=72.93 -stddev=0.353"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+head -c 100000 "$MODEL" > "$TMP/truncated.onnx"
+head -c 4096 /dev/urandom > "$TMP/garbage.onnx"
+printf 'not an image\n' > "$TMP/text.png"
+failures=0; checks=0
+
+# expect_error NAME PATTERN COMMAND...: the command must exit with 1..127,
+# print exactly one line on stderr matching PATTERN and nothing on stdout.
+expect_error() {
+  local name=$1 pattern=$2; shift 2
+  checks=$((checks + 1))
+  timeout 60 "$@" > "$TMP/out" 2> "$TMP/err"
+  local status=$?
+  local lines; lines=$(wc -l < "$TMP/err")
+  if [ $status -eq 0 ] || [ $status -ge 124 ]; then
+    echo "FAIL $name: exit status $status"; failures=$((failures + 1))
+  elif [ "$lines" -ne 1 ]; then
+    echo "FAIL $name: $lines lines on stderr:"; cat "$TMP/err"; failures=$((failures + 1))
+  elif ! grep -q -E "$pattern" "$TMP/err"; then
+    echo "FAIL $name: stderr does not match '$pattern':"; cat "$TMP/err"; failures=$((failures + 1))
+  elif [ -s "$TMP/out" ]; then
+    echo "FAIL $name: printed a result:"; cat "$TMP/out"; failures=$((failures + 1))
+  else
+    echo "ok   $name (exit $status): $(cat "$TMP/err")"
+  fi
+}
+
+expect_error "truncated model" "not a valid ONNX model" \
+  "$BIN/image-classifier" -m="$TMP/truncated.onnx" $PP "$IMG"
+expect_error "garbage model" "not a valid ONNX model" \
+  "$BIN/image-classifier" -m="$TMP/garbage.onnx" $PP "$IMG"
+expect_error "missing model" "cannot open" \
+  "$BIN/image-classifier" -m="$TMP/none.onnx" $PP "$IMG"
+expect_error "unsupported operator" "unsupported ONNX operator 'ArgMax' in node 'pick_best'" \
+  "$BIN/model-runner" -m=tests/models/unsupported_op.onnx
+expect_error "wrong input shape" "Convolution filter .* does not match input channels" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -model-input=input,float,[1,3,28,28] "$IMG"
+expect_error "missing image" "cannot open image '$TMP/none.png'" \
+  "$BIN/image-classifier" -m="$MODEL" $PP "$TMP/none.png"
+expect_error "non-PNG image" "is not a PNG file" \
+  "$BIN/image-classifier" -m="$MODEL" $PP "$TMP/text.png"
+expect_error "image of the wrong size" "image is 32x32 but the model input expects 28x28" \
+  "$BIN/image-classifier" -m="$MODEL" $PP tests/images/bad/gray_32x32_3.png
+expect_error "unknown backend" "unknown backend 'Nope'" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -backend=Nope "$IMG"
+expect_error "bad -model-input" "bad -model-input" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -model-input=input,float,1x28 "$IMG"
+expect_error "bad data set" "not an unsigned-byte IDX file" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -input-dataset=idx:"$TMP/text.png","$TMP/text.png"
+expect_error "missing test dir" "no test_data_set_" \
+  "$BIN/model-runner" -onnx-test-dir="$TMP"
+
+echo "bad input: $checks checks, $((checks - failures)) passed, $failures failed"
+[ $failures -eq 0 ]

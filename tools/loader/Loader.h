@@ -1,0 +1,46 @@
+#ifndef GLOW_TOOLS_LOADER_LOADER_H
+#define GLOW_TOOLS_LOADER_LOADER_H
+
+#include "glow/ExecutionEngine/ExecutionEngine.h"
+#include "glow/Importer/ONNXModelLoader.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace glow {
+
+/// The model-loading flags every tool shares (Glow's spellings).
+namespace loader {
+extern llvm::cl::OptionCategory category;
+extern llvm::cl::opt<std::string> modelPath;
+extern llvm::cl::opt<std::string> backendName;
+extern llvm::cl::opt<std::string> dumpGraphDOT;
+extern llvm::cl::list<std::string> modelInputs;
+extern llvm::cl::opt<std::string> modelInputName;
+} // namespace loader
+
+/// Parses "name,float,[1,1,28,28]" (the -model-input syntax).
+llvm::Expected<std::pair<std::string, Type>>
+parseModelInputSpec(llvm::StringRef spec);
+
+/// A model loaded from an ONNX file and compiled for a backend.
+struct CompiledModel {
+  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<ONNXModelLoader> loader;
+  Function *function{nullptr};
+};
+
+/// Loads -m with the given input types plus those of -model-input,
+/// optimizes, dumps -dump-graph-DOT if asked, and compiles for -backend.
+/// \p staticInputs are input values known at compile time (see
+/// ONNXModelLoader::StaticInputValues).
+llvm::Expected<CompiledModel> loadAndCompileModel(
+    std::map<std::string, Type> inputTypes,
+    const ONNXModelLoader::StaticInputValues &staticInputs = {});
+
+} // namespace glow
+
+#endif // GLOW_TOOLS_LOADER_LOADER_H

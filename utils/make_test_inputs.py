@@ -1,0 +1,25 @@
+#!/usr/bin/python3
+"""Writes the small hand-made files that the bad-input tests use.
+
+  tests/models/unsupported_op.onnx   a valid model with an ArgMax node, an
+                                     operator the importer does not support
+  tests/images/bad/gray_32x32_3.png  a 32x32 gray image (the reference model
+                                     takes 28x28)
+Uses Debian's python3-onnx and python3-pil. Run from the repository root.
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+from PIL import Image
+
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+y = helper.make_tensor_value_info("y", TensorProto.INT64, [1, 1])
+node = helper.make_node("ArgMax", ["x"], ["y"], name="pick_best", axis=1)
+graph = helper.make_graph([node], "unsupported_op", [x], [y])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+model.ir_version = 7
+onnx.checker.check_model(model)
+onnx.save(model, "tests/models/unsupported_op.onnx")
+
+pixels = (np.arange(32 * 32) % 256).astype(np.uint8).reshape(32, 32)
+Image.fromarray(pixels, mode="L").save("tests/images/bad/gray_32x32_3.png")
