@@ -102,6 +102,10 @@ llvm::Error writeImageToBatch(const RawImage &img, const ImagePreprocessing &pp,
                      "images, got " +
                      batch.getType().toString());
   }
+  if (slot < 0 || slot >= d[0]) {
+    return makeError("image slot " + llvm::Twine(slot) +
+                     " is outside the batch of " + llvm::Twine(d[0]));
+  }
   bool nchw = pp.layout == ImageLayout::NCHW;
   dim_t C = nchw ? d[1] : d[3], H = nchw ? d[2] : d[1], W = nchw ? d[3] : d[2];
   if (img.height != H || img.width != W) {
@@ -111,8 +115,7 @@ llvm::Error writeImageToBatch(const RawImage &img, const ImagePreprocessing &pp,
   }
   if (img.channels != C && img.channels != 1) {
     return makeError("image has " + llvm::Twine(img.channels) +
-                     " channels but the model input expects " +
-                     llvm::Twine(C));
+                     " channels but the model input expects " + llvm::Twine(C));
   }
   for (auto *v : {&pp.mean, &pp.stddev}) {
     if (!v->empty() && v->size() != 1 && dim_t(v->size()) != C) {
@@ -124,7 +127,7 @@ llvm::Error writeImageToBatch(const RawImage &img, const ImagePreprocessing &pp,
   float *out = batch.getHandle<float>().data() + slot * C * H * W;
   for (dim_t c = 0; c < C; c++) {
     // Source channel: BGR order reverses RGB.
-    dim_t src = img.channels == 1 ? 0
+    dim_t src = img.channels == 1                    ? 0
                 : pp.order == ImageChannelOrder::BGR ? C - 1 - c
                                                      : c;
     float mean = pp.mean.empty() ? 0.f : pp.mean[pp.mean.size() == 1 ? 0 : c];

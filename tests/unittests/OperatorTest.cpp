@@ -1,0 +1,460 @@
+// Operator tests run on every backend: tiny graphs built with the Function
+// builders, compiled by the ExecutionEngine and checked against values worked
+// out by hand (the arithmetic is in the comments).
+
+#include "glow/Backends/Backend.h"
+#include "glow/ExecutionEngine/ExecutionEngine.h"
+#include "glow/Graph/Graph.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace glow;
+
+namespace {
+
+constexpr double kTol = 1e-5;
+
+class OperatorTest : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    auto ee = ExecutionEngine::create(GetParam());
+    ASSERT_TRUE(bool(ee)) << llvm::toString(ee.takeError());
+    EE_ = std::move(*ee);
+    M_ = &EE_->getModule();
+    F_ = M_->createFunction("main");
+  }
+
+  /// A float input Placeholder whose value for the run is \p values.
+  Placeholder *input(llvm::StringRef name, llvm::ArrayRef<dim_t> dims,
+                     llvm::ArrayRef<float> values) {
+    Tensor t(ElemKind::FloatTy, dims);
+    t.getHandle<float>().assign(values);
+    return inputTensor(name, std::move(t));
+  }
+
+  /// An int64 input Placeholder whose value for the run is \p values.
+  Placeholder *inputI64(llvm::StringRef name, llvm::ArrayRef<dim_t> dims,
+                        llvm::ArrayRef<int64_t> values) {
+    Tensor t(ElemKind::Int64ITy, dims);
+    t.getHandle<int64_t>().assign(values);
+    return inputTensor(name, std::move(t));
+  }
+
+  Placeholder *inputTensor(llvm::StringRef name, Tensor &&t) {
+    Placeholder *ph = M_->createPlaceholder(t.getType(), name);
+    inputs_.emplace_back(ph, std::move(t));
+    return ph;
+  }
+
+  Constant *constant(llvm::StringRef name, llvm::ArrayRef<dim_t> dims,
+                     llvm::ArrayRef<float> values) {
+    Tensor t(ElemKind::FloatTy, dims);
+    t.getHandle<float>().assign(values);
+    return M_->createConstant(name, std::move(t));
+  }
+
+  /// Saves every value of \p outs, compiles, runs once and \returns copies
+  /// of the outputs.
+  std::vector<Tensor> run(std::vector<NodeValue> outs) {
+    std::vector<Placeholder *> phs;
+    for (size_t i = 0; i < outs.size(); i++) {
+      phs.push_back(F_->createSave("result" + std::to_string(i), outs[i])
+                        ->getPlaceholder());
+    }
+    std::vector<Tensor> results;
+    llvm::Error err = EE_->compile(F_);
+    EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+    PlaceholderBindings bindings;
+    for (auto &in : inputs_) {
+      Tensor *t = bindings.allocate(in.first);
+      *t = in.second.clone();
+    }
+    bindings.allocate(M_->getPlaceholders());
+    err = EE_->run(bindings);
+    EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+    for (Placeholder *ph : phs) {
+      results.push_back(bindings.get(ph)->clone());
+    }
+    return results;
+  }
+
+  Tensor run(NodeValue out) {
+    return std::move(run(std::vector<NodeValue>{out})[0]);
+  }
+
+  std::unique_ptr<ExecutionEngine> EE_;
+  Module *M_{nullptr};
+  Function *F_{nullptr};
+  std::vector<std::pair<Placeholder *, Tensor>> inputs_;
+};
+
+/// Checks that \p t has shape \p dims and float values \p want.
+void expectFloats(const Tensor &t, llvm::ArrayRef<dim_t> dims,
+                  llvm::ArrayRef<float> want, double tol = kTol) {
+  ASSERT_EQ(t.getElementType(), ElemKind::FloatTy);
+  ASSERT_EQ(t.dims(), dims) << t.getType().toString();
+  ASSERT_EQ(t.size(), want.size());
+  auto h = t.getHandle<float>();
+  for (size_t i = 0; i < want.size(); i++) {
+    EXPECT_NEAR(h.raw(i), want[i], tol) << "element " << i;
+  }
+}
+
+/// The 3x3 image 1..9 used by the conv and pool tests:
+///   1 2 3
+///   4 5 6
+///   7 8 9
+const std::vector<float> kImage3x3 = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, convStride1Pad0) {
+  Placeholder *x = input("x", {1, 1, 3, 3}, kImage3x3);
+  // Kernel [[1, 2], [3, 4]], bias 0.5.
+  auto *conv = F_->createConv(
+      "conv", x, constant("w", {1, 1, 2, 2}, {1, 2, 3, 4}),
+      constant("b", {1}, {0.5f}), {2, 2}, {1, 1}, {0, 0, 0, 0}, 1, {1, 1});
+  Tensor out = run(conv);
+  // (0,0): 1*1 + 2*2 + 3*4 + 4*5 = 1 + 4 + 12 + 20 = 37
+  // (0,1): 1*2 + 2*3 + 3*5 + 4*6 = 2 + 6 + 15 + 24 = 47
+  // (1,0): 1*4 + 2*5 + 3*7 + 4*8 = 4 + 10 + 21 + 32 = 67
+  // (1,1): 1*5 + 2*6 + 3*8 + 4*9 = 5 + 12 + 24 + 36 = 77
+  // plus 0.5 each.
+  expectFloats(out, {1, 1, 2, 2}, {37.5f, 47.5f, 67.5f, 77.5f});
+}
+
+TEST_P(OperatorTest, convStride2Pad1) {
+  Placeholder *x = input("x", {1, 1, 3, 3}, kImage3x3);
+  auto *conv = F_->createConv(
+      "conv", x, constant("w", {1, 1, 2, 2}, {1, 2, 3, 4}),
+      constant("b", {1}, {0.f}), {2, 2}, {2, 2}, {1, 1, 1, 1}, 1, {1, 1});
+  Tensor out = run(conv);
+  // Output (3 + 2 - 2) / 2 + 1 = 2. Windows start at rows/cols -1 and 1.
+  // (0,0): rows -1..0, cols -1..0: only x(0,0)=1 under w(1,1)=4 -> 4
+  // (0,1): rows -1..0, cols 1..2: x(0,1)=2*w(1,0)=3, x(0,2)=3*w(1,1)=4
+  //        -> 6 + 12 = 18
+  // (1,0): rows 1..2, cols -1..0: x(1,0)=4*w(0,1)=2, x(2,0)=7*w(1,1)=4
+  //        -> 8 + 28 = 36
+  // (1,1): rows 1..2, cols 1..2: 5*1 + 6*2 + 8*3 + 9*4 = 77
+  expectFloats(out, {1, 1, 2, 2}, {4.f, 18.f, 36.f, 77.f});
+}
+
+TEST_P(OperatorTest, convMultiChannelAndBatch) {
+  // N=2, C=2, 2x2 images; 1x1 filter with 2 outputs:
+  //   out0 = c0 + c1, out1 = c0 - 2*c1 + 1 (bias).
+  Placeholder *x = input("x", {2, 2, 2, 2},
+                         {1, 2, 3, 4, /*c1*/ 10, 20, 30, 40,
+                          /*n1 c0*/ -1, 0, 1, 2, /*c1*/ 5, 5, 5, 5});
+  auto *conv = F_->createConv(
+      "conv", x, constant("w", {2, 2, 1, 1}, {1, 1, 1, -2}),
+      constant("b", {2}, {0.f, 1.f}), {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, {1, 1});
+  Tensor out = run(conv);
+  // n0 out0: 11, 22, 33, 44; out1: 1-20+1=-18, 2-40+1=-37, 3-60+1=-56,
+  //   4-80+1=-75
+  // n1 out0: 4, 5, 6, 7; out1: -1-10+1=-10, 0-10+1=-9, 1-10+1=-8, 2-10+1=-7
+  expectFloats(
+      out, {2, 2, 2, 2},
+      {11, 22, 33, 44, -18, -37, -56, -75, 4, 5, 6, 7, -10, -9, -8, -7});
+}
+
+TEST_P(OperatorTest, groupedConv) {
+  // Two channels: c0 = 1..4, c1 = 5..8 (2x2 each). Group 2: output 0 sees
+  // only c0, output 1 only c1.
+  Placeholder *x = input("x", {1, 2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  auto *conv = F_->createConv(
+      "conv", x, constant("w", {2, 1, 2, 2}, {1, 2, 3, 4, 1, 0, 0, -1}),
+      constant("b", {2}, {0.f, 1.f}), {2, 2}, {1, 1}, {0, 0, 0, 0}, 2, {1, 1});
+  Tensor out = run(conv);
+  // out0: 1*1 + 2*2 + 3*3 + 4*4 = 30
+  // out1: 1*5 + 0*6 + 0*7 - 1*8 + 1 = -2
+  expectFloats(out, {1, 2, 1, 1}, {30.f, -2.f});
+}
+
+TEST_P(OperatorTest, dilatedConv) {
+  Placeholder *x = input("x", {1, 1, 3, 3}, kImage3x3);
+  // 2x2 kernel [[1, 2], [3, 4]] dilated by 2 reads the four corners.
+  auto *conv = F_->createConv(
+      "conv", x, constant("w", {1, 1, 2, 2}, {1, 2, 3, 4}),
+      constant("b", {1}, {0.f}), {2, 2}, {1, 1}, {0, 0, 0, 0}, 1, {2, 2});
+  // With pad 1 the taps of output (i, j) are rows i-1, i+1 and cols j-1, j+1.
+  auto *padded = F_->createConv(
+      "padded", x, constant("w2", {1, 1, 2, 2}, {1, 2, 3, 4}),
+      constant("b2", {1}, {0.f}), {2, 2}, {1, 1}, {1, 1, 1, 1}, 1, {2, 2});
+  auto outs = run({conv, padded});
+  // 1*1 + 2*3 + 3*7 + 4*9 = 1 + 6 + 21 + 36 = 64.
+  expectFloats(outs[0], {1, 1, 1, 1}, {64.f});
+  // (0,0): x(1,1)*4 = 20            (0,1): x(1,0)*3 + x(1,2)*4 = 12+24 = 36
+  // (0,2): x(1,1)*3 = 15            (1,0): x(0,1)*2 + x(2,1)*4 = 4+32 = 36
+  // (1,1): 64                       (1,2): x(0,1)*1 + x(2,1)*3 = 2+24 = 26
+  // (2,0): x(1,1)*2 = 10            (2,1): x(1,0)*1 + x(1,2)*2 = 4+12 = 16
+  // (2,2): x(1,1)*1 = 5
+  expectFloats(outs[1], {1, 1, 3, 3}, {20, 36, 15, 36, 64, 26, 10, 16, 5});
+}
+
+//===----------------------------------------------------------------------===//
+// FullyConnected and MatMul
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, fullyConnected) {
+  Placeholder *x = input("x", {2, 3}, {1, 2, 3, 4, 5, 6});
+  // Weights rows (k): (1, 0), (0, 1), (1, -1); bias (0.5, -0.5).
+  auto *fc = F_->createFullyConnected(
+      "fc", x, constant("w", {3, 2}, {1, 0, 0, 1, 1, -1}),
+      constant("b", {2}, {0.5f, -0.5f}));
+  // A 4-D input is flattened: [1, 2, 1, 2] -> [1, 4].
+  Placeholder *y = input("y", {1, 2, 1, 2}, {1, 2, 3, 4});
+  auto *fc4 =
+      F_->createFullyConnected("fc4", y, constant("w4", {4, 1}, {1, 2, 3, 4}),
+                               constant("b4", {1}, {-1.f}));
+  auto outs = run({fc, fc4});
+  // row 0: 1 + 3 + 0.5 = 4.5;  2 - 3 - 0.5 = -1.5
+  // row 1: 4 + 6 + 0.5 = 10.5; 5 - 6 - 0.5 = -1.5
+  expectFloats(outs[0], {2, 2}, {4.5f, -1.5f, 10.5f, -1.5f});
+  // 1*1 + 2*2 + 3*3 + 4*4 - 1 = 29.
+  expectFloats(outs[1], {1, 1}, {29.f});
+}
+
+TEST_P(OperatorTest, matMul) {
+  Placeholder *a = input("a", {2, 2}, {1, 2, 3, 4});
+  Placeholder *b = input("b", {2, 3}, {5, 6, 7, 8, 9, 10});
+  Tensor out = run(F_->createMatMul("mm", a, b));
+  // [1 2] x [[5 6 7], [8 9 10]] = [5+16, 6+18, 7+20] = [21, 24, 27]
+  // [3 4] -> [15+32, 18+36, 21+40] = [47, 54, 61]
+  expectFloats(out, {2, 3}, {21, 24, 27, 47, 54, 61});
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, arithmetic) {
+  Placeholder *l = input("l", {2, 2}, {1, -2, 3, 8});
+  Placeholder *r = input("r", {2, 2}, {2, 4, -1, 0.5f});
+  auto outs = run({F_->createArithmetic(Node::Kind::AddKind, "add", l, r),
+                   F_->createArithmetic(Node::Kind::SubKind, "sub", l, r),
+                   F_->createArithmetic(Node::Kind::MulKind, "mul", l, r),
+                   F_->createArithmetic(Node::Kind::DivKind, "div", l, r),
+                   F_->createArithmetic(Node::Kind::MaxKind, "max", l, r),
+                   F_->createArithmetic(Node::Kind::MinKind, "min", l, r)});
+  expectFloats(outs[0], {2, 2}, {3, 2, 2, 8.5f});       // l + r
+  expectFloats(outs[1], {2, 2}, {-1, -6, 4, 7.5f});     // l - r
+  expectFloats(outs[2], {2, 2}, {2, -8, -3, 4});        // l * r
+  expectFloats(outs[3], {2, 2}, {0.5f, -0.5f, -3, 16}); // l / r
+  expectFloats(outs[4], {2, 2}, {2, 4, 3, 8});          // max
+  expectFloats(outs[5], {2, 2}, {1, -2, -1, 0.5f});     // min
+}
+
+TEST_P(OperatorTest, unary) {
+  Placeholder *x = input("x", {5}, {-2, -0.5f, 0, 1, 3});
+  auto outs = run({F_->createRelu("relu", x), F_->createClip("clip", x, -1, 2),
+                   F_->createLeakyRelu("leaky", x, 0.1f),
+                   F_->createUnary(Node::Kind::SigmoidKind, "sigmoid", x),
+                   F_->createUnary(Node::Kind::TanhKind, "tanh", x),
+                   F_->createUnary(Node::Kind::ExpKind, "exp", x)});
+  expectFloats(outs[0], {5}, {0, 0, 0, 1, 3});
+  expectFloats(outs[1], {5}, {-1, -0.5f, 0, 1, 2});
+  expectFloats(outs[2], {5}, {-0.2f, -0.05f, 0, 1, 3});
+  // sigmoid(x) = 1 / (1 + e^-x): sigmoid(0) = 0.5, sigmoid(-2) = 0.1192029,
+  // sigmoid(1) = 0.7310586, sigmoid(3) = 0.9525741.
+  expectFloats(outs[3], {5},
+               {0.11920292f, 1.f / (1.f + std::exp(0.5f)), 0.5f, 0.73105858f,
+                0.95257413f});
+  // tanh(-2) = -0.9640276, tanh(-0.5) = -0.4621172, tanh(1) = 0.7615942,
+  // tanh(3) = 0.9950548.
+  expectFloats(outs[4], {5},
+               {-0.96402758f, -0.46211716f, 0.f, 0.76159416f, 0.99505475f});
+  // e^-2 = 0.1353353, e^-0.5 = 0.6065307, e^0 = 1, e = 2.7182818,
+  // e^3 = 20.085537.
+  expectFloats(outs[5], {5},
+               {0.13533528f, 0.60653066f, 1.f, 2.71828183f, 20.0855369f}, 1e-4);
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and SoftMax
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, maxPoolWithPadding) {
+  // All values negative: a pad cell read as 0 would win the max.
+  Placeholder *x =
+      input("x", {1, 1, 3, 3}, {-1, -2, -3, -4, -5, -6, -7, -8, -9});
+  Tensor out = run(F_->createMaxPool("pool", x, {2, 2}, {2, 2}, {1, 1, 1, 1}));
+  // Windows rows/cols {-1, 0} and {1, 2}:
+  // (0,0): {-1} -> -1; (0,1): {-2, -3} -> -2; (1,0): {-4, -7} -> -4;
+  // (1,1): {-5, -6, -8, -9} -> -5.
+  expectFloats(out, {1, 1, 2, 2}, {-1, -2, -4, -5});
+}
+
+TEST_P(OperatorTest, avgPoolCountIncludePads) {
+  Placeholder *x = input("x", {1, 1, 3, 3}, kImage3x3);
+  auto outs =
+      run({F_->createAvgPool("exclude", x, {2, 2}, {2, 2}, {1, 1, 1, 1}, false),
+           F_->createAvgPool("include", x, {2, 2}, {2, 2}, {1, 1, 1, 1}, true),
+           F_->createAvgPool("ceil", x, {2, 2}, {2, 2}, {0, 0, 0, 0}, true,
+                             /*ceilMode=*/true)});
+  // Same windows as the max pool test.
+  // Pads excluded: 1/1 = 1; (2+3)/2 = 2.5; (4+7)/2 = 5.5;
+  //   (5+6+8+9)/4 = 7.
+  expectFloats(outs[0], {1, 1, 2, 2}, {1.f, 2.5f, 5.5f, 7.f});
+  // Pads included: every window has 4 cells of the padded input:
+  //   1/4 = 0.25; 5/4 = 1.25; 11/4 = 2.75; 28/4 = 7.
+  expectFloats(outs[1], {1, 1, 2, 2}, {0.25f, 1.25f, 2.75f, 7.f});
+  // Ceil mode without padding: 2 outputs; the last window hangs past the
+  // input, and cells outside the (unpadded) input never count:
+  //   (1+2+4+5)/4 = 3; (3+6)/2 = 4.5; (7+8)/2 = 7.5; 9/1 = 9.
+  expectFloats(outs[2], {1, 1, 2, 2}, {3.f, 4.5f, 7.5f, 9.f});
+}
+
+TEST_P(OperatorTest, softMaxAxis1) {
+  // [2, 3, 2]: softmax over the middle dimension.
+  std::vector<float> v = {1, -1, 2, 0, 3, 5, /*n1*/ 0, 0, 0, 1, 0, 2};
+  Placeholder *x = input("x", {2, 3, 2}, v);
+  Tensor out = run(F_->createSoftMax("sm", x, 1));
+  std::vector<float> want(12);
+  for (size_t n = 0; n < 2; n++) {
+    for (size_t k = 0; k < 2; k++) {
+      double sum = 0;
+      for (size_t c = 0; c < 3; c++) {
+        sum += std::exp(double(v[n * 6 + c * 2 + k]));
+      }
+      for (size_t c = 0; c < 3; c++) {
+        want[n * 6 + c * 2 + k] =
+            float(std::exp(double(v[n * 6 + c * 2 + k])) / sum);
+      }
+    }
+  }
+  // Spot check by hand: n1, k0 has inputs (0, 0, 0) -> 1/3 each.
+  EXPECT_NEAR(want[6], 1.0 / 3, 1e-7);
+  expectFloats(out, {2, 3, 2}, want);
+  // Each (n, k) column sums to 1.
+  auto h = out.getHandle<float>();
+  EXPECT_NEAR(h.at({0, 0, 1}) + h.at({0, 1, 1}) + h.at({0, 2, 1}), 1.0, 1e-5);
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, transpose) {
+  Placeholder *x = input("x", {2, 3}, {1, 2, 3, 4, 5, 6});
+  std::vector<float> v3(24);
+  for (size_t i = 0; i < 24; i++) {
+    v3[i] = float(i);
+  }
+  Placeholder *y = input("y", {2, 3, 4}, v3);
+  auto outs = run({F_->createTranspose("t", x, {1, 0}),
+                   F_->createTranspose("t3", y, {2, 0, 1})});
+  // [[1, 2, 3], [4, 5, 6]]^T = [[1, 4], [2, 5], [3, 6]].
+  expectFloats(outs[0], {3, 2}, {1, 4, 2, 5, 3, 6});
+  // out[i][j][k] = y[j][k][i] = j * 12 + k * 4 + i.
+  std::vector<float> want;
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 2; j++) {
+      for (int k = 0; k < 3; k++) {
+        want.push_back(float(j * 12 + k * 4 + i));
+      }
+    }
+  }
+  expectFloats(outs[1], {4, 2, 3}, want);
+}
+
+TEST_P(OperatorTest, concatDim1) {
+  Placeholder *a = input("a", {2, 2}, {1, 2, 3, 4});
+  Placeholder *b = input("b", {2, 1}, {5, 6});
+  Tensor out = run(F_->createConcat("cat", {a, b, a}, 1));
+  // Rows: (1, 2 | 5 | 1, 2), (3, 4 | 6 | 3, 4).
+  expectFloats(out, {2, 5}, {1, 2, 5, 1, 2, 3, 4, 6, 3, 4});
+}
+
+TEST_P(OperatorTest, sliceNegativeStep) {
+  Placeholder *x = input("x", {5}, {10, 20, 30, 40, 50});
+  Placeholder *y = input("y", {2, 3}, {1, 2, 3, 4, 5, 6});
+  auto outs = run({F_->createSlice("s1", x, {4}, {-2}, {3}),
+                   F_->createSlice("s2", y, {1, 2}, {-1, -1}, {2, 3}),
+                   F_->createSlice("s3", y, {0, 1}, {1, 1}, {2, 2})});
+  // Indices 4, 2, 0.
+  expectFloats(outs[0], {3}, {50, 30, 10});
+  // Both dimensions reversed.
+  expectFloats(outs[1], {2, 3}, {6, 5, 4, 3, 2, 1});
+  // Columns 1..2 of each row.
+  expectFloats(outs[2], {2, 2}, {2, 3, 5, 6});
+}
+
+TEST_P(OperatorTest, padModes) {
+  Placeholder *x = input("x", {2, 3}, {1, 2, 3, 4, 5, 6});
+  Placeholder *v = input("v", {4}, {1, 2, 3, 4});
+  auto outs = run(
+      {F_->createPad("constant", x, {0, 1, 1, 2}, PadNode::Mode::Constant, 9),
+       F_->createPad("reflect", v, {2, 1}, PadNode::Mode::Reflect, 0),
+       F_->createPad("edge", v, {2, 1}, PadNode::Mode::Edge, 0)});
+  // Rows: 0 before, 1 after; columns: 1 before, 2 after; value 9.
+  expectFloats(outs[0], {3, 6},
+               {9, 1, 2, 3, 9, 9, 9, 4, 5, 6, 9, 9, 9, 9, 9, 9, 9, 9});
+  // Reflect (without repeating the edge): 3 2 | 1 2 3 4 | 3.
+  expectFloats(outs[1], {7}, {3, 2, 1, 2, 3, 4, 3});
+  // Edge: 1 1 | 1 2 3 4 | 4.
+  expectFloats(outs[2], {7}, {1, 1, 1, 2, 3, 4, 4});
+}
+
+TEST_P(OperatorTest, gatherNegativeIndex) {
+  Placeholder *data = input("data", {3, 2}, {1, 2, 3, 4, 5, 6});
+  Placeholder *rows = inputI64("rows", {2}, {-1, 0});
+  Placeholder *cols = inputI64("cols", {2}, {1, -2});
+  auto outs = run({F_->createGather("g0", data, rows, 0),
+                   F_->createGather("g1", data, cols, 1)});
+  // Row -1 is row 2: (5, 6); then row 0: (1, 2).
+  expectFloats(outs[0], {2, 2}, {5, 6, 1, 2});
+  // Columns 1 and -2 = 0: each row swapped.
+  expectFloats(outs[1], {3, 2}, {2, 1, 4, 3, 6, 5});
+}
+
+TEST_P(OperatorTest, broadcast) {
+  Placeholder *x = input("x", {3}, {1, 2, 3});
+  Placeholder *c = input("c", {2, 1}, {7, 8});
+  auto outs = run({F_->createBroadcast("b", x, {2, 3}),
+                   F_->createBroadcast("bc", c, {2, 3})});
+  expectFloats(outs[0], {2, 3}, {1, 2, 3, 1, 2, 3});
+  expectFloats(outs[1], {2, 3}, {7, 7, 7, 8, 8, 8});
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, quantizeDequantizeRoundTrip) {
+  Placeholder *x = input(
+      "x", {9}, {0.f, 1.f, -1.2f, 0.74f, 63.f, 100.f, -100.f, 0.25f, 0.75f});
+  Type qTy(ElemKind::Int8QTy, {9}, 0.5f, 3);
+  auto *q = F_->createQuantize("q", x, qTy);
+  auto *dq = F_->createDequantize("dq", q);
+  auto outs = run({q, dq});
+  // q = clamp(nearbyint(x / 0.5) + 3, -128, 127):
+  //   0 -> 0 + 3 = 3           1 -> 2 + 3 = 5
+  //   -1.2 -> rint(-2.4) = -2 -> 1
+  //   0.74 -> rint(1.48) = 1 -> 4
+  //   63 -> 126 + 3 = 129 -> 127     100 -> 203 -> 127
+  //   -100 -> -200 + 3 = -197 -> -128
+  //   0.25 -> rint(0.5) = 0 (ties to even) -> 3
+  //   0.75 -> rint(1.5) = 2 -> 5
+  const std::vector<int8_t> wantQ = {3, 5, 1, 4, 127, 127, -128, 3, 5};
+  ASSERT_EQ(outs[0].getType(), qTy);
+  for (size_t i = 0; i < wantQ.size(); i++) {
+    EXPECT_EQ(outs[0].getHandle<int8_t>().raw(i), wantQ[i]) << i;
+  }
+  // x' = 0.5 * (q - 3): 0, 1, -1, 0.5, 62, 62, -65.5, 0, 1.
+  expectFloats(outs[1], {9}, {0, 1, -1, 0.5f, 62, 62, -65.5f, 0, 1});
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OperatorTest,
+                         ::testing::ValuesIn(getAvailableBackends()),
+                         [](const ::testing::TestParamInfo<std::string> &info) {
+                           return info.param;
+                         });

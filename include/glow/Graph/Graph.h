@@ -72,7 +72,7 @@ public:
 
   /// \returns the nodes in insertion order (not necessarily topological).
   std::vector<Node *> getNodes() const;
-  /// \returns the nodes reachable from Save nodes, inputs before users.
+  /// \returns every node of the function, each after the nodes it reads.
   std::vector<Node *> getNodesInTopologicalOrder() const;
   /// \returns the node named \p name or null.
   Node *getNodeByName(llvm::StringRef name) const;
