@@ -105,9 +105,71 @@ class ResNet18(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+# --------------------------------------------------------------------------
+# MobileNetV2 (width 0.5) adapted to 1x28x28: inverted residual blocks with
+# depthwise 3x3 convolutions, ReLU6 (exported as Clip), residual Add, global
+# average pool and FC. The first conv has stride 2.
+
+
+def make_divisible(v, divisor=8):
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+class ConvBNReLU6(nn.Sequential):
+    def __init__(self, cin, cout, kernel, stride, groups=1):
+        super().__init__(
+            nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups,
+                      bias=False),
+            nn.BatchNorm2d(cout), nn.ReLU6())
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        layers = [] if expand == 1 else [ConvBNReLU6(cin, hidden, 1, 1)]
+        layers += [ConvBNReLU6(hidden, hidden, 3, stride, groups=hidden),
+                   nn.Conv2d(hidden, cout, 1, 1, 0, bias=False),
+                   nn.BatchNorm2d(cout)]
+        self.conv = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.conv(x) if self.residual else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    # (expansion, channels, repeats, first stride)
+    CONFIG = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+              (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+    def __init__(self, width=0.5, num_classes=10):
+        super().__init__()
+        cin = make_divisible(32 * width)
+        layers = [ConvBNReLU6(1, cin, 3, 2)]
+        for t, c, n, s in self.CONFIG:
+            cout = make_divisible(c * width)
+            for i in range(n):
+                layers.append(InvertedResidual(cin, cout, s if i == 0 else 1, t))
+                cin = cout
+        self.last = make_divisible(1280 * max(1.0, width))
+        layers.append(ConvBNReLU6(cin, self.last, 1, 1))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(self.last, num_classes)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
 MODELS = {
     "resnet18": lambda: ResNet18(width=16),
+    "mobilenetv2": lambda: MobileNetV2(width=0.5),
 }
+
+# Per-model training recipe: (epochs, peak learning rate).
+RECIPES = {"resnet18": (12, 0.1), "mobilenetv2": (16, 0.05)}
 
 
 def augment(x, gen):
@@ -130,6 +192,10 @@ def evaluate(model, x, y, batch=500):
 
 
 def train(name, args, train_x, train_y, test_x, test_y):
+    epochs, lr = RECIPES[name]
+    args = argparse.Namespace(**vars(args))
+    args.epochs = args.epochs or epochs
+    args.lr = args.lr or lr
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     model = MODELS[name]()
@@ -198,9 +264,11 @@ def main():
     p.add_argument("--out", default="tests/models")
     p.add_argument("--images", default="tests/images/fashion")
     p.add_argument("--num-samples", type=int, default=100)
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=0,
+                   help="default: the model's recipe (RECIPES)")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--lr", type=float, default=0.0,
+                   help="peak of the one-cycle schedule; default: the recipe")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--train-limit", type=int, default=0,
                    help="use only this many training images (quick checks)")
@@ -231,7 +299,7 @@ def main():
             "pytorch_top1": evaluate(model, test_x, test_y),
             "pytorch_version": torch.__version__,
             "seed": args.seed,
-            "epochs": args.epochs,
+            "epochs": args.epochs or RECIPES[name][0],
             "sample_logits": sample_logits(model, args.images),
         }
         with open(os.path.join(args.out, f"{name}.reference.json"), "w") as f:

@@ -169,8 +169,7 @@ std::vector<Node *> Function::getNodesInTopologicalOrder() const {
   return order;
 }
 
-std::vector<std::pair<Node *, unsigned>>
-Function::getUsers(NodeValue v) const {
+std::vector<std::pair<Node *, unsigned>> Function::getUsers(NodeValue v) const {
   std::vector<std::pair<Node *, unsigned>> users;
   for (auto &n : nodes_) {
     for (unsigned i = 0; i < n->getNumInputs(); i++) {
@@ -270,14 +269,14 @@ SaveNode *Function::createSave(llvm::StringRef name, NodeValue input,
   return addNode(std::make_unique<SaveNode>(name, input, output));
 }
 
-ConvolutionNode *Function::createConv(
-    llvm::StringRef name, NodeValue input, NodeValue filter, NodeValue bias,
-    std::vector<unsigned> kernels, std::vector<unsigned> strides,
-    std::vector<unsigned> pads, unsigned group,
-    std::vector<unsigned> dilations) {
+ConvolutionNode *
+Function::createConv(llvm::StringRef name, NodeValue input, NodeValue filter,
+                     NodeValue bias, std::vector<unsigned> kernels,
+                     std::vector<unsigned> strides, std::vector<unsigned> pads,
+                     unsigned group, std::vector<unsigned> dilations) {
   auto in = input.dims(), f = filter.dims();
-  std::vector<dim_t> out = {in.size() > 0 ? in[0] : 0,
-                            f.size() > 0 ? f[0] : 0, 0, 0};
+  std::vector<dim_t> out = {in.size() > 0 ? in[0] : 0, f.size() > 0 ? f[0] : 0,
+                            0, 0};
   if (in.size() == 4 && kernels.size() == 2 && strides.size() == 2 &&
       pads.size() == 4 && dilations.size() == 2) {
     for (unsigned i = 0; i < 2; i++) {
@@ -362,8 +361,8 @@ ReluNode *Function::createRelu(llvm::StringRef name, NodeValue input) {
   return cast<ReluNode>(createUnary(Node::Kind::ReluKind, name, input));
 }
 
-ClipNode *Function::createClip(llvm::StringRef name, NodeValue input,
-                               float min, float max) {
+ClipNode *Function::createClip(llvm::StringRef name, NodeValue input, float min,
+                               float max) {
   return addNode(
       std::make_unique<ClipNode>(name, input.getType(), input, min, max));
 }
@@ -396,9 +395,9 @@ MaxPoolNode *Function::createMaxPool(llvm::StringRef name, NodeValue input,
                                      std::vector<unsigned> pads,
                                      bool ceilMode) {
   Type outTy = poolResultType(input, kernels, strides, pads, ceilMode);
-  return addNode(std::make_unique<MaxPoolNode>(
-      name, outTy, input, std::move(kernels), std::move(strides),
-      std::move(pads)));
+  return addNode(
+      std::make_unique<MaxPoolNode>(name, outTy, input, std::move(kernels),
+                                    std::move(strides), std::move(pads)));
 }
 
 AvgPoolNode *Function::createAvgPool(llvm::StringRef name, NodeValue input,
@@ -468,9 +467,9 @@ PadNode *Function::createPad(llvm::StringRef name, NodeValue input,
       out[i] += pads[i] + pads[i + in.size()];
     }
   }
-  return addNode(std::make_unique<PadNode>(
-      name, Type::newShape(input.getType(), out), input, std::move(pads), mode,
-      value));
+  return addNode(
+      std::make_unique<PadNode>(name, Type::newShape(input.getType(), out),
+                                input, std::move(pads), mode, value));
 }
 
 GatherNode *Function::createGather(llvm::StringRef name, NodeValue data,
@@ -496,8 +495,8 @@ BroadcastNode *Function::createBroadcast(llvm::StringRef name, NodeValue input,
 
 ConvertToNode *Function::createConvertTo(llvm::StringRef name, NodeValue input,
                                          ElemKind kind) {
-  return addNode(std::make_unique<ConvertToNode>(
-      name, Type(kind, input.dims()), input));
+  return addNode(
+      std::make_unique<ConvertToNode>(name, Type(kind, input.dims()), input));
 }
 
 QuantizeNode *Function::createQuantize(llvm::StringRef name, NodeValue input,

@@ -13,8 +13,8 @@ namespace {
 std::string escape(llvm::StringRef s) {
   std::string out;
   for (char c : s) {
-    if (c == '{' || c == '}' || c == '|' || c == '<' || c == '>' ||
-        c == '"' || c == '\\') {
+    if (c == '{' || c == '}' || c == '|' || c == '<' || c == '>' || c == '"' ||
+        c == '\\') {
       out += '\\';
     }
     out += c;
@@ -69,8 +69,9 @@ llvm::Error Function::dumpDAG(llvm::StringRef path) const {
      << "  label=\"FP32: blue, INT8: green, conversions: orange, storage: "
         "grey\";\n";
   auto emit = [&](const Node *n) {
-    os << "  n" << idOf(n) << " [fillcolor=\"" << fillColor(n) << "\", label=\"{"
-       << escape(n->getKindName()) << "|" << escape(n->getName());
+    os << "  n" << idOf(n) << " [fillcolor=\"" << fillColor(n)
+       << "\", label=\"{" << escape(n->getKindName()) << "|"
+       << escape(n->getName());
     for (auto &attr : n->getAttributes()) {
       os << "|" << escape(attr.first) << ": " << escape(attr.second);
     }

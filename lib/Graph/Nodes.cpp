@@ -97,10 +97,10 @@ std::string ConvolutionNode::verify() const {
   Checker c;
   auto in = getInput().dims(), f = getFilter().dims(), b = getBias().dims(),
        out = getType().dims();
-  c.expect(in.size() == 4, "Convolution input must be 4-D NCHW, got " +
-                               shapeOf(getInput()));
-  c.expect(f.size() == 4, "Convolution filter must be 4-D, got " +
-                              shapeOf(getFilter()));
+  c.expect(in.size() == 4,
+           "Convolution input must be 4-D NCHW, got " + shapeOf(getInput()));
+  c.expect(f.size() == 4,
+           "Convolution filter must be 4-D, got " + shapeOf(getFilter()));
   c.expect(b.size() == 1, "Convolution bias must be 1-D");
   c.expect(out.size() == 4, "Convolution result must be 4-D");
   c.expect(kernels_.size() == 2 && strides_.size() == 2 && pads_.size() == 4 &&
@@ -137,6 +137,20 @@ std::string ConvolutionNode::verify() const {
                " is not the computed one");
   c.expect(compatibleKinds(getType(), getInput().getType()),
            "Convolution input and result element kinds differ");
+  if (isChannelwise()) {
+    c.expect(getFilterScales().dims() == llvm::ArrayRef<dim_t>{f[0]} &&
+                 getFilterOffsets().dims() == llvm::ArrayRef<dim_t>{f[0]},
+             "Convolution filter scales/offsets need one value per filter");
+    c.expect(getFilter().getType().isQuantized(),
+             "channelwise Convolution needs a quantized filter");
+  }
+  if (getType().isQuantized()) {
+    c.expect(getInput().getType().isQuantized() &&
+                 getFilter().getType().isQuantized() &&
+                 getBias().getElementType() == ElemKind::Int32QTy,
+             "quantized Convolution needs quantized input and filter and an "
+             "int32 bias");
+  }
   return c.result();
 }
 
@@ -211,8 +225,8 @@ std::string MatMulNode::verify() const {
   if (!c.result().empty()) {
     return c.result();
   }
-  c.expect(l[1] == r[0], "MatMul inner dimensions differ: " + shapeOf(getLHS()) +
-                             " x " + shapeOf(getRHS()));
+  c.expect(l[1] == r[0], "MatMul inner dimensions differ: " +
+                             shapeOf(getLHS()) + " x " + shapeOf(getRHS()));
   c.expect(o[0] == l[0] && o[1] == r[1], "MatMul result shape is wrong");
   return c.result();
 }
@@ -374,8 +388,7 @@ std::string SliceNode::verify() const {
       continue;
     }
     dim_t last = starts_[i] + (out[i] - 1) * steps_[i];
-    c.expect(starts_[i] >= 0 && starts_[i] < in[i] && last >= 0 &&
-                 last < in[i],
+    c.expect(starts_[i] >= 0 && starts_[i] < in[i] && last >= 0 && last < in[i],
              "Slice reads outside the input " + shapeOf(getInput()));
   }
   return c.result();

@@ -502,9 +502,11 @@ llvm::Error ONNXModelLoader::loadNode(const onnx::NodeProto &node) {
   if (auto err = (this->*(it->second))(node, name)) {
     return err;
   }
-  // Verify what this ONNX node turned into before anything evaluates it.
+  // Verify what this ONNX node turned into before anything evaluates it;
+  // every node it turned into belongs to its layer.
   auto nodes = F_->getNodes();
   for (size_t i = before; i < nodes.size(); i++) {
+    nodes[i]->setLayerName(name);
     std::string problem = nodes[i]->verify();
     if (!problem.empty()) {
       return makeError(describe(node, name) + ": " + problem);

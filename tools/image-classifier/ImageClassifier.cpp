@@ -35,10 +35,10 @@ llvm::cl::opt<std::string>
     inputImageDir("input-image-dir",
                   llvm::cl::desc("Classify every .png in this directory"),
                   llvm::cl::cat(category));
-llvm::cl::opt<std::string> inputImageListFile(
-    "input-image-list-file",
-    llvm::cl::desc("File listing one image path per line"),
-    llvm::cl::cat(category));
+llvm::cl::opt<std::string>
+    inputImageListFile("input-image-list-file",
+                       llvm::cl::desc("File listing one image path per line"),
+                       llvm::cl::cat(category));
 llvm::cl::opt<std::string> inputDataset(
     "input-dataset",
     llvm::cl::desc("An IDX data set: idx:IMAGES,LABELS (gzip allowed)"),
@@ -60,13 +60,14 @@ llvm::cl::opt<ImageLayout> imageLayout(
     llvm::cl::init(ImageLayout::NCHW), llvm::cl::cat(category));
 llvm::cl::opt<ImageChannelOrder> imageChannelOrder(
     "image-channel-order", llvm::cl::desc("Channel order of the image input"),
-    llvm::cl::values(
-        clEnumValN(ImageChannelOrder::BGR, "BGR", "BGR (default, as Glow)"),
-        clEnumValN(ImageChannelOrder::RGB, "RGB", "RGB")),
+    llvm::cl::values(clEnumValN(ImageChannelOrder::BGR, "BGR",
+                                "BGR (default, as Glow)"),
+                     clEnumValN(ImageChannelOrder::RGB, "RGB", "RGB")),
     llvm::cl::init(ImageChannelOrder::BGR), llvm::cl::cat(category));
-llvm::cl::list<float> meanValues(
-    "mean", llvm::cl::desc("Per-channel mean in pixel units (0..255)"),
-    llvm::cl::CommaSeparated, llvm::cl::cat(category));
+llvm::cl::list<float>
+    meanValues("mean",
+               llvm::cl::desc("Per-channel mean in pixel units (0..255)"),
+               llvm::cl::CommaSeparated, llvm::cl::cat(category));
 llvm::cl::list<float> stddevValues(
     "stddev", llvm::cl::desc("Per-channel standard deviation in pixel units"),
     llvm::cl::CommaSeparated, llvm::cl::cat(category));
@@ -249,17 +250,16 @@ int run() {
   }
   ImageSource src = exitOnError(kTool, collectImages());
   if (!expectedLabels.empty() && expectedLabels.size() != src.size()) {
-    exitOnError(kTool, makeError("-expected-labels has " +
-                                 llvm::Twine(expectedLabels.size()) +
-                                 " labels for " + llvm::Twine(src.size()) +
-                                 " images"));
+    exitOnError(kTool,
+                makeError("-expected-labels has " +
+                          llvm::Twine(expectedLabels.size()) + " labels for " +
+                          llvm::Twine(src.size()) + " images"));
   }
   auto [inputName, inputTy] = exitOnError(kTool, resolveImageInput());
   dim_t batch = inputTy.dims()[0];
   CompiledModel cm =
       exitOnError(kTool, loadAndCompileModel({{inputName, inputTy}}));
-  Placeholder *inPH =
-      exitOnError(kTool, cm.loader->getInputByName(inputName));
+  Placeholder *inPH = exitOnError(kTool, cm.loader->getInputByName(inputName));
   if (cm.loader->getOutputs().empty()) {
     exitOnError(kTool, makeError("the model has no outputs"));
   }
@@ -299,11 +299,11 @@ int run() {
       }
     }
     exitOnError(kTool, cm.engine->run(bindings));
+    cm.afterRun(bindings, count);
     const float *out = outT->getHandle<float>().data();
     for (size_t j = 0; j < count; j++) {
       size_t i = first + j;
-      std::vector<float> row(out + j * numClasses,
-                             out + (j + 1) * numClasses);
+      std::vector<float> row(out + j * numClasses, out + (j + 1) * numClasses);
       if (computeSoftmax) {
         softmaxInPlace(row);
       }
@@ -316,27 +316,28 @@ int run() {
                        << llvm::format("%0.4f", row[ranked[k]]) << ")\n";
         }
       }
-      int label = expectedLabels.empty() ? src.labelOf(i)
-                                         : int(expectedLabels[i]);
+      int label =
+          expectedLabels.empty() ? src.labelOf(i) : int(expectedLabels[i]);
       // A number in a file name that is no class index is not a label.
-      bool known = label >= 0 && (size_t(label) < numClasses ||
-                                  !expectedLabels.empty());
+      bool known =
+          label >= 0 && (size_t(label) < numClasses || !expectedLabels.empty());
       if (known) {
         labeled++;
         top1 += ranked[0] == size_t(label);
         top5 += std::find(ranked.begin(),
                           ranked.begin() + std::min<size_t>(5, ranked.size()),
-                          size_t(label)) != ranked.begin() +
-                                                std::min<size_t>(5, ranked.size());
+                          size_t(label)) !=
+                ranked.begin() + std::min<size_t>(5, ranked.size());
         mismatches += ranked[0] != size_t(label);
       }
     }
     progress.update(first + count);
   }
   progress.finish();
-  double secs = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+  exitOnError(kTool, cm.finish());
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   llvm::outs() << "Summary: " << src.size() << " images";
   if (labeled) {
     llvm::outs() << ", top-1 accuracy "
@@ -346,8 +347,8 @@ int run() {
   }
   llvm::outs() << ", " << llvm::format("%.3f", secs) << " s, "
                << llvm::format("%.1f", src.size() / std::max(secs, 1e-9))
-               << " images/s (backend " << loader::backendName
-               << ", minibatch " << batch << ")\n";
+               << " images/s (backend " << loader::backendName << ", minibatch "
+               << batch << ")\n";
   llvm::outs().flush();
   if (!expectedLabels.empty()) {
     return int(std::min<size_t>(mismatches, 255));
@@ -357,7 +358,8 @@ int run() {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::cl::HideUnrelatedOptions({&category, &loader::category});
+  llvm::cl::HideUnrelatedOptions(
+      {&category, &loader::category, &quantization::category});
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "Classify images with an ONNX model.\n\n"

@@ -1,8 +1,11 @@
 #include "Loader.h"
 
+#include "glow/Optimizer/Optimizer.h"
+#include "glow/Quantization/Profile.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace glow {
 namespace loader {
@@ -14,8 +17,7 @@ llvm::cl::alias modelPathAlias("model", llvm::cl::desc("Alias for -m"),
                                llvm::cl::aliasopt(modelPath),
                                llvm::cl::cat(category));
 llvm::cl::opt<std::string>
-    backendName("backend",
-                llvm::cl::desc("Backend to run on (Interpreter)"),
+    backendName("backend", llvm::cl::desc("Backend to run on (Interpreter)"),
                 llvm::cl::init("Interpreter"), llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     dumpGraphDOT("dump-graph-DOT",
@@ -32,6 +34,145 @@ llvm::cl::opt<std::string>
                                   "data (default: the first input)"),
                    llvm::cl::cat(category));
 } // namespace loader
+
+namespace quantization {
+llvm::cl::OptionCategory category("Quantization options");
+llvm::cl::opt<std::string> dumpProfile(
+    "dump-profile",
+    llvm::cl::desc("Profile every float node output on the inputs and write "
+                   "the profile (YAML) to this file"),
+    llvm::cl::value_desc("profile.yaml"), llvm::cl::cat(category));
+llvm::cl::opt<std::string>
+    loadProfile("load-profile",
+                llvm::cl::desc("Quantize the model with this profile (INT8)"),
+                llvm::cl::value_desc("profile.yaml"), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> numHistogramBins(
+    "num-histogram-bins",
+    llvm::cl::desc("Histogram bins per profiled output (KL calibration needs "
+                   "thousands, e.g. 2048)"),
+    llvm::cl::init(10), llvm::cl::cat(category));
+llvm::cl::opt<QuantizationSchema> schema(
+    "quantization-schema", llvm::cl::desc("How ranges map onto int8"),
+    llvm::cl::values(
+        clEnumValN(QuantizationSchema::Asymmetric, "asymmetric",
+                   "[min, max] onto [-128, 127] (default)"),
+        clEnumValN(QuantizationSchema::Symmetric, "symmetric",
+                   "[-a, a], offset 0"),
+        clEnumValN(QuantizationSchema::SymmetricWithUInt8,
+                   "symmetric_with_uint8",
+                   "symmetric, or [0, max] onto all 256 codes if min >= 0"),
+        clEnumValN(QuantizationSchema::SymmetricWithPower2Scale,
+                   "symmetric_with_power2_scale",
+                   "symmetric with power-of-2 scales")),
+    llvm::cl::init(QuantizationSchema::Asymmetric), llvm::cl::cat(category));
+llvm::cl::opt<CalibrationMode> calibration(
+    "quantization-calibration",
+    llvm::cl::desc("How activation ranges are chosen from the profile"),
+    llvm::cl::values(clEnumValN(CalibrationMode::None, "none",
+                                "observed min and max (default)"),
+                     clEnumValN(CalibrationMode::KL, "KL",
+                                "minimise the KL divergence of the histogram")),
+    llvm::cl::init(CalibrationMode::None), llvm::cl::cat(category));
+llvm::cl::opt<bool> enableChannelwise(
+    "enable-channelwise",
+    llvm::cl::desc("Per-output-channel filter scales for Convolution"),
+    llvm::cl::init(false), llvm::cl::cat(category));
+llvm::cl::opt<std::string>
+    precision("quantization-precision",
+              llvm::cl::desc("Quantized element kind (Int8)"),
+              llvm::cl::init("Int8"), llvm::cl::cat(category));
+llvm::cl::list<std::string> keepNodes(
+    "keep-original-precision-for-nodes",
+    llvm::cl::desc("Node kinds that stay FP32 (e.g. Add,Convolution)"),
+    llvm::cl::CommaSeparated, llvm::cl::cat(category));
+llvm::cl::opt<std::string> keepLayers(
+    "keep-original-precision-for-layers",
+    llvm::cl::desc("Layers (node names as loaded) that stay FP32: "
+                   "name1,name2 or @file.txt (one a line, # comments)"),
+    llvm::cl::cat(category));
+llvm::cl::opt<bool> assertAllQuantized(
+    "assert-all-nodes-quantized",
+    llvm::cl::desc("Fail, listing them, if nodes stay FP32 without being "
+                   "asked to"),
+    llvm::cl::init(false), llvm::cl::cat(category));
+
+/// \returns the precision configuration the flags describe.
+static llvm::Expected<PrecisionConfig> readConfig() {
+  PrecisionConfig config;
+  config.quantization.schema = schema;
+  config.quantization.calibration = calibration;
+  config.quantization.channelwise = enableChannelwise;
+  config.assertAllNodesQuantized = assertAllQuantized;
+  if (precision != "Int8") {
+    return makeError("-quantization-precision=" + precision +
+                     " is not supported (Int8)");
+  }
+  for (auto &k : keepNodes) {
+    Node::Kind kind;
+    if (!Node::getKindFromName(k, kind)) {
+      return makeError("unknown node kind '" + k +
+                       "' in -keep-original-precision-for-nodes (e.g. "
+                       "Convolution, FullyConnected, Add, Relu, MaxPool)");
+    }
+    config.keepKinds.insert(kind);
+  }
+  if (!keepLayers.empty()) {
+    auto names = parseLayerList(keepLayers);
+    if (!names) {
+      return names.takeError();
+    }
+    config.keepLayers = *names;
+  }
+  return config;
+}
+} // namespace quantization
+
+void CompiledModel::afterRun(PlaceholderBindings &bindings, dim_t validBatch) {
+  if (profiler) {
+    profiler->record(bindings, validBatch);
+  }
+}
+
+llvm::Error CompiledModel::finish() {
+  if (profiler) {
+    return writeProfile(profiler->getProfile(), quantization::dumpProfile);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::map<std::string, Type>> resolveInputTypes(dim_t batch) {
+  std::map<std::string, Type> types;
+  for (auto &spec : loader::modelInputs) {
+    auto parsed = parseModelInputSpec(spec);
+    if (!parsed) {
+      return parsed.takeError();
+    }
+    types[parsed->first] = parsed->second;
+  }
+  auto infos = ONNXModelLoader::readInputInfo(loader::modelPath);
+  if (!infos) {
+    return infos.takeError();
+  }
+  for (auto &info : *infos) {
+    if (types.count(info.name)) {
+      continue;
+    }
+    std::vector<dim_t> dims = info.dims;
+    for (size_t i = 0; i < dims.size(); i++) {
+      if (dims[i] > 0) {
+        continue;
+      }
+      if (i != 0) {
+        return makeError("input '" + info.name + "' has open dimensions " +
+                         dimsToString(info.dims) +
+                         "; give -model-input=" + info.name + ",float,[...]");
+      }
+      dims[0] = batch;
+    }
+    types[info.name] = Type(info.kind, dims);
+  }
+  return types;
+}
 
 llvm::Expected<std::pair<std::string, Type>>
 parseModelInputSpec(llvm::StringRef spec) {
@@ -96,7 +237,52 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
   }
   cm.loader = std::move(*ld);
   cm.function = cm.loader->getFunction();
-  if (auto err = cm.engine->compile(cm.function)) {
+  Function *F = cm.function;
+  // The profile belongs to the graph as loaded; precision is chosen on the
+  // optimized graph, whose layer names are still the ones of the file.
+  uint64_t hash = hashGraph(*F);
+  if (auto err = optimizeFunction(F)) {
+    return std::move(err);
+  }
+  auto config = quantization::readConfig();
+  if (!config) {
+    return config.takeError();
+  }
+  bool wantsPrecision = !config->keepKinds.empty() ||
+                        !config->keepLayers.empty() ||
+                        quantization::assertAllQuantized;
+  if (!quantization::dumpProfile.empty() &&
+      !quantization::loadProfile.empty()) {
+    return makeError("-dump-profile and -load-profile cannot be combined");
+  }
+  if (wantsPrecision && quantization::loadProfile.empty()) {
+    return makeError("the keep-original-precision and assert flags need "
+                     "-load-profile (a quantized run)");
+  }
+  if (!quantization::dumpProfile.empty()) {
+    cm.profiler = Profiler::instrument(F, hash, quantization::numHistogramBins);
+  }
+  if (!quantization::loadProfile.empty()) {
+    auto profile = readProfile(quantization::loadProfile);
+    if (!profile) {
+      return profile.takeError();
+    }
+    const Backend &backend = cm.engine->getBackend();
+    auto report = transformForPrecisionMode(
+        F, hash, *profile, *config,
+        [&](const Node &n) { return backend.canRunInt8(n); });
+    if (!report) {
+      return report.takeError();
+    }
+    cm.precision = *report;
+    if (!report->keptUnsupported.empty()) {
+      llvm::errs() << "note: " << report->keptUnsupported.size()
+                   << " nodes stay FP32 (no INT8 form on " << backend.getName()
+                   << "): " << llvm::join(report->keptUnsupported, ", ")
+                   << "\n";
+    }
+  }
+  if (auto err = cm.engine->compile(F)) {
     return std::move(err);
   }
   if (!loader::dumpGraphDOT.empty()) {

@@ -3,6 +3,8 @@
 
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Importer/ONNXModelLoader.h"
+#include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Quantization/Profiler.h"
 
 #include "llvm/Support/CommandLine.h"
 
@@ -22,6 +24,13 @@ extern llvm::cl::list<std::string> modelInputs;
 extern llvm::cl::opt<std::string> modelInputName;
 } // namespace loader
 
+/// The quantization flags (Glow's spellings).
+namespace quantization {
+extern llvm::cl::OptionCategory category;
+extern llvm::cl::opt<std::string> dumpProfile;
+extern llvm::cl::opt<std::string> loadProfile;
+} // namespace quantization
+
 /// Parses "name,float,[1,1,28,28]" (the -model-input syntax).
 llvm::Expected<std::pair<std::string, Type>>
 parseModelInputSpec(llvm::StringRef spec);
@@ -31,7 +40,21 @@ struct CompiledModel {
   std::unique_ptr<ExecutionEngine> engine;
   std::unique_ptr<ONNXModelLoader> loader;
   Function *function{nullptr};
+  /// Set with -dump-profile: records every run.
+  std::unique_ptr<Profiler> profiler;
+  /// Set with -load-profile: what precision selection decided.
+  PrecisionReport precision;
+
+  /// Call after each run: records the profile with -dump-profile (only the
+  /// first \p validBatch images of the batch count; 0: all).
+  void afterRun(PlaceholderBindings &bindings, dim_t validBatch = 0);
+  /// Call at the end: writes the -dump-profile file.
+  llvm::Error finish();
 };
+
+/// \returns the types of the model's inputs: -model-input where given,
+/// else the declared shape with an open first dimension set to \p batch.
+llvm::Expected<std::map<std::string, Type>> resolveInputTypes(dim_t batch);
 
 /// Loads -m with the given input types plus those of -model-input,
 /// optimizes, dumps -dump-graph-DOT if asked, and compiles for -backend.

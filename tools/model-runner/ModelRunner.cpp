@@ -97,6 +97,10 @@ runModel(std::vector<Tensor> &inputs) {
   if (auto err = cm->engine->run(bindings)) {
     return std::move(err);
   }
+  cm->afterRun(bindings);
+  if (auto err = cm->finish()) {
+    return std::move(err);
+  }
   std::vector<std::pair<std::string, Tensor>> outs;
   for (auto &o : cm->loader->getOutputs()) {
     outs.push_back({o.first, bindings.get(o.second)->clone()});
@@ -105,8 +109,7 @@ runModel(std::vector<Tensor> &inputs) {
 }
 
 /// Compares \p got with \p expected; \returns "" if within tolerance.
-std::string compare(const Tensor &got, const Tensor &expected,
-                    double &maxErr) {
+std::string compare(const Tensor &got, const Tensor &expected, double &maxErr) {
   maxErr = 0;
   if (got.dims() != expected.dims()) {
     return "shape " + dimsToString(got.dims()) + " instead of " +
@@ -151,8 +154,8 @@ int runTestDir() {
     }
   }
   if (ec) {
-    exitOnError(kTool, makeError("cannot read '" + onnxTestDir +
-                                 "': " + ec.message()));
+    exitOnError(
+        kTool, makeError("cannot read '" + onnxTestDir + "': " + ec.message()));
   }
   if (sets.empty()) {
     exitOnError(kTool,
@@ -168,13 +171,13 @@ int runTestDir() {
     auto outs = exitOnError(kTool, runModel(inputs));
     auto expectedFiles = numberedFiles(set, "output_");
     if (expectedFiles.size() != outs.size()) {
-      exitOnError(kTool, makeError(set + " has " +
-                                   llvm::Twine(expectedFiles.size()) +
-                                   " outputs, the model " +
-                                   llvm::Twine(outs.size())));
+      exitOnError(kTool,
+                  makeError(set + " has " + llvm::Twine(expectedFiles.size()) +
+                            " outputs, the model " + llvm::Twine(outs.size())));
     }
     for (size_t i = 0; i < outs.size(); i++) {
-      Tensor expected = exitOnError(kTool, loadTensorProtoFile(expectedFiles[i]));
+      Tensor expected =
+          exitOnError(kTool, loadTensorProtoFile(expectedFiles[i]));
       double maxErr;
       std::string problem = compare(outs[i].second, expected, maxErr);
       llvm::outs() << (problem.empty() ? "PASS " : "FAIL ")
@@ -209,7 +212,8 @@ int runInputs() {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::cl::HideUnrelatedOptions({&category, &loader::category});
+  llvm::cl::HideUnrelatedOptions(
+      {&category, &loader::category, &quantization::category});
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "Run an ONNX model on input tensors or an ONNX backend test.\n\n"

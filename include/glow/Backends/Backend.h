@@ -29,6 +29,9 @@ public:
   virtual std::string getName() const = 0;
   /// \returns true if this backend can run \p n with its current types.
   virtual bool isOpSupported(const Node &n) const = 0;
+  /// \returns true if this backend runs the INT8 form of the float node
+  /// \p n (asked before quantizing; the node still has float types).
+  virtual bool canRunInt8(const Node &n) const { return true; }
   /// Compiles the optimized, verified Function \p F.
   virtual llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const = 0;

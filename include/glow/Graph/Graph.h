@@ -105,9 +105,10 @@ public:
   FullyConnectedNode *createFullyConnected(llvm::StringRef name,
                                            NodeValue input, NodeValue weights,
                                            NodeValue bias);
-  BatchNormalizationNode *createBatchNormalization(
-      llvm::StringRef name, NodeValue input, NodeValue scale, NodeValue bias,
-      NodeValue mean, NodeValue var, float epsilon);
+  BatchNormalizationNode *
+  createBatchNormalization(llvm::StringRef name, NodeValue input,
+                           NodeValue scale, NodeValue bias, NodeValue mean,
+                           NodeValue var, float epsilon);
   MatMulNode *createMatMul(llvm::StringRef name, NodeValue lhs, NodeValue rhs);
   Node *createArithmetic(Node::Kind kind, llvm::StringRef name, NodeValue lhs,
                          NodeValue rhs);

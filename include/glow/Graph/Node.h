@@ -58,6 +58,15 @@ public:
   llvm::StringRef getName() const { return name_; }
   void setName(llvm::StringRef name) { name_ = name.str(); }
 
+  /// \returns the user-visible layer this node belongs to: the ONNX node it
+  /// was loaded from (helper nodes the importer adds share it), else its
+  /// own name. Precision is chosen per layer.
+  llvm::StringRef getLayerName() const {
+    return layerName_.empty() ? llvm::StringRef(name_)
+                              : llvm::StringRef(layerName_);
+  }
+  void setLayerName(llvm::StringRef name) { layerName_ = name.str(); }
+
   unsigned getNumInputs() const { return inputs_.size(); }
   NodeValue getNthInput(unsigned i) const { return inputs_[i]; }
   void setNthInput(unsigned i, NodeValue v) { inputs_[i] = v; }
@@ -93,14 +102,13 @@ protected:
 private:
   Kind kind_;
   std::string name_;
+  std::string layerName_;
   std::vector<NodeValue> inputs_;
   std::vector<const char *> inputNames_;
   std::vector<Type> results_;
 };
 
-inline const Type &NodeValue::getType() const {
-  return node->getType(resNo);
-}
+inline const Type &NodeValue::getType() const { return node->getType(resNo); }
 
 /// \returns a printed list "[a, b]" of an integer vector attribute.
 template <class T> std::string listToString(const std::vector<T> &v) {

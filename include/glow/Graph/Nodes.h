@@ -59,7 +59,10 @@ public:
 };
 
 /// 2-D convolution in NCHW. Filter [O, C/group, KH, KW], Bias [O].
-/// Pads are {top, left, bottom, right}.
+/// Pads are {top, left, bottom, right}. A channelwise-quantized convolution
+/// has two more inputs, FilterScales (float [O]) and FilterOffsets (int32
+/// [O]), that override the filter type's scale and offset per output
+/// channel; its Int32 bias then has scale input scale * FilterScales[o].
 class ConvolutionNode : public Node {
 public:
   ConvolutionNode(llvm::StringRef name, const Type &outTy, NodeValue input,
@@ -78,6 +81,14 @@ public:
   NodeValue getInput() const { return getNthInput(0); }
   NodeValue getFilter() const { return getNthInput(1); }
   NodeValue getBias() const { return getNthInput(2); }
+  bool isChannelwise() const { return getNumInputs() == 5; }
+  NodeValue getFilterScales() const { return getNthInput(3); }
+  NodeValue getFilterOffsets() const { return getNthInput(4); }
+  /// Makes this convolution channelwise-quantized (see the class comment).
+  void setChannelwiseParams(NodeValue scales, NodeValue offsets) {
+    addInput("FilterScales", scales);
+    addInput("FilterOffsets", offsets);
+  }
   const std::vector<unsigned> &getKernels() const { return kernels_; }
   const std::vector<unsigned> &getStrides() const { return strides_; }
   const std::vector<unsigned> &getPads() const { return pads_; }
@@ -415,9 +426,7 @@ public:
   const std::vector<dim_t> &getSteps() const { return steps_; }
   std::string verify() const override;
   AttributeList getAttributes() const override;
-  static bool classof(const Node *n) {
-    return n->getKind() == Kind::SliceKind;
-  }
+  static bool classof(const Node *n) { return n->getKind() == Kind::SliceKind; }
 
 private:
   std::vector<dim_t> starts_, steps_;

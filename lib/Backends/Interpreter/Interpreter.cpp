@@ -91,8 +91,8 @@ Interpreter::compile(const Function &F) const {
   for (const Node *n : F.getNodes()) {
     if (!isOpSupported(*n)) {
       return makeError(std::string("the Interpreter cannot run node '") +
-                       n->getName().str() + "' (" + n->getKindName() +
-                       " on " + n->getType().toString() + ")");
+                       n->getName().str() + "' (" + n->getKindName() + " on " +
+                       n->getType().toString() + ")");
     }
   }
   return std::make_unique<InterpreterFunction>(F);

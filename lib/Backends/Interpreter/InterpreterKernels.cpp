@@ -2,7 +2,9 @@
 // other backend is tested against these.
 
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "InterpreterQuantizedKernels.h"
 #include "glow/Graph/Nodes.h"
+#include "glow/Quantization/QuantizationMath.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
@@ -51,8 +53,9 @@ template <class Fn> void forEachIndex(llvm::ArrayRef<dim_t> dims, Fn fn) {
 
 llvm::Error noKernel(const Node &n, const Type &ty) {
   return makeError(std::string("the Interpreter has no kernel for ") +
-                   n.getKindName() + " on " + getElemKindName(ty.getElementType()) +
-                   " (node '" + n.getName().str() + "')");
+                   n.getKindName() + " on " +
+                   getElemKindName(ty.getElementType()) + " (node '" +
+                   n.getName().str() + "')");
 }
 
 //===----------------------------------------------------------------------===//
@@ -292,7 +295,8 @@ void poolFloat(const PoolNode &n, const Tensor &iT, Tensor &oT) {
         if (!isMax) {
           if (n.getCountIncludePads()) {
             // Cells of the window inside the padded input count.
-            dim_t hEnd = std::min(h0 + KH, H + PB), wEnd = std::min(w0 + KW, W + PR);
+            dim_t hEnd = std::min(h0 + KH, H + PB),
+                  wEnd = std::min(w0 + KW, W + PR);
             count = (hEnd - h0) * (wEnd - w0);
           }
           acc = count ? acc / float(count) : 0.f;
@@ -413,7 +417,11 @@ void pad(const PadNode &n, const Tensor &iT, Tensor &oT) {
       }
       src += j * inStrides[i];
     }
-    if (outside) {
+    if (outside && oT.getType().isQuantized()) {
+      oT.setFromDouble(flat,
+                       quantizeValue(n.getValue(), {oT.getType().getScale(),
+                                                    oT.getType().getOffset()}));
+    } else if (outside) {
       oT.setFromDouble(flat, n.getValue());
     } else {
       copyElem(oT, flat, iT, src, bytes);
@@ -439,7 +447,8 @@ llvm::Error gather(const GatherNode &n, const Tensor &dT, const Tensor &iT,
         j += d[axis];
       }
       if (j < 0 || j >= d[axis]) {
-        return makeError("Gather index " + llvm::Twine(int64_t(iT.getAsDouble(k))) +
+        return makeError("Gather index " +
+                         llvm::Twine(int64_t(iT.getAsDouble(k))) +
                          " out of range in node '" + n.getName() + "'");
       }
       std::memcpy(oT.getUnsafePtr() + ((o * numIdx + k) * inner) * bytes,
@@ -464,47 +473,6 @@ void broadcast(const Tensor &iT, Tensor &oT) {
   });
 }
 
-//===----------------------------------------------------------------------===//
-// Quantization conversions: q = clamp(nearbyint(x / scale) + offset).
-//===----------------------------------------------------------------------===//
-
-template <class T> T clampTo(double v) {
-  v = std::min<double>(std::max<double>(v, std::numeric_limits<T>::min()),
-                       std::numeric_limits<T>::max());
-  return T(v);
-}
-
-void storeQuantized(Tensor &oT, size_t i, double v) {
-  switch (oT.getElementType()) {
-  case ElemKind::Int8QTy:
-    oT.setFromDouble(i, clampTo<int8_t>(v));
-    break;
-  case ElemKind::UInt8QTy:
-    oT.setFromDouble(i, clampTo<uint8_t>(v));
-    break;
-  case ElemKind::Int16QTy:
-    oT.setFromDouble(i, clampTo<int16_t>(v));
-    break;
-  default:
-    oT.setFromDouble(i, clampTo<int32_t>(v));
-    break;
-  }
-}
-
-void quantizationKernel(const Node &n, const Tensor &iT, Tensor &oT) {
-  const Type &in = iT.getType(), &out = oT.getType();
-  for (size_t i = 0, e = oT.size(); i < e; i++) {
-    double x = iT.getAsDouble(i);
-    double real = in.isQuantized() ? in.getScale() * (x - in.getOffset()) : x;
-    if (out.isQuantized()) {
-      storeQuantized(oT, i,
-                     std::nearbyint(real / out.getScale()) + out.getOffset());
-    } else {
-      oT.setFromDouble(i, float(real));
-    }
-  }
-}
-
 bool allFloat(const Node &n) {
   for (unsigned i = 0; i < n.getNumResults(); i++) {
     if (!n.getType(i).isFloat()) {
@@ -512,6 +480,31 @@ bool allFloat(const Node &n) {
     }
   }
   return true;
+}
+
+/// Kinds whose kernel copies elements unchanged, whatever their kind.
+bool isDataMovement(Kind k) {
+  switch (k) {
+  case Kind::SaveKind:
+  case Kind::ReshapeKind:
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::PadKind:
+  case Kind::GatherKind:
+  case Kind::BroadcastKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// \returns true if \p n computes on quantized values (or dequantizes).
+bool isQuantizedComputation(const Node &n) {
+  if (n.getKind() == Kind::DequantizeKind) {
+    return true;
+  }
+  return !isDataMovement(n.getKind()) && n.getNumResults() &&
+         n.getType().isQuantized();
 }
 
 bool isPlainNumeric(ElemKind k) {
@@ -526,6 +519,18 @@ bool isNodeEvaluable(const Node &n) {
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
     return false;
+  default:
+    break;
+  }
+  if (isQuantizedComputation(n)) {
+    return hasQuantizedKernel(n);
+  }
+  if (isDataMovement(n.getKind()) && n.getNumResults() &&
+      n.getType().isQuantized()) {
+    // Copies keep the scale: the input must have the result's type.
+    return n.getNthInput(0).getType().isEqualElemType(n.getType());
+  }
+  switch (n.getKind()) {
   case Kind::SaveKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
@@ -534,10 +539,6 @@ bool isNodeEvaluable(const Node &n) {
   case Kind::PadKind:
   case Kind::GatherKind:
   case Kind::BroadcastKind:
-  case Kind::QuantizeKind:
-  case Kind::DequantizeKind:
-  case Kind::RescaleQuantizedKind:
-    return true;
   case Kind::ConvertToKind:
     return true;
   case Kind::AddKind:
@@ -557,6 +558,9 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
                          llvm::MutableArrayRef<Tensor> out) {
   if (!isNodeEvaluable(n)) {
     return noKernel(n, n.getNumResults() ? n.getType() : in[0]->getType());
+  }
+  if (isQuantizedComputation(n)) {
+    return evaluateQuantizedNode(n, in, out[0]);
   }
   switch (n.getKind()) {
   case Kind::SaveKind:
@@ -649,11 +653,6 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
       }
       out[0].setFromDouble(i, v);
     }
-    return llvm::Error::success();
-  case Kind::QuantizeKind:
-  case Kind::DequantizeKind:
-  case Kind::RescaleQuantizedKind:
-    quantizationKernel(n, *in[0], out[0]);
     return llvm::Error::success();
   default:
     return noKernel(n, n.getType());

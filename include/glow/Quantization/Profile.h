@@ -1,0 +1,68 @@
+#ifndef GLOW_QUANTIZATION_PROFILE_H
+#define GLOW_QUANTIZATION_PROFILE_H
+
+#include "glow/Graph/Graph.h"
+#include "glow/Quantization/QuantizationMath.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace glow {
+
+/// The range and histogram of one node output seen during profiling. The
+/// histogram has a fixed number of equal bins spanning [min, max]; when new
+/// values widen the range, the old counts are moved to the bins of the new
+/// range that hold their old bin centres.
+struct NodeProfile {
+  float min{0};
+  float max{0};
+  std::vector<float> histogram;
+  bool empty{true};
+
+  /// Adds \p n values; \p numBins sets the histogram size of a new profile.
+  void update(const float *values, size_t n, unsigned numBins);
+};
+
+/// The profile of a graph: one NodeProfile per node output, keyed by
+/// "<node>:<result>", plus the hash of the graph it belongs to.
+struct ProfileSet {
+  uint64_t graphHash{0};
+  std::map<std::string, NodeProfile> entries;
+  /// Names in graph (topological) order, for writing.
+  std::vector<std::string> order;
+
+  /// \returns the entry for \p name or an error naming the missing entry.
+  llvm::Expected<const NodeProfile *> get(const std::string &name) const;
+};
+
+/// \returns "<node>:<result>", the profile key of \p v.
+std::string getNodeOutputName(NodeValue v);
+
+/// \returns a 64-bit hash of \p F as loaded: node kinds, names, edges and
+/// the shapes of Constants. The shapes of activations are left out so that
+/// a profile taken with one batch size serves any other.
+uint64_t hashGraph(const Function &F);
+
+/// Writes \p profile to \p path in Glow's layout: three YAML documents
+/// (GlowToolsVersion, GraphPreLowerHash, the list of entries with
+/// NodeOutputName, Min, Max, Histogram), floats with 9 significant digits so
+/// that reading gives back the same floats.
+llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path);
+
+/// Reads a profile written by writeProfile. \returns an error for a
+/// malformed file or an entry with min > max.
+llvm::Expected<ProfileSet> readProfile(llvm::StringRef path);
+
+/// \returns the range [min, max] of \p p to quantize with under \p mode:
+/// the observed range, or for KL the clipping range whose quantized
+/// histogram is closest (KL divergence) to the observed one.
+std::pair<float, float> chooseCalibratedRange(const NodeProfile &p,
+                                              CalibrationMode mode);
+
+} // namespace glow
+
+#endif // GLOW_QUANTIZATION_PROFILE_H

@@ -1,0 +1,140 @@
+#ifndef GLOW_QUANTIZATION_QUANTIZATIONMATH_H
+#define GLOW_QUANTIZATION_QUANTIZATIONMATH_H
+
+// The arithmetic of quantization, shared by the quantizer and every backend
+// so that all of them round and saturate the same way (docs/Quantization.md).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace glow {
+
+/// How a float range is mapped onto int8 (Glow's -quantization-schema).
+enum class QuantizationSchema {
+  Asymmetric,         ///< [min, max] (widened to hold 0) onto [-128, 127]
+  Symmetric,          ///< [-a, a], offset 0
+  SymmetricWithUInt8, ///< symmetric, or [0, max] onto [-128, 127] if min >= 0
+  SymmetricWithPower2Scale, ///< symmetric with the scale rounded up to 2^k
+};
+
+/// How the range of an activation is chosen from its profile.
+enum class CalibrationMode {
+  None, ///< the observed min and max
+  KL,   ///< the range that minimises the KL divergence of the histogram
+};
+
+/// Scale and offset of a quantized tensor: real = scale * (q - offset).
+struct TensorQuantizationParams {
+  float scale{1.0f};
+  int32_t offset{0};
+};
+
+/// \returns the int8 scale and offset for the range [min, max] under
+/// \p schema:
+/// - Asymmetric: min' = min(min, 0), max' = max(max, 0),
+///   scale = (max' - min') / 255, offset = clamp(round(-128 - min'/scale)).
+/// - Symmetric: a = max(|min|, |max|), scale = 2a / 255, offset = 0.
+/// - SymmetricWithUInt8: if min >= 0, scale = max / 255, offset = -128
+///   (all 256 codes cover [0, max]); else Symmetric.
+/// - SymmetricWithPower2Scale: Symmetric, then scale = 2^ceil(log2(scale)).
+/// An empty range (all values 0) gets scale 1/255 of a unit range, so that
+/// no scale is 0.
+inline TensorQuantizationParams
+chooseQuantizationParams(float min, float max, QuantizationSchema schema) {
+  const float tiny = 1e-10f;
+  min = std::min(min, 0.f);
+  max = std::max(max, 0.f);
+  TensorQuantizationParams p;
+  if (schema == QuantizationSchema::Asymmetric) {
+    p.scale = std::max((max - min) / 255.f, tiny);
+    float off = std::nearbyint(-128.f - min / p.scale);
+    p.offset = int32_t(std::min(std::max(off, -128.f), 127.f));
+    return p;
+  }
+  if (schema == QuantizationSchema::SymmetricWithUInt8 && min >= 0.f) {
+    p.scale = std::max(max / 255.f, tiny);
+    p.offset = -128;
+    return p;
+  }
+  float a = std::max(std::fabs(min), std::fabs(max));
+  p.scale = std::max(2.f * a / 255.f, tiny);
+  p.offset = 0;
+  if (schema == QuantizationSchema::SymmetricWithPower2Scale) {
+    p.scale = std::exp2(std::ceil(std::log2(p.scale)));
+  }
+  return p;
+}
+
+/// Saturates \p v to int8.
+inline int8_t clampToInt8(int64_t v) {
+  return int8_t(std::min<int64_t>(std::max<int64_t>(v, -128), 127));
+}
+
+/// Float -> int8: q = clamp(nearbyint(x / scale) + offset), computed in
+/// float with round-half-to-even.
+inline int8_t quantizeValue(float x, TensorQuantizationParams p) {
+  float q = std::nearbyint(x / p.scale) + float(p.offset);
+  q = std::min(std::max(q, -128.f), 127.f);
+  return int8_t(q);
+}
+
+/// Float -> int32 bias with offset 0: q = clamp(nearbyint(x / scale)).
+inline int32_t quantizeBias(float x, float scale) {
+  double q = std::nearbyint(double(x) / double(scale));
+  q = std::min(std::max(q, -2147483648.0), 2147483647.0);
+  return int32_t(q);
+}
+
+/// int8 -> float: x = scale * (q - offset), computed in float.
+inline float dequantizeValue(int32_t q, TensorQuantizationParams p) {
+  return p.scale * float(q - p.offset);
+}
+
+/// A positive real ratio as a fixed-point number: ratio ~ multiplier *
+/// 2^-shift with multiplier in [2^30, 2^31). Every requantization in every
+/// backend uses it, so results are bit-exact across backends.
+struct QuantizationTransform {
+  int64_t multiplier{1 << 30};
+  int32_t shift{30};
+};
+
+/// \returns the fixed-point form of \p ratio (> 0), computed in double.
+inline QuantizationTransform makeQuantizationTransform(double ratio) {
+  QuantizationTransform t;
+  int exp = 0;
+  double frac = std::frexp(ratio, &exp); // ratio = frac * 2^exp, frac in [.5,1)
+  int64_t m = int64_t(std::llround(frac * double(int64_t(1) << 31)));
+  if (m == (int64_t(1) << 31)) {
+    m >>= 1;
+    exp++;
+  }
+  t.multiplier = m;
+  t.shift = 31 - exp;
+  if (t.shift > 62) { // Ratios below 2^-31 round every int32 input to 0.
+    t.multiplier = 0;
+    t.shift = 62;
+  }
+  return t;
+}
+
+/// \returns round(v * ratio) for the transform of ratio, rounding halves
+/// towards +infinity: (v * multiplier + 2^(shift-1)) >> shift. |v| must be
+/// below 2^31. Shifts below 1 (ratios of 2^30 and more) saturate.
+inline int64_t applyQuantizationTransform(int64_t v, QuantizationTransform t) {
+  int64_t p = v * t.multiplier;
+  if (t.shift <= 0) {
+    return p > 0 ? INT32_MAX : (p < 0 ? INT32_MIN : 0);
+  }
+  return (p + (int64_t(1) << (t.shift - 1))) >> t.shift;
+}
+
+/// \returns clamp(round(v * ratio) + offset) as int8: the requantization of
+/// an int32 accumulator \p v into an output with offset \p offset.
+inline int8_t requantize(int64_t v, QuantizationTransform t, int32_t offset) {
+  return clampToInt8(applyQuantizationTransform(v, t) + offset);
+}
+
+} // namespace glow
+
+#endif // GLOW_QUANTIZATION_QUANTIZATIONMATH_H

@@ -1,0 +1,48 @@
+#ifndef GLOW_QUANTIZATION_QUANTIZER_H
+#define GLOW_QUANTIZATION_QUANTIZER_H
+
+#include "glow/Graph/Graph.h"
+#include "glow/Quantization/Profile.h"
+
+#include "llvm/Support/Error.h"
+
+#include <set>
+
+namespace glow {
+
+/// The quantization flags of the tools.
+struct QuantizationOptions {
+  QuantizationSchema schema{QuantizationSchema::Asymmetric};
+  CalibrationMode calibration{CalibrationMode::None};
+  /// Per-output-channel filter scales for Convolution.
+  bool channelwise{false};
+};
+
+/// \returns the quantization parameters of the activation \p v from its
+/// profile entry, or an error if the profile lacks it.
+llvm::Expected<TensorQuantizationParams>
+getActivationParams(NodeValue v, const ProfileSet &profile,
+                    const QuantizationOptions &opts);
+
+/// \returns \p t quantized to int8 with its own range under \p schema.
+Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema);
+
+/// Rewrites the nodes in \p toQuantize to INT8, in place: activations take
+/// scale and offset from \p profile, Constants (weights) from their own
+/// range, Convolution/FullyConnected biases become int32 with scale =
+/// input scale x weight scale. Data-movement nodes (Reshape, Transpose,
+/// Slice, Pad, Gather, Broadcast) keep their input's scale. Where a float
+/// value meets a quantized node a Quantize is inserted, where a quantized
+/// value meets a float node (or an output) a Dequantize. Every backend then
+/// receives a well-typed mixed graph.
+llvm::Error quantizeNodes(Function *F, const std::set<Node *> &toQuantize,
+                          const ProfileSet &profile,
+                          const QuantizationOptions &opts);
+
+/// \returns true if the quantizer can rewrite \p n to INT8 (the kinds with
+/// INT8 semantics and constant weights where it has weights).
+bool isQuantizableNode(const Node &n);
+
+} // namespace glow
+
+#endif // GLOW_QUANTIZATION_QUANTIZER_H

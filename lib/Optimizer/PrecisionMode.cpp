@@ -1,0 +1,134 @@
+#include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Optimizer/Optimizer.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Casting.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+
+namespace glow {
+
+std::vector<std::string>
+closestNames(llvm::StringRef name, const std::vector<std::string> &candidates,
+             unsigned count) {
+  std::vector<std::pair<unsigned, std::string>> scored;
+  for (auto &c : candidates) {
+    scored.push_back({name.edit_distance(c), c});
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (auto &s : scored) {
+    if (out.size() == count) {
+      break;
+    }
+    out.push_back(s.second);
+  }
+  return out;
+}
+
+llvm::Expected<std::vector<std::string>> parseLayerList(llvm::StringRef spec) {
+  std::vector<std::string> names;
+  if (spec.consume_front("@")) {
+    auto buf = llvm::MemoryBuffer::getFile(spec, /*IsText=*/true);
+    if (!buf) {
+      return makeError("cannot open layer list '" + spec +
+                       "': " + buf.getError().message());
+    }
+    llvm::SmallVector<llvm::StringRef, 64> lines;
+    (*buf)->getBuffer().split(lines, '\n');
+    for (auto line : lines) {
+      line = line.split('#').first.trim();
+      if (!line.empty()) {
+        names.push_back(line.str());
+      }
+    }
+    return names;
+  }
+  llvm::SmallVector<llvm::StringRef, 16> parts;
+  spec.split(parts, ',', -1, false);
+  for (auto p : parts) {
+    if (!p.trim().empty()) {
+      names.push_back(p.trim().str());
+    }
+  }
+  return names;
+}
+
+/// \returns true for nodes that are conversions or outputs, not layers.
+static bool isBookkeeping(const Node &n) {
+  switch (n.getKind()) {
+  case Node::Kind::SaveKind:
+  case Node::Kind::QuantizeKind:
+  case Node::Kind::DequantizeKind:
+  case Node::Kind::RescaleQuantizedKind:
+    return true;
+  default:
+    return n.isStorage();
+  }
+}
+
+llvm::Expected<PrecisionReport> transformForPrecisionMode(
+    Function *F, uint64_t loadedGraphHash, const ProfileSet &profile,
+    const PrecisionConfig &config,
+    const std::function<bool(const Node &)> &backendSupportsInt8) {
+  if (profile.graphHash != loadedGraphHash) {
+    return makeError("the profile was taken on another graph (its "
+                     "GraphPreLowerHash " +
+                     llvm::Twine(profile.graphHash) + " is not this model's " +
+                     llvm::Twine(loadedGraphHash) + ")");
+  }
+  std::vector<std::string> layers;
+  std::set<std::string> layerSet;
+  for (Node *n : F->getNodes()) {
+    if (!isBookkeeping(*n) && layerSet.insert(n->getLayerName().str()).second) {
+      layers.push_back(n->getLayerName().str());
+    }
+  }
+  std::set<std::string> keep;
+  for (auto &name : config.keepLayers) {
+    if (!layerSet.count(name)) {
+      std::string hint;
+      for (auto &c : closestNames(name, layers)) {
+        hint += (hint.empty() ? "" : ", ") + ("'" + c + "'");
+      }
+      return makeError("unknown layer '" + name +
+                       "' in -keep-original-precision-for-layers; closest "
+                       "layers: " +
+                       hint + " (model-compiler -list-layers lists them all)");
+    }
+    keep.insert(name);
+  }
+  PrecisionReport report;
+  std::set<Node *> toQuantize;
+  std::vector<std::string> notAsked;
+  for (Node *n : F->getNodesInTopologicalOrder()) {
+    if (isBookkeeping(*n) || !n->getNumResults() || !n->getType().isFloat()) {
+      continue;
+    }
+    if (config.keepKinds.count(n->getKind()) ||
+        keep.count(n->getLayerName().str())) {
+      report.keptByRequest.push_back(n->getName().str());
+      continue;
+    }
+    if (!isQuantizableNode(*n) || !backendSupportsInt8(*n)) {
+      report.keptUnsupported.push_back(n->getName().str());
+      continue;
+    }
+    toQuantize.insert(n);
+  }
+  if (config.assertAllNodesQuantized && !report.keptUnsupported.empty()) {
+    return makeError("-assert-all-nodes-quantized: " +
+                     llvm::Twine(report.keptUnsupported.size()) +
+                     " nodes stayed FP32 without being asked to: " +
+                     llvm::join(report.keptUnsupported, ", "));
+  }
+  if (auto err = quantizeNodes(F, toQuantize, profile, config.quantization)) {
+    return std::move(err);
+  }
+  report.quantizedNodes = toQuantize.size();
+  return report;
+}
+
+} // namespace glow

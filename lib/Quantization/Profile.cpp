@@ -1,0 +1,338 @@
+#include "glow/Quantization/Profile.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/ADT/Hashing.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/YAMLTraits.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace glow {
+
+//===----------------------------------------------------------------------===//
+// Collecting
+//===----------------------------------------------------------------------===//
+
+void NodeProfile::update(const float *values, size_t n, unsigned numBins) {
+  if (n == 0) {
+    return;
+  }
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+  for (size_t i = 0; i < n; i++) {
+    if (std::isfinite(values[i])) {
+      lo = std::min(lo, values[i]);
+      hi = std::max(hi, values[i]);
+    }
+  }
+  if (lo > hi) {
+    return; // No finite value.
+  }
+  if (empty) {
+    min = lo;
+    max = hi;
+    histogram.assign(std::max(numBins, 1u), 0.f);
+    empty = false;
+  } else if (lo < min || hi > max) {
+    // Move the old counts into the bins of the widened range.
+    float newMin = std::min(min, lo), newMax = std::max(max, hi);
+    std::vector<float> moved(histogram.size(), 0.f);
+    size_t bins = histogram.size();
+    float oldWidth = (max - min) / bins, newWidth = (newMax - newMin) / bins;
+    for (size_t b = 0; b < bins; b++) {
+      if (histogram[b] == 0) {
+        continue;
+      }
+      float centre = min + (b + 0.5f) * oldWidth;
+      size_t nb = newWidth > 0 ? size_t((centre - newMin) / newWidth) : 0;
+      moved[std::min(nb, bins - 1)] += histogram[b];
+    }
+    histogram = std::move(moved);
+    min = newMin;
+    max = newMax;
+  }
+  size_t bins = histogram.size();
+  float width = (max - min) / bins;
+  for (size_t i = 0; i < n; i++) {
+    float v = values[i];
+    if (!std::isfinite(v)) {
+      continue;
+    }
+    size_t b = width > 0 ? size_t((v - min) / width) : 0;
+    histogram[std::min(b, bins - 1)] += 1.f;
+  }
+}
+
+llvm::Expected<const NodeProfile *>
+ProfileSet::get(const std::string &name) const {
+  auto it = entries.find(name);
+  if (it == entries.end()) {
+    return makeError("the profile has no entry for '" + name +
+                     "' (was it taken on another model?)");
+  }
+  return &it->second;
+}
+
+std::string getNodeOutputName(NodeValue v) {
+  return v.getNode()->getName().str() + ":" + std::to_string(v.resNo);
+}
+
+uint64_t hashGraph(const Function &F) {
+  llvm::hash_code h = llvm::hash_value(F.getNodes().size());
+  for (const Node *n : F.getNodesInTopologicalOrder()) {
+    h = llvm::hash_combine(h, int(n->getKind()), n->getName());
+    for (unsigned i = 0; i < n->getNumInputs(); i++) {
+      const Node *in = n->getNthInput(i).getNode();
+      h = llvm::hash_combine(h, in->getName(), n->getNthInput(i).resNo);
+      if (in->getKind() == Node::Kind::ConstantKind) {
+        auto d = in->getType().dims();
+        h = llvm::hash_combine(h, llvm::hash_combine_range(d.begin(), d.end()));
+      }
+    }
+  }
+  return uint64_t(size_t(h));
+}
+
+//===----------------------------------------------------------------------===//
+// YAML
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A float written with 9 significant digits, enough to read back the
+/// same float.
+struct ExactFloat {
+  float value{0};
+};
+
+struct YamlVersion {
+  std::string GlowToolsVersion;
+};
+struct YamlHash {
+  uint64_t GraphPreLowerHash{0};
+};
+struct YamlEntry {
+  std::string NodeOutputName;
+  ExactFloat Min, Max;
+  std::vector<ExactFloat> Histogram;
+};
+} // namespace
+} // namespace glow
+
+LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(glow::ExactFloat)
+LLVM_YAML_IS_SEQUENCE_VECTOR(glow::YamlEntry)
+
+namespace llvm {
+namespace yaml {
+template <> struct ScalarTraits<glow::ExactFloat> {
+  static void output(const glow::ExactFloat &v, void *, raw_ostream &os) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.9g", double(v.value));
+    os << buf;
+  }
+  static StringRef input(StringRef s, void *, glow::ExactFloat &v) {
+    double d;
+    if (s.getAsDouble(d)) {
+      return "invalid float";
+    }
+    v.value = float(d);
+    return StringRef();
+  }
+  static QuotingType mustQuote(StringRef) { return QuotingType::None; }
+};
+template <> struct MappingTraits<glow::YamlVersion> {
+  static void mapping(IO &io, glow::YamlVersion &v) {
+    io.mapRequired("GlowToolsVersion", v.GlowToolsVersion);
+  }
+};
+template <> struct MappingTraits<glow::YamlHash> {
+  static void mapping(IO &io, glow::YamlHash &v) {
+    io.mapRequired("GraphPreLowerHash", v.GraphPreLowerHash);
+  }
+};
+template <> struct MappingTraits<glow::YamlEntry> {
+  static void mapping(IO &io, glow::YamlEntry &e) {
+    io.mapRequired("NodeOutputName", e.NodeOutputName);
+    io.mapRequired("Min", e.Min);
+    io.mapRequired("Max", e.Max);
+    io.mapRequired("Histogram", e.Histogram);
+  }
+};
+} // namespace yaml
+} // namespace llvm
+
+namespace glow {
+
+static const char *kToolsVersion = "glow-mp 0.1";
+
+llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    return makeError("cannot write profile '" + path + "': " + ec.message());
+  }
+  YamlVersion version{kToolsVersion};
+  YamlHash hash{profile.graphHash};
+  std::vector<YamlEntry> entries;
+  for (auto &name : profile.order) {
+    auto &p = profile.entries.at(name);
+    YamlEntry e;
+    e.NodeOutputName = name;
+    e.Min.value = p.min;
+    e.Max.value = p.max;
+    for (float h : p.histogram) {
+      e.Histogram.push_back({h});
+    }
+    entries.push_back(std::move(e));
+  }
+  llvm::yaml::Output yout(os);
+  yout << version;
+  yout << hash;
+  yout << entries;
+  return llvm::Error::success();
+}
+
+llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf) {
+    return makeError("cannot open profile '" + path +
+                     "': " + buf.getError().message());
+  }
+  YamlVersion version;
+  YamlHash hash;
+  std::vector<YamlEntry> entries;
+  std::string diag;
+  auto handler = [](const llvm::SMDiagnostic &d, void *ctx) {
+    auto *s = static_cast<std::string *>(ctx);
+    if (s->empty()) {
+      *s = d.getMessage().str();
+    }
+  };
+  llvm::yaml::Input yin((*buf)->getBuffer(), nullptr, handler, &diag);
+  yin >> version;
+  if (!yin.error() && yin.nextDocument()) {
+    yin >> hash;
+  } else if (!yin.error()) {
+    return makeError("profile '" + path +
+                     "' lacks the GraphPreLowerHash document");
+  }
+  if (!yin.error() && yin.nextDocument()) {
+    yin >> entries;
+  } else if (!yin.error()) {
+    return makeError("profile '" + path + "' lacks the list of entries");
+  }
+  if (yin.error()) {
+    return makeError("profile '" + path + "' is malformed: " +
+                     (diag.empty() ? yin.error().message() : diag));
+  }
+  ProfileSet profile;
+  profile.graphHash = hash.GraphPreLowerHash;
+  for (auto &e : entries) {
+    if (!(e.Min.value <= e.Max.value)) {
+      return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
+                       "' has Min > Max");
+    }
+    NodeProfile p;
+    p.min = e.Min.value;
+    p.max = e.Max.value;
+    p.empty = false;
+    for (auto &h : e.Histogram) {
+      p.histogram.push_back(h.value);
+    }
+    if (!profile.entries.emplace(e.NodeOutputName, std::move(p)).second) {
+      return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
+                       "' appears twice");
+    }
+    profile.order.push_back(e.NodeOutputName);
+  }
+  return std::move(profile);
+}
+
+//===----------------------------------------------------------------------===//
+// KL calibration
+//===----------------------------------------------------------------------===//
+
+std::pair<float, float> chooseCalibratedRange(const NodeProfile &p,
+                                              CalibrationMode mode) {
+  const size_t bins = p.histogram.size();
+  const size_t levels = 255; // int8 quantization levels spanned
+  if (mode == CalibrationMode::None || bins <= levels || p.max <= p.min) {
+    return {p.min, p.max};
+  }
+  // The clipping range is [min, min + k * width] for a number of kept bins
+  // k, or symmetric around 0 when the range spans 0: we search over k with
+  // the range anchored at 0 (the side of the larger magnitude is clipped).
+  float width = (p.max - p.min) / bins;
+  // Index of the bin holding 0 (or the edge when 0 is outside the range).
+  double zeroPos = -p.min / width;
+  size_t zeroBin = size_t(std::min<double>(std::max(zeroPos, 0.0), bins));
+  size_t maxSide = std::max(zeroBin, bins - zeroBin);
+  double total = 0;
+  for (float h : p.histogram) {
+    total += h;
+  }
+  if (total <= 0) {
+    return {p.min, p.max};
+  }
+  double bestDiv = std::numeric_limits<double>::infinity();
+  size_t bestHalf = maxSide;
+  size_t start = std::max<size_t>(levels / 2, 1);
+  for (size_t half = start; half <= maxSide; half++) {
+    // Kept bins: [zeroBin - half, zeroBin + half) clipped to the histogram.
+    size_t lo = zeroBin > half ? zeroBin - half : 0;
+    size_t hi = std::min(bins, zeroBin + half);
+    size_t kept = hi - lo;
+    if (kept < levels) {
+      continue;
+    }
+    // Reference distribution P: kept bins, outliers added to the edges.
+    std::vector<double> P(p.histogram.begin() + lo, p.histogram.begin() + hi);
+    for (size_t b = 0; b < lo; b++)
+      P.front() += p.histogram[b];
+    for (size_t b = hi; b < bins; b++)
+      P.back() += p.histogram[b];
+    // Candidate Q: P merged into `levels` groups, each group's mass spread
+    // evenly over its non-empty bins.
+    std::vector<double> Q(kept, 0.0);
+    for (size_t g = 0; g < levels; g++) {
+      size_t b0 = g * kept / levels, b1 = (g + 1) * kept / levels;
+      double mass = 0;
+      size_t nonEmpty = 0;
+      for (size_t b = b0; b < b1; b++) {
+        mass += p.histogram[lo + b];
+        nonEmpty += p.histogram[lo + b] != 0;
+      }
+      for (size_t b = b0; b < b1 && nonEmpty; b++) {
+        if (p.histogram[lo + b] != 0) {
+          Q[b] = mass / nonEmpty;
+        }
+      }
+    }
+    double sumP = 0, sumQ = 0;
+    for (size_t b = 0; b < kept; b++) {
+      sumP += P[b];
+      sumQ += Q[b];
+    }
+    double div = 0;
+    for (size_t b = 0; b < kept; b++) {
+      if (P[b] == 0) {
+        continue;
+      }
+      double pp = P[b] / sumP;
+      double qq = Q[b] > 0 ? Q[b] / sumQ : 1e-12;
+      div += pp * std::log(pp / qq);
+    }
+    if (div < bestDiv) {
+      bestDiv = div;
+      bestHalf = half;
+    }
+  }
+  size_t lo = zeroBin > bestHalf ? zeroBin - bestHalf : 0;
+  size_t hi = std::min(bins, zeroBin + bestHalf);
+  return {p.min + lo * width, p.min + hi * width};
+}
+
+} // namespace glow

@@ -1,0 +1,273 @@
+#include "glow/Quantization/Quantizer.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/Casting.h"
+
+#include <map>
+
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+namespace glow {
+
+using Kind = Node::Kind;
+
+llvm::Expected<TensorQuantizationParams>
+getActivationParams(NodeValue v, const ProfileSet &profile,
+                    const QuantizationOptions &opts) {
+  auto entry = profile.get(getNodeOutputName(v));
+  if (!entry) {
+    return entry.takeError();
+  }
+  auto [lo, hi] = chooseCalibratedRange(**entry, opts.calibration);
+  return chooseQuantizationParams(lo, hi, opts.schema);
+}
+
+/// \returns the min and max of the float tensor \p t (0, 0 if empty).
+static std::pair<float, float> rangeOf(const float *p, size_t n) {
+  if (n == 0) {
+    return {0.f, 0.f};
+  }
+  auto [lo, hi] = std::minmax_element(p, p + n);
+  return {*lo, *hi};
+}
+
+static Tensor quantizeWith(const Tensor &t, TensorQuantizationParams q) {
+  Tensor out(Type(ElemKind::Int8QTy, t.dims(), q.scale, q.offset));
+  auto in = t.getHandle<float>();
+  auto o = out.getHandle<int8_t>();
+  for (size_t i = 0; i < t.size(); i++) {
+    o.raw(i) = quantizeValue(in.raw(i), q);
+  }
+  return out;
+}
+
+Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema) {
+  auto [lo, hi] = rangeOf(t.getHandle<float>().data(), t.size());
+  return quantizeWith(t, chooseQuantizationParams(lo, hi, schema));
+}
+
+bool isQuantizableNode(const Node &n) {
+  if (n.getNumResults() != 1 || !n.getType().isFloat()) {
+    return false;
+  }
+  switch (n.getKind()) {
+  case Kind::ConvolutionKind:
+  case Kind::FullyConnectedKind: {
+    // Weights and bias must be known to quantize them.
+    return isa<Constant>(n.getNthInput(1).getNode()) &&
+           isa<Constant>(n.getNthInput(2).getNode()) &&
+           n.getNthInput(0).getType().isFloat();
+  }
+  case Kind::MatMulKind:
+  case Kind::AddKind:
+  case Kind::SubKind:
+  case Kind::MulKind:
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::MaxPoolKind:
+  case Kind::AvgPoolKind:
+  case Kind::ConcatKind:
+  case Kind::ReshapeKind:
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::PadKind:
+  case Kind::BroadcastKind:
+    return true;
+  case Kind::GatherKind:
+    return n.getNthInput(0).getType().isFloat();
+  default:
+    return false;
+  }
+}
+
+/// \returns true for nodes whose result keeps the scale of their input.
+static bool keepsInputScale(Kind k) {
+  switch (k) {
+  case Kind::ReshapeKind:
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::PadKind:
+  case Kind::GatherKind:
+  case Kind::BroadcastKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+namespace {
+/// Rewrites one Function; caches the conversions it inserts.
+class Rewriter {
+public:
+  Rewriter(Function *F, const ProfileSet &profile,
+           const QuantizationOptions &opts)
+      : F_(F), M_(F->getParent()), profile_(profile), opts_(opts) {}
+
+  llvm::Error run(const std::set<Node *> &toQuantize) {
+    for (Node *n : F_->getNodesInTopologicalOrder()) {
+      if (n->isStorage()) {
+        continue;
+      }
+      if (toQuantize.count(n)) {
+        if (auto err = quantize(n)) {
+          return err;
+        }
+        continue;
+      }
+      // A float node (or a Save) reads float values.
+      unsigned numInputs = isa<SaveNode>(n) ? 1 : n->getNumInputs();
+      for (unsigned i = 0; i < numInputs; i++) {
+        n->setNthInput(i, floatValue(n->getNthInput(i)));
+      }
+    }
+    return llvm::Error::success();
+  }
+
+private:
+  /// \returns \p v as float, dequantizing a quantized value once.
+  NodeValue floatValue(NodeValue v) {
+    if (!v.getType().isQuantized()) {
+      return v;
+    }
+    auto it = dequantized_.find(v);
+    if (it != dequantized_.end()) {
+      return it->second;
+    }
+    Node *dq =
+        F_->createDequantize(v.getNode()->getName().str() + ".dequantize", v);
+    dq->setLayerName(v.getNode()->getLayerName());
+    return dequantized_[v] = dq;
+  }
+
+  /// \returns \p v as int8: itself if quantized, a quantized copy of a
+  /// Constant, or a (cached) Quantize of a float activation.
+  llvm::Expected<NodeValue> quantizedValue(NodeValue v) {
+    if (v.getType().isQuantized()) {
+      return v;
+    }
+    if (auto *c = dyn_cast<Constant>(v.getNode())) {
+      if (!c->getType().isFloat()) {
+        return v; // indices and shapes stay as they are
+      }
+      return NodeValue(
+          M_.createConstant(c->getName().str() + ".int8",
+                            quantizeTensor(c->getPayload(), opts_.schema)));
+    }
+    auto it = quantized_.find(v);
+    if (it != quantized_.end()) {
+      return it->second;
+    }
+    auto params = getActivationParams(v, profile_, opts_);
+    if (!params) {
+      return params.takeError();
+    }
+    Type ty(ElemKind::Int8QTy, v.dims(), params->scale, params->offset);
+    Node *q =
+        F_->createQuantize(v.getNode()->getName().str() + ".quantize", v, ty);
+    q->setLayerName(v.getNode()->getLayerName());
+    return quantized_[v] = q;
+  }
+
+  llvm::Error quantize(Node *n) {
+    // Activation inputs (weights of Conv/FC are handled below).
+    bool hasWeights = isa<ConvolutionNode>(n) || isa<FullyConnectedNode>(n);
+    unsigned numActs = hasWeights ? 1 : n->getNumInputs();
+    for (unsigned i = 0; i < numActs; i++) {
+      if (isa<GatherNode>(n) && i == 1) {
+        continue; // Gather's indices
+      }
+      auto q = quantizedValue(n->getNthInput(i));
+      if (!q) {
+        return q.takeError();
+      }
+      n->setNthInput(i, *q);
+    }
+    if (keepsInputScale(n->getKind())) {
+      n->setType(0, Type::newShape(n->getNthInput(0).getType(), n->dims()));
+      return llvm::Error::success();
+    }
+    auto out = getActivationParams(n->getNthResult(0), profile_, opts_);
+    if (!out) {
+      return out.takeError();
+    }
+    if (hasWeights) {
+      quantizeWeights(n);
+    }
+    n->setType(0, Type(ElemKind::Int8QTy, n->dims(), out->scale, out->offset));
+    return llvm::Error::success();
+  }
+
+  /// Quantizes the filter/weights and bias of a Convolution or FC.
+  void quantizeWeights(Node *n) {
+    auto *w = cast<Constant>(n->getNthInput(1).getNode());
+    auto *b = cast<Constant>(n->getNthInput(2).getNode());
+    float inScale = n->getNthInput(0).getType().getScale();
+    const Tensor &wt = w->getPayload();
+    auto bh = b->getPayload().getHandle<float>();
+    auto *conv = dyn_cast<ConvolutionNode>(n);
+    if (conv && opts_.channelwise) {
+      dim_t O = wt.dims()[0], per = wt.size() / O;
+      Tensor qw(Type(ElemKind::Int8QTy, wt.dims(), 1.f, 0));
+      Tensor scales(ElemKind::FloatTy, {O}), offsets(ElemKind::Int32ITy, {O});
+      Tensor qb(Type(ElemKind::Int32QTy, {O}, inScale, 0));
+      const float *wp = wt.getHandle<float>().data();
+      for (dim_t o = 0; o < O; o++) {
+        auto [lo, hi] = rangeOf(wp + o * per, per);
+        auto p = chooseQuantizationParams(lo, hi, opts_.schema);
+        scales.getHandle<float>().raw(o) = p.scale;
+        offsets.getHandle<int32_t>().raw(o) = p.offset;
+        for (dim_t i = 0; i < per; i++) {
+          qw.getHandle<int8_t>().raw(o * per + i) =
+              quantizeValue(wp[o * per + i], p);
+        }
+        qb.getHandle<int32_t>().raw(o) =
+            quantizeBias(bh.raw(o), inScale * p.scale);
+      }
+      n->setNthInput(
+          1, M_.createConstant(w->getName().str() + ".int8", std::move(qw)));
+      n->setNthInput(
+          2, M_.createConstant(b->getName().str() + ".int32", std::move(qb)));
+      conv->setChannelwiseParams(
+          M_.createConstant(w->getName().str() + ".scales", std::move(scales)),
+          M_.createConstant(w->getName().str() + ".offsets",
+                            std::move(offsets)));
+      return;
+    }
+    Tensor qw = quantizeTensor(wt, opts_.schema);
+    float biasScale = inScale * qw.getType().getScale();
+    Tensor qb(Type(ElemKind::Int32QTy, b->dims(), biasScale, 0));
+    for (size_t i = 0; i < qb.size(); i++) {
+      qb.getHandle<int32_t>().raw(i) = quantizeBias(bh.raw(i), biasScale);
+    }
+    n->setNthInput(
+        1, M_.createConstant(w->getName().str() + ".int8", std::move(qw)));
+    n->setNthInput(
+        2, M_.createConstant(b->getName().str() + ".int32", std::move(qb)));
+  }
+
+  Function *F_;
+  Module &M_;
+  const ProfileSet &profile_;
+  const QuantizationOptions &opts_;
+  struct NodeValueLess {
+    bool operator()(const NodeValue &a, const NodeValue &b) const {
+      return std::make_pair(a.node, a.resNo) < std::make_pair(b.node, b.resNo);
+    }
+  };
+  std::map<NodeValue, NodeValue, NodeValueLess> quantized_, dequantized_;
+};
+} // namespace
+
+llvm::Error quantizeNodes(Function *F, const std::set<Node *> &toQuantize,
+                          const ProfileSet &profile,
+                          const QuantizationOptions &opts) {
+  Rewriter rw(F, profile, opts);
+  if (auto err = rw.run(toQuantize)) {
+    return err;
+  }
+  return F->verify();
+}
+
+} // namespace glow

@@ -1,0 +1,82 @@
+// model-compiler: loads an ONNX model, applies the precision flags and
+// compiles it for a backend; -list-layers prints every layer's precision.
+
+#include "../loader/Loader.h"
+
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace glow;
+
+namespace {
+const char *kTool = "model-compiler";
+
+llvm::cl::OptionCategory category("model-compiler options");
+llvm::cl::opt<bool> listLayers(
+    "list-layers",
+    llvm::cl::desc("Print one line per layer: name, kind, output shape, "
+                   "precision (FP32/INT8)"),
+    llvm::cl::init(false), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> batchSize(
+    "batch-size",
+    llvm::cl::desc("Batch size for inputs whose first dimension is open"),
+    llvm::cl::init(1), llvm::cl::cat(category));
+
+/// \returns true for the nodes that are layers (not storage, outputs or
+/// precision conversions).
+bool isLayer(const Node &n) {
+  switch (n.getKind()) {
+  case Node::Kind::SaveKind:
+  case Node::Kind::QuantizeKind:
+  case Node::Kind::DequantizeKind:
+  case Node::Kind::RescaleQuantizedKind:
+    return false;
+  default:
+    return !n.isStorage();
+  }
+}
+
+void printLayers(const Function &F) {
+  unsigned total = 0, int8 = 0, conversions = 0;
+  auto row = [](llvm::StringRef name, llvm::StringRef kind,
+                llvm::StringRef shape, llvm::StringRef precision) {
+    llvm::outs() << llvm::left_justify(name, 44) << " "
+                 << llvm::left_justify(kind, 20) << " "
+                 << llvm::left_justify(shape, 22) << " " << precision << "\n";
+  };
+  row("# layer", "kind", "output shape", "precision");
+  for (const Node *n : F.getNodesInTopologicalOrder()) {
+    if (!isLayer(*n)) {
+      conversions += !llvm::isa<SaveNode>(n) && !n->isStorage();
+      continue;
+    }
+    bool q = n->getType().isQuantized();
+    total++;
+    int8 += q;
+    row(n->getName(), n->getKindName(), dimsToString(n->dims()),
+        q ? "INT8" : "FP32");
+  }
+  llvm::outs() << "# " << total << " layers: " << int8 << " INT8, "
+               << total - int8 << " FP32; " << conversions
+               << " precision conversions\n";
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::cl::HideUnrelatedOptions(
+      {&category, &loader::category, &quantization::category});
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "Compile an ONNX model for a backend, optionally quantized.\n\n"
+      "  model-compiler -m=model.onnx -load-profile=p.yaml "
+      "-keep-original-precision-for-layers=conv1 -list-layers\n");
+  auto types = exitOnError(kTool, resolveInputTypes(batchSize));
+  CompiledModel cm = exitOnError(kTool, loadAndCompileModel(types));
+  if (listLayers) {
+    printLayers(*cm.function);
+  }
+  return 0;
+}
