@@ -21,5 +21,18 @@ if [ ${#images[@]} -ne 10 ]; then
   echo "expected 10 images, found ${#images[@]}"; exit 1
 fi
 [ "$(echo "$out" | grep -c 'Label-K1')" -eq 10 ] || { echo "missing lines"; exit 1; }
-echo "mismatches: $status"
+echo "FP32 mismatches: $status"
+[ $status -eq 0 ] || exit 1
+
+# INT8: profile on the same 10 digits (the only MNIST images here), then
+# classify them with every layer quantized.
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+"$BIN/image-classifier" -m="$MODEL" -image-mode=0to1 -dump-profile="$TMP/p.yaml" \
+  "${images[@]}" > /dev/null || { echo "profiling failed"; exit 1; }
+out=$("$BIN/image-classifier" -m="$MODEL" -image-mode=0to1 -load-profile="$TMP/p.yaml" \
+      -assert-all-nodes-quantized -expected-labels="$labels" "${images[@]}")
+status=$?
+echo "$out"
+echo "INT8 mismatches: $status"
 exit $status

@@ -11,6 +11,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <onnx/onnx_pb.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -31,6 +33,12 @@ llvm::cl::list<std::string> inputTensors(
     llvm::cl::desc("Serialized ONNX TensorProto for the next model input "
                    "(repeat in input order)"),
     llvm::cl::cat(category));
+llvm::cl::opt<std::string> writeOutputs(
+    "write-outputs",
+    llvm::cl::desc("Write each model output as a serialized ONNX TensorProto "
+                   "DIR/output_N.pb (N in output order; the directory is "
+                   "created if needed)"),
+    llvm::cl::value_desc("DIR"), llvm::cl::cat(category));
 llvm::cl::opt<bool> listSupportedOps(
     "list-supported-ops",
     llvm::cl::desc("Print the ONNX operators the importer supports and exit"),
@@ -198,6 +206,77 @@ int runTestDir() {
   return failed ? 1 : 0;
 }
 
+/// \returns the ONNX TensorProto data type of \p kind, or an error for the
+/// kinds that have no plain ONNX counterpart (quantized ones).
+llvm::Expected<int> onnxDataType(ElemKind kind) {
+  switch (kind) {
+  case ElemKind::FloatTy:
+    return int(onnx::TensorProto::FLOAT);
+  case ElemKind::Int32ITy:
+    return int(onnx::TensorProto::INT32);
+  case ElemKind::Int64ITy:
+    return int(onnx::TensorProto::INT64);
+  case ElemKind::BoolTy:
+    return int(onnx::TensorProto::BOOL);
+  default:
+    return makeError(std::string("cannot write a tensor of type ") +
+                     getElemKindName(kind) + " as an ONNX TensorProto");
+  }
+}
+
+/// Writes \p t, named \p name, to \p path as a serialized TensorProto
+/// (the data as raw_data, little-endian like the host).
+llvm::Error writeTensorProtoFile(const Tensor &t, const std::string &name,
+                                 llvm::StringRef path) {
+  auto type = onnxDataType(t.getElementType());
+  if (!type) {
+    return makeError("output '" + name +
+                     "': " + llvm::toString(type.takeError()));
+  }
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  proto.set_data_type(*type);
+  for (dim_t d : t.dims()) {
+    proto.add_dims(int64_t(d));
+  }
+  proto.set_raw_data(static_cast<const char *>(t.getUnsafePtr()),
+                     t.getSizeInBytes());
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) {
+    return makeError("cannot serialize output '" + name + "'");
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    return makeError("cannot write '" + path + "': " + ec.message());
+  }
+  os << bytes;
+  os.close();
+  if (os.has_error()) {
+    std::string msg = os.error().message();
+    os.clear_error();
+    return makeError("cannot write '" + path + "': " + msg);
+  }
+  return llvm::Error::success();
+}
+
+/// Writes \p outs as DIR/output_N.pb for -write-outputs=DIR.
+llvm::Error
+writeOutputFiles(const std::vector<std::pair<std::string, Tensor>> &outs,
+                 llvm::StringRef dir) {
+  if (auto ec = llvm::sys::fs::create_directories(dir)) {
+    return makeError("cannot create directory '" + dir + "': " + ec.message());
+  }
+  for (size_t i = 0; i < outs.size(); i++) {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, "output_" + std::to_string(i) + ".pb");
+    if (auto err = writeTensorProtoFile(outs[i].second, outs[i].first, p)) {
+      return err;
+    }
+  }
+  return llvm::Error::success();
+}
+
 int runInputs() {
   std::vector<Tensor> inputs;
   for (auto &f : inputTensors) {
@@ -206,6 +285,9 @@ int runInputs() {
   auto outs = exitOnError(kTool, runModel(inputs));
   for (auto &o : outs) {
     llvm::outs() << o.first << ": " << o.second.toString(64) << "\n";
+  }
+  if (!writeOutputs.empty()) {
+    exitOnError(kTool, writeOutputFiles(outs, writeOutputs));
   }
   return 0;
 }
@@ -219,7 +301,9 @@ int main(int argc, char **argv) {
       "Run an ONNX model on input tensors or an ONNX backend test.\n\n"
       "  model-runner -onnx-test-dir=/usr/share/libonnx-testdata/data/node/"
       "test_relu\n"
-      "  model-runner -m=model.onnx -input-tensor=input_0.pb\n");
+      "  model-runner -m=model.onnx -input-tensor=input_0.pb\n"
+      "  model-runner -m=model.onnx -input-tensor=input_0.pb "
+      "-write-outputs=out\n");
   if (listSupportedOps) {
     std::string list;
     for (auto &op : ONNXModelLoader::getSupportedOperators()) {
@@ -229,6 +313,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!onnxTestDir.empty()) {
+    if (!writeOutputs.empty()) {
+      exitOnError(kTool, makeError("-write-outputs works with -input-tensor, "
+                                   "not with -onnx-test-dir"));
+    }
     return runTestDir();
   }
   return runInputs();

@@ -45,6 +45,15 @@ chooseQuantizationParams(float min, float max, QuantizationSchema schema) {
   const float tiny = 1e-10f;
   min = std::min(min, 0.f);
   max = std::max(max, 0.f);
+  if (min == max) {
+    // All values 0 (e.g. a pruned filter channel): a unit range, [0, 1]
+    // or [-0.5, 0.5], so that the scale is 1/255 and a bias rounded at
+    // input scale x this scale stays representable in int32.
+    bool positive = schema == QuantizationSchema::Asymmetric ||
+                    schema == QuantizationSchema::SymmetricWithUInt8;
+    min = positive ? 0.f : -0.5f;
+    max = positive ? 1.f : 0.5f;
+  }
   TensorQuantizationParams p;
   if (schema == QuantizationSchema::Asymmetric) {
     p.scale = std::max((max - min) / 255.f, tiny);

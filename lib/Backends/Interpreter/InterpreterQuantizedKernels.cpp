@@ -54,33 +54,44 @@ void convInt8(const ConvolutionNode &n, llvm::ArrayRef<const Tensor *> in,
   const int8_t *x = i8(xT), *w = i8(wT);
   const int32_t *b = i32(bT);
   int8_t *y = i8(outT);
-  std::vector<int32_t> acc(OH * OW);
+  std::vector<int32_t> acc(OH * OW), xs(C * H * W);
+  std::vector<QuantizationTransform> transforms(O);
+  std::vector<int32_t> filterOffsets(O);
   for (dim_t o = 0; o < O; o++) {
     float ws = n.isChannelwise() ? in[3]->getHandle<float>().raw(o)
                                  : wT.getType().getScale();
-    int32_t wo = n.isChannelwise() ? in[4]->getHandle<int32_t>().raw(o)
-                                   : wT.getType().getOffset();
-    QuantizationTransform t = ratio(double(xq.scale) * ws, yq.scale);
-    dim_t g = o / OG;
-    for (dim_t b0 = 0; b0 < N; b0++) {
+    filterOffsets[o] = n.isChannelwise() ? in[4]->getHandle<int32_t>().raw(o)
+                                         : wT.getType().getOffset();
+    transforms[o] = ratio(double(xq.scale) * ws, yq.scale);
+  }
+  for (dim_t b0 = 0; b0 < N; b0++) {
+    // The input in units of its scale (x - offset); padding is 0.
+    for (dim_t i = 0; i < C * H * W; i++) {
+      xs[i] = int32_t(x[b0 * C * H * W + i]) - xq.offset;
+    }
+    for (dim_t o = 0; o < O; o++) {
+      dim_t g = o / OG;
       std::fill(acc.begin(), acc.end(), b[o]);
       for (dim_t cg = 0; cg < CG; cg++) {
-        const int8_t *xp = x + (b0 * C + g * CG + cg) * H * W;
+        const int32_t *xp = xs.data() + (g * CG + cg) * H * W;
         for (dim_t kh = 0; kh < KH; kh++) {
           for (dim_t kw = 0; kw < KW; kw++) {
-            int32_t wv = int32_t(w[((o * CG + cg) * KH + kh) * KW + kw]) - wo;
+            int32_t wv = int32_t(w[((o * CG + cg) * KH + kh) * KW + kw]) -
+                         filterOffsets[o];
+            // Output columns whose input column is inside [0, W).
+            dim_t off = kw * DW - PL;
+            dim_t owBegin = off >= 0 ? 0 : (-off + SW - 1) / SW;
+            dim_t owEnd =
+                std::min(OW, W - off <= 0 ? 0 : (W - off + SW - 1) / SW);
             for (dim_t oh = 0; oh < OH; oh++) {
               dim_t ih = oh * SH - PT + kh * DH;
               if (ih < 0 || ih >= H) {
                 continue;
               }
-              for (dim_t ow = 0; ow < OW; ow++) {
-                dim_t iw = ow * SW - PL + kw * DW;
-                if (iw < 0 || iw >= W) {
-                  continue;
-                }
-                acc[oh * OW + ow] +=
-                    wv * (int32_t(xp[ih * W + iw]) - xq.offset);
+              int32_t *ar = acc.data() + oh * OW;
+              const int32_t *xr = xp + ih * W + off;
+              for (dim_t ow = owBegin; ow < owEnd; ow++) {
+                ar[ow] += wv * xr[ow * SW];
               }
             }
           }
@@ -88,7 +99,7 @@ void convInt8(const ConvolutionNode &n, llvm::ArrayRef<const Tensor *> in,
       }
       int8_t *yp = y + (b0 * O + o) * OH * OW;
       for (dim_t i = 0; i < OH * OW; i++) {
-        yp[i] = requantize(acc[i], t, yq.offset);
+        yp[i] = requantize(acc[i], transforms[o], yq.offset);
       }
     }
   }

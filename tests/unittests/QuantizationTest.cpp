@@ -1,0 +1,852 @@
+// Quantization arithmetic and bookkeeping: the choice of scale and offset
+// per schema, float <-> int8 round trips, the bias rule, the fixed-point
+// requantization transform, KL calibration, NodeProfile collection, the
+// profile YAML file and the checks that reject a profile of another graph.
+// Every expected value is worked out by hand in the comments or computed
+// independently in double precision in the test.
+
+#include "glow/Graph/Graph.h"
+#include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Quantization/Profile.h"
+#include "glow/Quantization/QuantizationMath.h"
+#include "glow/Quantization/Quantizer.h"
+
+#include "llvm/Support/Casting.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace glow;
+
+namespace {
+
+/// A temporary file that is removed when the object goes away.
+struct TempFile {
+  std::string path;
+  explicit TempFile(llvm::StringRef suffix) {
+    llvm::SmallString<128> p;
+    EXPECT_FALSE(
+        bool(llvm::sys::fs::createTemporaryFile("glow-quanttest", suffix, p)));
+    path = std::string(p.str());
+  }
+  ~TempFile() { llvm::sys::fs::remove(path); }
+  void write(llvm::StringRef text) const {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    ASSERT_FALSE(bool(ec));
+    os << text;
+  }
+  std::string read() const {
+    auto buf = llvm::MemoryBuffer::getFile(path);
+    EXPECT_TRUE(bool(buf));
+    return buf ? (*buf)->getBuffer().str() : std::string();
+  }
+};
+
+/// \returns true if \p a and \p b have the same bits.
+bool sameBits(float a, float b) { return std::memcmp(&a, &b, sizeof(a)) == 0; }
+
+NodeProfile makeProfile(float min, float max) {
+  NodeProfile p;
+  p.min = min;
+  p.max = max;
+  p.empty = false;
+  p.histogram.assign(8, 1.f);
+  return p;
+}
+
+Constant *floatConstant(Module &M, llvm::StringRef name,
+                        llvm::ArrayRef<dim_t> dims,
+                        llvm::ArrayRef<float> values) {
+  Tensor t(ElemKind::FloatTy, dims);
+  t.getHandle<float>().assign(values);
+  return M.createConstant(name, std::move(t));
+}
+
+std::string errorText(llvm::Error err) {
+  return llvm::toString(std::move(err));
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// chooseQuantizationParams
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, asymmetricParams) {
+  // [-1, 3]: scale = 4/255; offset = round(-128 - (-1)/(4/255))
+  //        = round(-128 + 63.75) = round(-64.25) = -64.
+  auto p = chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Asymmetric);
+  EXPECT_FLOAT_EQ(p.scale, 4.f / 255.f);
+  EXPECT_EQ(p.offset, -64);
+  // [-2, 0.5]: scale = 2.5/255; offset = round(-128 + 2/(2.5/255))
+  //          = round(-128 + 204) = 76.
+  p = chooseQuantizationParams(-2.f, 0.5f, QuantizationSchema::Asymmetric);
+  EXPECT_FLOAT_EQ(p.scale, 2.5f / 255.f);
+  EXPECT_EQ(p.offset, 76);
+}
+
+TEST(QuantizationTest, symmetricParams) {
+  // [-1, 3]: a = max(|-1|, |3|) = 3, scale = 6/255, offset 0.
+  auto p = chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Symmetric);
+  EXPECT_FLOAT_EQ(p.scale, 6.f / 255.f);
+  EXPECT_EQ(p.offset, 0);
+  // [-5, 2]: a = 5, scale = 10/255.
+  p = chooseQuantizationParams(-5.f, 2.f, QuantizationSchema::Symmetric);
+  EXPECT_FLOAT_EQ(p.scale, 10.f / 255.f);
+  EXPECT_EQ(p.offset, 0);
+}
+
+TEST(QuantizationTest, symmetricWithUInt8Params) {
+  // [0, 5]: min >= 0, all 256 codes cover [0, 5]: scale 5/255, offset -128.
+  auto p = chooseQuantizationParams(0.f, 5.f,
+                                    QuantizationSchema::SymmetricWithUInt8);
+  EXPECT_FLOAT_EQ(p.scale, 5.f / 255.f);
+  EXPECT_EQ(p.offset, -128);
+  // Code -128 is real 0 and code 127 is real 5.
+  EXPECT_EQ(dequantizeValue(-128, p), 0.f);
+  EXPECT_NEAR(dequantizeValue(127, p), 5.f, 1e-5);
+  // [-1, 3] has negative values: same as Symmetric, scale 6/255, offset 0.
+  p = chooseQuantizationParams(-1.f, 3.f,
+                               QuantizationSchema::SymmetricWithUInt8);
+  EXPECT_FLOAT_EQ(p.scale, 6.f / 255.f);
+  EXPECT_EQ(p.offset, 0);
+}
+
+TEST(QuantizationTest, power2ScaleParams) {
+  // [-1, 3]: symmetric scale 6/255 = 0.0235; log2(0.0235) = -5.41,
+  // ceil = -5, scale = 2^-5 = 0.03125 exactly.
+  auto p = chooseQuantizationParams(
+      -1.f, 3.f, QuantizationSchema::SymmetricWithPower2Scale);
+  EXPECT_EQ(p.scale, 0.03125f);
+  EXPECT_EQ(p.offset, 0);
+  // [-100, 20]: 200/255 = 0.784, log2 = -0.35, ceil = 0: scale 1.
+  p = chooseQuantizationParams(-100.f, 20.f,
+                               QuantizationSchema::SymmetricWithPower2Scale);
+  EXPECT_EQ(p.scale, 1.f);
+  // [0, 1000]: 2000/255 = 7.84, log2 = 2.97, ceil = 3: scale 8.
+  p = chooseQuantizationParams(0.f, 1000.f,
+                               QuantizationSchema::SymmetricWithPower2Scale);
+  EXPECT_EQ(p.scale, 8.f);
+}
+
+TEST(QuantizationTest, rangeWithoutZeroIsWidenedToZero) {
+  // [2, 10] -> [0, 10]: scale 10/255, offset round(-128 - 0) = -128, so real
+  // 0 is exactly representable.
+  auto p = chooseQuantizationParams(2.f, 10.f, QuantizationSchema::Asymmetric);
+  EXPECT_FLOAT_EQ(p.scale, 10.f / 255.f);
+  EXPECT_EQ(p.offset, -128);
+  EXPECT_EQ(dequantizeValue(quantizeValue(0.f, p), p), 0.f);
+  // [-10, -2] -> [-10, 0]: scale 10/255, offset round(-128 + 255) = 127.
+  p = chooseQuantizationParams(-10.f, -2.f, QuantizationSchema::Asymmetric);
+  EXPECT_FLOAT_EQ(p.scale, 10.f / 255.f);
+  EXPECT_EQ(p.offset, 127);
+  EXPECT_EQ(dequantizeValue(quantizeValue(0.f, p), p), 0.f);
+  // Symmetric on [2, 10]: a = 10, scale 20/255.
+  p = chooseQuantizationParams(2.f, 10.f, QuantizationSchema::Symmetric);
+  EXPECT_FLOAT_EQ(p.scale, 20.f / 255.f);
+  EXPECT_EQ(p.offset, 0);
+  // SymmetricWithUInt8 on [2, 10]: min >= 0, scale 10/255, offset -128.
+  p = chooseQuantizationParams(2.f, 10.f,
+                               QuantizationSchema::SymmetricWithUInt8);
+  EXPECT_FLOAT_EQ(p.scale, 10.f / 255.f);
+  EXPECT_EQ(p.offset, -128);
+}
+
+TEST(QuantizationTest, allZeroRangeHasPositiveScale) {
+  for (auto schema :
+       {QuantizationSchema::Asymmetric, QuantizationSchema::Symmetric,
+        QuantizationSchema::SymmetricWithUInt8,
+        QuantizationSchema::SymmetricWithPower2Scale}) {
+    auto p = chooseQuantizationParams(0.f, 0.f, schema);
+    EXPECT_GT(p.scale, 0.f) << int(schema);
+    EXPECT_TRUE(std::isfinite(p.scale)) << int(schema);
+    EXPECT_GE(p.offset, -128);
+    EXPECT_LE(p.offset, 127);
+    // 0 survives the round trip exactly.
+    EXPECT_EQ(dequantizeValue(quantizeValue(0.f, p), p), 0.f) << int(schema);
+  }
+  // The documented choice, a unit range: [0, 1] gives scale 1/255 with
+  // offset -128 (Asymmetric, SymmetricWithUInt8); [-0.5, 0.5] gives
+  // 2 * 0.5 / 255 = 1/255 with offset 0 (Symmetric), rounded up to
+  // 2^ceil(log2(1/255)) = 2^ceil(-7.99) = 2^-7 with power-of-2 scales.
+  auto a = chooseQuantizationParams(0.f, 0.f, QuantizationSchema::Asymmetric);
+  EXPECT_FLOAT_EQ(a.scale, 1.f / 255);
+  EXPECT_EQ(a.offset, -128);
+  auto s = chooseQuantizationParams(0.f, 0.f, QuantizationSchema::Symmetric);
+  EXPECT_FLOAT_EQ(s.scale, 1.f / 255);
+  EXPECT_EQ(s.offset, 0);
+  auto u = chooseQuantizationParams(0.f, 0.f,
+                                    QuantizationSchema::SymmetricWithUInt8);
+  EXPECT_FLOAT_EQ(u.scale, 1.f / 255);
+  EXPECT_EQ(u.offset, -128);
+  auto p2 = chooseQuantizationParams(
+      0.f, 0.f, QuantizationSchema::SymmetricWithPower2Scale);
+  EXPECT_EQ(p2.scale, 0.0078125f);
+  EXPECT_EQ(p2.offset, 0);
+  // A bias rounded at (input scale x this scale) stays representable:
+  // 0.5 / ((4/255) (1/255)) = 0.5 * 65025 / 4 = 8128.1 -> 8128.
+  EXPECT_EQ(quantizeBias(0.5f, (4.f / 255) * a.scale), 8128);
+}
+
+//===----------------------------------------------------------------------===//
+// quantizeValue / dequantizeValue
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, roundTripErrorIsAtMostHalfAScale) {
+  struct Range {
+    float lo, hi;
+  };
+  std::mt19937 gen(1234);
+  for (auto schema :
+       {QuantizationSchema::Asymmetric, QuantizationSchema::Symmetric,
+        QuantizationSchema::SymmetricWithUInt8,
+        QuantizationSchema::SymmetricWithPower2Scale}) {
+    for (Range r : {Range{-1.f, 3.f}, Range{0.f, 5.f}, Range{-7.5f, -0.25f},
+                    Range{-0.001f, 0.002f}, Range{-300.f, 1000.f}}) {
+      auto p = chooseQuantizationParams(r.lo, r.hi, schema);
+      // Every value of [lo, hi] lies within half a step of a code: the
+      // codes span 255 steps, the widened range at most 255 steps, and the
+      // offset is rounded by at most half a step.
+      std::uniform_real_distribution<float> dist(r.lo, r.hi);
+      double tol = p.scale / 2.0 * (1 + 1e-5);
+      for (int i = 0; i < 2000; i++) {
+        float x = i == 0 ? r.lo : i == 1 ? r.hi : dist(gen);
+        float back = dequantizeValue(quantizeValue(x, p), p);
+        ASSERT_LE(std::fabs(double(back) - x), tol)
+            << "schema " << int(schema) << " x " << x << " scale " << p.scale
+            << " offset " << p.offset;
+      }
+    }
+  }
+}
+
+TEST(QuantizationTest, quantizeRoundsHalfToEvenAndSaturates) {
+  // Scale 0.5, offset 0: x/scale is exact, so the halves are real halves.
+  TensorQuantizationParams p{0.5f, 0};
+  EXPECT_EQ(quantizeValue(0.25f, p), 0);   // 0.5 -> 0 (even)
+  EXPECT_EQ(quantizeValue(0.75f, p), 2);   // 1.5 -> 2 (even)
+  EXPECT_EQ(quantizeValue(1.25f, p), 2);   // 2.5 -> 2 (even)
+  EXPECT_EQ(quantizeValue(-0.75f, p), -2); // -1.5 -> -2
+  EXPECT_EQ(quantizeValue(0.3f, p), 1);    // 0.6 -> 1
+  // Saturation: 100/0.5 = 200 -> 127, -100/0.5 = -200 -> -128.
+  EXPECT_EQ(quantizeValue(100.f, p), 127);
+  EXPECT_EQ(quantizeValue(-100.f, p), -128);
+  // With an offset: [-1, 3] asymmetric (scale 4/255, offset -64):
+  // 3 -> round(191.25) - 64 = 127; 100 saturates to 127, -100 to -128.
+  auto a = chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Asymmetric);
+  EXPECT_EQ(quantizeValue(3.f, a), 127);
+  EXPECT_EQ(quantizeValue(100.f, a), 127);
+  EXPECT_EQ(quantizeValue(-100.f, a), -128);
+  EXPECT_EQ(quantizeValue(0.f, a), -64);
+  // The saturated codes dequantize to the ends of the grid:
+  // (4/255) * (127 + 64) = 2.996 and (4/255) * (-128 + 64) = -1.004.
+  EXPECT_NEAR(dequantizeValue(127, a), 4.0 / 255 * 191, 1e-6);
+  EXPECT_NEAR(dequantizeValue(-128, a), -4.0 / 255 * 64, 1e-6);
+  // Bias: round(x/scale) in int32 with offset 0, saturating.
+  EXPECT_EQ(quantizeBias(1.f, 0.25f), 4);
+  EXPECT_EQ(quantizeBias(-0.3f, 0.1f), -3);
+  EXPECT_EQ(quantizeBias(1e10f, 1e-3f), INT32_MAX);
+  EXPECT_EQ(quantizeBias(-1e10f, 1e-3f), INT32_MIN);
+}
+
+//===----------------------------------------------------------------------===//
+// The bias rule
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, fullyConnectedBiasIsInt32WithProductScale) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in = M.createPlaceholder(Type(ElemKind::FloatTy, {2, 3}), "in");
+  // Weights in [-0.5, 1.5]: scale 2/255, offset round(-128 + 63.75) = -64.
+  Constant *w =
+      floatConstant(M, "w", {3, 2}, {-0.5f, 1.5f, 0.25f, 0.f, 1.f, -0.125f});
+  Constant *b = floatConstant(M, "b", {2}, {0.25f, -0.1f});
+  Node *fc = F->createFullyConnected("fc", in, w, b);
+  F->createSave("out", fc);
+  ProfileSet profile;
+  // Input range [-1, 3]: scale 4/255. Output range [-2, 6].
+  profile.entries["in:0"] = makeProfile(-1.f, 3.f);
+  profile.entries["fc:0"] = makeProfile(-2.f, 6.f);
+  ASSERT_FALSE(bool(quantizeNodes(F, {fc}, profile, QuantizationOptions())));
+
+  auto *qfc = llvm::cast<FullyConnectedNode>(F->getNodeByName("fc"));
+  EXPECT_EQ(qfc->getType().getElementType(), ElemKind::Int8QTy);
+  EXPECT_FLOAT_EQ(qfc->getType().getScale(), 8.f / 255.f);
+  const Type &wt = qfc->getWeights().getType();
+  ASSERT_EQ(wt.getElementType(), ElemKind::Int8QTy);
+  EXPECT_FLOAT_EQ(wt.getScale(), 2.f / 255.f);
+  EXPECT_EQ(wt.getOffset(), -64);
+  const Type &it = qfc->getInput().getType();
+  ASSERT_EQ(it.getElementType(), ElemKind::Int8QTy);
+  EXPECT_FLOAT_EQ(it.getScale(), 4.f / 255.f);
+  EXPECT_EQ(qfc->getInput().getNode()->getKind(), Node::Kind::QuantizeKind);
+
+  auto *bc = llvm::dyn_cast<Constant>(qfc->getBias().getNode());
+  ASSERT_NE(bc, nullptr);
+  const Type &bt = bc->getType();
+  ASSERT_EQ(bt.getElementType(), ElemKind::Int32QTy);
+  EXPECT_EQ(bt.getOffset(), 0);
+  // Bias scale = input scale x weight scale, bit for bit.
+  EXPECT_EQ(bt.getScale(), it.getScale() * wt.getScale());
+  // Hand values: scale = (4/255)(2/255) = 8/65025 = 1.2303e-4;
+  // 0.25 / 1.2303e-4 = 2032.03 -> 2032; -0.1 / 1.2303e-4 = -812.8 -> -813.
+  auto bh = bc->getPayload().getHandle<int32_t>();
+  EXPECT_EQ(bh.raw(0), 2032);
+  EXPECT_EQ(bh.raw(1), -813);
+  // The output is read through a Dequantize.
+  auto saves = F->getSaves();
+  ASSERT_EQ(saves.size(), 1u);
+  EXPECT_EQ(saves[0]->getInput().getNode()->getKind(),
+            Node::Kind::DequantizeKind);
+}
+
+TEST(QuantizationTest, convolutionBiasIsInt32WithProductScale) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in =
+      M.createPlaceholder(Type(ElemKind::FloatTy, {1, 2, 3, 3}), "in");
+  // Filter [1, 2, 1, 1] in [-0.5, 1.5]: scale 2/255.
+  Constant *w = floatConstant(M, "w", {1, 2, 1, 1}, {-0.5f, 1.5f});
+  Constant *b = floatConstant(M, "b", {1}, {0.3f});
+  Node *conv =
+      F->createConv("conv", in, w, b, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, {1, 1});
+  F->createSave("out", conv);
+  ProfileSet profile;
+  profile.entries["in:0"] = makeProfile(-1.f, 3.f);
+  profile.entries["conv:0"] = makeProfile(-2.f, 5.f);
+  ASSERT_FALSE(bool(quantizeNodes(F, {conv}, profile, QuantizationOptions())));
+  auto *qc = llvm::cast<ConvolutionNode>(F->getNodeByName("conv"));
+  EXPECT_FALSE(qc->isChannelwise());
+  auto *bc = llvm::cast<Constant>(qc->getBias().getNode());
+  ASSERT_EQ(bc->getType().getElementType(), ElemKind::Int32QTy);
+  EXPECT_EQ(bc->getType().getOffset(), 0);
+  EXPECT_EQ(bc->getType().getScale(), qc->getInput().getType().getScale() *
+                                          qc->getFilter().getType().getScale());
+  EXPECT_FLOAT_EQ(bc->getType().getScale(), 8.f / 65025.f);
+  // 0.3 / (8/65025) = 2438.44 -> 2438.
+  EXPECT_EQ(bc->getPayload().getHandle<int32_t>().raw(0), 2438);
+}
+
+TEST(QuantizationTest, channelwiseConvolutionBiasPerChannel) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in =
+      M.createPlaceholder(Type(ElemKind::FloatTy, {1, 2, 3, 3}), "in");
+  // Output channel 0: filter {-0.5, 1.5}, range 2: scale 2/255, offset
+  //   round(-128 + 0.5 * 127.5) = round(-64.25) = -64.
+  // Output channel 1: filter {0, 4} -> [0, 4]: scale 4/255, offset -128.
+  // Output channel 2: filter {-0.01, 0.03}: scale 0.04/255, offset
+  //   round(-128 + 0.01 * 255 / 0.04) = round(-64.25) = -64.
+  Constant *w = floatConstant(M, "w", {3, 2, 1, 1},
+                              {-0.5f, 1.5f, 0.f, 4.f, -0.01f, 0.03f});
+  const std::vector<float> bias = {0.3f, -0.7f, 0.001f};
+  Constant *b = floatConstant(M, "b", {3}, bias);
+  Node *conv =
+      F->createConv("conv", in, w, b, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1, {1, 1});
+  F->createSave("out", conv);
+  ProfileSet profile;
+  profile.entries["in:0"] = makeProfile(-1.f, 3.f); // s_in = 4/255
+  profile.entries["conv:0"] = makeProfile(-2.f, 20.f);
+  QuantizationOptions opts;
+  opts.channelwise = true;
+  ASSERT_FALSE(bool(quantizeNodes(F, {conv}, profile, opts)));
+  auto *qc = llvm::cast<ConvolutionNode>(F->getNodeByName("conv"));
+  ASSERT_TRUE(qc->isChannelwise());
+  auto *scales = llvm::cast<Constant>(qc->getFilterScales().getNode());
+  auto *offsets = llvm::cast<Constant>(qc->getFilterOffsets().getNode());
+  auto sh = scales->getPayload().getHandle<float>();
+  auto oh = offsets->getPayload().getHandle<int32_t>();
+  const std::vector<double> sw = {2.0 / 255, 4.0 / 255, 0.04 / 255};
+  EXPECT_NEAR(sh.raw(0), sw[0], 1e-7);
+  EXPECT_NEAR(sh.raw(1), sw[1], 1e-7);
+  EXPECT_NEAR(sh.raw(2), sw[2], 1e-9);
+  EXPECT_EQ(oh.raw(0), -64);
+  EXPECT_EQ(oh.raw(1), -128);
+  EXPECT_EQ(oh.raw(2), -64);
+  auto *bc = llvm::cast<Constant>(qc->getBias().getNode());
+  ASSERT_EQ(bc->getType().getElementType(), ElemKind::Int32QTy);
+  EXPECT_EQ(bc->getType().getOffset(), 0);
+  auto bh = bc->getPayload().getHandle<int32_t>();
+  // b[o] / (s_in * s_w[o]):
+  //   0.3 / ((4/255)(2/255)) = 0.3 * 65025 / 8 = 2438.44 -> 2438
+  //  -0.7 / ((4/255)(4/255)) = -0.7 * 65025 / 16 = -2844.84 -> -2845
+  //   0.001 / ((4/255)(0.04/255)) = 0.001 * 65025 / 0.16 = 406.41 -> 406
+  EXPECT_EQ(bh.raw(0), 2438);
+  EXPECT_EQ(bh.raw(1), -2845);
+  EXPECT_EQ(bh.raw(2), 406);
+  // And the same from an independent double computation.
+  for (int o = 0; o < 3; o++) {
+    double want = std::nearbyint(bias[o] / ((4.0 / 255) * sw[o]));
+    EXPECT_NEAR(bh.raw(o), want, 1.0) << "channel " << o;
+  }
+  // The filter codes are per channel: channel 1's 4.0 is code 127 and its
+  // 0.0 is code -128; channel 2's -0.01 is round(-63.75) - 64 = -128 and
+  // 0.03 is round(191.25) - 64 = 127.
+  auto wq = qc->getFilter().getType();
+  ASSERT_EQ(wq.getElementType(), ElemKind::Int8QTy);
+  auto wh = llvm::cast<Constant>(qc->getFilter().getNode())
+                ->getPayload()
+                .getHandle<int8_t>();
+  EXPECT_EQ(wh.raw(2), -128);
+  EXPECT_EQ(wh.raw(3), 127);
+  EXPECT_EQ(wh.raw(4), -128);
+  EXPECT_EQ(wh.raw(5), 127);
+}
+
+//===----------------------------------------------------------------------===//
+// Fixed-point requantization
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, quantizationTransformExactCases) {
+  // ratio 0.5: round half towards +infinity.
+  auto t = makeQuantizationTransform(0.5);
+  EXPECT_EQ(applyQuantizationTransform(3, t), 2);   // 1.5 -> 2
+  EXPECT_EQ(applyQuantizationTransform(-3, t), -1); // -1.5 -> -1
+  EXPECT_EQ(applyQuantizationTransform(5, t), 3);   // 2.5 -> 3
+  EXPECT_EQ(applyQuantizationTransform(-5, t), -2); // -2.5 -> -2
+  EXPECT_EQ(applyQuantizationTransform(4, t), 2);
+  EXPECT_EQ(applyQuantizationTransform(0, t), 0);
+  // ratio 0.25: 2 -> 0.5 -> 1, -2 -> -0.5 -> 0, 7 -> 1.75 -> 2.
+  t = makeQuantizationTransform(0.25);
+  EXPECT_EQ(applyQuantizationTransform(2, t), 1);
+  EXPECT_EQ(applyQuantizationTransform(-2, t), 0);
+  EXPECT_EQ(applyQuantizationTransform(7, t), 2);
+  EXPECT_EQ(applyQuantizationTransform(-7, t), -2);
+  // ratio 1 is the identity, ratio 3 multiplies exactly.
+  t = makeQuantizationTransform(1.0);
+  for (int64_t v :
+       {-2147483647LL, -1000LL, -1LL, 0LL, 1LL, 12345LL, 2147483647LL}) {
+    EXPECT_EQ(applyQuantizationTransform(v, t), v);
+  }
+  t = makeQuantizationTransform(3.0);
+  EXPECT_EQ(applyQuantizationTransform(7, t), 21);
+  EXPECT_EQ(applyQuantizationTransform(-7, t), -21);
+  // ratio 2.5: 1 -> 2.5 -> 3, -1 -> -2.5 -> -2, 3 -> 7.5 -> 8.
+  t = makeQuantizationTransform(2.5);
+  EXPECT_EQ(applyQuantizationTransform(1, t), 3);
+  EXPECT_EQ(applyQuantizationTransform(-1, t), -2);
+  EXPECT_EQ(applyQuantizationTransform(3, t), 8);
+  // requantize adds the offset and saturates: round(100 * 2.5) + 10 = 260
+  // -> 127; round(-100 * 2.5) + 10 = -240 -> -128; round(1 * 2.5) - 3 = 0.
+  EXPECT_EQ(requantize(100, t, 10), 127);
+  EXPECT_EQ(requantize(-100, t, 10), -128);
+  EXPECT_EQ(requantize(1, t, -3), 0);
+}
+
+TEST(QuantizationTest, quantizationTransformExactForDyadicRatios) {
+  // Ratios with few significant bits are held exactly, so the result must
+  // be exactly floor(v * ratio + 0.5) for every v.
+  for (double ratio : {0.375, 0.75, 1.5, 0.0078125, 12.25, 1.0 / 1024}) {
+    auto t = makeQuantizationTransform(ratio);
+    for (int64_t v = -3000; v <= 3000; v++) {
+      long double want = std::floor((long double)v * ratio + 0.5L);
+      ASSERT_EQ(applyQuantizationTransform(v, t), int64_t(want))
+          << "ratio " << ratio << " v " << v;
+    }
+  }
+}
+
+TEST(QuantizationTest, quantizationTransformWithinOneOfRounding) {
+  std::mt19937 gen(42);
+  std::uniform_real_distribution<double> logRatio(std::log(1e-6),
+                                                  std::log(100.0));
+  std::uniform_int_distribution<int64_t> small(-300, 300);
+  std::uniform_int_distribution<int64_t> large(-(1LL << 24), 1LL << 24);
+  for (int i = 0; i < 2000; i++) {
+    double ratio = std::exp(logRatio(gen));
+    auto t = makeQuantizationTransform(ratio);
+    // The fixed-point form: multiplier in [2^30, 2^31), relative error of
+    // multiplier * 2^-shift at most 2^-31.
+    ASSERT_GE(t.multiplier, 1LL << 30);
+    ASSERT_LT(t.multiplier, 1LL << 31);
+    double approx = std::ldexp(double(t.multiplier), -t.shift);
+    ASSERT_LE(std::fabs(approx - ratio), ratio * std::ldexp(1.0, -31))
+        << "ratio " << ratio;
+    for (int j = 0; j < 50; j++) {
+      int64_t v = j % 2 ? small(gen) : large(gen);
+      long double exact = (long double)v * ratio;
+      long double want = std::floor(exact + 0.5L);
+      int64_t got = applyQuantizationTransform(v, t);
+      ASSERT_LE(std::fabs((long double)got - want), 1.0L)
+          << "ratio " << ratio << " v " << v;
+      // And never more than half a unit plus the multiplier's error away
+      // from the exact product.
+      ASSERT_LE(std::fabs((long double)got - exact),
+                0.5L + std::fabs(exact) * std::ldexp(1.0L, -31) + 1e-9L)
+          << "ratio " << ratio << " v " << v;
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// NodeProfile and calibration
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, nodeProfileUpdateHandComputed) {
+  NodeProfile p;
+  const float first[] = {1, 2, 3, 4};
+  p.update(first, 4, 4);
+  // [1, 4] in 4 bins of width 0.75: 1 -> bin 0, 2 -> 1.33 -> 1,
+  // 3 -> 2.67 -> 2, 4 -> 4 -> the last bin, 3.
+  EXPECT_FALSE(p.empty);
+  EXPECT_EQ(p.min, 1.f);
+  EXPECT_EQ(p.max, 4.f);
+  EXPECT_EQ(p.histogram, (std::vector<float>{1, 1, 1, 1}));
+  // Widening to [-4, 4] (bins of width 2): old bin centres 1.375, 2.125,
+  // 2.875, 3.625 sit at (c + 4) / 2 = 2.69, 3.06, 3.44, 3.81 -> bins 2, 3,
+  // 3, 3. New values: -4 -> bin 0, 0 -> 2 -> bin 2.
+  const float second[] = {-4, 0};
+  p.update(second, 2, 4);
+  EXPECT_EQ(p.min, -4.f);
+  EXPECT_EQ(p.max, 4.f);
+  EXPECT_EQ(p.histogram, (std::vector<float>{1, 0, 2, 3}));
+  // A batch inside the range does not re-bin: 3.9 -> bin 3, -3 -> bin 0.
+  const float third[] = {3.9f, -3.f};
+  p.update(third, 2, 4);
+  EXPECT_EQ(p.histogram, (std::vector<float>{2, 0, 2, 4}));
+  // No values: nothing changes.
+  p.update(third, 0, 4);
+  EXPECT_EQ(p.histogram, (std::vector<float>{2, 0, 2, 4}));
+}
+
+TEST(QuantizationTest, nodeProfileKeepsTotalCountWhenRebinning) {
+  std::mt19937 gen(7);
+  NodeProfile p;
+  size_t total = 0;
+  float lo = INFINITY, hi = -INFINITY;
+  // Each batch is wider than the previous one, so every update re-bins.
+  for (int batch = 0; batch < 20; batch++) {
+    std::uniform_real_distribution<float> dist(-1.f - batch, 1.f + 2 * batch);
+    std::vector<float> v(1000 + batch * 37);
+    for (auto &x : v) {
+      x = dist(gen);
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    p.update(v.data(), v.size(), 100);
+    total += v.size();
+    ASSERT_EQ(p.histogram.size(), 100u);
+    double sum = 0;
+    for (float h : p.histogram) {
+      sum += h;
+    }
+    ASSERT_EQ(sum, double(total)) << "after batch " << batch;
+    ASSERT_EQ(p.min, lo);
+    ASSERT_EQ(p.max, hi);
+  }
+  // Non-finite values are not counted.
+  const float odd[] = {NAN, INFINITY, -INFINITY, 0.5f};
+  p.update(odd, 4, 100);
+  double sum = 0;
+  for (float h : p.histogram) {
+    sum += h;
+  }
+  EXPECT_EQ(sum, double(total + 1));
+  EXPECT_EQ(p.min, lo);
+  EXPECT_EQ(p.max, hi);
+}
+
+TEST(QuantizationTest, klNarrowsHeavyTailedRange) {
+  std::mt19937 gen(2024);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  NodeProfile p;
+  // 100000 standard-normal values in 10 batches, then a few huge outliers.
+  for (int batch = 0; batch < 10; batch++) {
+    std::vector<float> v(10000);
+    for (auto &x : v) {
+      x = normal(gen);
+    }
+    p.update(v.data(), v.size(), 2048);
+  }
+  const float outliers[] = {60.f, -45.f, 80.f, 75.f};
+  p.update(outliers, 4, 2048);
+  ASSERT_EQ(p.histogram.size(), 2048u);
+  EXPECT_EQ(p.min, -45.f);
+  EXPECT_EQ(p.max, 80.f);
+
+  auto none = chooseCalibratedRange(p, CalibrationMode::None);
+  EXPECT_EQ(none.first, p.min);
+  EXPECT_EQ(none.second, p.max);
+
+  auto kl = chooseCalibratedRange(p, CalibrationMode::KL);
+  // Strictly narrower than [min, max] (the outliers are dropped) ...
+  EXPECT_GE(kl.first, p.min);
+  EXPECT_LE(kl.second, p.max);
+  EXPECT_LT(kl.second - kl.first, p.max - p.min);
+  EXPECT_LT(kl.second - kl.first, 0.5f * (p.max - p.min));
+  // ... but still covering the bulk of the distribution (+-3 sigma).
+  EXPECT_LE(kl.first, -3.f);
+  EXPECT_GE(kl.second, 3.f);
+  std::printf("KL range [%g, %g] of [%g, %g]\n", kl.first, kl.second, p.min,
+              p.max);
+}
+
+TEST(QuantizationTest, klKeepsSmallHistograms) {
+  // With no more bins than int8 levels there is nothing to clip: the
+  // observed range comes back.
+  NodeProfile p;
+  std::vector<float> v;
+  for (int i = -100; i <= 300; i++) {
+    v.push_back(i * 0.01f);
+  }
+  p.update(v.data(), v.size(), 128);
+  auto kl = chooseCalibratedRange(p, CalibrationMode::KL);
+  EXPECT_EQ(kl.first, -1.f);
+  EXPECT_EQ(kl.second, 3.f);
+}
+
+//===----------------------------------------------------------------------===//
+// Profile YAML
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, profileYamlRoundTripIsBitExact) {
+  ProfileSet profile;
+  profile.graphHash = 0xFEDCBA9876543210ULL;
+  // Entries in a non-alphabetical order that must survive.
+  NodeProfile a;
+  a.min = -123456.789f;
+  a.max = 0.1f;
+  a.empty = false;
+  a.histogram = {0.1f, 1.0f / 3, 1e-30f, 3.4e38f, 0.f, 7.f, 123456.789f};
+  NodeProfile b;
+  b.min = 1e-30f;
+  b.max = 1.0f / 3;
+  b.empty = false;
+  b.histogram = {2.f / 3, 1e-7f, 16777217.f};
+  NodeProfile c;
+  c.min = -0.f;
+  c.max = 5e-39f; // a denormal
+  c.empty = false;
+  c.histogram = {1.f};
+  profile.entries["zeta:0"] = a;
+  profile.entries["alpha/beta:1"] = b;
+  profile.entries["mid:0"] = c;
+  profile.order = {"zeta:0", "alpha/beta:1", "mid:0"};
+
+  TempFile file("yaml");
+  ASSERT_FALSE(bool(writeProfile(profile, file.path)));
+  auto read = readProfile(file.path);
+  ASSERT_TRUE(bool(read)) << errorText(read.takeError());
+  EXPECT_EQ(read->graphHash, 0xFEDCBA9876543210ULL);
+  EXPECT_EQ(read->order, profile.order);
+  ASSERT_EQ(read->entries.size(), 3u);
+  for (auto &name : profile.order) {
+    ASSERT_TRUE(read->entries.count(name)) << name;
+    const NodeProfile &want = profile.entries[name];
+    const NodeProfile &got = read->entries.at(name);
+    EXPECT_TRUE(sameBits(got.min, want.min)) << name << " " << got.min;
+    EXPECT_TRUE(sameBits(got.max, want.max)) << name << " " << got.max;
+    ASSERT_EQ(got.histogram.size(), want.histogram.size()) << name;
+    for (size_t i = 0; i < want.histogram.size(); i++) {
+      EXPECT_TRUE(sameBits(got.histogram[i], want.histogram[i]))
+          << name << " bin " << i << ": " << got.histogram[i] << " vs "
+          << want.histogram[i];
+    }
+  }
+
+  // The layout: three YAML documents with Glow's keys.
+  std::string text = file.read();
+  unsigned docs = 0;
+  llvm::SmallVector<llvm::StringRef, 64> lines;
+  llvm::StringRef(text).split(lines, '\n');
+  for (auto line : lines) {
+    docs += line.startswith("---");
+  }
+  EXPECT_EQ(docs, 3u) << text;
+  for (const char *key : {"GlowToolsVersion:", "GraphPreLowerHash:",
+                          "NodeOutputName:", "Min:", "Max:", "Histogram:"}) {
+    EXPECT_NE(text.find(key), std::string::npos) << key << "\n" << text;
+  }
+  // The hash is written as the decimal value of the uint64.
+  EXPECT_NE(text.find("18364758544493064720"), std::string::npos) << text;
+  // Entries appear in the written order.
+  EXPECT_LT(text.find("zeta:0"), text.find("alpha/beta:1"));
+  EXPECT_LT(text.find("alpha/beta:1"), text.find("mid:0"));
+
+  // Writing what was read gives the same file.
+  TempFile again("yaml");
+  ASSERT_FALSE(bool(writeProfile(*read, again.path)));
+  EXPECT_EQ(again.read(), text);
+}
+
+TEST(QuantizationTest, readProfileRejectsMinAboveMax) {
+  TempFile file("yaml");
+  file.write("---\n"
+             "GlowToolsVersion: test\n"
+             "...\n"
+             "---\n"
+             "GraphPreLowerHash: 5\n"
+             "...\n"
+             "---\n"
+             "- NodeOutputName: 'ok:0'\n"
+             "  Min: -1\n"
+             "  Max: 1\n"
+             "  Histogram: [ 1, 2 ]\n"
+             "- NodeOutputName: 'bad:0'\n"
+             "  Min: 2\n"
+             "  Max: 1\n"
+             "  Histogram: [ 1, 2 ]\n"
+             "...\n");
+  auto read = readProfile(file.path);
+  ASSERT_FALSE(bool(read));
+  std::string msg = errorText(read.takeError());
+  EXPECT_NE(msg.find("bad:0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("Min > Max"), std::string::npos) << msg;
+
+  // The same file with Min <= Max reads.
+  file.write("---\n"
+             "GlowToolsVersion: test\n"
+             "...\n"
+             "---\n"
+             "GraphPreLowerHash: 5\n"
+             "...\n"
+             "---\n"
+             "- NodeOutputName: 'ok:0'\n"
+             "  Min: -1\n"
+             "  Max: 1\n"
+             "  Histogram: [ 1, 2 ]\n"
+             "...\n");
+  auto good = readProfile(file.path);
+  ASSERT_TRUE(bool(good)) << errorText(good.takeError());
+  EXPECT_EQ(good->graphHash, 5u);
+  EXPECT_EQ(good->entries.at("ok:0").histogram, (std::vector<float>{1, 2}));
+
+  // A missing file and a file that is not a profile are errors too.
+  auto missing = readProfile(file.path + ".does-not-exist");
+  ASSERT_FALSE(bool(missing));
+  llvm::consumeError(missing.takeError());
+  file.write("just: [text\n");
+  auto garbage = readProfile(file.path);
+  ASSERT_FALSE(bool(garbage));
+  llvm::consumeError(garbage.takeError());
+}
+
+namespace {
+/// in [N, 4] -> FullyConnected "fc" (4 -> 3) -> Relu "relu" -> Save "out".
+/// \p reluKind and \p reluName allow variants of the last layer.
+Function *buildSmallGraph(Module &M, dim_t batch,
+                          Node::Kind reluKind = Node::Kind::ReluKind,
+                          llvm::StringRef reluName = "relu") {
+  Function *F = M.createFunction("main");
+  Placeholder *in =
+      M.createPlaceholder(Type(ElemKind::FloatTy, {batch, 4}), "in");
+  std::vector<float> w(12), b = {0.1f, -0.2f, 0.3f};
+  for (int i = 0; i < 12; i++) {
+    w[i] = 0.1f * float(i - 5);
+  }
+  Node *fc = F->createFullyConnected("fc", in, floatConstant(M, "w", {4, 3}, w),
+                                     floatConstant(M, "b", {3}, b));
+  Node *act = F->createUnary(reluKind, reluName, fc);
+  F->createSave("out", act);
+  return F;
+}
+} // namespace
+
+TEST(QuantizationTest, hashGraphIgnoresBatchButNotNamesOrKinds) {
+  Module m1, m8, renamed, sigmoid, again;
+  uint64_t h1 = hashGraph(*buildSmallGraph(m1, 1));
+  uint64_t h8 = hashGraph(*buildSmallGraph(m8, 8));
+  uint64_t hAgain = hashGraph(*buildSmallGraph(again, 1));
+  uint64_t hRenamed = hashGraph(
+      *buildSmallGraph(renamed, 1, Node::Kind::ReluKind, "relu_renamed"));
+  uint64_t hSigmoid =
+      hashGraph(*buildSmallGraph(sigmoid, 1, Node::Kind::SigmoidKind, "relu"));
+  EXPECT_EQ(h1, hAgain);
+  EXPECT_EQ(h1, h8);
+  EXPECT_NE(h1, hRenamed);
+  EXPECT_NE(h1, hSigmoid);
+  EXPECT_NE(hRenamed, hSigmoid);
+  // A weight of another shape changes the hash too.
+  Module other;
+  Function *F = other.createFunction("main");
+  Placeholder *in =
+      other.createPlaceholder(Type(ElemKind::FloatTy, {1, 4}), "in");
+  Node *fc = F->createFullyConnected(
+      "fc", in, floatConstant(other, "w", {4, 2}, std::vector<float>(8, 0.f)),
+      floatConstant(other, "b", {2}, {0.f, 0.f}));
+  F->createSave("out", F->createRelu("relu", fc));
+  EXPECT_NE(h1, hashGraph(*F));
+}
+
+//===----------------------------------------------------------------------===//
+// Rejecting mismatched profiles
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A profile for buildSmallGraph: entries for every float node output.
+ProfileSet smallGraphProfile(uint64_t hash, bool withRelu = true) {
+  ProfileSet p;
+  p.graphHash = hash;
+  p.entries["in:0"] = makeProfile(-1.f, 1.f);
+  p.entries["fc:0"] = makeProfile(-2.f, 2.f);
+  p.order = {"in:0", "fc:0"};
+  if (withRelu) {
+    p.entries["relu:0"] = makeProfile(0.f, 2.f);
+    p.order.push_back("relu:0");
+  }
+  return p;
+}
+bool allInt8(const Node &) { return true; }
+} // namespace
+
+TEST(QuantizationTest, precisionModeAcceptsMatchingProfile) {
+  Module M;
+  Function *F = buildSmallGraph(M, 2);
+  uint64_t hash = hashGraph(*F);
+  auto report = transformForPrecisionMode(F, hash, smallGraphProfile(hash),
+                                          PrecisionConfig(), allInt8);
+  ASSERT_TRUE(bool(report)) << errorText(report.takeError());
+  EXPECT_EQ(report->quantizedNodes, 2u); // fc and relu
+  EXPECT_TRUE(F->getNodeByName("relu")->getType().isQuantized());
+  EXPECT_TRUE(F->getNodeByName("fc")->getType().isQuantized());
+  EXPECT_FALSE(bool(F->verify()));
+}
+
+TEST(QuantizationTest, precisionModeRejectsProfileOfAnotherGraph) {
+  Module M;
+  Function *F = buildSmallGraph(M, 2);
+  uint64_t hash = hashGraph(*F);
+  uint64_t wrong = hash ^ 0x5555;
+  auto report = transformForPrecisionMode(F, hash, smallGraphProfile(wrong),
+                                          PrecisionConfig(), allInt8);
+  ASSERT_FALSE(bool(report));
+  std::string msg = errorText(report.takeError());
+  EXPECT_NE(msg.find("GraphPreLowerHash"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(std::to_string(wrong)), std::string::npos) << msg;
+  EXPECT_NE(msg.find(std::to_string(hash)), std::string::npos) << msg;
+  // Nothing was changed.
+  EXPECT_TRUE(F->getNodeByName("relu")->getType().isFloat());
+}
+
+TEST(QuantizationTest, precisionModeRejectsProfileMissingAnEntry) {
+  Module M;
+  Function *F = buildSmallGraph(M, 2);
+  uint64_t hash = hashGraph(*F);
+  auto report = transformForPrecisionMode(
+      F, hash, smallGraphProfile(hash, /*withRelu=*/false), PrecisionConfig(),
+      allInt8);
+  ASSERT_FALSE(bool(report));
+  std::string msg = errorText(report.takeError());
+  EXPECT_NE(msg.find("relu:0"), std::string::npos) << msg;
+}
+
+TEST(QuantizationTest, profileGetNamesTheMissingEntry) {
+  ProfileSet p = smallGraphProfile(1, false);
+  auto ok = p.get("fc:0");
+  ASSERT_TRUE(bool(ok));
+  EXPECT_EQ((*ok)->max, 2.f);
+  auto missing = p.get("nope:0");
+  ASSERT_FALSE(bool(missing));
+  std::string msg = errorText(missing.takeError());
+  EXPECT_NE(msg.find("nope:0"), std::string::npos) << msg;
+}
