@@ -18,8 +18,6 @@ using namespace glow;
 
 namespace {
 const std::string kModel = std::string(GLOW_TEST_MODELS) + "/resnet18.onnx";
-const std::string kReference =
-    std::string(GLOW_TEST_MODELS) + "/resnet18.reference.json";
 const std::string kImages = std::string(GLOW_TEST_IMAGES) + "/fashion";
 
 std::map<std::string, unsigned> countKinds(const Function &F) {
@@ -57,7 +55,15 @@ TEST(ReferenceModelTest, optimizedGraphHasThe48Layers) {
   EXPECT_NE(F->getNodeByName("/fc/Gemm"), nullptr);
 }
 
-TEST(ReferenceModelTest, interpreterLogitsMatchPyTorch) {
+/// The Interpreter's logits on the sample images equal PyTorch's, for each
+/// reference model.
+class ReferenceLogitsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReferenceLogitsTest, interpreterLogitsMatchPyTorch) {
+  const std::string kModel =
+      std::string(GLOW_TEST_MODELS) + "/" + GetParam() + ".onnx";
+  const std::string kReference =
+      std::string(GLOW_TEST_MODELS) + "/" + GetParam() + ".reference.json";
   auto buf = llvm::MemoryBuffer::getFile(kReference);
   ASSERT_TRUE(bool(buf));
   auto json = llvm::json::parse((*buf)->getBuffer());
@@ -114,3 +120,6 @@ TEST(ReferenceModelTest, interpreterLogitsMatchPyTorch) {
   std::printf("checked %u images, worst relative logit error %.3g\n", checked,
               worst);
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, ReferenceLogitsTest,
+                         ::testing::Values("resnet18", "mobilenetv2"));
