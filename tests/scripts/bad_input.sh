@@ -59,5 +59,32 @@ expect_error "bad data set" "not an unsigned-byte IDX file" \
 expect_error "missing test dir" "no test_data_set_" \
   "$BIN/model-runner" -onnx-test-dir="$TMP"
 
+# Quantization input. A profile of the reference model from 5 sample images,
+# and one of the unsupported-op model (another graph).
+"$BIN/image-classifier" -m="$MODEL" $PP -dump-profile="$TMP/p.yaml" \
+  tests/images/fashion/fmnist_000*.png tests/images/fashion/fmnist_01*.png > /dev/null
+printf -- '---\nGlowToolsVersion: x\n---\nGraphPreLowerHash: 1\n---\n[]\n' > "$TMP/other.yaml"
+printf 'not: [yaml\n' > "$TMP/broken.yaml"
+sed 's/^  Min: .*/  Min:             1000/' "$TMP/p.yaml" > "$TMP/minmax.yaml"
+expect_error "profile of another graph" "profile was taken on another graph" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/other.yaml" -list-layers
+expect_error "malformed profile" "is malformed" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/broken.yaml"
+expect_error "profile with Min > Max" "has Min > Max" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/minmax.yaml"
+expect_error "missing profile" "cannot open profile" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -load-profile="$TMP/none.yaml" "$IMG"
+expect_error "unknown layer name" "unknown layer '/conv1/Cnv'.*closest layers: '/conv1/Conv'" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
+  -keep-original-precision-for-layers=/conv1/Cnv -list-layers
+expect_error "unknown node kind" "unknown node kind 'Convolutoin'" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
+  -keep-original-precision-for-nodes=Convolutoin
+expect_error "keep list without a profile" "need -load-profile" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -keep-original-precision-for-layers=/conv1/Conv "$IMG"
+expect_error "missing keep-list file" "cannot open layer list" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
+  -keep-original-precision-for-layers=@"$TMP/none.txt"
+
 echo "bad input: $checks checks, $((checks - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

@@ -53,6 +53,24 @@ check "-dump-graph-DOT writes the optimized graph (BatchNorm folded)" $?
 [ "$(grep -c 'label="{Convolution|' "$TMP/g.dot")" -eq 20 ]
 check "DOT shows the 20 convolutions" $?
 
+# Precision: profile on a few sample images, keep two layers FP32 (one of
+# them from a file with a comment), list the layers.
+"$BIN/image-classifier" -m=$MODEL $PP -dump-profile="$TMP/p.yaml" "${imgs[@]}" > /dev/null
+printf '# first layer\n/conv1/Conv\n\n/fc/Gemm   # classifier\n' > "$TMP/keep.txt"
+"$BIN/model-compiler" -m=$MODEL -load-profile="$TMP/p.yaml" \
+  -keep-original-precision-for-layers=@"$TMP/keep.txt" -list-layers \
+  -dump-graph-DOT="$TMP/q.dot" > "$TMP/layers"
+[ "$(grep -c -v '^#' "$TMP/layers")" -eq 48 ] &&
+  grep -q -E '^/conv1/Conv +Convolution +\[1, 16, 28, 28\] +FP32$' "$TMP/layers" &&
+  grep -q -E '^/fc/Gemm +FullyConnected +\[1, 10\] +FP32$' "$TMP/layers" &&
+  grep -q -E '^/relu/Relu +Relu +\[1, 16, 28, 28\] +INT8$' "$TMP/layers" &&
+  grep -q '^# 48 layers: 46 INT8, 2 FP32; 2 precision conversions$' "$TMP/layers"
+check "-list-layers with a keep-list file: 46 INT8, 2 FP32" $?
+grep -q 'fillcolor="#b3de69".*Relu|/relu/Relu' "$TMP/q.dot" &&
+  grep -q 'fillcolor="#80b1d3".*Convolution|/conv1/Conv|' "$TMP/q.dot" &&
+  grep -q 'i8\[S:' "$TMP/q.dot"
+check "DOT colours INT8 and FP32 layers differently and shows scale/offset" $?
+
 D=/usr/share/libonnx-testdata/data/node/test_relu
 if [ -d "$D" ]; then
   "$BIN/model-runner" -m="$D/model.onnx" -input-tensor="$D/test_data_set_0/input_0.pb" > "$TMP/out"
