@@ -21,7 +21,7 @@ getActivationParams(NodeValue v, const ProfileSet &profile,
     return entry.takeError();
   }
   auto [lo, hi] = chooseCalibratedRange(**entry, opts.calibration);
-  return chooseQuantizationParams(lo, hi, opts.schema);
+  return chooseQuantizationParams(lo, hi, opts.schema, opts.activationBits);
 }
 
 /// \returns the min and max of the float tensor \p t (0, 0 if empty).
@@ -33,19 +33,17 @@ static std::pair<float, float> rangeOf(const float *p, size_t n) {
   return {*lo, *hi};
 }
 
-static Tensor quantizeWith(const Tensor &t, TensorQuantizationParams q) {
+Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema,
+                      unsigned bits) {
+  auto [lo, hi] = rangeOf(t.getHandle<float>().data(), t.size());
+  TensorQuantizationParams q = chooseQuantizationParams(lo, hi, schema, bits);
   Tensor out(Type(ElemKind::Int8QTy, t.dims(), q.scale, q.offset));
   auto in = t.getHandle<float>();
   auto o = out.getHandle<int8_t>();
   for (size_t i = 0; i < t.size(); i++) {
-    o.raw(i) = quantizeValue(in.raw(i), q);
+    o.raw(i) = quantizeValue(in.raw(i), q, QuantizationRange(bits));
   }
   return out;
-}
-
-Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema) {
-  auto [lo, hi] = rangeOf(t.getHandle<float>().data(), t.size());
-  return quantizeWith(t, chooseQuantizationParams(lo, hi, schema));
 }
 
 bool isQuantizableNode(const Node &n) {
@@ -235,7 +233,7 @@ private:
                             std::move(offsets)));
       return;
     }
-    Tensor qw = quantizeTensor(wt, opts_.schema);
+    Tensor qw = quantizeTensor(wt, opts_.schema, opts_.weightBits);
     float biasScale = inScale * qw.getType().getScale();
     Tensor qb(Type(ElemKind::Int32QTy, b->dims(), biasScale, 0));
     for (size_t i = 0; i < qb.size(); i++) {

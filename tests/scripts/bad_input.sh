@@ -86,5 +86,8 @@ expect_error "missing keep-list file" "cannot open layer list" \
   "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
   -keep-original-precision-for-layers=@"$TMP/none.txt"
 
+expect_error "bad bit width" "take 2 to 8, got 9" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" -quantization-weight-bits=9
+
 echo "bad input: $checks checks, $((checks - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

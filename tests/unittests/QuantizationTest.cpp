@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -262,6 +263,81 @@ TEST(QuantizationTest, quantizeRoundsHalfToEvenAndSaturates) {
 //===----------------------------------------------------------------------===//
 // The bias rule
 //===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, narrowBitWidthParams) {
+  // 4 bits: codes [-8, 7], L = 15 steps.
+  // Asymmetric [-1, 3]: scale 4/15; offset round(-8 - (-1)/(4/15)) =
+  // round(-8 + 3.75) = round(-4.25) = -4.
+  auto a =
+      chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Asymmetric, 4);
+  EXPECT_FLOAT_EQ(a.scale, 4.f / 15.f);
+  EXPECT_EQ(a.offset, -4);
+  // Symmetric: a = 3, scale 6/15 = 0.4, offset 0.
+  auto s =
+      chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Symmetric, 4);
+  EXPECT_FLOAT_EQ(s.scale, 0.4f);
+  EXPECT_EQ(s.offset, 0);
+  // Unsigned variant on [0, 5]: scale 5/15, offset -8 (codes -8..7 = 0..5).
+  auto u = chooseQuantizationParams(0.f, 5.f,
+                                    QuantizationSchema::SymmetricWithUInt8, 4);
+  EXPECT_FLOAT_EQ(u.scale, 5.f / 15.f);
+  EXPECT_EQ(u.offset, -8);
+  // 2 bits: codes [-2, 1], L = 3: asymmetric [0, 3] has scale 1, offset -2.
+  auto two =
+      chooseQuantizationParams(0.f, 3.f, QuantizationSchema::Asymmetric, 2);
+  EXPECT_FLOAT_EQ(two.scale, 1.f);
+  EXPECT_EQ(two.offset, -2);
+  // 8 bits is the default.
+  auto e =
+      chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Asymmetric, 8);
+  auto d = chooseQuantizationParams(-1.f, 3.f, QuantizationSchema::Asymmetric);
+  EXPECT_EQ(e.scale, d.scale);
+  EXPECT_EQ(e.offset, d.offset);
+  // Values are clamped to the narrow codes: 100 -> 7, -100 -> -8.
+  QuantizationRange r4(4);
+  EXPECT_EQ(quantizeValue(100.f, s, r4), 7);
+  EXPECT_EQ(quantizeValue(-100.f, s, r4), -8);
+  // Inside the range a 4-bit round trip errs by at most scale/2.
+  for (float x = -3.f; x <= 2.8f; x += 0.01f) {
+    float back = dequantizeValue(quantizeValue(x, s, r4), s);
+    EXPECT_LE(std::fabs(back - x), s.scale / 2 + 1e-6f) << x;
+  }
+}
+
+TEST(QuantizationTest, weightBitsLimitTheWeightCodes) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in = M.createPlaceholder(Type(ElemKind::FloatTy, {1, 64}), "in");
+  std::vector<float> wv(64 * 4);
+  for (size_t i = 0; i < wv.size(); i++) {
+    wv[i] = std::sin(float(i)) * 2.f; // spread over [-2, 2]
+  }
+  Constant *w = floatConstant(M, "w", {64, 4}, wv);
+  Constant *b = floatConstant(M, "b", {4}, {0.f, 0.f, 0.f, 0.f});
+  Node *fc = F->createFullyConnected("fc", in, w, b);
+  F->createSave("out", fc);
+  ProfileSet profile;
+  profile.entries["in:0"] = makeProfile(-1.f, 1.f);
+  profile.entries["fc:0"] = makeProfile(-20.f, 20.f);
+  QuantizationOptions opts;
+  opts.weightBits = 3;     // codes [-4, 3]
+  opts.activationBits = 5; // 31 steps
+  ASSERT_FALSE(bool(quantizeNodes(F, {fc}, profile, opts)));
+  auto *qfc = llvm::cast<FullyConnectedNode>(F->getNodeByName("fc"));
+  auto *qw = llvm::cast<Constant>(qfc->getWeights().getNode());
+  std::set<int> codes;
+  for (size_t i = 0; i < qw->getPayload().size(); i++) {
+    codes.insert(int(qw->getPayload().getAsDouble(i)));
+  }
+  EXPECT_GE(*codes.begin(), -4);
+  EXPECT_LE(*codes.rbegin(), 3);
+  EXPECT_GE(codes.size(), 7u); // the narrow range is used, not collapsed
+  // Weights in [-2, 2] (asymmetric, 3 bits): scale 4/7.
+  EXPECT_NEAR(qw->getType().getScale(), 4.f / 7.f, 1e-3f);
+  // Activations: output [-20, 20] with 5 bits: scale 40/31.
+  EXPECT_FLOAT_EQ(qfc->getType().getScale(), 40.f / 31.f);
+  EXPECT_FLOAT_EQ(qfc->getInput().getType().getScale(), 2.f / 31.f);
+}
 
 TEST(QuantizationTest, fullyConnectedBiasIsInt32WithProductScale) {
   Module M;

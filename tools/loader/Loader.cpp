@@ -81,6 +81,14 @@ llvm::cl::opt<std::string>
     precision("quantization-precision",
               llvm::cl::desc("Quantized element kind (Int8)"),
               llvm::cl::init("Int8"), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> weightBits(
+    "quantization-weight-bits",
+    llvm::cl::desc("Bits of quantized weights, 2 to 8 (int8 containers)"),
+    llvm::cl::init(8), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> activationBits(
+    "quantization-activation-bits",
+    llvm::cl::desc("Bits of quantized activations, 2 to 8 (int8 containers)"),
+    llvm::cl::init(8), llvm::cl::cat(category));
 llvm::cl::list<std::string> keepNodes(
     "keep-original-precision-for-nodes",
     llvm::cl::desc("Node kinds that stay FP32 (e.g. Add,Convolution)"),
@@ -103,6 +111,15 @@ static llvm::Expected<PrecisionConfig> readConfig() {
   config.quantization.calibration = calibration;
   config.quantization.channelwise = enableChannelwise;
   config.assertAllNodesQuantized = assertAllQuantized;
+  for (unsigned bits : {unsigned(weightBits), unsigned(activationBits)}) {
+    if (bits < 2 || bits > 8) {
+      return makeError("-quantization-weight-bits and "
+                       "-quantization-activation-bits take 2 to 8, got " +
+                       llvm::Twine(bits));
+    }
+  }
+  config.quantization.weightBits = weightBits;
+  config.quantization.activationBits = activationBits;
   if (precision != "Int8") {
     return makeError("-quantization-precision=" + precision +
                      " is not supported (Int8)");

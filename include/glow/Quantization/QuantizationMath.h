@@ -30,25 +30,38 @@ struct TensorQuantizationParams {
   int32_t offset{0};
 };
 
-/// \returns the int8 scale and offset for the range [min, max] under
-/// \p schema:
+/// The codes of an N-bit quantization (2 <= N <= 8) inside an int8
+/// container: [-2^(N-1), 2^(N-1) - 1].
+struct QuantizationRange {
+  int32_t min{-128};
+  int32_t max{127};
+  explicit QuantizationRange(unsigned bits = 8)
+      : min(-(1 << (bits - 1))), max((1 << (bits - 1)) - 1) {}
+  /// Number of steps between the lowest and highest code (255 for 8 bits).
+  float levels() const { return float(max - min); }
+};
+
+/// \returns the scale and offset for the range [min, max] under \p schema
+/// for \p bits-bit codes [qmin, qmax] (8 bits: [-128, 127], L = 255 steps):
 /// - Asymmetric: min' = min(min, 0), max' = max(max, 0),
-///   scale = (max' - min') / 255, offset = clamp(round(-128 - min'/scale)).
-/// - Symmetric: a = max(|min|, |max|), scale = 2a / 255, offset = 0.
-/// - SymmetricWithUInt8: if min >= 0, scale = max / 255, offset = -128
-///   (all 256 codes cover [0, max]); else Symmetric.
+///   scale = (max' - min') / L, offset = clamp(round(qmin - min'/scale)).
+/// - Symmetric: a = max(|min|, |max|), scale = 2a / L, offset = 0.
+/// - SymmetricWithUInt8: if min >= 0, scale = max / L, offset = qmin
+///   (all codes cover [0, max]); else Symmetric.
 /// - SymmetricWithPower2Scale: Symmetric, then scale = 2^ceil(log2(scale)).
-/// An empty range (all values 0) gets scale 1/255 of a unit range, so that
-/// no scale is 0.
+/// An all-zero range is read as a unit range ([0, 1], or [-0.5, 0.5] for
+/// the symmetric schemas), so that no scale is 0.
 inline TensorQuantizationParams
-chooseQuantizationParams(float min, float max, QuantizationSchema schema) {
+chooseQuantizationParams(float min, float max, QuantizationSchema schema,
+                         unsigned bits = 8) {
   const float tiny = 1e-10f;
+  const QuantizationRange q(bits);
   min = std::min(min, 0.f);
   max = std::max(max, 0.f);
   if (min == max) {
     // All values 0 (e.g. a pruned filter channel): a unit range, [0, 1]
-    // or [-0.5, 0.5], so that the scale is 1/255 and a bias rounded at
-    // input scale x this scale stays representable in int32.
+    // or [-0.5, 0.5], so that a bias rounded at input scale x this scale
+    // stays representable in int32.
     bool positive = schema == QuantizationSchema::Asymmetric ||
                     schema == QuantizationSchema::SymmetricWithUInt8;
     min = positive ? 0.f : -0.5f;
@@ -56,18 +69,18 @@ chooseQuantizationParams(float min, float max, QuantizationSchema schema) {
   }
   TensorQuantizationParams p;
   if (schema == QuantizationSchema::Asymmetric) {
-    p.scale = std::max((max - min) / 255.f, tiny);
-    float off = std::nearbyint(-128.f - min / p.scale);
-    p.offset = int32_t(std::min(std::max(off, -128.f), 127.f));
+    p.scale = std::max((max - min) / q.levels(), tiny);
+    float off = std::nearbyint(float(q.min) - min / p.scale);
+    p.offset = int32_t(std::min(std::max(off, float(q.min)), float(q.max)));
     return p;
   }
   if (schema == QuantizationSchema::SymmetricWithUInt8 && min >= 0.f) {
-    p.scale = std::max(max / 255.f, tiny);
-    p.offset = -128;
+    p.scale = std::max(max / q.levels(), tiny);
+    p.offset = q.min;
     return p;
   }
   float a = std::max(std::fabs(min), std::fabs(max));
-  p.scale = std::max(2.f * a / 255.f, tiny);
+  p.scale = std::max(2.f * a / q.levels(), tiny);
   p.offset = 0;
   if (schema == QuantizationSchema::SymmetricWithPower2Scale) {
     p.scale = std::exp2(std::ceil(std::log2(p.scale)));
@@ -81,10 +94,11 @@ inline int8_t clampToInt8(int64_t v) {
 }
 
 /// Float -> int8: q = clamp(nearbyint(x / scale) + offset), computed in
-/// float with round-half-to-even.
-inline int8_t quantizeValue(float x, TensorQuantizationParams p) {
+/// float with round-half-to-even, clamped to the codes of \p range.
+inline int8_t quantizeValue(float x, TensorQuantizationParams p,
+                            QuantizationRange range = QuantizationRange(8)) {
   float q = std::nearbyint(x / p.scale) + float(p.offset);
-  q = std::min(std::max(q, -128.f), 127.f);
+  q = std::min(std::max(q, float(range.min)), float(range.max));
   return int8_t(q);
 }
 

@@ -16,6 +16,10 @@ struct QuantizationOptions {
   CalibrationMode calibration{CalibrationMode::None};
   /// Per-output-channel filter scales for Convolution.
   bool channelwise{false};
+  /// Bit widths (2 to 8) of weights and of activations. Codes stay in int8
+  /// containers; N bits narrow them to [-2^(N-1), 2^(N-1) - 1].
+  unsigned weightBits{8};
+  unsigned activationBits{8};
 };
 
 /// \returns the quantization parameters of the activation \p v from its
@@ -24,8 +28,10 @@ llvm::Expected<TensorQuantizationParams>
 getActivationParams(NodeValue v, const ProfileSet &profile,
                     const QuantizationOptions &opts);
 
-/// \returns \p t quantized to int8 with its own range under \p schema.
-Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema);
+/// \returns \p t quantized to int8 containers with its own range under
+/// \p schema, codes limited to \p bits bits.
+Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema,
+                      unsigned bits = 8);
 
 /// Rewrites the nodes in \p toQuantize to INT8, in place: activations take
 /// scale and offset from \p profile, Constants (weights) from their own
