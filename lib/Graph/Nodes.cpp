@@ -4,6 +4,8 @@
 
 namespace glow {
 
+using Kind = Node::Kind;
+
 const char *Node::getKindName(Kind k) {
   switch (k) {
 #define DEF_NODE(CLASS, NAME)                                                  \
@@ -22,6 +24,32 @@ bool Node::getKindFromName(llvm::StringRef name, Kind &k) {
   }
 #include "glow/Graph/Nodes.def"
   return false;
+}
+
+bool isDataMovementKind(Node::Kind k) {
+  switch (k) {
+  case Kind::ReshapeKind:
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::PadKind:
+  case Kind::GatherKind:
+  case Kind::BroadcastKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool isLayerNode(const Node &n) {
+  switch (n.getKind()) {
+  case Kind::SaveKind:
+  case Kind::QuantizeKind:
+  case Kind::DequantizeKind:
+  case Kind::RescaleQuantizedKind:
+    return false;
+  default:
+    return !n.isStorage();
+  }
 }
 
 bool ArithmeticNode::classof(const Node *n) {

@@ -56,19 +56,6 @@ llvm::Expected<std::vector<std::string>> parseLayerList(llvm::StringRef spec) {
   return names;
 }
 
-/// \returns true for nodes that are conversions or outputs, not layers.
-static bool isBookkeeping(const Node &n) {
-  switch (n.getKind()) {
-  case Node::Kind::SaveKind:
-  case Node::Kind::QuantizeKind:
-  case Node::Kind::DequantizeKind:
-  case Node::Kind::RescaleQuantizedKind:
-    return true;
-  default:
-    return n.isStorage();
-  }
-}
-
 llvm::Expected<PrecisionReport> transformForPrecisionMode(
     Function *F, uint64_t loadedGraphHash, const ProfileSet &profile,
     const PrecisionConfig &config,
@@ -82,7 +69,7 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
   std::vector<std::string> layers;
   std::set<std::string> layerSet;
   for (Node *n : F->getNodes()) {
-    if (!isBookkeeping(*n) && layerSet.insert(n->getLayerName().str()).second) {
+    if (isLayerNode(*n) && layerSet.insert(n->getLayerName().str()).second) {
       layers.push_back(n->getLayerName().str());
     }
   }
@@ -104,7 +91,7 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
   std::set<Node *> toQuantize;
   std::vector<std::string> notAsked;
   for (Node *n : F->getNodesInTopologicalOrder()) {
-    if (isBookkeeping(*n) || !n->getNumResults() || !n->getType().isFloat()) {
+    if (!isLayerNode(*n) || !n->getNumResults() || !n->getType().isFloat()) {
       continue;
     }
     if (config.keepKinds.count(n->getKind()) ||

@@ -80,21 +80,6 @@ bool isQuantizableNode(const Node &n) {
   }
 }
 
-/// \returns true for nodes whose result keeps the scale of their input.
-static bool keepsInputScale(Kind k) {
-  switch (k) {
-  case Kind::ReshapeKind:
-  case Kind::TransposeKind:
-  case Kind::SliceKind:
-  case Kind::PadKind:
-  case Kind::GatherKind:
-  case Kind::BroadcastKind:
-    return true;
-  default:
-    return false;
-  }
-}
-
 namespace {
 /// Rewrites one Function; caches the conversions it inserts.
 class Rewriter {
@@ -182,7 +167,7 @@ private:
       }
       n->setNthInput(i, *q);
     }
-    if (keepsInputScale(n->getKind())) {
+    if (isDataMovementKind(n->getKind())) {
       n->setType(0, Type::newShape(n->getNthInput(0).getType(), n->dims()));
       return llvm::Error::success();
     }

@@ -25,20 +25,6 @@ llvm::cl::opt<unsigned> batchSize(
     llvm::cl::desc("Batch size for inputs whose first dimension is open"),
     llvm::cl::init(1), llvm::cl::cat(category));
 
-/// \returns true for the nodes that are layers (not storage, outputs or
-/// precision conversions).
-bool isLayer(const Node &n) {
-  switch (n.getKind()) {
-  case Node::Kind::SaveKind:
-  case Node::Kind::QuantizeKind:
-  case Node::Kind::DequantizeKind:
-  case Node::Kind::RescaleQuantizedKind:
-    return false;
-  default:
-    return !n.isStorage();
-  }
-}
-
 void printLayers(const Function &F) {
   unsigned total = 0, int8 = 0, conversions = 0;
   auto row = [](llvm::StringRef name, llvm::StringRef kind,
@@ -49,7 +35,7 @@ void printLayers(const Function &F) {
   };
   row("# layer", "kind", "output shape", "precision");
   for (const Node *n : F.getNodesInTopologicalOrder()) {
-    if (!isLayer(*n)) {
+    if (!isLayerNode(*n)) {
       conversions += !llvm::isa<SaveNode>(n) && !n->isStorage();
       continue;
     }

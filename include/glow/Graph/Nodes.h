@@ -542,6 +542,16 @@ GLOW_QUANTIZATION_NODE(DequantizeNode, Dequantize)
 GLOW_QUANTIZATION_NODE(RescaleQuantizedNode, RescaleQuantized)
 #undef GLOW_QUANTIZATION_NODE
 
+/// \returns true for kinds that only move or copy elements (Reshape,
+/// Transpose, Slice, Pad, Gather, Broadcast): their result has the element
+/// type, and in a quantized graph the scale, of their (data) input.
+bool isDataMovementKind(Node::Kind k);
+
+/// \returns true if \p n is a layer the user sees: not storage, not an
+/// output (Save), not a precision conversion (Quantize, Dequantize,
+/// RescaleQuantized).
+bool isLayerNode(const Node &n);
+
 } // namespace glow
 
 #endif // GLOW_GRAPH_NODES_H

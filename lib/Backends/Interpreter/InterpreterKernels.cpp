@@ -484,18 +484,7 @@ bool allFloat(const Node &n) {
 
 /// Kinds whose kernel copies elements unchanged, whatever their kind.
 bool isDataMovement(Kind k) {
-  switch (k) {
-  case Kind::SaveKind:
-  case Kind::ReshapeKind:
-  case Kind::TransposeKind:
-  case Kind::SliceKind:
-  case Kind::PadKind:
-  case Kind::GatherKind:
-  case Kind::BroadcastKind:
-    return true;
-  default:
-    return false;
-  }
+  return k == Kind::SaveKind || isDataMovementKind(k);
 }
 
 /// \returns true if \p n computes on quantized values (or dequantizes).
