@@ -32,8 +32,7 @@ const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
   return nullptr;
 }
 
-int64_t getInt(const onnx::NodeProto &node, llvm::StringRef name,
-               int64_t def) {
+int64_t getInt(const onnx::NodeProto &node, llvm::StringRef name, int64_t def) {
   auto *a = findAttr(node, name);
   return a ? a->i() : def;
 }
@@ -74,9 +73,9 @@ llvm::Expected<ElemKind> elemKindFromONNX(int32_t dt) {
   case onnx::TensorProto::BOOL:
     return ElemKind::BoolTy;
   default:
-    return makeError("unsupported ONNX element type " +
-                     onnx::TensorProto::DataType_Name(
-                         onnx::TensorProto::DataType(dt)));
+    return makeError(
+        "unsupported ONNX element type " +
+        onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(dt)));
   }
 }
 
@@ -84,8 +83,8 @@ llvm::Expected<ElemKind> elemKindFromONNX(int32_t dt) {
 llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
   auto kind = elemKindFromONNX(t.data_type());
   if (!kind) {
-    return makeError("tensor '" + t.name() + "': " +
-                     llvm::toString(kind.takeError()));
+    return makeError("tensor '" + t.name() +
+                     "': " + llvm::toString(kind.takeError()));
   }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     return makeError("tensor '" + t.name() +
@@ -102,10 +101,9 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
   size_t n = out.size();
   if (t.has_raw_data()) {
     if (t.raw_data().size() != out.getSizeInBytes()) {
-      return makeError("tensor '" + t.name() + "' has " +
-                       llvm::Twine(t.raw_data().size()) +
-                       " bytes of data, expected " +
-                       llvm::Twine(out.getSizeInBytes()));
+      return makeError(
+          "tensor '" + t.name() + "' has " + llvm::Twine(t.raw_data().size()) +
+          " bytes of data, expected " + llvm::Twine(out.getSizeInBytes()));
     }
     std::memcpy(out.getUnsafePtr(), t.raw_data().data(), out.getSizeInBytes());
     return std::move(out);
@@ -170,17 +168,16 @@ void samePads(dim_t in, unsigned kernel, unsigned stride, unsigned dilation,
 }
 
 /// Resolves the window attributes shared by Conv and the pools.
-llvm::Error windowAttributes(const onnx::NodeProto &node,
-                             const std::string &name,
-                             llvm::ArrayRef<dim_t> inDims,
-                             std::vector<unsigned> kernel,
-                             std::vector<unsigned> &kernels,
-                             std::vector<unsigned> &strides,
-                             std::vector<unsigned> &pads,
-                             std::vector<unsigned> &dilations) {
+llvm::Error
+windowAttributes(const onnx::NodeProto &node, const std::string &name,
+                 llvm::ArrayRef<dim_t> inDims, std::vector<unsigned> kernel,
+                 std::vector<unsigned> &kernels, std::vector<unsigned> &strides,
+                 std::vector<unsigned> &pads,
+                 std::vector<unsigned> &dilations) {
   if (inDims.size() != 4) {
-    return makeError(describe(node, name) + ": only 2-D windows on 4-D NCHW "
-                                            "inputs are supported, input is " +
+    return makeError(describe(node, name) +
+                     ": only 2-D windows on 4-D NCHW "
+                     "inputs are supported, input is " +
                      dimsToString(inDims));
   }
   auto ks = getInts(node, "kernel_shape");
@@ -188,7 +185,8 @@ llvm::Error windowAttributes(const onnx::NodeProto &node,
     kernel.assign(ks.begin(), ks.end());
   }
   if (kernel.size() != 2) {
-    return makeError(describe(node, name) + ": kernel_shape must have 2 values");
+    return makeError(describe(node, name) +
+                     ": kernel_shape must have 2 values");
   }
   kernels = kernel;
   auto st = getInts(node, "strides", {1, 1});
@@ -334,8 +332,7 @@ ONNXModelLoader::load(llvm::StringRef path, Module &M,
   if (!model) {
     return model.takeError();
   }
-  std::unique_ptr<ONNXModelLoader> loader(
-      new ONNXModelLoader(M, functionName));
+  std::unique_ptr<ONNXModelLoader> loader(new ONNXModelLoader(M, functionName));
   loader->staticInputs_ = staticInputs;
   if (auto err = loader->loadModel(*model, inputTypes)) {
     return makeError(path + ": " + llvm::toString(std::move(err)));
@@ -351,8 +348,7 @@ ONNXModelLoader::loadFromBytes(const std::string &bytes, Module &M,
   if (!model) {
     return model.takeError();
   }
-  std::unique_ptr<ONNXModelLoader> loader(
-      new ONNXModelLoader(M, functionName));
+  std::unique_ptr<ONNXModelLoader> loader(new ONNXModelLoader(M, functionName));
   if (auto err = loader->loadModel(*model, inputTypes)) {
     return std::move(err);
   }
@@ -529,12 +525,12 @@ bool ONNXModelLoader::hasInput(const onnx::NodeProto &node, unsigned i) {
   return int(i) < node.input_size() && !node.input(i).empty();
 }
 
-llvm::Expected<NodeValue>
-ONNXModelLoader::getInput(const onnx::NodeProto &node, unsigned i) const {
+llvm::Expected<NodeValue> ONNXModelLoader::getInput(const onnx::NodeProto &node,
+                                                    unsigned i) const {
   if (!hasInput(node, i)) {
-    return makeError("node '" + (node.name().empty() ? node.op_type() : node.name()) +
-                     "' (" + node.op_type() + ") lacks input " +
-                     llvm::Twine(i));
+    return makeError(
+        "node '" + (node.name().empty() ? node.op_type() : node.name()) +
+        "' (" + node.op_type() + ") lacks input " + llvm::Twine(i));
   }
   return getValue(node.input(i));
 }
@@ -659,9 +655,9 @@ llvm::Error ONNXModelLoader::loadBatchNormalization(const onnx::NodeProto &node,
     return makeError(describe(node, name) +
                      ": training_mode=1 is not supported (inference only)");
   }
-  auto *bn = F_->createBatchNormalization(name, ins[0], ins[1], ins[2], ins[3],
-                                          ins[4],
-                                          getFloat(node, "epsilon", 1e-5f));
+  auto *bn =
+      F_->createBatchNormalization(name, ins[0], ins[1], ins[2], ins[3], ins[4],
+                                   getFloat(node, "epsilon", 1e-5f));
   setOutput(node, 0, bn);
   return llvm::Error::success();
 }
@@ -673,7 +669,8 @@ llvm::Error ONNXModelLoader::loadGemm(const onnx::NodeProto &node,
   if (a.dims().size() != 2 || b.dims().size() != 2) {
     return makeError(describe(node, name) + ": A and B must be 2-D");
   }
-  float alpha = getFloat(node, "alpha", 1.f), beta = getFloat(node, "beta", 1.f);
+  float alpha = getFloat(node, "alpha", 1.f),
+        beta = getFloat(node, "beta", 1.f);
   if (getInt(node, "transA", 0)) {
     a = F_->createTranspose(name + ".transA", a, {1, 0});
   }
@@ -798,7 +795,8 @@ llvm::Error ONNXModelLoader::loadVariadic(const onnx::NodeProto &node,
     }
     std::string stepName =
         i + 1 == node.input_size() ? name : name + ".step" + std::to_string(i);
-    acc = F_->createArithmetic(arithmeticKind(node.op_type()), stepName, acc, b);
+    acc =
+        F_->createArithmetic(arithmeticKind(node.op_type()), stepName, acc, b);
   }
   setOutput(node, 0, acc);
   return llvm::Error::success();
@@ -880,9 +878,9 @@ llvm::Error ONNXModelLoader::loadPool(const onnx::NodeProto &node,
               F_->createMaxPool(name, in, kernels, strides, pads, ceil));
   } else {
     bool countPads = getInt(node, "count_include_pad", 0) != 0;
-    setOutput(node, 0,
-              F_->createAvgPool(name, in, kernels, strides, pads, countPads,
-                                ceil));
+    setOutput(
+        node, 0,
+        F_->createAvgPool(name, in, kernels, strides, pads, countPads, ceil));
   }
   return llvm::Error::success();
 }
@@ -907,8 +905,9 @@ llvm::Error ONNXModelLoader::loadSoftmax(const onnx::NodeProto &node,
                                          const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
   auto d = in.dims();
-  ASSIGN_OR_RETURN(axis, normalizeAxis(getInt(node, "axis", opset_ < 13 ? 1 : -1),
-                                       d.size(), node, name));
+  ASSIGN_OR_RETURN(axis,
+                   normalizeAxis(getInt(node, "axis", opset_ < 13 ? 1 : -1),
+                                 d.size(), node, name));
   if (opset_ >= 13) {
     setOutput(node, 0, F_->createSoftMax(name, in, axis));
     return llvm::Error::success();
@@ -982,10 +981,10 @@ llvm::Error ONNXModelLoader::loadReshape(const onnx::NodeProto &node,
   dim_t total = in.getType().size();
   if (inferAt >= 0) {
     if (known == 0 || total % known) {
-      return makeError(describe(node, name) + ": cannot reshape " +
-                       dimsToString(in.dims()) + " to " +
-                       dimsToString(std::vector<dim_t>(shape.begin(),
-                                                       shape.end())));
+      return makeError(
+          describe(node, name) + ": cannot reshape " + dimsToString(in.dims()) +
+          " to " +
+          dimsToString(std::vector<dim_t>(shape.begin(), shape.end())));
     }
     dims[inferAt] = total / known;
   }
@@ -1119,8 +1118,8 @@ llvm::Error ONNXModelLoader::loadGather(const onnx::NodeProto &node,
       double j = c->getPayload().getAsDouble(i);
       dim_t n = data.dims()[axis];
       if (j < -n || j >= n) {
-        return makeError(describe(node, name) + ": index " + llvm::Twine(int64_t(j)) +
-                         " out of range");
+        return makeError(describe(node, name) + ": index " +
+                         llvm::Twine(int64_t(j)) + " out of range");
       }
     }
   }
@@ -1204,7 +1203,8 @@ llvm::Error ONNXModelLoader::loadPad(const onnx::NodeProto &node,
     pads = p;
     if (hasInput(node, 2)) {
       ASSIGN_OR_RETURN(c, getConstantInput(node, 2));
-      value = c->getPayload().size() ? float(c->getPayload().getAsDouble(0)) : 0;
+      value =
+          c->getPayload().size() ? float(c->getPayload().getAsDouble(0)) : 0;
     }
     if (hasInput(node, 3)) {
       return makeError(describe(node, name) + ": the axes input is not "
@@ -1213,9 +1213,8 @@ llvm::Error ONNXModelLoader::loadPad(const onnx::NodeProto &node,
   }
   size_t rank = in.dims().size();
   if (pads.size() != 2 * rank) {
-    return makeError(describe(node, name) + ": needs " +
-                     llvm::Twine(2 * rank) + " pads, got " +
-                     llvm::Twine(pads.size()));
+    return makeError(describe(node, name) + ": needs " + llvm::Twine(2 * rank) +
+                     " pads, got " + llvm::Twine(pads.size()));
   }
   for (int64_t p : pads) {
     if (p < 0) {
@@ -1235,8 +1234,9 @@ llvm::Error ONNXModelLoader::loadPad(const onnx::NodeProto &node,
     return makeError(describe(node, name) + ": unknown mode '" + mode + "'");
   }
   setOutput(node, 0,
-            F_->createPad(name, in, std::vector<dim_t>(pads.begin(), pads.end()),
-                          m, value));
+            F_->createPad(name, in,
+                          std::vector<dim_t>(pads.begin(), pads.end()), m,
+                          value));
   return llvm::Error::success();
 }
 
@@ -1316,8 +1316,7 @@ llvm::Error ONNXModelLoader::loadSlice(const onnx::NodeProto &node,
     outSteps[ax] = step;
     outDims[ax] = std::max<int64_t>(0, count);
   }
-  setOutput(node, 0,
-            F_->createSlice(name, in, outStarts, outSteps, outDims));
+  setOutput(node, 0, F_->createSlice(name, in, outStarts, outSteps, outDims));
   return llvm::Error::success();
 }
 
@@ -1355,8 +1354,8 @@ findByName(const std::vector<std::pair<std::string, Placeholder *>> &list,
     }
     names += (names.empty() ? "" : ", ") + kv.first;
   }
-  return makeError(llvm::Twine("the model has no ") + what + " named '" +
-                   name + "' (" + what + "s: " + names + ")");
+  return makeError(llvm::Twine("the model has no ") + what + " named '" + name +
+                   "' (" + what + "s: " + names + ")");
 }
 
 llvm::Expected<Placeholder *>

@@ -64,8 +64,7 @@ public:
   const std::vector<std::pair<std::string, Placeholder *>> &getInputs() const {
     return inputs_;
   }
-  const std::vector<std::pair<std::string, Placeholder *>> &
-  getOutputs() const {
+  const std::vector<std::pair<std::string, Placeholder *>> &getOutputs() const {
     return outputs_;
   }
   /// \returns the Placeholder of the graph input or output named \p name.
