@@ -14,8 +14,7 @@ llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name) {
   for (auto &b : getAvailableBackends()) {
     known += (known.empty() ? "" : ", ") + b;
   }
-  return makeError("unknown backend '" + name + "' (available: " + known +
-                   ")");
+  return makeError("unknown backend '" + name + "' (available: " + known + ")");
 }
 
 } // namespace glow

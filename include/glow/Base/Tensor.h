@@ -82,7 +82,9 @@ public:
   }
   llvm::ArrayRef<dim_t> dims() const { return t_->dims(); }
   size_t size() const { return t_->size(); }
-  ElemTy *data() const { return reinterpret_cast<ElemTy *>(t_->getUnsafePtr()); }
+  ElemTy *data() const {
+    return reinterpret_cast<ElemTy *>(t_->getUnsafePtr());
+  }
   ElemTy &raw(size_t i) const {
     assert(i < size() && "index out of range");
     return data()[i];
