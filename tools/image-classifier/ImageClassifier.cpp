@@ -358,10 +358,8 @@ int run() {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::cl::HideUnrelatedOptions(
-      {&category, &loader::category, &quantization::category});
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv,
+  parseToolCommandLine(
+      argc, argv, category,
       "Classify images with an ONNX model.\n\n"
       "  image-classifier -m=model.onnx -image-mode=0to1 img_3.png ...\n"
       "  image-classifier -m=model.onnx -input-dataset=idx:IMAGES,LABELS\n");

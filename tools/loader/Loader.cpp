@@ -144,6 +144,14 @@ static llvm::Expected<PrecisionConfig> readConfig() {
 }
 } // namespace quantization
 
+void parseToolCommandLine(int argc, char **argv,
+                          llvm::cl::OptionCategory &toolCategory,
+                          const char *overview) {
+  llvm::cl::HideUnrelatedOptions(
+      {&toolCategory, &loader::category, &quantization::category});
+  llvm::cl::ParseCommandLineOptions(argc, argv, overview);
+}
+
 void CompiledModel::afterRun(PlaceholderBindings &bindings, dim_t validBatch) {
   if (profiler) {
     profiler->record(bindings, validBatch);

@@ -31,6 +31,12 @@ extern llvm::cl::opt<std::string> dumpProfile;
 extern llvm::cl::opt<std::string> loadProfile;
 } // namespace quantization
 
+/// Parses the command line of a tool: shows in -help only \p toolCategory
+/// and the shared model-loading and quantization flags.
+void parseToolCommandLine(int argc, char **argv,
+                          llvm::cl::OptionCategory &toolCategory,
+                          const char *overview);
+
 /// Parses "name,float,[1,1,28,28]" (the -model-input syntax).
 llvm::Expected<std::pair<std::string, Type>>
 parseModelInputSpec(llvm::StringRef spec);

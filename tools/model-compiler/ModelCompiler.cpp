@@ -52,10 +52,8 @@ void printLayers(const Function &F) {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::cl::HideUnrelatedOptions(
-      {&category, &loader::category, &quantization::category});
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv,
+  parseToolCommandLine(
+      argc, argv, category,
       "Compile an ONNX model for a backend, optionally quantized.\n\n"
       "  model-compiler -m=model.onnx -load-profile=p.yaml "
       "-keep-original-precision-for-layers=conv1 -list-layers\n");

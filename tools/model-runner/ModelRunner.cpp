@@ -294,10 +294,8 @@ int runInputs() {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::cl::HideUnrelatedOptions(
-      {&category, &loader::category, &quantization::category});
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv,
+  parseToolCommandLine(
+      argc, argv, category,
       "Run an ONNX model on input tensors or an ONNX backend test.\n\n"
       "  model-runner -onnx-test-dir=/usr/share/libonnx-testdata/data/node/"
       "test_relu\n"
