@@ -1,14 +1,21 @@
 #include "glow/Backends/Backend.h"
+#include "glow/Backends/CPU/CPUBackend.h"
 #include "glow/Backends/Interpreter/Interpreter.h"
 #include "glow/Support/Error.h"
 
 namespace glow {
 
-std::vector<std::string> getAvailableBackends() { return {"Interpreter"}; }
+std::vector<std::string> getAvailableBackends() {
+  return {"Interpreter", "CPU"};
+}
 
-llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name) {
+llvm::Expected<std::unique_ptr<Backend>>
+createBackend(llvm::StringRef name, const BackendOptions &options) {
   if (name == "Interpreter") {
     return std::make_unique<Interpreter>();
+  }
+  if (name == "CPU") {
+    return CPUBackend::create(options);
   }
   std::string known;
   for (auto &b : getAvailableBackends()) {

@@ -5,8 +5,9 @@
 namespace glow {
 
 llvm::Expected<std::unique_ptr<ExecutionEngine>>
-ExecutionEngine::create(llvm::StringRef backendName) {
-  auto backend = createBackend(backendName);
+ExecutionEngine::create(llvm::StringRef backendName,
+                        const BackendOptions &options) {
+  auto backend = createBackend(backendName, options);
   if (!backend) {
     return backend.takeError();
   }

@@ -17,8 +17,14 @@ llvm::cl::alias modelPathAlias("model", llvm::cl::desc("Alias for -m"),
                                llvm::cl::aliasopt(modelPath),
                                llvm::cl::cat(category));
 llvm::cl::opt<std::string>
-    backendName("backend", llvm::cl::desc("Backend to run on (Interpreter)"),
+    backendName("backend",
+                llvm::cl::desc("Backend to run on (Interpreter, CPU)"),
                 llvm::cl::init("Interpreter"), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> numThreads(
+    "num-threads",
+    llvm::cl::desc("Threads the CPU backend runs a network on (default 0: "
+                   "every core)"),
+    llvm::cl::init(0), llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     dumpGraphDOT("dump-graph-DOT",
                  llvm::cl::desc("Write the optimized graph in Graphviz DOT"),
@@ -250,7 +256,9 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
     inputTypes[parsed->first] = parsed->second;
   }
   CompiledModel cm;
-  auto ee = ExecutionEngine::create(loader::backendName);
+  BackendOptions backendOptions;
+  backendOptions.numThreads = loader::numThreads;
+  auto ee = ExecutionEngine::create(loader::backendName, backendOptions);
   if (!ee) {
     return ee.takeError();
   }

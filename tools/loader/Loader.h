@@ -19,6 +19,7 @@ namespace loader {
 extern llvm::cl::OptionCategory category;
 extern llvm::cl::opt<std::string> modelPath;
 extern llvm::cl::opt<std::string> backendName;
+extern llvm::cl::opt<unsigned> numThreads;
 extern llvm::cl::opt<std::string> dumpGraphDOT;
 extern llvm::cl::list<std::string> modelInputs;
 extern llvm::cl::opt<std::string> modelInputName;

@@ -37,8 +37,19 @@ public:
   compile(const Function &F) const = 0;
 };
 
+/// Settings of a backend that the tools expose as flags.
+struct BackendOptions {
+  /// Threads a compiled function runs on (CPU backend); 0: every core.
+  unsigned numThreads{0};
+  /// Instruction-set variant of the CPU kernels ("", "auto", "generic",
+  /// "avx2", "avx512"); the GLOW_CPU_KERNELS environment variable is read
+  /// when this is empty.
+  std::string cpuKernels;
+};
+
 /// \returns the backend named \p name, or an error listing the known ones.
-llvm::Expected<std::unique_ptr<Backend>> createBackend(llvm::StringRef name);
+llvm::Expected<std::unique_ptr<Backend>>
+createBackend(llvm::StringRef name, const BackendOptions &options = {});
 
 /// \returns the names of every backend built into this binary.
 std::vector<std::string> getAvailableBackends();

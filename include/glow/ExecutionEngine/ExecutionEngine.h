@@ -15,7 +15,7 @@ class ExecutionEngine {
 public:
   /// Creates an engine for the backend named \p backendName.
   static llvm::Expected<std::unique_ptr<ExecutionEngine>>
-  create(llvm::StringRef backendName);
+  create(llvm::StringRef backendName, const BackendOptions &options = {});
 
   Module &getModule() { return module_; }
   const Backend &getBackend() const { return *backend_; }

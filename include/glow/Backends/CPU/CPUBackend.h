@@ -1,0 +1,42 @@
+#ifndef GLOW_BACKENDS_CPU_CPUBACKEND_H
+#define GLOW_BACKENDS_CPU_CPUBACKEND_H
+
+#include "glow/Backends/Backend.h"
+
+#include <string>
+
+namespace glow {
+
+/// The LLVM-based CPU backend. Compiling a Function plans it into a list of
+/// kernel-library calls (layouts, fusions, packed weights, one planned
+/// activation buffer), generates LLVM IR that calls the library's bitcode
+/// with the graph's constants, specialises and optimises it for the CPU,
+/// and runs it with ORC JIT on a pool of threads, or writes it as an
+/// object file with its weights (an AOT bundle). See docs/Backends.md.
+class CPUBackend final : public Backend {
+public:
+  /// \returns a CPU backend, or an error for an unknown or unsupported
+  /// kernel variant.
+  static llvm::Expected<std::unique_ptr<CPUBackend>>
+  create(const BackendOptions &options);
+
+  std::string getName() const override { return "CPU"; }
+  bool isOpSupported(const Node &n) const override;
+  llvm::Expected<std::unique_ptr<CompiledFunction>>
+  compile(const Function &F) const override;
+
+  /// Threads a compiled function runs on.
+  unsigned getNumThreads() const { return numThreads_; }
+  /// The kernel variant in use ("generic", "avx2", "avx512").
+  std::string getKernelVariantName() const;
+
+private:
+  CPUBackend(unsigned numThreads, int variant)
+      : numThreads_(numThreads), variant_(variant) {}
+  unsigned numThreads_;
+  int variant_;
+};
+
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_CPUBACKEND_H

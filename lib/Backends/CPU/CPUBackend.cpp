@@ -1,0 +1,58 @@
+#include "glow/Backends/CPU/CPUBackend.h"
+#include "CPUFunction.h"
+#include "KernelLibrary.h"
+#include "KernelProgramBuilder.h"
+
+#include "glow/Support/Error.h"
+
+#include <cstdlib>
+#include <thread>
+
+namespace glow {
+
+llvm::Expected<std::unique_ptr<CPUBackend>>
+CPUBackend::create(const BackendOptions &options) {
+  std::string name = options.cpuKernels;
+  if (name.empty()) {
+    if (const char *env = std::getenv("GLOW_CPU_KERNELS")) {
+      name = env;
+    }
+  }
+  auto variant = cpu::parseKernelVariant(name, cpu::chooseKernelVariant());
+  if (!variant) {
+    return variant.takeError();
+  }
+  unsigned threads = options.numThreads;
+  if (threads == 0) {
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+  return std::unique_ptr<CPUBackend>(new CPUBackend(threads, int(*variant)));
+}
+
+std::string CPUBackend::getKernelVariantName() const {
+  return cpu::getKernelVariantName(cpu::KernelVariant(variant_));
+}
+
+bool CPUBackend::isOpSupported(const Node &n) const {
+  return cpu::isSupportedByCPUBackend(n);
+}
+
+llvm::Expected<std::unique_ptr<CompiledFunction>>
+CPUBackend::compile(const Function &F) const {
+  auto prog = cpu::buildKernelProgram(F, numThreads_);
+  if (!prog) {
+    return prog.takeError();
+  }
+  std::vector<const Placeholder *> phs;
+  for (auto &slot : prog->placeholders) {
+    phs.push_back(F.getParent().getPlaceholderByName(slot.name));
+  }
+  auto fn = cpu::CPUFunction::create(std::move(*prog), std::move(phs),
+                                     cpu::KernelVariant(variant_));
+  if (!fn) {
+    return fn.takeError();
+  }
+  return std::unique_ptr<CompiledFunction>(std::move(*fn));
+}
+
+} // namespace glow

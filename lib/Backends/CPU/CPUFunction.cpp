@@ -1,0 +1,138 @@
+#include "CPUFunction.h"
+#include "LLVMIRGen.h"
+
+#include "glow/Support/Error.h"
+
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstring>
+#include <mutex>
+
+namespace glow {
+namespace cpu {
+
+AlignedBuffer::AlignedBuffer(uint64_t size) : size_(size) {
+  uint64_t rounded = (size + 63) / 64 * 64;
+  data_.reset(
+      static_cast<uint8_t *>(std::aligned_alloc(64, rounded ? rounded : 64)));
+  if (!data_) {
+    llvm::report_fatal_error("out of memory allocating a CPU buffer");
+  }
+  std::memset(data_.get(), 0, rounded ? rounded : 64);
+}
+
+void initializeLLVMTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+llvm::Expected<std::unique_ptr<CPUFunction>>
+CPUFunction::create(KernelProgram prog,
+                    std::vector<const Placeholder *> placeholders,
+                    KernelVariant v) {
+  initializeLLVMTargets();
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) {
+    return jtmb.takeError();
+  }
+  jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive);
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) {
+    return tm.takeError();
+  }
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  auto M = generateModule(*ctx, prog, v, "glow_main");
+  if (!M) {
+    return M.takeError();
+  }
+  optimizeModule(**M, **tm);
+  auto jit =
+      llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+  if (!jit) {
+    return jit.takeError();
+  }
+  auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!gen) {
+    return gen.takeError();
+  }
+  (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
+  if (auto err = (*jit)->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(*M), std::move(ctx)))) {
+    return std::move(err);
+  }
+  auto sym = (*jit)->lookup(getWorkerName("glow_main"));
+  if (!sym) {
+    return sym.takeError();
+  }
+  std::unique_ptr<CPUFunction> f(new CPUFunction());
+  f->jit_ = std::move(*jit);
+  f->worker_ = sym->toPtr<Worker>();
+  f->constants_ = AlignedBuffer(prog.constants.size());
+  std::memcpy(f->constants_.data(), prog.constants.data(),
+              prog.constants.size());
+  f->mutable_ = AlignedBuffer(prog.mutableSize);
+  f->activations_ = AlignedBuffer(prog.activationsSize);
+  if (prog.numThreads > 1) {
+    f->pool_ = std::make_unique<llvm::ThreadPool>(
+        llvm::hardware_concurrency(prog.numThreads - 1));
+  }
+  f->prog_ = std::move(prog);
+  f->prog_.constants.clear();
+  f->placeholders_ = std::move(placeholders);
+  return std::move(f);
+}
+
+llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
+  for (size_t i = 0; i < placeholders_.size(); i++) {
+    const Placeholder *ph = placeholders_[i];
+    Tensor *t = bindings.get(ph);
+    if (!t) {
+      return makeError("placeholder '" + ph->getName() + "' is not bound");
+    }
+    if (t->getType() != ph->getType()) {
+      return makeError("tensor bound to '" + ph->getName() + "' is " +
+                       t->getType().toString() + ", expected " +
+                       ph->getType().toString());
+    }
+    if (!prog_.placeholders[i].isOutput) {
+      std::memcpy(mutable_.data() + prog_.placeholders[i].offset,
+                  t->getUnsafePtr(), t->getSizeInBytes());
+    }
+  }
+  uint8_t *act = activations_.data();
+  std::memset(act, 0, kReservedActivationBytes);
+  int32_t n = int32_t(prog_.numThreads);
+  for (int32_t tid = 1; tid < n; tid++) {
+    pool_->async([this, act, tid, n] {
+      worker_(constants_.data(), mutable_.data(), act, tid, n);
+    });
+  }
+  worker_(constants_.data(), mutable_.data(), act, 0, n);
+  if (pool_) {
+    pool_->wait();
+  }
+  int32_t status;
+  std::memcpy(&status, act + kStatusOffset, sizeof(status));
+  if (status != 0) {
+    return makeError("the network stopped: a Gather index is out of range");
+  }
+  for (size_t i = 0; i < placeholders_.size(); i++) {
+    if (prog_.placeholders[i].isOutput) {
+      Tensor *t = bindings.get(placeholders_[i]);
+      std::memcpy(t->getUnsafePtr(),
+                  mutable_.data() + prog_.placeholders[i].offset,
+                  t->getSizeInBytes());
+    }
+  }
+  return llvm::Error::success();
+}
+
+} // namespace cpu
+} // namespace glow

@@ -1,0 +1,63 @@
+#ifndef GLOW_BACKENDS_CPU_CPUFUNCTION_H
+#define GLOW_BACKENDS_CPU_CPUFUNCTION_H
+
+#include "KernelLibrary.h"
+#include "KernelProgram.h"
+
+#include "glow/Backends/Backend.h"
+
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/ThreadPool.h"
+
+#include <memory>
+
+namespace glow {
+namespace cpu {
+
+/// A 64-byte-aligned, zero-initialised byte buffer.
+class AlignedBuffer {
+public:
+  explicit AlignedBuffer(uint64_t size = 0);
+  uint8_t *data() { return data_.get(); }
+  uint64_t size() const { return size_; }
+
+private:
+  struct Free {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  uint64_t size_{0};
+};
+
+/// A Function compiled by the CPU backend and loaded with ORC JIT. A run
+/// copies the bound inputs into the mutable region, runs the generated
+/// worker on every thread of the pool, and copies the outputs back.
+class CPUFunction final : public CompiledFunction {
+public:
+  /// JIT-compiles \p prog (whose placeholder slots are \p placeholders, in
+  /// order) with kernel variant \p v.
+  static llvm::Expected<std::unique_ptr<CPUFunction>>
+  create(KernelProgram prog, std::vector<const Placeholder *> placeholders,
+         KernelVariant v);
+
+  llvm::Error execute(PlaceholderBindings &bindings) override;
+
+private:
+  using Worker = void (*)(uint8_t *, uint8_t *, uint8_t *, int32_t, int32_t);
+  CPUFunction() = default;
+
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  Worker worker_{nullptr};
+  KernelProgram prog_;
+  std::vector<const Placeholder *> placeholders_;
+  AlignedBuffer constants_, mutable_, activations_;
+  std::unique_ptr<llvm::ThreadPool> pool_;
+};
+
+/// Initialises LLVM's native target once per process.
+void initializeLLVMTargets();
+
+} // namespace cpu
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_CPUFUNCTION_H

@@ -1,0 +1,123 @@
+#ifndef GLOW_BACKENDS_CPU_KERNELPROGRAM_H
+#define GLOW_BACKENDS_CPU_KERNELPROGRAM_H
+
+// What the CPU backend makes of a Function before it generates LLVM IR: a
+// straight list of kernel-library calls over three memory regions. The
+// planner (KernelProgramBuilder) decides layouts, fusions and weight
+// packing and plans the memory; LLVMIRGen turns the list into code; the JIT
+// (CPUFunction) and the bundle writer (BundleSaver) run or save that code
+// with the regions laid out as below. Glow's bundle API uses the same three
+// regions.
+
+#include "glow/Base/Type.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glow {
+namespace cpu {
+
+/// The three memory regions a compiled network addresses.
+enum class Region {
+  Constant,    ///< weights, packed by the backend (read only)
+  Mutable,     ///< inputs and outputs (the placeholders)
+  Activations, ///< every intermediate value, planned; scratch space
+};
+
+/// Alignment of every buffer in every region (bytes).
+constexpr uint64_t kBufferAlignment = 64;
+
+/// Bytes at the start of the activations region reserved for the run
+/// status (int32 at offset 0) and the thread barrier (two int32 at 8).
+constexpr uint64_t kReservedActivationBytes = 64;
+constexpr uint64_t kStatusOffset = 0;
+constexpr uint64_t kBarrierOffset = 8;
+
+/// One argument of a kernel call.
+struct KernelArg {
+  enum class Kind {
+    Pointer,       ///< region + offset
+    ThreadScratch, ///< activations + offset + thread index x bytesPerThread
+    Int,           ///< an integer constant
+    Float,         ///< a floating-point constant
+    IntArray,      ///< a small int64 array, emitted as a constant global
+    Null,          ///< a null pointer
+  };
+  Kind kind{Kind::Int};
+  Region region{Region::Activations};
+  uint64_t offset{0};
+  uint64_t bytesPerThread{0};
+  int64_t intValue{0};
+  double floatValue{0};
+  std::vector<int64_t> array;
+
+  static KernelArg pointer(Region r, uint64_t off) {
+    KernelArg a;
+    a.kind = Kind::Pointer;
+    a.region = r;
+    a.offset = off;
+    return a;
+  }
+  static KernelArg integer(int64_t v) {
+    KernelArg a;
+    a.kind = Kind::Int;
+    a.intValue = v;
+    return a;
+  }
+  static KernelArg real(double v) {
+    KernelArg a;
+    a.kind = Kind::Float;
+    a.floatValue = v;
+    return a;
+  }
+  static KernelArg intArray(std::vector<int64_t> v) {
+    KernelArg a;
+    a.kind = Kind::IntArray;
+    a.array = std::move(v);
+    return a;
+  }
+  static KernelArg null() {
+    KernelArg a;
+    a.kind = Kind::Null;
+    return a;
+  }
+};
+
+/// One call of a kernel-library function: it runs items [begin, end) of
+/// its \p items work items; with several threads the items are split.
+struct KernelCall {
+  /// The kernel's symbol in the library ("libjit_conv_f32" ...).
+  std::string kernel;
+  /// Number of work items (what an item is depends on the kernel).
+  int64_t items{1};
+  /// The arguments after (begin, end).
+  std::vector<KernelArg> args;
+  /// The layer (node name) the call belongs to, for dumps.
+  std::string layer;
+};
+
+/// A placeholder's slot in the mutable region.
+struct PlaceholderSlot {
+  std::string name;
+  Type type;
+  uint64_t offset{0};
+  bool isOutput{false};
+};
+
+/// A compiled network before code generation.
+struct KernelProgram {
+  std::vector<KernelCall> calls;
+  /// The contents of the constant region.
+  std::vector<uint8_t> constants;
+  uint64_t mutableSize{0};
+  uint64_t activationsSize{0};
+  std::vector<PlaceholderSlot> placeholders;
+  /// Threads the program was planned for (per-thread scratch space).
+  unsigned numThreads{1};
+};
+
+} // namespace cpu
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_KERNELPROGRAM_H

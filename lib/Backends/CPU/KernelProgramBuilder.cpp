@@ -1,0 +1,808 @@
+#include "KernelProgramBuilder.h"
+#include "MemoryPlanner.h"
+#include "WeightPacking.h"
+#include "libjit/LibjitLayout.h"
+
+#include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "glow/Quantization/QuantizationMath.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/Casting.h"
+
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+namespace glow {
+namespace cpu {
+
+bool isSupportedByCPUBackend(const Node &n) {
+  // The CPU backend implements every kernel of the reference backend.
+  return n.isStorage() || isNodeEvaluable(n);
+}
+
+namespace {
+
+using Kind = Node::Kind;
+using libjit::kBlock;
+
+/// How a value is stored: row-major, or [N][C/16][H][W][16] (4-D only).
+enum class Layout { Plain, Blocked };
+
+/// Where a value lives: a virtual buffer (placed later) and a byte offset.
+struct Storage {
+  unsigned buf{0};
+  uint64_t byteOffset{0};
+  Layout layout{Layout::Plain};
+};
+
+/// A kernel argument that may point into a virtual buffer.
+struct PlannedArg {
+  KernelArg arg;
+  unsigned buf{kNoBuffer};
+  uint64_t byteOffset{0};
+  static constexpr unsigned kNoBuffer = UINT_MAX;
+};
+
+PlannedArg imm(int64_t v) { return {KernelArg::integer(v)}; }
+PlannedArg immf(double v) { return {KernelArg::real(v)}; }
+PlannedArg array(std::vector<int64_t> v) {
+  return {KernelArg::intArray(std::move(v))};
+}
+PlannedArg nullPtr() { return {KernelArg::null()}; }
+
+/// \returns the transform of the real ratio \p r as (multiplier, shift).
+std::pair<PlannedArg, PlannedArg> transformArgs(double r) {
+  QuantizationTransform t = makeQuantizationTransform(r);
+  return {imm(t.multiplier), imm(t.shift)};
+}
+
+/// \returns row-major strides of \p dims in elements.
+std::vector<int64_t> stridesOf(llvm::ArrayRef<dim_t> dims) {
+  std::vector<int64_t> s(dims.size());
+  int64_t acc = 1;
+  for (size_t i = dims.size(); i-- > 0;) {
+    s[i] = acc;
+    acc *= dims[i];
+  }
+  return s;
+}
+
+int32_t scalarKind(ElemKind k) {
+  switch (k) {
+  case ElemKind::FloatTy:
+    return libjit::kScalarFloat;
+  case ElemKind::Int32ITy:
+  case ElemKind::Int32QTy:
+    return libjit::kScalarInt32;
+  case ElemKind::Int64ITy:
+    return libjit::kScalarInt64;
+  case ElemKind::BoolTy:
+    return libjit::kScalarBool;
+  default:
+    return libjit::kScalarInt8;
+  }
+}
+
+bool isInt8(const Type &t) { return t.getElementType() == ElemKind::Int8QTy; }
+
+class Planner {
+public:
+  Planner(const Function &F, unsigned numThreads)
+      : F_(F), numThreads_(std::max(1u, numThreads)) {
+    prog_.numThreads = numThreads_;
+  }
+
+  llvm::Expected<KernelProgram> run();
+
+private:
+  //===--- buffers -------------------------------------------------------===//
+  unsigned newBuffer(Region r, uint64_t size) {
+    bufs_.push_back(PlannedBuffer{r, size});
+    constData_.emplace_back();
+    return bufs_.size() - 1;
+  }
+  unsigned newConstant(const void *data, size_t bytes) {
+    unsigned b = newBuffer(Region::Constant, bytes);
+    auto *p = static_cast<const uint8_t *>(data);
+    constData_[b].assign(p, p + bytes);
+    return b;
+  }
+  template <class T> unsigned newConstant(const std::vector<T> &v) {
+    return newConstant(v.data(), v.size() * sizeof(T));
+  }
+  PlannedArg ptr(const Storage &s) {
+    return {KernelArg::pointer(Region::Activations, 0), s.buf, s.byteOffset};
+  }
+  PlannedArg ptr(unsigned buf) { return ptr(Storage{buf, 0}); }
+  /// Per-thread scratch of \p bytes for one call.
+  PlannedArg scratch(uint64_t bytes) {
+    bytes =
+        (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+    unsigned b = newBuffer(Region::Activations, bytes * numThreads_);
+    PlannedArg a{KernelArg::pointer(Region::Activations, 0), b, 0};
+    a.arg.kind = KernelArg::Kind::ThreadScratch;
+    a.arg.bytesPerThread = bytes;
+    return a;
+  }
+
+  //===--- values --------------------------------------------------------===//
+  static uint64_t bytesOf(const Type &t, Layout l) {
+    if (l == Layout::Plain) {
+      return t.getSizeInBytes();
+    }
+    auto d = t.dims();
+    return uint64_t(d[0]) * libjit::roundUp(d[1], kBlock) * d[2] * d[3] *
+           getElementSize(t.getElementType());
+  }
+  /// Allocates the storage of the result \p v in layout \p l.
+  Storage define(NodeValue v, Layout l) {
+    Storage s{newBuffer(Region::Activations, bytesOf(v.getType(), l)), 0, l};
+    record(v, s);
+    return s;
+  }
+  void record(NodeValue v, const Storage &s) {
+    (s.layout == Layout::Plain ? plain_ : blocked_)[key(v)] = s;
+  }
+  static std::pair<const Node *, unsigned> key(NodeValue v) {
+    return {v.getNode(), v.resNo};
+  }
+  /// \returns the storage of \p v in layout \p l, converting if needed.
+  Storage use(NodeValue v, Layout l = Layout::Plain);
+
+  //===--- calls ---------------------------------------------------------===//
+  void emit(const char *kernel, int64_t items, std::vector<PlannedArg> args) {
+    KernelCall call;
+    call.kernel = kernel;
+    call.items = std::max<int64_t>(items, 1);
+    call.layer = layer_;
+    std::vector<std::pair<unsigned, uint64_t>> refs;
+    for (auto &a : args) {
+      call.args.push_back(a.arg);
+      refs.push_back({a.buf, a.byteOffset});
+    }
+    prog_.calls.push_back(std::move(call));
+    refs_.push_back(std::move(refs));
+  }
+
+  //===--- nodes ---------------------------------------------------------===//
+  llvm::Error visit(const Node &n);
+  void copyBytes(const Storage &dst, const Storage &src, uint64_t bytes) {
+    emit("libjit_copy", bytes, {ptr(dst), ptr(src)});
+  }
+  void convolution(const ConvolutionNode &n);
+  void fullyConnected(const Node &n, NodeValue in, NodeValue w, NodeValue b);
+  void arithmetic(const Node &n);
+  void unary(const Node &n);
+  void pool(const PoolNode &n);
+  void stridedCopy(const Node &n, NodeValue in, std::vector<int64_t> strides,
+                   int64_t start);
+  void concat(const ConcatNode &n);
+  void pad(const PadNode &n);
+  void conversion(const Node &n);
+
+  void place();
+
+  const Function &F_;
+  unsigned numThreads_;
+  std::string layer_;
+  std::vector<PlannedBuffer> bufs_;
+  std::vector<std::vector<uint8_t>> constData_;
+  std::map<const Node *, unsigned> storageBufs_;
+  std::map<std::pair<const Node *, unsigned>, Storage> plain_, blocked_;
+  std::vector<std::vector<std::pair<unsigned, uint64_t>>> refs_;
+  unsigned reserved_{0};
+  KernelProgram prog_;
+};
+
+Storage Planner::use(NodeValue v, Layout l) {
+  const Node *n = v.getNode();
+  if (n->isStorage()) {
+    auto it = storageBufs_.find(n);
+    unsigned b;
+    if (it != storageBufs_.end()) {
+      b = it->second;
+    } else if (auto *c = dyn_cast<Constant>(n)) {
+      b = newConstant(c->getPayload().getUnsafePtr(),
+                      c->getPayload().getSizeInBytes());
+      storageBufs_[n] = b;
+    } else {
+      b = newBuffer(Region::Mutable, n->getType().getSizeInBytes());
+      storageBufs_[n] = b;
+    }
+    Storage s{b, 0, Layout::Plain};
+    if (l == Layout::Plain) {
+      return s;
+    }
+    record(v, s);
+  }
+  auto &want = l == Layout::Plain ? plain_ : blocked_;
+  auto it = want.find(key(v));
+  if (it != want.end()) {
+    return it->second;
+  }
+  auto &have = l == Layout::Plain ? blocked_ : plain_;
+  Storage src = have.at(key(v));
+  Storage dst = define(v, l);
+  auto d = v.dims();
+  int64_t elem = getElementSize(v.getElementType());
+  emit(l == Layout::Plain ? "libjit_from_blocked" : "libjit_to_blocked",
+       d[0] * d[1],
+       {ptr(dst), ptr(src), imm(d[1]), imm(d[2] * d[3]), imm(elem)});
+  return dst;
+}
+
+llvm::Expected<KernelProgram> Planner::run() {
+  reserved_ = newBuffer(Region::Activations, kReservedActivationBytes);
+  // Placeholders get their slots in the module's order.
+  for (Placeholder *ph : F_.getParent().getPlaceholders()) {
+    if (!F_.hasUsers(ph)) {
+      continue;
+    }
+    storageBufs_[ph] =
+        newBuffer(Region::Mutable, ph->getType().getSizeInBytes());
+  }
+  for (const Node *n : F_.getNodesInTopologicalOrder()) {
+    if (n->isStorage()) {
+      continue;
+    }
+    if (!isSupportedByCPUBackend(*n)) {
+      return makeError(std::string("the CPU backend cannot run node '") +
+                       n->getName().str() + "' (" + n->getKindName() + " on " +
+                       n->getType().toString() + ")");
+    }
+    layer_ = n->getName().str();
+    if (auto err = visit(*n)) {
+      return std::move(err);
+    }
+  }
+  place();
+  return std::move(prog_);
+}
+
+void Planner::place() {
+  // Lifetimes of the activation buffers, in call indices.
+  for (size_t c = 0; c < refs_.size(); c++) {
+    for (auto &r : refs_[c]) {
+      if (r.first == PlannedArg::kNoBuffer) {
+        continue;
+      }
+      auto &b = bufs_[r.first];
+      b.first = std::min<int64_t>(b.first, c);
+      b.last = std::max<int64_t>(b.last, c);
+    }
+  }
+  // A value read by an output or defined before another one's end must
+  // stay; fixed buffers: the reserved words and every non-activation one.
+  bufs_[reserved_].first = 0;
+  bufs_[reserved_].last = INT64_MAX;
+  uint64_t constSize = 0, mutableSize = 0;
+  for (size_t i = 0; i < bufs_.size(); i++) {
+    auto &b = bufs_[i];
+    if (b.region == Region::Constant && b.last >= 0) {
+      b.offset = constSize;
+      constSize += alignTo(b.size);
+    } else if (b.region == Region::Mutable) {
+      b.offset = mutableSize;
+      mutableSize += alignTo(b.size);
+    }
+  }
+  prog_.activationsSize = planActivations(bufs_, reserved_);
+  prog_.mutableSize = mutableSize;
+  prog_.constants.assign(constSize, 0);
+  for (size_t i = 0; i < bufs_.size(); i++) {
+    if (bufs_[i].region == Region::Constant && bufs_[i].last >= 0) {
+      std::memcpy(prog_.constants.data() + bufs_[i].offset,
+                  constData_[i].data(), constData_[i].size());
+    }
+  }
+  for (size_t c = 0; c < refs_.size(); c++) {
+    for (size_t a = 0; a < refs_[c].size(); a++) {
+      auto [buf, off] = refs_[c][a];
+      if (buf == PlannedArg::kNoBuffer) {
+        continue;
+      }
+      KernelArg &arg = prog_.calls[c].args[a];
+      arg.region = bufs_[buf].region;
+      arg.offset = bufs_[buf].offset + off;
+    }
+  }
+  for (Placeholder *ph : F_.getParent().getPlaceholders()) {
+    auto it = storageBufs_.find(ph);
+    if (it == storageBufs_.end()) {
+      continue;
+    }
+    PlaceholderSlot slot;
+    slot.name = ph->getName().str();
+    slot.type = ph->getType();
+    slot.offset = bufs_[it->second].offset;
+    for (SaveNode *s : F_.getSaves()) {
+      slot.isOutput |= s->getPlaceholder() == ph;
+    }
+    prog_.placeholders.push_back(slot);
+  }
+}
+
+llvm::Error Planner::visit(const Node &n) {
+  switch (n.getKind()) {
+  case Kind::SaveKind: {
+    auto &save = cast<SaveNode>(n);
+    Storage src = use(save.getInput());
+    Storage dst{storageBufs_.at(save.getPlaceholder()), 0};
+    copyBytes(dst, src, save.getInput().getType().getSizeInBytes());
+    return llvm::Error::success();
+  }
+  case Kind::ReshapeKind: {
+    // Same bytes, new shape: the result aliases its input.
+    Storage s = use(n.getNthInput(0));
+    record(NodeValue(const_cast<Node *>(&n), 0), s);
+    return llvm::Error::success();
+  }
+  case Kind::ConvolutionKind:
+    convolution(cast<ConvolutionNode>(n));
+    return llvm::Error::success();
+  case Kind::FullyConnectedKind:
+    fullyConnected(n, n.getNthInput(0), n.getNthInput(1), n.getNthInput(2));
+    return llvm::Error::success();
+  case Kind::MatMulKind:
+    fullyConnected(n, n.getNthInput(0), n.getNthInput(1), NodeValue());
+    return llvm::Error::success();
+  case Kind::BatchNormalizationKind: {
+    auto &bn = cast<BatchNormalizationNode>(n);
+    auto d = n.dims();
+    int64_t inner = n.getType().size() / (d[0] * d[1]);
+    Storage in = use(bn.getInput());
+    Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
+    emit("libjit_batchnorm_f32", d[0] * d[1],
+         {ptr(out), ptr(in), ptr(use(bn.getScale())), ptr(use(bn.getBias())),
+          ptr(use(bn.getMean())), ptr(use(bn.getVar())), imm(d[1]), imm(inner),
+          immf(bn.getEpsilon())});
+    return llvm::Error::success();
+  }
+  case Kind::AddKind:
+  case Kind::SubKind:
+  case Kind::MulKind:
+  case Kind::DivKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::PowKind:
+    arithmetic(n);
+    return llvm::Error::success();
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+    unary(n);
+    return llvm::Error::success();
+  case Kind::MaxPoolKind:
+  case Kind::AvgPoolKind:
+    pool(cast<PoolNode>(n));
+    return llvm::Error::success();
+  case Kind::SoftMaxKind: {
+    auto &sm = cast<SoftMaxNode>(n);
+    auto d = n.dims();
+    int64_t outer = 1, inner = 1;
+    for (unsigned i = 0; i < sm.getAxis(); i++)
+      outer *= d[i];
+    for (unsigned i = sm.getAxis() + 1; i < d.size(); i++)
+      inner *= d[i];
+    Storage in = use(sm.getInput());
+    Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
+    emit("libjit_softmax_f32", outer,
+         {ptr(out), ptr(in), imm(d[sm.getAxis()]), imm(inner)});
+    return llvm::Error::success();
+  }
+  case Kind::TransposeKind: {
+    auto &t = cast<TransposeNode>(n);
+    auto inStrides = stridesOf(t.getInput().dims());
+    std::vector<int64_t> strides;
+    for (unsigned s : t.getShuffle()) {
+      strides.push_back(inStrides[s]);
+    }
+    stridedCopy(n, t.getInput(), strides, 0);
+    return llvm::Error::success();
+  }
+  case Kind::SliceKind: {
+    auto &s = cast<SliceNode>(n);
+    auto inStrides = stridesOf(s.getInput().dims());
+    std::vector<int64_t> strides;
+    int64_t start = 0;
+    for (size_t i = 0; i < inStrides.size(); i++) {
+      strides.push_back(inStrides[i] * s.getSteps()[i]);
+      start += s.getStarts()[i] * inStrides[i];
+    }
+    stridedCopy(n, s.getInput(), strides, start);
+    return llvm::Error::success();
+  }
+  case Kind::BroadcastKind: {
+    auto in = n.getNthInput(0).dims();
+    auto inStrides = stridesOf(in);
+    size_t off = n.dims().size() - in.size();
+    std::vector<int64_t> strides(n.dims().size(), 0);
+    for (size_t i = 0; i < in.size(); i++) {
+      strides[i + off] = in[i] == 1 ? 0 : inStrides[i];
+    }
+    stridedCopy(n, n.getNthInput(0), strides, 0);
+    return llvm::Error::success();
+  }
+  case Kind::ConcatKind:
+    concat(cast<ConcatNode>(n));
+    return llvm::Error::success();
+  case Kind::PadKind:
+    pad(cast<PadNode>(n));
+    return llvm::Error::success();
+  case Kind::GatherKind: {
+    auto &g = cast<GatherNode>(n);
+    auto d = g.getData().dims();
+    int64_t inner = 1;
+    for (unsigned i = g.getAxis() + 1; i < d.size(); i++)
+      inner *= d[i];
+    int64_t outer = 1;
+    for (unsigned i = 0; i < g.getAxis(); i++)
+      outer *= d[i];
+    int64_t numIdx = g.getIndices().getType().size();
+    Storage data = use(g.getData()), idx = use(g.getIndices());
+    Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
+    emit("libjit_gather", outer * numIdx,
+         {ptr(out), ptr(data), ptr(idx),
+          imm(g.getIndices().getElementType() == ElemKind::Int64ITy),
+          imm(numIdx), imm(d[g.getAxis()]),
+          imm(inner * getElementSize(g.getData().getElementType())),
+          ptr(Storage{reserved_, kStatusOffset})});
+    return llvm::Error::success();
+  }
+  case Kind::ConvertToKind: {
+    Storage in = use(n.getNthInput(0));
+    Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
+    emit("libjit_convert", n.getType().size(),
+         {ptr(out), ptr(in), imm(scalarKind(n.getNthInput(0).getElementType())),
+          imm(scalarKind(n.getType().getElementType()))});
+    return llvm::Error::success();
+  }
+  case Kind::QuantizeKind:
+  case Kind::DequantizeKind:
+  case Kind::RescaleQuantizedKind:
+    conversion(n);
+    return llvm::Error::success();
+  default:
+    return makeError(std::string("the CPU backend has no kernel for ") +
+                     n.getKindName() + " (node '" + n.getName().str() + "')");
+  }
+}
+
+void Planner::convolution(const ConvolutionNode &n) {
+  NodeValue result(const_cast<ConvolutionNode *>(&n), 0);
+  auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
+  int64_t N = in[0], C = in[1], H = in[2], W = in[3];
+  int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
+  auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
+  Storage x = use(n.getInput());
+  Storage filter = use(n.getFilter()), bias = use(n.getBias());
+  Storage y = define(result, Layout::Plain);
+  std::vector<PlannedArg> geometry = {
+      imm(C),     imm(H),     imm(W),     imm(O),     imm(OH),
+      imm(OW),    imm(KH),    imm(KW),    imm(st[0]), imm(st[1]),
+      imm(pd[0]), imm(pd[1]), imm(dl[0]), imm(dl[1]), imm(n.getGroup())};
+  if (!n.getType().isQuantized()) {
+    std::vector<PlannedArg> args = {ptr(y), ptr(x), ptr(filter), ptr(bias)};
+    args.insert(args.end(), geometry.begin(), geometry.end());
+    emit("libjit_conv_f32", N * O, args);
+    return;
+  }
+  ConvRequantization rq = computeConvRequantization(n);
+  std::vector<PlannedArg> args = {ptr(y),
+                                  ptr(x),
+                                  ptr(filter),
+                                  ptr(bias),
+                                  ptr(newConstant(rq.filterOffsets)),
+                                  ptr(newConstant(rq.multipliers)),
+                                  ptr(newConstant(rq.shifts)),
+                                  imm(n.getInput().getType().getOffset()),
+                                  imm(n.getType().getOffset())};
+  args.insert(args.end(), geometry.begin(), geometry.end());
+  args.push_back(scratch(OH * OW * sizeof(int32_t)));
+  emit("libjit_conv_i8", N * O, args);
+}
+
+void Planner::fullyConnected(const Node &n, NodeValue in, NodeValue w,
+                             NodeValue b) {
+  NodeValue result(const_cast<Node *>(&n), 0);
+  int64_t N = in.dims()[0];
+  int64_t K = in.getType().size() / std::max<int64_t>(N, 1);
+  int64_t M = w.dims()[1];
+  Storage x = use(in), wt = use(w);
+  PlannedArg bias = b.getNode() ? ptr(use(b)) : nullPtr();
+  Storage y = define(result, Layout::Plain);
+  if (!n.getType().isQuantized()) {
+    emit("libjit_matmul_f32", N,
+         {ptr(y), ptr(x), ptr(wt), bias, imm(K), imm(M)});
+    return;
+  }
+  const Type &xt = in.getType(), &wty = w.getType(), &yt = n.getType();
+  auto [mult, shift] =
+      transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
+  emit("libjit_matmul_i8", N,
+       {ptr(y), ptr(x), ptr(wt), bias, imm(K), imm(M), imm(xt.getOffset()),
+        imm(wty.getOffset()), mult, shift, imm(yt.getOffset()),
+        scratch(M * sizeof(int32_t))});
+}
+
+int32_t binaryOp(Kind k) {
+  switch (k) {
+  case Kind::AddKind:
+    return libjit::kOpAdd;
+  case Kind::SubKind:
+    return libjit::kOpSub;
+  case Kind::MulKind:
+    return libjit::kOpMul;
+  case Kind::DivKind:
+    return libjit::kOpDiv;
+  case Kind::MaxKind:
+    return libjit::kOpMax;
+  case Kind::MinKind:
+    return libjit::kOpMin;
+  default:
+    return libjit::kOpPow;
+  }
+}
+
+void Planner::arithmetic(const Node &n) {
+  NodeValue result(const_cast<Node *>(&n), 0);
+  Storage l = use(n.getNthInput(0)), r = use(n.getNthInput(1));
+  Storage y = define(result, Layout::Plain);
+  int64_t items = n.getType().size();
+  int32_t op = binaryOp(n.getKind());
+  switch (n.getType().getElementType()) {
+  case ElemKind::FloatTy:
+    emit("libjit_binary_f32", items, {ptr(y), ptr(l), ptr(r), imm(op)});
+    return;
+  case ElemKind::Int64ITy:
+    emit("libjit_binary_i64", items, {ptr(y), ptr(l), ptr(r), imm(op)});
+    return;
+  case ElemKind::Int32ITy:
+    emit("libjit_binary_i32", items, {ptr(y), ptr(l), ptr(r), imm(op)});
+    return;
+  default:
+    break;
+  }
+  const Type &at = n.getNthInput(0).getType(), &bt = n.getNthInput(1).getType(),
+             &yt = n.getType();
+  double ra, rb;
+  if (n.getKind() == Kind::MulKind) {
+    ra = double(at.getScale()) * bt.getScale() / yt.getScale();
+    rb = 1.0;
+  } else {
+    ra = double(at.getScale()) / yt.getScale();
+    rb = double(bt.getScale()) / yt.getScale();
+  }
+  auto [ma, sa] = transformArgs(ra);
+  auto [mb, sb] = transformArgs(rb);
+  emit("libjit_binary_i8", items,
+       {ptr(y), ptr(l), ptr(r), imm(op), imm(at.getOffset()),
+        imm(bt.getOffset()), imm(yt.getOffset()), ma, sa, mb, sb});
+}
+
+/// The int8 bounds of a Relu/Clip on (x - offset), as the Interpreter
+/// computes them.
+std::pair<int64_t, int64_t> clipBoundsInt8(const Node &n, float inScale) {
+  int64_t lo = 0, hi = INT32_MAX;
+  if (auto *clip = dyn_cast<ClipNode>(&n)) {
+    float l = std::ceil(clip->getMin() / inScale);
+    float h = std::floor(clip->getMax() / inScale);
+    lo = std::isfinite(l) ? int64_t(std::max(l, -1e9f)) : -1000000000;
+    hi = std::isfinite(h) ? int64_t(std::min(h, 1e9f)) : 1000000000;
+  }
+  return {lo, hi};
+}
+
+int32_t unaryOp(Kind k) {
+  switch (k) {
+  case Kind::ReluKind:
+    return libjit::kOpRelu;
+  case Kind::ClipKind:
+    return libjit::kOpClip;
+  case Kind::LeakyReluKind:
+    return libjit::kOpLeakyRelu;
+  case Kind::SigmoidKind:
+    return libjit::kOpSigmoid;
+  case Kind::TanhKind:
+    return libjit::kOpTanh;
+  case Kind::ExpKind:
+    return libjit::kOpExp;
+  case Kind::LogKind:
+    return libjit::kOpLog;
+  case Kind::SqrtKind:
+    return libjit::kOpSqrt;
+  case Kind::NegKind:
+    return libjit::kOpNeg;
+  default:
+    return libjit::kOpAbs;
+  }
+}
+
+void Planner::unary(const Node &n) {
+  NodeValue result(const_cast<Node *>(&n), 0);
+  Storage x = use(n.getNthInput(0));
+  Storage y = define(result, Layout::Plain);
+  int64_t items = n.getType().size();
+  if (n.getType().isQuantized()) {
+    const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
+    auto [lo, hi] = clipBoundsInt8(n, xt.getScale());
+    auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+    emit("libjit_clip_i8", items,
+         {ptr(y), ptr(x), imm(xt.getOffset()), imm(lo), imm(hi), m, s,
+          imm(yt.getOffset())});
+    return;
+  }
+  double p0 = 0, p1 = 0;
+  if (auto *c = dyn_cast<ClipNode>(&n)) {
+    p0 = c->getMin();
+    p1 = c->getMax();
+  } else if (auto *l = dyn_cast<LeakyReluNode>(&n)) {
+    p0 = l->getAlpha();
+  }
+  emit("libjit_unary_f32", items,
+       {ptr(y), ptr(x), imm(unaryOp(n.getKind())), immf(p0), immf(p1)});
+}
+
+void Planner::pool(const PoolNode &n) {
+  NodeValue result(const_cast<PoolNode *>(&n), 0);
+  auto in = n.getInput().dims(), out = n.dims();
+  Storage x = use(n.getInput());
+  Storage y = define(result, Layout::Plain);
+  auto &k = n.getKernels(), &s = n.getStrides(), &p = n.getPads();
+  std::vector<PlannedArg> args = {ptr(y),
+                                  ptr(x),
+                                  imm(in[2]),
+                                  imm(in[3]),
+                                  imm(out[2]),
+                                  imm(out[3]),
+                                  imm(k[0]),
+                                  imm(k[1]),
+                                  imm(s[0]),
+                                  imm(s[1]),
+                                  imm(p[0]),
+                                  imm(p[1]),
+                                  imm(p[2]),
+                                  imm(p[3]),
+                                  imm(n.getKind() == Kind::MaxPoolKind),
+                                  imm(n.getCountIncludePads())};
+  if (!n.getType().isQuantized()) {
+    emit("libjit_pool_f32", in[0] * in[1], args);
+    return;
+  }
+  const Type &xt = n.getInput().getType(), &yt = n.getType();
+  args.push_back(imm(xt.getOffset()));
+  args.push_back(immf(xt.getScale()));
+  args.push_back(imm(yt.getOffset()));
+  args.push_back(immf(yt.getScale()));
+  emit("libjit_pool_i8", in[0] * in[1], args);
+}
+
+void Planner::stridedCopy(const Node &n, NodeValue in,
+                          std::vector<int64_t> strides, int64_t start) {
+  NodeValue result(const_cast<Node *>(&n), 0);
+  Storage x = use(in);
+  Storage y = define(result, Layout::Plain);
+  auto d = n.dims();
+  emit("libjit_strided_copy", n.getType().size(),
+       {ptr(y), ptr(x), imm(d.size()),
+        array(std::vector<int64_t>(d.begin(), d.end())), array(strides),
+        imm(start), imm(getElementSize(n.getType().getElementType()))});
+}
+
+void Planner::concat(const ConcatNode &n) {
+  NodeValue result(const_cast<ConcatNode *>(&n), 0);
+  auto out = n.dims();
+  unsigned dim = n.getDim();
+  int64_t outer = 1, inner = 1;
+  for (unsigned i = 0; i < dim; i++)
+    outer *= out[i];
+  for (unsigned i = dim + 1; i < out.size(); i++)
+    inner *= out[i];
+  int64_t elem = getElementSize(n.getType().getElementType());
+  Storage y = define(result, Layout::Plain);
+  int64_t offset = 0;
+  const Type &yt = n.getType();
+  for (unsigned i = 0; i < n.getNumInputs(); i++) {
+    NodeValue v = n.getNthInput(i);
+    int64_t row = v.dims()[dim] * inner;
+    Storage x = use(v);
+    Storage dst{y.buf, y.byteOffset + uint64_t(offset * elem), y.layout};
+    if (isInt8(yt)) {
+      const Type &xt = v.getType();
+      auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+      emit("libjit_rescale_rows_i8", outer,
+           {ptr(dst), ptr(x), imm(row), imm(out[dim] * inner), imm(row),
+            imm(xt.getOffset()), m, s, imm(yt.getOffset())});
+    } else {
+      emit("libjit_copy_rows", outer,
+           {ptr(dst), ptr(x), imm(row * elem), imm(out[dim] * inner * elem),
+            imm(row * elem)});
+    }
+    offset += row;
+  }
+}
+
+void Planner::pad(const PadNode &n) {
+  NodeValue result(const_cast<PadNode *>(&n), 0);
+  const Type &yt = n.getType();
+  // The pad value as the output's element bytes, in one int64.
+  int64_t bits = 0;
+  switch (yt.getElementType()) {
+  case ElemKind::FloatTy: {
+    float f = n.getValue();
+    std::memcpy(&bits, &f, sizeof(f));
+    break;
+  }
+  case ElemKind::Int8QTy: {
+    int8_t q = quantizeValue(n.getValue(), {yt.getScale(), yt.getOffset()});
+    std::memcpy(&bits, &q, 1);
+    break;
+  }
+  default: {
+    Tensor t(Type(yt.getElementType(), {1}));
+    t.setFromDouble(0, n.getValue());
+    std::memcpy(&bits, t.getUnsafePtr(), t.getSizeInBytes());
+    break;
+  }
+  }
+  Storage x = use(n.getInput());
+  Storage y = define(result, Layout::Plain);
+  auto out = n.dims(), in = n.getInput().dims();
+  size_t rank = out.size();
+  std::vector<int64_t> begins(n.getPads().begin(), n.getPads().begin() + rank);
+  emit("libjit_pad", yt.size(),
+       {ptr(y), ptr(x), imm(rank),
+        array(std::vector<int64_t>(out.begin(), out.end())),
+        array(std::vector<int64_t>(in.begin(), in.end())), array(begins),
+        imm(int32_t(n.getMode())), array({bits}),
+        imm(getElementSize(yt.getElementType()))});
+}
+
+void Planner::conversion(const Node &n) {
+  NodeValue result(const_cast<Node *>(&n), 0);
+  Storage x = use(n.getNthInput(0));
+  Storage y = define(result, Layout::Plain);
+  const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
+  int64_t items = yt.size();
+  switch (n.getKind()) {
+  case Kind::QuantizeKind:
+    emit("libjit_quantize", items,
+         {ptr(y), ptr(x), immf(yt.getScale()), imm(yt.getOffset())});
+    return;
+  case Kind::DequantizeKind:
+    emit("libjit_dequantize", items,
+         {ptr(y), ptr(x), immf(xt.getScale()), imm(xt.getOffset())});
+    return;
+  default: {
+    auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+    emit("libjit_rescale_rows_i8", items,
+         {ptr(y), ptr(x), imm(1), imm(1), imm(1), imm(xt.getOffset()), m, s,
+          imm(yt.getOffset())});
+    return;
+  }
+  }
+}
+
+} // namespace
+
+llvm::Expected<KernelProgram> buildKernelProgram(const Function &F,
+                                                 unsigned numThreads) {
+  Planner p(F, numThreads);
+  return p.run();
+}
+
+} // namespace cpu
+} // namespace glow

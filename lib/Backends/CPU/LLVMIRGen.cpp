@@ -1,0 +1,264 @@
+#include "LLVMIRGen.h"
+
+#include "glow/Support/Error.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+
+#include <map>
+
+namespace glow {
+namespace cpu {
+
+std::string getWorkerName(llvm::StringRef entry) {
+  return (entry + "_worker").str();
+}
+
+namespace {
+
+/// Clones kernels with their constant arguments substituted, one clone per
+/// (kernel, constants) pair.
+class Specializer {
+public:
+  /// \returns the function to call for \p callee with \p args, and leaves
+  /// in \p args only the arguments that function still takes.
+  llvm::Function *get(llvm::Function *callee,
+                      std::vector<llvm::Value *> &args) {
+    std::vector<llvm::Constant *> key;
+    bool any = false;
+    for (llvm::Value *a : args) {
+      key.push_back(llvm::dyn_cast<llvm::Constant>(a));
+      any |= key.back() != nullptr;
+    }
+    llvm::Function *target = callee;
+    if (any) {
+      auto &slot = clones_[{callee, key}];
+      if (!slot) {
+        llvm::ValueToValueMapTy vmap;
+        for (size_t i = 0; i < args.size(); i++) {
+          if (key[i]) {
+            vmap[callee->getArg(i)] = key[i];
+          }
+        }
+        slot = llvm::CloneFunction(callee, vmap);
+        slot->setName(callee->getName() + ".spec");
+        slot->setLinkage(llvm::GlobalValue::InternalLinkage);
+      }
+      target = slot;
+    }
+    std::vector<llvm::Value *> rest;
+    for (size_t i = 0; i < args.size(); i++) {
+      if (!key[i]) {
+        rest.push_back(args[i]);
+      }
+    }
+    args = std::move(rest);
+    return target;
+  }
+
+private:
+  std::map<std::pair<llvm::Function *, std::vector<llvm::Constant *>>,
+           llvm::Function *>
+      clones_;
+};
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
+               KernelVariant variant, llvm::StringRef entry) {
+  auto buf = llvm::MemoryBuffer::getMemBuffer(getKernelBitcode(variant),
+                                              "libjit", false);
+  auto parsed = llvm::parseBitcodeFile(buf->getMemBufferRef(), ctx);
+  if (!parsed) {
+    return parsed.takeError();
+  }
+  std::unique_ptr<llvm::Module> M = std::move(*parsed);
+  M->setModuleIdentifier(entry);
+  if (auto *used = M->getGlobalVariable("llvm.used")) {
+    used->eraseFromParent();
+  }
+  // Everything from the library becomes private to the module: what no
+  // call uses is then deleted by the optimizer.
+  for (llvm::Function &f : *M) {
+    if (!f.isDeclaration()) {
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    }
+  }
+  for (llvm::GlobalVariable &g : M->globals()) {
+    if (!g.isDeclaration()) {
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+    }
+  }
+
+  llvm::Type *ptrTy = llvm::PointerType::get(ctx, 0);
+  llvm::Type *i8 = llvm::Type::getInt8Ty(ctx);
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Function *barrier = M->getFunction("libjit_barrier");
+  if (!barrier) {
+    return makeError("the kernel library lacks libjit_barrier");
+  }
+
+  auto *workerTy = llvm::FunctionType::get(
+      llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy, ptrTy, i32, i32}, false);
+  auto *worker =
+      llvm::Function::Create(workerTy, llvm::GlobalValue::ExternalLinkage,
+                             getWorkerName(entry), M.get());
+  // The generated code is compiled for the instruction set of the kernels
+  // so that LLVM may inline them into it.
+  for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
+    llvm::Attribute a = barrier->getFnAttribute(attr);
+    if (a.isValid()) {
+      worker->addFnAttr(a);
+    }
+  }
+  worker->addFnAttr(llvm::Attribute::NoUnwind);
+
+  llvm::IRBuilder<> B(llvm::BasicBlock::Create(ctx, "entry", worker));
+  llvm::Value *regions[3] = {worker->getArg(0), worker->getArg(1),
+                             worker->getArg(2)};
+  llvm::Value *tid = worker->getArg(3), *numThreads = worker->getArg(4);
+  llvm::Value *tid64 = B.CreateSExt(tid, i64);
+  llvm::Value *n64 = B.CreateSExt(numThreads, i64);
+  llvm::Value *barrierState =
+      B.CreateGEP(i8, regions[int(Region::Activations)],
+                  B.getInt64(kBarrierOffset), "barrier");
+  Specializer spec;
+  std::map<std::vector<int64_t>, llvm::GlobalVariable *> arrays;
+
+  for (size_t c = 0; c < prog.calls.size(); c++) {
+    const KernelCall &call = prog.calls[c];
+    llvm::Function *kernel = M->getFunction(call.kernel);
+    if (!kernel || kernel->isDeclaration()) {
+      return makeError("internal error: the kernel library has no '" +
+                       call.kernel + "'");
+    }
+    llvm::FunctionType *kty = kernel->getFunctionType();
+    if (kty->getNumParams() != call.args.size() + 2) {
+      return makeError("internal error: kernel '" + call.kernel + "' takes " +
+                       llvm::Twine(kty->getNumParams()) + " arguments, " +
+                       llvm::Twine(call.args.size() + 2) + " given");
+    }
+    llvm::Value *items = B.getInt64(call.items);
+    std::vector<llvm::Value *> args = {
+        B.CreateSDiv(B.CreateMul(items, tid64), n64),
+        B.CreateSDiv(B.CreateMul(items, B.CreateAdd(tid64, B.getInt64(1))),
+                     n64)};
+    for (size_t i = 0; i < call.args.size(); i++) {
+      const KernelArg &a = call.args[i];
+      llvm::Type *pt = kty->getParamType(i + 2);
+      bool wantPtr = pt->isPointerTy(), wantInt = pt->isIntegerTy(),
+           wantFloat = pt->isFloatingPointTy();
+      bool ok = true;
+      switch (a.kind) {
+      case KernelArg::Kind::Pointer:
+        ok = wantPtr;
+        args.push_back(
+            B.CreateGEP(i8, regions[int(a.region)], B.getInt64(a.offset)));
+        break;
+      case KernelArg::Kind::ThreadScratch:
+        ok = wantPtr;
+        args.push_back(B.CreateGEP(
+            i8, regions[int(Region::Activations)],
+            B.CreateAdd(B.getInt64(a.offset),
+                        B.CreateMul(tid64, B.getInt64(a.bytesPerThread)))));
+        break;
+      case KernelArg::Kind::Int:
+        ok = wantInt;
+        if (ok) {
+          args.push_back(llvm::ConstantInt::get(pt, a.intValue, true));
+        }
+        break;
+      case KernelArg::Kind::Float:
+        ok = wantFloat;
+        if (ok) {
+          args.push_back(llvm::ConstantFP::get(pt, a.floatValue));
+        }
+        break;
+      case KernelArg::Kind::IntArray: {
+        ok = wantPtr;
+        auto &g = arrays[a.array];
+        if (!g) {
+          std::vector<uint64_t> data(a.array.begin(), a.array.end());
+          auto *init = llvm::ConstantDataArray::get(ctx, data);
+          g = new llvm::GlobalVariable(*M, init->getType(), true,
+                                       llvm::GlobalValue::PrivateLinkage, init,
+                                       "glow.array");
+        }
+        args.push_back(g);
+        break;
+      }
+      case KernelArg::Kind::Null:
+        ok = wantPtr;
+        if (ok) {
+          args.push_back(llvm::ConstantPointerNull::get(
+              llvm::cast<llvm::PointerType>(pt)));
+        }
+        break;
+      }
+      if (!ok) {
+        return makeError("internal error: argument " + llvm::Twine(i + 2) +
+                         " of kernel '" + call.kernel + "' has the wrong kind");
+      }
+    }
+    llvm::Function *target = spec.get(kernel, args);
+    B.CreateCall(target, args);
+    if (c + 1 < prog.calls.size()) {
+      B.CreateCall(barrier, {barrierState, numThreads});
+    }
+  }
+  B.CreateRetVoid();
+
+  // int ENTRY(constants, mutable, activations): one thread.
+  auto *entryTy = llvm::FunctionType::get(i32, {ptrTy, ptrTy, ptrTy}, false);
+  auto *entryFn = llvm::Function::Create(
+      entryTy, llvm::GlobalValue::ExternalLinkage, entry, M.get());
+  for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
+    llvm::Attribute a = barrier->getFnAttribute(attr);
+    if (a.isValid()) {
+      entryFn->addFnAttr(a);
+    }
+  }
+  B.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", entryFn));
+  llvm::Value *act = entryFn->getArg(2);
+  llvm::Value *status = B.CreateGEP(i8, act, B.getInt64(kStatusOffset));
+  B.CreateStore(B.getInt32(0), status);
+  B.CreateStore(B.getInt64(0),
+                B.CreateGEP(i8, act, B.getInt64(kBarrierOffset)));
+  B.CreateCall(worker, {entryFn->getArg(0), entryFn->getArg(1), act,
+                        B.getInt32(0), B.getInt32(1)});
+  B.CreateRet(B.CreateLoad(i32, status));
+  return std::move(M);
+}
+
+void optimizeModule(llvm::Module &M, llvm::TargetMachine &TM) {
+  M.setDataLayout(TM.createDataLayout());
+  M.setTargetTriple(TM.getTargetTriple().str());
+  for (llvm::Function &f : M) {
+    if (!f.isDeclaration()) {
+      f.removeFnAttr("tune-cpu");
+      f.addFnAttr("tune-cpu", TM.getTargetCPU());
+    }
+  }
+  llvm::LoopAnalysisManager LAM;
+  llvm::FunctionAnalysisManager FAM;
+  llvm::CGSCCAnalysisManager CGAM;
+  llvm::ModuleAnalysisManager MAM;
+  llvm::PassBuilder PB(&TM);
+  PB.registerModuleAnalyses(MAM);
+  PB.registerCGSCCAnalyses(CGAM);
+  PB.registerFunctionAnalyses(FAM);
+  PB.registerLoopAnalyses(LAM);
+  PB.crossRegisterProxies(LAM, FAM, CGAM, MAM);
+  llvm::ModulePassManager MPM =
+      PB.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  MPM.run(M, MAM);
+}
+
+} // namespace cpu
+} // namespace glow

@@ -1,0 +1,40 @@
+#ifndef GLOW_BACKENDS_CPU_LLVMIRGEN_H
+#define GLOW_BACKENDS_CPU_LLVMIRGEN_H
+
+#include "KernelLibrary.h"
+#include "KernelProgram.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+
+namespace glow {
+namespace cpu {
+
+/// \returns the name of the per-thread function generated beside \p entry.
+std::string getWorkerName(llvm::StringRef entry);
+
+/// Generates the LLVM module of \p prog: the kernel library (variant \p v)
+/// linked with two generated functions,
+///   int ENTRY(uint8_t *constants, uint8_t *mutable, uint8_t *activations)
+///     runs the network on one thread and returns its status (0: success);
+///   void ENTRY_worker(constants, mutable, activations, int tid, int n)
+///     runs thread tid's share of every kernel call, with a barrier after
+///     each, when n threads run it together.
+/// Every call is specialised: the kernel is cloned with its constant
+/// arguments (shapes, quantization parameters, small arrays) substituted,
+/// one clone per distinct set of constants.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
+               KernelVariant v, llvm::StringRef entry);
+
+/// Runs LLVM's O2 pipeline on \p M for the target of \p TM.
+void optimizeModule(llvm::Module &M, llvm::TargetMachine &TM);
+
+} // namespace cpu
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_LLVMIRGEN_H

@@ -1,0 +1,50 @@
+#ifndef GLOW_BACKENDS_CPU_LIBJIT_LIBJITCOMMON_H
+#define GLOW_BACKENDS_CPU_LIBJIT_LIBJITCOMMON_H
+
+// Shared by the kernel-library sources. These files are compiled by clang-15
+// to LLVM bitcode (once per instruction-set variant: generic x86-64, AVX2,
+// AVX-512 with VNNI); the CPU backend links the bitcode into each compiled
+// network. Every kernel is extern "C", takes the range [begin, end) of its
+// work items first (the generated code splits a kernel's items across
+// threads) and plain pointers and integers after that. The integer
+// arguments are constants in the generated code, so the backend
+// specialises each kernel for the shapes of the graph.
+
+#include "LibjitLayout.h"
+#include "glow/Quantization/QuantizationMath.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#define LIBJIT_EXPORT extern "C"
+#define LIBJIT_INLINE static inline __attribute__((always_inline))
+
+#if defined(__AVX512F__)
+#define LIBJIT_VEC 16
+#elif defined(__AVX2__)
+#define LIBJIT_VEC 8
+#else
+#define LIBJIT_VEC 4
+#endif
+
+namespace glow {
+namespace libjit {
+
+/// One SIMD register of floats / int32s (unaligned loads and stores).
+typedef float vfloat __attribute__((vector_size(LIBJIT_VEC * 4), aligned(4)));
+typedef int32_t vint __attribute__((vector_size(LIBJIT_VEC * 4), aligned(4)));
+constexpr int kVec = LIBJIT_VEC;
+/// SIMD registers per 16-channel block.
+constexpr int kVecsPerBlock = int(kBlock) / kVec;
+
+LIBJIT_INLINE vfloat vload(const float *p) { return *(const vfloat *)p; }
+LIBJIT_INLINE void vstore(float *p, vfloat v) { *(vfloat *)p = v; }
+LIBJIT_INLINE vfloat vsplat(float x) { return (vfloat){} + x; }
+LIBJIT_INLINE vfloat vmax(vfloat a, vfloat b) { return a > b ? a : b; }
+LIBJIT_INLINE vfloat vmin(vfloat a, vfloat b) { return a < b ? a : b; }
+
+} // namespace libjit
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_LIBJIT_LIBJITCOMMON_H

@@ -1,0 +1,83 @@
+#ifndef GLOW_BACKENDS_CPU_LIBJIT_LIBJITLAYOUT_H
+#define GLOW_BACKENDS_CPU_LIBJIT_LIBJITLAYOUT_H
+
+// The memory layouts that the CPU backend's packing code (host side,
+// WeightPacking.cpp) and the kernel library (bitcode side) agree on. Plain
+// C++ with no dependencies, included by both.
+//
+// Blocked activations ("NCHW16c"): a 4-D tensor [N, C, H, W] is stored as
+// [N][ceil(C/16)][H][W][16]; channel c lives in block c/16, lane c%16.
+// Lanes past C hold finite values that every kernel ignores (float: the
+// weights they meet are 0; int8: the weights they meet equal the filter
+// offset, so their terms cancel).
+//
+// Packed convolution input: [N][Cb][Hp][Wp][CB] with the spatial padding
+// written out (float 0, or the zero code of an int8 tensor), where CB is the
+// input-channel block: 16, or C itself when C < 16 (the first convolution
+// of an RGB model). INT8 rounds CB up to a multiple of 4 (the VNNI group).
+//
+// Packed FP32 filter: [Ob][Cb][KH][KW][CB][16] (16 output channels a lane).
+// Packed INT8 filter: [Ob][Cb][KH][KW][CB/4][16][4].
+// Packed FP32 FC weights: [Mb][K][16]; INT8: [Mb][Kp/4][16][4].
+
+#include <cstdint>
+
+namespace glow {
+namespace libjit {
+
+/// Channels per block of the blocked layout.
+constexpr int64_t kBlock = 16;
+
+/// \returns ceil(a / b).
+inline int64_t divUp(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// \returns a rounded up to a multiple of b.
+inline int64_t roundUp(int64_t a, int64_t b) { return divUp(a, b) * b; }
+
+/// \returns the input-channel block of a packed convolution input with C
+/// channels; \p int8 rounds it to the VNNI group of 4.
+inline int64_t convInputBlock(int64_t C, bool int8) {
+  int64_t cb = C < kBlock ? C : kBlock;
+  return int8 ? roundUp(cb, 4) : cb;
+}
+
+/// Element kinds of the data-movement kernels (ConvertTo).
+enum ScalarKind : int32_t {
+  kScalarFloat = 0,
+  kScalarInt8 = 1,
+  kScalarInt32 = 2,
+  kScalarInt64 = 3,
+  kScalarBool = 4,
+};
+
+/// Operations of the element-wise kernels.
+enum BinaryOp : int32_t {
+  kOpAdd = 0,
+  kOpSub = 1,
+  kOpMul = 2,
+  kOpDiv = 3,
+  kOpMax = 4,
+  kOpMin = 5,
+  kOpPow = 6,
+};
+enum UnaryOp : int32_t {
+  kOpRelu = 0,
+  kOpClip = 1,
+  kOpLeakyRelu = 2,
+  kOpSigmoid = 3,
+  kOpTanh = 4,
+  kOpExp = 5,
+  kOpLog = 6,
+  kOpSqrt = 7,
+  kOpNeg = 8,
+  kOpAbs = 9,
+};
+enum PadMode : int32_t { kPadConstant = 0, kPadReflect = 1, kPadEdge = 2 };
+
+/// Error codes a run returns (0: success).
+enum RunStatus : int32_t { kStatusOk = 0, kStatusGatherIndexOutOfRange = 1 };
+
+} // namespace libjit
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_LIBJIT_LIBJITLAYOUT_H

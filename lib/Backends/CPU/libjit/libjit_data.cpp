@@ -1,0 +1,252 @@
+// Data-movement kernels: copies, strided views (Transpose, Slice,
+// Broadcast), Pad, Gather, Concat rows, ConvertTo, and the conversions
+// between the plain and the blocked layout. They move bytes, so one kernel
+// serves every element kind.
+
+#include "LibjitCommon.h"
+
+using namespace glow::libjit;
+
+namespace {
+
+/// Copies one element of \p size bytes.
+LIBJIT_INLINE void copyElem(uint8_t *dst, const uint8_t *src, int64_t size) {
+  switch (size) {
+  case 1:
+    *dst = *src;
+    return;
+  case 4:
+    std::memcpy(dst, src, 4);
+    return;
+  case 8:
+    std::memcpy(dst, src, 8);
+    return;
+  default:
+    std::memcpy(dst, src, size);
+  }
+}
+
+/// Sets \p idx to the multi-index of flat index \p flat in \p dims.
+LIBJIT_INLINE void unflatten(int64_t flat, int64_t rank, const int64_t *dims,
+                             int64_t *idx) {
+  for (int64_t d = rank; d-- > 0;) {
+    idx[d] = flat % dims[d];
+    flat /= dims[d];
+  }
+}
+
+} // namespace
+
+/// Items: bytes. dst[i] = src[i].
+LIBJIT_EXPORT void libjit_copy(int64_t begin, int64_t end, uint8_t *dst,
+                               const uint8_t *src) {
+  if (end > begin) {
+    std::memcpy(dst + begin, src + begin, end - begin);
+  }
+}
+
+/// Items: output elements (row-major over outDims). Element i of the output
+/// is source element start + sum_d idx[d] * srcStrides[d] (strides in
+/// elements, any sign, 0 to broadcast). Serves Transpose, Slice and
+/// Broadcast.
+LIBJIT_EXPORT void libjit_strided_copy(int64_t begin, int64_t end, uint8_t *dst,
+                                       const uint8_t *src, int64_t rank,
+                                       const int64_t *outDims,
+                                       const int64_t *srcStrides, int64_t start,
+                                       int64_t elemSize) {
+  int64_t idx[8] = {0};
+  unflatten(begin, rank, outDims, idx);
+  int64_t off = start;
+  for (int64_t d = 0; d < rank; d++) {
+    off += idx[d] * srcStrides[d];
+  }
+  for (int64_t i = begin; i < end; i++) {
+    copyElem(dst + i * elemSize, src + off * elemSize, elemSize);
+    for (int64_t d = rank; d-- > 0;) {
+      off += srcStrides[d];
+      if (++idx[d] < outDims[d]) {
+        break;
+      }
+      off -= idx[d] * srcStrides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Items: output elements. ONNX Pad: output index j reads input index
+/// j - padsBegin per dimension; outside the input, constant mode writes the
+/// \p elemSize bytes at \p value, edge mode repeats the border, reflect
+/// mode mirrors without repeating it.
+LIBJIT_EXPORT void libjit_pad(int64_t begin, int64_t end, uint8_t *dst,
+                              const uint8_t *src, int64_t rank,
+                              const int64_t *outDims, const int64_t *inDims,
+                              const int64_t *padsBegin, int32_t mode,
+                              const uint8_t *value, int64_t elemSize) {
+  int64_t idx[8] = {0};
+  unflatten(begin, rank, outDims, idx);
+  for (int64_t i = begin; i < end; i++) {
+    int64_t off = 0;
+    bool outside = false;
+    for (int64_t d = 0; d < rank; d++) {
+      int64_t j = idx[d] - padsBegin[d];
+      if (j < 0 || j >= inDims[d]) {
+        if (mode == kPadConstant) {
+          outside = true;
+        } else if (mode == kPadEdge) {
+          j = j < 0 ? 0 : inDims[d] - 1;
+        } else {
+          j = j < 0 ? -j : 2 * (inDims[d] - 1) - j;
+        }
+      }
+      off = off * inDims[d] + j;
+    }
+    copyElem(dst + i * elemSize, outside ? value : src + off * elemSize,
+             elemSize);
+    for (int64_t d = rank; d-- > 0;) {
+      if (++idx[d] < outDims[d]) {
+        break;
+      }
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Items: outer * numIndices. Copies the slices of \p innerBytes bytes of
+/// \p data (viewed as [outer][axisDim][inner]) selected by \p indices
+/// (int64 if \p indices64, else int32; negative counts from the end). An
+/// index out of range writes zeros and sets *status.
+LIBJIT_EXPORT void libjit_gather(int64_t begin, int64_t end, uint8_t *dst,
+                                 const uint8_t *data, const uint8_t *indices,
+                                 int32_t indices64, int64_t numIndices,
+                                 int64_t axisDim, int64_t innerBytes,
+                                 int32_t *status) {
+  for (int64_t i = begin; i < end; i++) {
+    int64_t o = i / numIndices, k = i % numIndices;
+    int64_t j;
+    if (indices64) {
+      j = ((const int64_t *)indices)[k];
+    } else {
+      j = ((const int32_t *)indices)[k];
+    }
+    if (j < 0) {
+      j += axisDim;
+    }
+    uint8_t *out = dst + i * innerBytes;
+    if (j < 0 || j >= axisDim) {
+      std::memset(out, 0, innerBytes);
+      __atomic_store_n(status, int32_t(kStatusGatherIndexOutOfRange),
+                       __ATOMIC_RELAXED);
+      continue;
+    }
+    std::memcpy(out, data + (o * axisDim + j) * innerBytes, innerBytes);
+  }
+}
+
+/// Items: rows. Copies row r (\p rowBytes bytes) from src + r * srcStride
+/// to dst + r * dstStride (Concat: one call per input).
+LIBJIT_EXPORT void libjit_copy_rows(int64_t begin, int64_t end, uint8_t *dst,
+                                    const uint8_t *src, int64_t rowBytes,
+                                    int64_t dstStride, int64_t srcStride) {
+  for (int64_t r = begin; r < end; r++) {
+    std::memcpy(dst + r * dstStride, src + r * srcStride, rowBytes);
+  }
+}
+
+namespace {
+LIBJIT_INLINE double loadScalar(const uint8_t *p, int32_t kind) {
+  switch (kind) {
+  case kScalarFloat:
+    return *(const float *)p;
+  case kScalarInt8:
+  case kScalarBool:
+    return *(const int8_t *)p;
+  case kScalarInt32:
+    return *(const int32_t *)p;
+  default:
+    return double(*(const int64_t *)p);
+  }
+}
+LIBJIT_INLINE int64_t scalarSize(int32_t kind) {
+  switch (kind) {
+  case kScalarFloat:
+  case kScalarInt32:
+    return 4;
+  case kScalarInt64:
+    return 8;
+  default:
+    return 1;
+  }
+}
+} // namespace
+
+/// Items: elements. ONNX Cast between float, int32, int64 and bool: to bool
+/// is (x != 0), to an integer truncates towards zero.
+LIBJIT_EXPORT void libjit_convert(int64_t begin, int64_t end, uint8_t *dst,
+                                  const uint8_t *src, int32_t srcKind,
+                                  int32_t dstKind) {
+  int64_t ss = scalarSize(srcKind), ds = scalarSize(dstKind);
+  for (int64_t i = begin; i < end; i++) {
+    double v = loadScalar(src + i * ss, srcKind);
+    uint8_t *o = dst + i * ds;
+    switch (dstKind) {
+    case kScalarFloat:
+      *(float *)o = float(v);
+      break;
+    case kScalarBool:
+      *(int8_t *)o = v != 0;
+      break;
+    case kScalarInt8:
+      *(int8_t *)o = int8_t(int64_t(v));
+      break;
+    case kScalarInt32:
+      *(int32_t *)o = int32_t(int64_t(v));
+      break;
+    default:
+      *(int64_t *)o = int64_t(v);
+      break;
+    }
+  }
+}
+
+/// Items: N * C (planes). Plain [N][C][HW] -> blocked [N][Cb][HW][16];
+/// lanes past C are zeroed.
+LIBJIT_EXPORT void libjit_to_blocked(int64_t begin, int64_t end, uint8_t *dst,
+                                     const uint8_t *src, int64_t C, int64_t HW,
+                                     int64_t elemSize) {
+  int64_t Cb = divUp(C, kBlock);
+  for (int64_t p = begin; p < end; p++) {
+    int64_t n = p / C, c = p % C;
+    const uint8_t *s = src + p * HW * elemSize;
+    uint8_t *d =
+        dst + ((n * Cb + c / kBlock) * HW * kBlock + c % kBlock) * elemSize;
+    for (int64_t i = 0; i < HW; i++) {
+      copyElem(d + i * kBlock * elemSize, s + i * elemSize, elemSize);
+    }
+    if (c == C - 1) {
+      for (int64_t cc = C; cc < Cb * kBlock; cc++) {
+        uint8_t *z =
+            dst +
+            ((n * Cb + cc / kBlock) * HW * kBlock + cc % kBlock) * elemSize;
+        for (int64_t i = 0; i < HW; i++) {
+          std::memset(z + i * kBlock * elemSize, 0, elemSize);
+        }
+      }
+    }
+  }
+}
+
+/// Items: N * C (planes). Blocked [N][Cb][HW][16] -> plain [N][C][HW].
+LIBJIT_EXPORT void libjit_from_blocked(int64_t begin, int64_t end, uint8_t *dst,
+                                       const uint8_t *src, int64_t C,
+                                       int64_t HW, int64_t elemSize) {
+  int64_t Cb = divUp(C, kBlock);
+  for (int64_t p = begin; p < end; p++) {
+    int64_t n = p / C, c = p % C;
+    uint8_t *d = dst + p * HW * elemSize;
+    const uint8_t *s =
+        src + ((n * Cb + c / kBlock) * HW * kBlock + c % kBlock) * elemSize;
+    for (int64_t i = 0; i < HW; i++) {
+      copyElem(d + i * elemSize, s + i * kBlock * elemSize, elemSize);
+    }
+  }
+}

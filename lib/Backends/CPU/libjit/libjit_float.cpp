@@ -1,0 +1,280 @@
+// FP32 (and plain integer) kernels in the plain layout: element-wise,
+// BatchNormalization, pooling, SoftMax, and the general convolution and
+// matrix product that handle every shape the fast blocked kernels do not.
+
+#include "LibjitCommon.h"
+
+#include <cmath>
+
+using namespace glow::libjit;
+
+namespace {
+template <class T> LIBJIT_INLINE T applyBinary(int32_t op, T l, T r) {
+  switch (op) {
+  case kOpAdd:
+    return l + r;
+  case kOpSub:
+    return l - r;
+  case kOpMul:
+    return l * r;
+  case kOpDiv:
+    if constexpr (__is_integral(T)) {
+      return r == 0 ? T(0) : T(l / r);
+    } else {
+      return l / r;
+    }
+  case kOpMax:
+    return l > r ? l : r;
+  case kOpMin:
+    return l < r ? l : r;
+  default:
+    return T(std::pow(double(l), double(r)));
+  }
+}
+
+template <class T>
+LIBJIT_INLINE void binary(int64_t begin, int64_t end, T *out, const T *l,
+                          const T *r, int32_t op) {
+  switch (op) {
+  case kOpAdd:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = l[i] + r[i];
+    return;
+  case kOpSub:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = l[i] - r[i];
+    return;
+  case kOpMul:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = l[i] * r[i];
+    return;
+  case kOpMax:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = l[i] > r[i] ? l[i] : r[i];
+    return;
+  case kOpMin:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = l[i] < r[i] ? l[i] : r[i];
+    return;
+  default:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = applyBinary<T>(op, l[i], r[i]);
+  }
+}
+} // namespace
+
+/// Items: elements. out = l OP r (BinaryOp).
+LIBJIT_EXPORT void libjit_binary_f32(int64_t begin, int64_t end, float *out,
+                                     const float *l, const float *r,
+                                     int32_t op) {
+  binary(begin, end, out, l, r, op);
+}
+LIBJIT_EXPORT void libjit_binary_i32(int64_t begin, int64_t end, int32_t *out,
+                                     const int32_t *l, const int32_t *r,
+                                     int32_t op) {
+  binary(begin, end, out, l, r, op);
+}
+LIBJIT_EXPORT void libjit_binary_i64(int64_t begin, int64_t end, int64_t *out,
+                                     const int64_t *l, const int64_t *r,
+                                     int32_t op) {
+  binary(begin, end, out, l, r, op);
+}
+
+/// Items: elements. out = OP(in) (UnaryOp); Clip uses [p0, p1], LeakyRelu
+/// the slope p0.
+LIBJIT_EXPORT void libjit_unary_f32(int64_t begin, int64_t end, float *out,
+                                    const float *in, int32_t op, float p0,
+                                    float p1) {
+  switch (op) {
+  case kOpRelu:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = in[i] < 0.f ? 0.f : in[i]; // as std::max(x, 0): NaN stays
+    return;
+  case kOpClip:
+    for (int64_t i = begin; i < end; i++) {
+      float v = in[i] < p0 ? p0 : in[i];
+      out[i] = p1 < v ? p1 : v;
+    }
+    return;
+  case kOpLeakyRelu:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = in[i] >= 0.f ? in[i] : p0 * in[i];
+    return;
+  case kOpSigmoid:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = 1.f / (1.f + std::exp(-in[i]));
+    return;
+  case kOpTanh:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = std::tanh(in[i]);
+    return;
+  case kOpExp:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = std::exp(in[i]);
+    return;
+  case kOpLog:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = std::log(in[i]);
+    return;
+  case kOpSqrt:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = std::sqrt(in[i]);
+    return;
+  case kOpNeg:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = -in[i];
+    return;
+  default:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = std::fabs(in[i]);
+    return;
+  }
+}
+
+/// Items: N * C planes of \p inner elements. Inference batch normalisation.
+LIBJIT_EXPORT void libjit_batchnorm_f32(int64_t begin, int64_t end, float *out,
+                                        const float *in, const float *scale,
+                                        const float *bias, const float *mean,
+                                        const float *var, int64_t C,
+                                        int64_t inner, float epsilon) {
+  for (int64_t p = begin; p < end; p++) {
+    int64_t c = p % C;
+    float s = scale[c] / std::sqrt(var[c] + epsilon);
+    float t = bias[c] - mean[c] * s;
+    for (int64_t i = 0; i < inner; i++) {
+      out[p * inner + i] = in[p * inner + i] * s + t;
+    }
+  }
+}
+
+/// Items: N * C planes. Max (isMax) or average pooling in the plain layout;
+/// pads are top, left, bottom, right.
+LIBJIT_EXPORT void
+libjit_pool_f32(int64_t begin, int64_t end, float *out, const float *in,
+                int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t KH,
+                int64_t KW, int64_t SH, int64_t SW, int64_t PT, int64_t PL,
+                int64_t PB, int64_t PR, int32_t isMax, int32_t includePads) {
+  for (int64_t p = begin; p < end; p++) {
+    const float *x = in + p * H * W;
+    float *y = out + p * OH * OW;
+    for (int64_t oh = 0; oh < OH; oh++) {
+      for (int64_t ow = 0; ow < OW; ow++) {
+        int64_t h0 = oh * SH - PT, w0 = ow * SW - PL;
+        float acc = isMax ? -__builtin_inff() : 0.f;
+        int64_t count = 0;
+        for (int64_t kh = 0; kh < KH; kh++) {
+          int64_t ih = h0 + kh;
+          if (ih < 0 || ih >= H) {
+            continue;
+          }
+          for (int64_t kw = 0; kw < KW; kw++) {
+            int64_t iw = w0 + kw;
+            if (iw < 0 || iw >= W) {
+              continue;
+            }
+            float v = x[ih * W + iw];
+            acc = isMax ? (v > acc ? v : acc) : acc + v;
+            count++;
+          }
+        }
+        if (!isMax) {
+          if (includePads) {
+            int64_t hEnd = h0 + KH < H + PB ? h0 + KH : H + PB;
+            int64_t wEnd = w0 + KW < W + PR ? w0 + KW : W + PR;
+            count = (hEnd - h0) * (wEnd - w0);
+          }
+          acc = count ? acc / float(count) : 0.f;
+        }
+        y[oh * OW + ow] = acc;
+      }
+    }
+  }
+}
+
+/// Items: outer slices. SoftMax along an axis of \p len elements with
+/// stride \p inner, for every one of the \p inner columns of a slice.
+LIBJIT_EXPORT void libjit_softmax_f32(int64_t begin, int64_t end, float *out,
+                                      const float *in, int64_t len,
+                                      int64_t inner) {
+  for (int64_t o = begin; o < end; o++) {
+    for (int64_t c = 0; c < inner; c++) {
+      int64_t base = o * len * inner + c;
+      float mx = -__builtin_inff();
+      for (int64_t i = 0; i < len; i++) {
+        float v = in[base + i * inner];
+        mx = v > mx ? v : mx;
+      }
+      double sum = 0;
+      for (int64_t i = 0; i < len; i++) {
+        float e = std::exp(in[base + i * inner] - mx);
+        out[base + i * inner] = e;
+        sum += e;
+      }
+      for (int64_t i = 0; i < len; i++) {
+        out[base + i * inner] = float(out[base + i * inner] / sum);
+      }
+    }
+  }
+}
+
+/// Items: N * O output planes. Convolution in the plain layout (any group,
+/// stride, dilation, padding); pads are top and left. Weights [O][C/G][KH][KW].
+LIBJIT_EXPORT void libjit_conv_f32(int64_t begin, int64_t end, float *out,
+                                   const float *in, const float *filter,
+                                   const float *bias, int64_t C, int64_t H,
+                                   int64_t W, int64_t O, int64_t OH, int64_t OW,
+                                   int64_t KH, int64_t KW, int64_t SH,
+                                   int64_t SW, int64_t PT, int64_t PL,
+                                   int64_t DH, int64_t DW, int64_t G) {
+  int64_t CG = C / G, OG = O / G;
+  for (int64_t p = begin; p < end; p++) {
+    int64_t n = p / O, o = p % O, g = o / OG;
+    float *plane = out + p * OH * OW;
+    for (int64_t i = 0; i < OH * OW; i++) {
+      plane[i] = bias[o];
+    }
+    for (int64_t cg = 0; cg < CG; cg++) {
+      const float *xp = in + (n * C + g * CG + cg) * H * W;
+      for (int64_t kh = 0; kh < KH; kh++) {
+        for (int64_t kw = 0; kw < KW; kw++) {
+          float wv = filter[((o * CG + cg) * KH + kh) * KW + kw];
+          int64_t off = kw * DW - PL;
+          int64_t owBegin = off >= 0 ? 0 : (-off + SW - 1) / SW;
+          int64_t owEnd = W - off <= 0 ? 0 : (W - off + SW - 1) / SW;
+          owEnd = owEnd < OW ? owEnd : OW;
+          for (int64_t oh = 0; oh < OH; oh++) {
+            int64_t ih = oh * SH - PT + kh * DH;
+            if (ih < 0 || ih >= H) {
+              continue;
+            }
+            float *yr = plane + oh * OW;
+            const float *xr = xp + ih * W + off;
+            for (int64_t ow = owBegin; ow < owEnd; ow++) {
+              yr[ow] += wv * xr[ow * SW];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Items: rows of the result. out[n][m] = sum_k a[n][k] b[k][m] (+ bias[m]
+/// if \p bias is not null).
+LIBJIT_EXPORT void libjit_matmul_f32(int64_t begin, int64_t end, float *out,
+                                     const float *a, const float *b,
+                                     const float *bias, int64_t K, int64_t M) {
+  for (int64_t i = begin; i < end; i++) {
+    float *o = out + i * M;
+    for (int64_t m = 0; m < M; m++) {
+      o[m] = bias ? bias[m] : 0.f;
+    }
+    for (int64_t k = 0; k < K; k++) {
+      float av = a[i * K + k];
+      const float *br = b + k * M;
+      for (int64_t m = 0; m < M; m++) {
+        o[m] += av * br[m];
+      }
+    }
+  }
+}

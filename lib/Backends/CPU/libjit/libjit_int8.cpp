@@ -1,0 +1,235 @@
+// INT8 kernels in the plain layout. The arithmetic is the Interpreter's
+// (QuantizationMath.h): int32 accumulation and the fixed-point requantize,
+// so results are bit-exact. A requantization is passed as its multiplier
+// and shift (QuantizationTransform).
+
+#include "LibjitCommon.h"
+
+using namespace glow;
+using namespace glow::libjit;
+
+namespace {
+LIBJIT_INLINE QuantizationTransform qt(int64_t mult, int32_t shift) {
+  QuantizationTransform t;
+  t.multiplier = mult;
+  t.shift = shift;
+  return t;
+}
+} // namespace
+
+/// Items: elements. Float -> int8 with scale and offset.
+LIBJIT_EXPORT void libjit_quantize(int64_t begin, int64_t end, int8_t *out,
+                                   const float *in, float scale,
+                                   int32_t offset) {
+  TensorQuantizationParams p;
+  p.scale = scale;
+  p.offset = offset;
+  for (int64_t i = begin; i < end; i++) {
+    out[i] = quantizeValue(in[i], p);
+  }
+}
+
+/// Items: elements. Int8 -> float.
+LIBJIT_EXPORT void libjit_dequantize(int64_t begin, int64_t end, float *out,
+                                     const int8_t *in, float scale,
+                                     int32_t offset) {
+  TensorQuantizationParams p;
+  p.scale = scale;
+  p.offset = offset;
+  for (int64_t i = begin; i < end; i++) {
+    out[i] = dequantizeValue(in[i], p);
+  }
+}
+
+/// Items: rows. out[r * dstStride + i] = requantize(in[r * srcStride + i]
+/// - inOffset) for i < rowLen (RescaleQuantized with one row; Concat).
+LIBJIT_EXPORT void libjit_rescale_rows_i8(int64_t begin, int64_t end,
+                                          int8_t *out, const int8_t *in,
+                                          int64_t rowLen, int64_t dstStride,
+                                          int64_t srcStride, int32_t inOffset,
+                                          int64_t mult, int32_t shift,
+                                          int32_t outOffset) {
+  QuantizationTransform t = qt(mult, shift);
+  for (int64_t r = begin; r < end; r++) {
+    const int8_t *x = in + r * srcStride;
+    int8_t *y = out + r * dstStride;
+    for (int64_t i = 0; i < rowLen; i++) {
+      y[i] = requantize(int32_t(x[i]) - inOffset, t, outOffset);
+    }
+  }
+}
+
+/// Items: elements. Add/Sub: each operand rescaled to the output scale,
+/// then summed; Mul: the product requantized (transform A).
+LIBJIT_EXPORT void libjit_binary_i8(int64_t begin, int64_t end, int8_t *out,
+                                    const int8_t *a, const int8_t *b,
+                                    int32_t op, int32_t aOffset,
+                                    int32_t bOffset, int32_t outOffset,
+                                    int64_t multA, int32_t shiftA,
+                                    int64_t multB, int32_t shiftB) {
+  QuantizationTransform ta = qt(multA, shiftA), tb = qt(multB, shiftB);
+  if (op == kOpMul) {
+    for (int64_t i = begin; i < end; i++) {
+      int64_t p = int64_t(a[i] - aOffset) * int64_t(b[i] - bOffset);
+      out[i] = requantize(p, ta, outOffset);
+    }
+    return;
+  }
+  int64_t sign = op == kOpSub ? -1 : 1;
+  for (int64_t i = begin; i < end; i++) {
+    int64_t va = applyQuantizationTransform(a[i] - aOffset, ta);
+    int64_t vb = applyQuantizationTransform(b[i] - bOffset, tb);
+    out[i] = clampToInt8(va + sign * vb + outOffset);
+  }
+}
+
+/// Items: elements. Relu/Clip: (x - inOffset) clamped to [lo, hi], then
+/// requantized.
+LIBJIT_EXPORT void libjit_clip_i8(int64_t begin, int64_t end, int8_t *out,
+                                  const int8_t *in, int32_t inOffset,
+                                  int64_t lo, int64_t hi, int64_t mult,
+                                  int32_t shift, int32_t outOffset) {
+  QuantizationTransform t = qt(mult, shift);
+  for (int64_t i = begin; i < end; i++) {
+    int64_t v = int64_t(in[i]) - inOffset;
+    v = v < lo ? lo : (v > hi ? hi : v);
+    out[i] = requantize(v, t, outOffset);
+  }
+}
+
+/// Items: N * C planes. INT8 max or average pooling (the Interpreter's
+/// rules: max of x - offset requantized; average = sum requantized with
+/// the ratio in scale / (out scale x count)).
+LIBJIT_EXPORT void
+libjit_pool_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *in,
+               int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t KH,
+               int64_t KW, int64_t SH, int64_t SW, int64_t PT, int64_t PL,
+               int64_t PB, int64_t PR, int32_t isMax, int32_t includePads,
+               int32_t inOffset, float inScale, int32_t outOffset,
+               float outScale) {
+  QuantizationTransform maxT =
+      makeQuantizationTransform(double(inScale) / double(outScale));
+  for (int64_t p = begin; p < end; p++) {
+    const int8_t *x = in + p * H * W;
+    int8_t *y = out + p * OH * OW;
+    for (int64_t oh = 0; oh < OH; oh++) {
+      for (int64_t ow = 0; ow < OW; ow++) {
+        int64_t h0 = oh * SH - PT, w0 = ow * SW - PL;
+        int32_t best = INT32_MIN, sum = 0;
+        int64_t count = 0;
+        for (int64_t kh = 0; kh < KH; kh++) {
+          int64_t ih = h0 + kh;
+          if (ih < 0 || ih >= H) {
+            continue;
+          }
+          for (int64_t kw = 0; kw < KW; kw++) {
+            int64_t iw = w0 + kw;
+            if (iw < 0 || iw >= W) {
+              continue;
+            }
+            int32_t v = int32_t(x[ih * W + iw]) - inOffset;
+            best = v > best ? v : best;
+            sum += v;
+            count++;
+          }
+        }
+        if (isMax) {
+          y[oh * OW + ow] = requantize(count ? best : 0, maxT, outOffset);
+          continue;
+        }
+        if (includePads) {
+          int64_t hEnd = h0 + KH < H + PB ? h0 + KH : H + PB;
+          int64_t wEnd = w0 + KW < W + PR ? w0 + KW : W + PR;
+          count = (hEnd - h0) * (wEnd - w0);
+        }
+        if (!count) {
+          y[oh * OW + ow] = clampToInt8(outOffset);
+          continue;
+        }
+        QuantizationTransform t = makeQuantizationTransform(
+            double(inScale) / (double(outScale) * double(count)));
+        y[oh * OW + ow] = requantize(sum, t, outOffset);
+      }
+    }
+  }
+}
+
+/// Items: N * O output planes. INT8 convolution in the plain layout (any
+/// group, stride, dilation, padding). Per output channel: the filter
+/// offset, and the requantization (mult, shift) of (in scale x filter
+/// scale) / out scale.
+LIBJIT_EXPORT void libjit_conv_i8(
+    int64_t begin, int64_t end, int8_t *out, const int8_t *in,
+    const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
+    const int64_t *mults, const int32_t *shifts, int32_t inOffset,
+    int32_t outOffset, int64_t C, int64_t H, int64_t W, int64_t O, int64_t OH,
+    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t PT,
+    int64_t PL, int64_t DH, int64_t DW, int64_t G, int32_t *scratch) {
+  // scratch holds OH * OW accumulators for each thread's current plane; the
+  // generated code gives each thread its own.
+  int64_t CG = C / G, OG = O / G;
+  int32_t *acc = scratch;
+  for (int64_t p = begin; p < end; p++) {
+    int64_t n = p / O, o = p % O, g = o / OG;
+    for (int64_t i = 0; i < OH * OW; i++) {
+      acc[i] = bias[o];
+    }
+    for (int64_t cg = 0; cg < CG; cg++) {
+      const int8_t *xp = in + (n * C + g * CG + cg) * H * W;
+      for (int64_t kh = 0; kh < KH; kh++) {
+        for (int64_t kw = 0; kw < KW; kw++) {
+          int32_t wv = int32_t(filter[((o * CG + cg) * KH + kh) * KW + kw]) -
+                       filterOffsets[o];
+          int64_t off = kw * DW - PL;
+          int64_t owBegin = off >= 0 ? 0 : (-off + SW - 1) / SW;
+          int64_t owEnd = W - off <= 0 ? 0 : (W - off + SW - 1) / SW;
+          owEnd = owEnd < OW ? owEnd : OW;
+          for (int64_t oh = 0; oh < OH; oh++) {
+            int64_t ih = oh * SH - PT + kh * DH;
+            if (ih < 0 || ih >= H) {
+              continue;
+            }
+            int32_t *ar = acc + oh * OW;
+            const int8_t *xr = xp + ih * W + off;
+            for (int64_t ow = owBegin; ow < owEnd; ow++) {
+              ar[ow] += wv * (int32_t(xr[ow * SW]) - inOffset);
+            }
+          }
+        }
+      }
+    }
+    QuantizationTransform t = qt(mults[o], shifts[o]);
+    int8_t *y = out + p * OH * OW;
+    for (int64_t i = 0; i < OH * OW; i++) {
+      y[i] = requantize(acc[i], t, outOffset);
+    }
+  }
+}
+
+/// Items: rows of the result. y[n][m] = requantize(bias[m] + sum_k (a[n][k]
+/// - aOffset)(b[k][m] - bOffset)); \p bias may be null. \p scratch holds M
+/// int32 per thread.
+LIBJIT_EXPORT void libjit_matmul_i8(int64_t begin, int64_t end, int8_t *out,
+                                    const int8_t *a, const int8_t *b,
+                                    const int32_t *bias, int64_t K, int64_t M,
+                                    int32_t aOffset, int32_t bOffset,
+                                    int64_t mult, int32_t shift,
+                                    int32_t outOffset, int32_t *scratch) {
+  QuantizationTransform t = qt(mult, shift);
+  int32_t *acc = scratch;
+  for (int64_t i = begin; i < end; i++) {
+    for (int64_t m = 0; m < M; m++) {
+      acc[m] = bias ? bias[m] : 0;
+    }
+    for (int64_t k = 0; k < K; k++) {
+      int32_t av = int32_t(a[i * K + k]) - aOffset;
+      const int8_t *br = b + k * M;
+      for (int64_t m = 0; m < M; m++) {
+        acc[m] += av * (int32_t(br[m]) - bOffset);
+      }
+    }
+    for (int64_t m = 0; m < M; m++) {
+      out[i * M + m] = requantize(acc[m], t, outOffset);
+    }
+  }
+}
