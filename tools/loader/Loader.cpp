@@ -7,6 +7,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+
 namespace glow {
 namespace loader {
 llvm::cl::OptionCategory category("Model loading options");
@@ -315,9 +317,13 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
                    << "\n";
     }
   }
+  auto start = std::chrono::steady_clock::now();
   if (auto err = cm.engine->compile(F)) {
     return std::move(err);
   }
+  cm.compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!loader::dumpGraphDOT.empty()) {
     if (auto err = cm.function->dumpDAG(loader::dumpGraphDOT)) {
       return std::move(err);

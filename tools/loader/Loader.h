@@ -51,6 +51,8 @@ struct CompiledModel {
   std::unique_ptr<Profiler> profiler;
   /// Set with -load-profile: what precision selection decided.
   PrecisionReport precision;
+  /// Seconds the backend took to compile the optimized Function.
+  double compileSeconds{0};
 
   /// Call after each run: records the profile with -dump-profile (only the
   /// first \p validBatch images of the batch count; 0: all).

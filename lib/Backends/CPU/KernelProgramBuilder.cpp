@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 using llvm::cast;
 using llvm::dyn_cast;
@@ -170,8 +171,34 @@ private:
     refs_.push_back(std::move(refs));
   }
 
+  //===--- fusions ------------------------------------------------------===//
+  /// What a fast convolution does besides convolving.
+  struct ConvFusion {
+    const Node *act{nullptr};           ///< Relu/Clip in the epilogue
+    const Node *conversion{nullptr};    ///< Quantize/Dequantize in the epilogue
+    const Node *inputQuantize{nullptr}; ///< Quantize done while packing
+  };
+  /// \returns the only user of \p v, or null.
+  const Node *singleUser(NodeValue v) const {
+    auto users = F_.getUsers(v);
+    return users.size() == 1 ? users[0].first : nullptr;
+  }
+  static NodeValue valueOf(const Node *n) {
+    return NodeValue(const_cast<Node *>(n), 0);
+  }
+  bool hasBlocked(NodeValue v) const { return blocked_.count(key(v)); }
+  /// \returns true if \p n runs on the blocked kernels.
+  bool isFastConvolution(const ConvolutionNode &n) const;
+  Layout elementwiseLayout(const Node &n) const;
+  /// Elements a value of type \p t occupies in layout \p l.
+  static int64_t elementsOf(const Type &t, Layout l) {
+    return bytesOf(t, l) / getElementSize(t.getElementType());
+  }
+  void planFusions();
+
   //===--- nodes ---------------------------------------------------------===//
   llvm::Error visit(const Node &n);
+  void plainConvolution(const ConvolutionNode &n);
   void copyBytes(const Storage &dst, const Storage &src, uint64_t bytes) {
     emit("libjit_copy", bytes, {ptr(dst), ptr(src)});
   }
@@ -189,6 +216,8 @@ private:
   void place();
 
   const Function &F_;
+  std::map<const Node *, ConvFusion> fusions_;
+  std::set<const Node *> fused_;
   unsigned numThreads_;
   std::string layer_;
   std::vector<PlannedBuffer> bufs_;
@@ -247,6 +276,7 @@ llvm::Expected<KernelProgram> Planner::run() {
     storageBufs_[ph] =
         newBuffer(Region::Mutable, ph->getType().getSizeInBytes());
   }
+  planFusions();
   for (const Node *n : F_.getNodesInTopologicalOrder()) {
     if (n->isStorage()) {
       continue;
@@ -329,6 +359,9 @@ void Planner::place() {
 }
 
 llvm::Error Planner::visit(const Node &n) {
+  if (fused_.count(&n)) {
+    return llvm::Error::success(); // done by the kernel it is fused into
+  }
   switch (n.getKind()) {
   case Kind::SaveKind: {
     auto &save = cast<SaveNode>(n);
@@ -481,7 +514,238 @@ llvm::Error Planner::visit(const Node &n) {
   }
 }
 
+/// The int8 bounds of a Relu/Clip on (x - offset), as the Interpreter
+/// computes them.
+std::pair<int64_t, int64_t> clipBoundsInt8(const Node &n, float inScale) {
+  int64_t lo = 0, hi = INT32_MAX;
+  if (auto *clip = dyn_cast<ClipNode>(&n)) {
+    float l = std::ceil(clip->getMin() / inScale);
+    float h = std::floor(clip->getMax() / inScale);
+    lo = std::isfinite(l) ? int64_t(std::max(l, -1e9f)) : -1000000000;
+    hi = std::isfinite(h) ? int64_t(std::min(h, 1e9f)) : 1000000000;
+  }
+  return {lo, hi};
+}
+
+/// \returns true if the INT8 blocked kernel's int32 accumulators and
+/// corrected biases cannot overflow for \p n (WeightPacking.h).
+bool int8ConvFitsInt32(const ConvolutionNode &n) {
+  auto f = n.getFilter().dims();
+  int64_t taps = libjit::roundUp(f[1], kBlock) * f[2] * f[3];
+  const Tensor &b = cast<Constant>(n.getBias().getNode())->getPayload();
+  return int8AccumulatorsFit(b, taps);
+}
+
+bool Planner::isFastConvolution(const ConvolutionNode &n) const {
+  if (!isa<Constant>(n.getFilter().getNode()) ||
+      !isa<Constant>(n.getBias().getNode()) || n.dims().size() != 4) {
+    return false;
+  }
+  auto f = n.getFilter().dims();
+  int64_t C = n.getInput().dims()[1], O = n.dims()[1];
+  bool depthwise = n.getGroup() > 1 && n.getGroup() == C && O == C && f[1] == 1;
+  if (n.getGroup() != 1 && !depthwise) {
+    return false;
+  }
+  if (n.getType().isQuantized()) {
+    // The vector requantization needs shifts of at least 1 (ratios below
+    // 2^30, i.e. always in practice).
+    ConvRequantization rq = computeConvRequantization(n);
+    for (int32_t shift : rq.shifts) {
+      if (shift < 1) {
+        return false;
+      }
+    }
+    return isInt8(n.getType()) && int8ConvFitsInt32(n);
+  }
+  return true;
+}
+
+void Planner::planFusions() {
+  for (const Node *n : F_.getNodes()) {
+    auto *conv = dyn_cast<ConvolutionNode>(n);
+    if (!conv || !isFastConvolution(*conv)) {
+      continue;
+    }
+    ConvFusion fu;
+    bool q = conv->getType().isQuantized();
+    NodeValue last = valueOf(conv);
+    const Node *u = singleUser(last);
+    if (u && (isa<ReluNode>(u) || isa<ClipNode>(u)) &&
+        u->getType().isQuantized() == q &&
+        (!q || makeQuantizationTransform(double(conv->getType().getScale()) /
+                                         u->getType().getScale())
+                       .shift >= 1)) {
+      fu.act = u;
+      last = valueOf(u);
+      u = singleUser(last);
+    }
+    if (u && ((!q && isa<QuantizeNode>(u) && isInt8(u->getType())) ||
+              (q && isa<DequantizeNode>(u)))) {
+      fu.conversion = u;
+    }
+    const Node *in = conv->getInput().getNode();
+    if (q && isa<QuantizeNode>(in) && singleUser(valueOf(in)) == conv) {
+      fu.inputQuantize = in;
+    }
+    for (const Node *f : {fu.act, fu.conversion, fu.inputQuantize}) {
+      if (f) {
+        fused_.insert(f);
+      }
+    }
+    fusions_[conv] = fu;
+  }
+}
+
 void Planner::convolution(const ConvolutionNode &n) {
+  auto it = fusions_.find(&n);
+  if (it == fusions_.end()) {
+    plainConvolution(n);
+    return;
+  }
+  const ConvFusion &fu = it->second;
+  auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
+  int64_t N = in[0], C = in[1], H = in[2], W = in[3];
+  int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
+  auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
+  bool q = n.getType().isQuantized(), depthwise = n.getGroup() != 1;
+  const Tensor &filter = cast<Constant>(n.getFilter().getNode())->getPayload();
+  const Tensor &bias = cast<Constant>(n.getBias().getNode())->getPayload();
+  NodeValue last = valueOf(fu.conversion ? fu.conversion
+                           : fu.act      ? fu.act
+                                         : &n);
+  NodeValue src =
+      fu.inputQuantize ? fu.inputQuantize->getNthInput(0) : n.getInput();
+  bool srcBlocked = hasBlocked(src);
+  Storage x = use(src, srcBlocked ? Layout::Blocked : Layout::Plain);
+  int64_t CB =
+      (srcBlocked || depthwise) ? kBlock : std::min<int64_t>(C, kBlock);
+  int64_t Cb = libjit::divUp(C, CB), Ob = libjit::divUp(O, kBlock);
+  int64_t Hp = H + pd[0] + pd[2], Wp = W + pd[1] + pd[3];
+  Storage y = define(last, Layout::Blocked);
+  std::vector<PlannedArg> window = {imm(KH),    imm(KW),    imm(st[0]),
+                                    imm(st[1]), imm(dl[0]), imm(dl[1])};
+  auto append = [](std::vector<PlannedArg> a,
+                   const std::vector<PlannedArg> &b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+
+  libjit::ConvScalars cs{};
+  cs.lo = -INFINITY;
+  cs.hi = INFINITY;
+  cs.scale = 1;
+  cs.dqScale = 1;
+  auto scalarsArg = [&]() { return ptr(newConstant(&cs, sizeof(cs))); };
+
+  if (!q) {
+    if (fu.act) {
+      cs.lo = 0.f;
+      if (auto *clip = dyn_cast<ClipNode>(fu.act)) {
+        cs.lo = clip->getMin();
+        cs.hi = clip->getMax();
+      }
+    }
+    if (fu.conversion) {
+      cs.quantize = 1;
+      cs.scale = fu.conversion->getType().getScale();
+      cs.offset = fu.conversion->getType().getOffset();
+    }
+    Storage packed = x;
+    bool direct =
+        srcBlocked && pd[0] == 0 && pd[1] == 0 && pd[2] == 0 && pd[3] == 0;
+    if (!direct) {
+      packed = Storage{newBuffer(Region::Activations,
+                                 N * Cb * Hp * Wp * CB * sizeof(float))};
+      emit("libjit_pack_conv_input_f32", N * Cb * Hp,
+           {ptr(packed), ptr(x), imm(srcBlocked), imm(C), imm(H), imm(W),
+            imm(CB), imm(pd[0]), imm(pd[1]), imm(Hp), imm(Wp)});
+    }
+    PackedConvF32 pk = depthwise ? packDepthwiseF32(filter, bias)
+                                 : packConvF32(filter, bias, CB);
+    PlannedArg w = ptr(newConstant(pk.filter)), b = ptr(newConstant(pk.bias));
+    if (depthwise) {
+      emit("libjit_conv_depthwise_f32", N * Cb * OH,
+           append(append({ptr(y), ptr(packed), w, b, imm(Cb), imm(Hp), imm(Wp),
+                          imm(OH), imm(OW)},
+                         window),
+                  {scalarsArg()}));
+    } else {
+      emit("libjit_conv_blocked_f32", N * libjit::divUp(Ob, 2) * OH,
+           append(append({ptr(y), ptr(packed), w, b, imm(Cb), imm(CB), imm(Hp),
+                          imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                         window),
+                  {scalarsArg()}));
+    }
+    return;
+  }
+
+  // INT8: pack the input as unsigned codes, then the VNNI kernel.
+  const Type &xt = n.getInput().getType(), &yt = n.getType();
+  cs.inZero = xt.getOffset() + 128;
+  cs.outOffset = yt.getOffset();
+  int64_t CBp = libjit::roundUp(CB, 4);
+  Storage packed{newBuffer(Region::Activations, N * Cb * Hp * Wp * CBp)};
+  emit("libjit_pack_conv_input_i8", N * Cb * Hp,
+       {ptr(packed), ptr(x), imm(fu.inputQuantize != nullptr), imm(srcBlocked),
+        imm(C), imm(H), imm(W), imm(CB), imm(CBp), imm(pd[0]), imm(pd[1]),
+        imm(Hp), imm(Wp), immf(xt.getScale()), imm(xt.getOffset())});
+  if (fu.act) {
+    const Type &at = fu.act->getType();
+    auto [lo, hi] = clipBoundsInt8(*fu.act, yt.getScale());
+    QuantizationTransform t =
+        makeQuantizationTransform(double(yt.getScale()) / at.getScale());
+    cs.act = 1;
+    cs.actInOffset = yt.getOffset();
+    cs.actLo = int32_t(lo);
+    cs.actHi = int32_t(std::min<int64_t>(hi, INT32_MAX));
+    cs.actMult = int32_t(t.multiplier);
+    cs.actShift = t.shift;
+    cs.actOutOffset = at.getOffset();
+  }
+  if (fu.conversion) {
+    const Type &dt = fu.conversion->getNthInput(0).getType();
+    cs.dequantize = 1;
+    cs.dqScale = dt.getScale();
+    cs.dqOffset = dt.getOffset();
+  }
+  if (depthwise) {
+    PackedConvI8 pk = packDepthwiseI8(n);
+    emit("libjit_conv_depthwise_i8", N * Cb * OH,
+         append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter32)),
+                        ptr(newConstant(pk.bias)),
+                        ptr(newConstant(pk.multipliers)),
+                        ptr(newConstant(pk.shifts)), imm(Cb), imm(Hp), imm(Wp),
+                        imm(OH), imm(OW)},
+                       window),
+                {scalarsArg()}));
+    return;
+  }
+  PackedConvI8 pk;
+  bool ok = packConvI8(n, CB, cs.inZero, pk);
+  assert(ok && "int8ConvFitsInt32 admitted a convolution that overflows");
+  (void)ok;
+  PlannedArg sums = nullPtr();
+  if (pk.needsWindowSums) {
+    Storage s{newBuffer(Region::Activations, N * OH * OW * sizeof(int32_t))};
+    emit("libjit_conv_window_sums_i8", N * OH,
+         append({ptr(s), ptr(packed), imm(Cb), imm(CBp), imm(Hp), imm(Wp),
+                 imm(OH), imm(OW)},
+                window));
+    sums = ptr(s);
+  }
+  emit("libjit_conv_blocked_i8", N * libjit::divUp(Ob, 2) * OH,
+       append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter)),
+                      ptr(newConstant(pk.bias)), sums,
+                      ptr(newConstant(pk.filterOffsets)),
+                      ptr(newConstant(pk.multipliers)),
+                      ptr(newConstant(pk.shifts)), imm(Cb), imm(CBp), imm(Hp),
+                      imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                     window),
+              {scalarsArg()}));
+}
+
+void Planner::plainConvolution(const ConvolutionNode &n) {
   NodeValue result(const_cast<ConvolutionNode *>(&n), 0);
   auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
   int64_t N = in[0], C = in[1], H = in[2], W = in[3];
@@ -517,23 +781,63 @@ void Planner::convolution(const ConvolutionNode &n) {
 
 void Planner::fullyConnected(const Node &n, NodeValue in, NodeValue w,
                              NodeValue b) {
-  NodeValue result(const_cast<Node *>(&n), 0);
+  NodeValue result = valueOf(&n);
   int64_t N = in.dims()[0];
   int64_t K = in.getType().size() / std::max<int64_t>(N, 1);
-  int64_t M = w.dims()[1];
-  Storage x = use(in), wt = use(w);
+  int64_t M = w.dims()[1], Mb = libjit::divUp(M, kBlock);
+  const Type &xt = in.getType(), &wty = w.getType(), &yt = n.getType();
+  bool constantWeights =
+      b.getNode() && isa<Constant>(w.getNode()) && isa<Constant>(b.getNode());
+  // A blocked input of 1x1 pixels is read as rows of Cb * 16 values.
+  bool blockedIn = constantWeights && hasBlocked(in) && in.dims().size() == 4 &&
+                   in.dims()[2] * in.dims()[3] == 1;
+  int64_t Kx = blockedIn ? libjit::roundUp(in.dims()[1], kBlock) : K;
+  if (constantWeights) {
+    const Tensor &wt = cast<Constant>(w.getNode())->getPayload();
+    const Tensor &bt = cast<Constant>(b.getNode())->getPayload();
+    if (!yt.isQuantized()) {
+      Storage x = use(in, blockedIn ? Layout::Blocked : Layout::Plain);
+      Storage y = define(result, Layout::Plain);
+      PackedConvF32 pk = packFullyConnectedF32(wt, bt, Kx);
+      emit("libjit_fc_f32", N * Mb,
+           {ptr(y), ptr(x), ptr(newConstant(pk.filter)),
+            ptr(newConstant(pk.bias)), imm(Kx), imm(M)});
+      return;
+    }
+    int32_t zero = xt.getOffset() + 128;
+    PackedFcI8 pk;
+    if (packFullyConnectedI8(wt, bt, Kx, zero, pk)) {
+      Storage x = use(in, blockedIn ? Layout::Blocked : Layout::Plain);
+      Storage y = define(result, Layout::Plain);
+      Storage rows{newBuffer(Region::Activations, N * pk.Kp)};
+      PlannedArg sums = nullPtr();
+      if (pk.needsRowSums) {
+        sums =
+            ptr(Storage{newBuffer(Region::Activations, N * sizeof(int32_t))});
+      }
+      emit("libjit_pack_fc_input_i8", N,
+           {ptr(rows), sums, ptr(x), imm(Kx), imm(pk.Kp), imm(xt.getOffset())});
+      auto [m, s] =
+          transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
+      emit("libjit_fc_i8", N * Mb,
+           {ptr(y), ptr(rows), ptr(newConstant(pk.weights)),
+            ptr(newConstant(pk.bias)), sums, imm(wty.getOffset()), imm(pk.Kp),
+            imm(M), m, s, imm(yt.getOffset())});
+      return;
+    }
+  }
+  Storage x = use(in), wS = use(w);
   PlannedArg bias = b.getNode() ? ptr(use(b)) : nullPtr();
   Storage y = define(result, Layout::Plain);
-  if (!n.getType().isQuantized()) {
+  if (!yt.isQuantized()) {
     emit("libjit_matmul_f32", N,
-         {ptr(y), ptr(x), ptr(wt), bias, imm(K), imm(M)});
+         {ptr(y), ptr(x), ptr(wS), bias, imm(K), imm(M)});
     return;
   }
-  const Type &xt = in.getType(), &wty = w.getType(), &yt = n.getType();
   auto [mult, shift] =
       transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
   emit("libjit_matmul_i8", N,
-       {ptr(y), ptr(x), ptr(wt), bias, imm(K), imm(M), imm(xt.getOffset()),
+       {ptr(y), ptr(x), ptr(wS), bias, imm(K), imm(M), imm(xt.getOffset()),
         imm(wty.getOffset()), mult, shift, imm(yt.getOffset()),
         scratch(M * sizeof(int32_t))});
 }
@@ -557,11 +861,45 @@ int32_t binaryOp(Kind k) {
   }
 }
 
+/// \returns the layout an element-wise node works in: blocked when one of
+/// its (4-D) inputs already is and the kind keeps the padded lanes finite
+/// (f(0) is finite and harmless), plain otherwise.
+Layout Planner::elementwiseLayout(const Node &n) const {
+  bool friendly;
+  switch (n.getKind()) {
+  case Kind::AddKind:
+  case Kind::SubKind:
+  case Kind::MulKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+  case Kind::QuantizeKind:
+  case Kind::DequantizeKind:
+  case Kind::RescaleQuantizedKind:
+    friendly = true;
+    break;
+  default:
+    friendly = false;
+  }
+  if (!friendly || n.dims().size() != 4) {
+    return Layout::Plain;
+  }
+  for (unsigned i = 0; i < n.getNumInputs(); i++) {
+    if (hasBlocked(n.getNthInput(i))) {
+      return Layout::Blocked;
+    }
+  }
+  return Layout::Plain;
+}
+
 void Planner::arithmetic(const Node &n) {
-  NodeValue result(const_cast<Node *>(&n), 0);
-  Storage l = use(n.getNthInput(0)), r = use(n.getNthInput(1));
-  Storage y = define(result, Layout::Plain);
-  int64_t items = n.getType().size();
+  NodeValue result = valueOf(&n);
+  Layout layout = elementwiseLayout(n);
+  Storage l = use(n.getNthInput(0), layout), r = use(n.getNthInput(1), layout);
+  Storage y = define(result, layout);
+  int64_t items = elementsOf(n.getType(), layout);
   int32_t op = binaryOp(n.getKind());
   switch (n.getType().getElementType()) {
   case ElemKind::FloatTy:
@@ -593,19 +931,6 @@ void Planner::arithmetic(const Node &n) {
         imm(bt.getOffset()), imm(yt.getOffset()), ma, sa, mb, sb});
 }
 
-/// The int8 bounds of a Relu/Clip on (x - offset), as the Interpreter
-/// computes them.
-std::pair<int64_t, int64_t> clipBoundsInt8(const Node &n, float inScale) {
-  int64_t lo = 0, hi = INT32_MAX;
-  if (auto *clip = dyn_cast<ClipNode>(&n)) {
-    float l = std::ceil(clip->getMin() / inScale);
-    float h = std::floor(clip->getMax() / inScale);
-    lo = std::isfinite(l) ? int64_t(std::max(l, -1e9f)) : -1000000000;
-    hi = std::isfinite(h) ? int64_t(std::min(h, 1e9f)) : 1000000000;
-  }
-  return {lo, hi};
-}
-
 int32_t unaryOp(Kind k) {
   switch (k) {
   case Kind::ReluKind:
@@ -632,10 +957,11 @@ int32_t unaryOp(Kind k) {
 }
 
 void Planner::unary(const Node &n) {
-  NodeValue result(const_cast<Node *>(&n), 0);
-  Storage x = use(n.getNthInput(0));
-  Storage y = define(result, Layout::Plain);
-  int64_t items = n.getType().size();
+  NodeValue result = valueOf(&n);
+  Layout layout = elementwiseLayout(n);
+  Storage x = use(n.getNthInput(0), layout);
+  Storage y = define(result, layout);
+  int64_t items = elementsOf(n.getType(), layout);
   if (n.getType().isQuantized()) {
     const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
     auto [lo, hi] = clipBoundsInt8(n, xt.getScale());
@@ -657,37 +983,41 @@ void Planner::unary(const Node &n) {
 }
 
 void Planner::pool(const PoolNode &n) {
-  NodeValue result(const_cast<PoolNode *>(&n), 0);
+  NodeValue result = valueOf(&n);
   auto in = n.getInput().dims(), out = n.dims();
-  Storage x = use(n.getInput());
-  Storage y = define(result, Layout::Plain);
+  Layout layout = hasBlocked(n.getInput()) ? Layout::Blocked : Layout::Plain;
+  Storage x = use(n.getInput(), layout);
+  Storage y = define(result, layout);
   auto &k = n.getKernels(), &s = n.getStrides(), &p = n.getPads();
-  std::vector<PlannedArg> args = {ptr(y),
-                                  ptr(x),
-                                  imm(in[2]),
-                                  imm(in[3]),
-                                  imm(out[2]),
-                                  imm(out[3]),
-                                  imm(k[0]),
-                                  imm(k[1]),
-                                  imm(s[0]),
-                                  imm(s[1]),
-                                  imm(p[0]),
-                                  imm(p[1]),
-                                  imm(p[2]),
-                                  imm(p[3]),
-                                  imm(n.getKind() == Kind::MaxPoolKind),
-                                  imm(n.getCountIncludePads())};
-  if (!n.getType().isQuantized()) {
-    emit("libjit_pool_f32", in[0] * in[1], args);
-    return;
+  int64_t planes = layout == Layout::Blocked
+                       ? in[0] * libjit::divUp(in[1], kBlock)
+                       : in[0] * in[1];
+  std::vector<PlannedArg> args = {ptr(y), ptr(x)};
+  if (layout == Layout::Blocked) {
+    args.push_back(imm(libjit::divUp(in[1], kBlock)));
   }
-  const Type &xt = n.getInput().getType(), &yt = n.getType();
-  args.push_back(imm(xt.getOffset()));
-  args.push_back(immf(xt.getScale()));
-  args.push_back(imm(yt.getOffset()));
-  args.push_back(immf(yt.getScale()));
-  emit("libjit_pool_i8", in[0] * in[1], args);
+  for (int64_t v :
+       {int64_t(in[2]), int64_t(in[3]), int64_t(out[2]), int64_t(out[3]),
+        int64_t(k[0]), int64_t(k[1]), int64_t(s[0]), int64_t(s[1]),
+        int64_t(p[0]), int64_t(p[1]), int64_t(p[2]), int64_t(p[3]),
+        int64_t(n.getKind() == Kind::MaxPoolKind),
+        int64_t(n.getCountIncludePads())}) {
+    args.push_back(imm(v));
+  }
+  bool q = n.getType().isQuantized();
+  if (q) {
+    const Type &xt = n.getInput().getType(), &yt = n.getType();
+    args.push_back(imm(xt.getOffset()));
+    args.push_back(immf(xt.getScale()));
+    args.push_back(imm(yt.getOffset()));
+    args.push_back(immf(yt.getScale()));
+  }
+  if (layout == Layout::Blocked) {
+    emit(q ? "libjit_pool_blocked_i8" : "libjit_pool_blocked_f32",
+         planes * out[2], args);
+  } else {
+    emit(q ? "libjit_pool_i8" : "libjit_pool_f32", planes, args);
+  }
 }
 
 void Planner::stridedCopy(const Node &n, NodeValue in,
@@ -772,11 +1102,12 @@ void Planner::pad(const PadNode &n) {
 }
 
 void Planner::conversion(const Node &n) {
-  NodeValue result(const_cast<Node *>(&n), 0);
-  Storage x = use(n.getNthInput(0));
-  Storage y = define(result, Layout::Plain);
+  NodeValue result = valueOf(&n);
+  Layout layout = elementwiseLayout(n);
+  Storage x = use(n.getNthInput(0), layout);
+  Storage y = define(result, layout);
   const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
-  int64_t items = yt.size();
+  int64_t items = elementsOf(yt, layout);
   switch (n.getKind()) {
   case Kind::QuantizeKind:
     emit("libjit_quantize", items,

@@ -7,6 +7,9 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Transforms/Scalar/ADCE.h"
+#include "llvm/Transforms/Scalar/SCCP.h"
+#include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
 #include <map>
@@ -19,6 +22,20 @@ std::string getWorkerName(llvm::StringRef entry) {
 }
 
 namespace {
+
+/// Propagates the substituted constants through a fresh clone and deletes
+/// the code they make unreachable (kernels dispatch on their shapes), so
+/// that the full pipeline only sees the code that runs.
+void foldConstants(llvm::Function &f) {
+  llvm::FunctionAnalysisManager FAM;
+  llvm::PassBuilder PB;
+  PB.registerFunctionAnalyses(FAM);
+  llvm::FunctionPassManager FPM;
+  FPM.addPass(llvm::SCCPPass());
+  FPM.addPass(llvm::SimplifyCFGPass());
+  FPM.addPass(llvm::ADCEPass());
+  FPM.run(f, FAM);
+}
 
 /// Clones kernels with their constant arguments substituted, one clone per
 /// (kernel, constants) pair.
@@ -47,6 +64,9 @@ public:
         slot = llvm::CloneFunction(callee, vmap);
         slot->setName(callee->getName() + ".spec");
         slot->setLinkage(llvm::GlobalValue::InternalLinkage);
+        // Each kernel stays a function: the worker only sequences them.
+        slot->addFnAttr(llvm::Attribute::NoInline);
+        foldConstants(*slot);
       }
       target = slot;
     }
@@ -71,9 +91,11 @@ private:
 llvm::Expected<std::unique_ptr<llvm::Module>>
 generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
                KernelVariant variant, llvm::StringRef entry) {
+  // The library is read lazily: only the bodies of the kernels the program
+  // calls (and what they call) are ever parsed.
   auto buf = llvm::MemoryBuffer::getMemBuffer(getKernelBitcode(variant),
                                               "libjit", false);
-  auto parsed = llvm::parseBitcodeFile(buf->getMemBufferRef(), ctx);
+  auto parsed = llvm::getOwningLazyBitcodeModule(std::move(buf), ctx);
   if (!parsed) {
     return parsed.takeError();
   }
@@ -137,6 +159,9 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     if (!kernel || kernel->isDeclaration()) {
       return makeError("internal error: the kernel library has no '" +
                        call.kernel + "'");
+    }
+    if (auto err = kernel->materialize()) {
+      return std::move(err);
     }
     llvm::FunctionType *kty = kernel->getFunctionType();
     if (kty->getNumParams() != call.args.size() + 2) {
@@ -233,6 +258,46 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   B.CreateCall(worker, {entryFn->getArg(0), entryFn->getArg(1), act,
                         B.getInt32(0), B.getInt32(1)});
   B.CreateRet(B.CreateLoad(i32, status));
+
+  // Parse what the specialised kernels call.
+  std::vector<llvm::Function *> work;
+  for (llvm::Function &f : *M) {
+    if (!f.isMaterializable() && !f.isDeclaration()) {
+      work.push_back(&f);
+    }
+  }
+  while (!work.empty()) {
+    llvm::Function *f = work.back();
+    work.pop_back();
+    for (llvm::BasicBlock &bb : *f) {
+      for (llvm::Instruction &inst : bb) {
+        for (llvm::Value *op : inst.operands()) {
+          auto *callee = llvm::dyn_cast<llvm::Function>(op);
+          if (callee && callee->isMaterializable()) {
+            if (auto err = callee->materialize()) {
+              return std::move(err);
+            }
+            work.push_back(callee);
+          }
+        }
+      }
+    }
+  }
+  // Kernels whose every call was specialised, and whatever only they
+  // called, are dead: delete them before the optimizer sees them.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = M->begin(); it != M->end();) {
+      llvm::Function &f = *it++;
+      if (f.hasLocalLinkage() && f.use_empty()) {
+        f.eraseFromParent();
+        changed = true;
+      }
+    }
+  }
+  if (auto err = M->materializeAll()) {
+    return std::move(err);
+  }
   return std::move(M);
 }
 

@@ -74,6 +74,28 @@ enum UnaryOp : int32_t {
 };
 enum PadMode : int32_t { kPadConstant = 0, kPadReflect = 1, kPadEdge = 2 };
 
+/// The scalars of a blocked convolution that are not shapes: its epilogue
+/// and input zero code. They are passed in the constant region rather than
+/// as constants, so that convolutions of one shape share one specialised
+/// kernel. Plain 4-byte fields: the same layout for gcc and clang.
+struct ConvScalars {
+  // FP32 epilogue: clamp to [lo, hi]; then with quantize, store int8 codes
+  // of (scale, offset).
+  float lo, hi;
+  int32_t quantize;
+  float scale;
+  int32_t offset;
+  // INT8: the input's zero code (offset + 128, unsigned), the output
+  // offset; a fused Relu/Clip (act): clamp(y - actInOffset, actLo, actHi)
+  // requantized by (actMult, actShift) plus actOutOffset; a fused
+  // Dequantize: float dqScale * (y - dqOffset).
+  int32_t inZero, outOffset;
+  int32_t act, actInOffset, actLo, actHi, actMult, actShift, actOutOffset;
+  int32_t dequantize;
+  float dqScale;
+  int32_t dqOffset;
+};
+
 /// Error codes a run returns (0: success).
 enum RunStatus : int32_t { kStatusOk = 0, kStatusGatherIndexOutOfRange = 1 };
 

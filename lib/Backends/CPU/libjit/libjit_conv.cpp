@@ -1,0 +1,694 @@
+// Fast convolutions in the blocked layout (LibjitLayout.h): direct
+// convolution with a register tile of output channels x output columns,
+// FP32 with FMA and INT8 with AVX-512 VNNI dot products (a portable int32
+// form elsewhere), depthwise convolutions, the packing of their inputs and
+// the fused epilogues (bias, Relu/Clip, requantization, Quantize,
+// Dequantize).
+
+#include "LibjitCommon.h"
+
+using namespace glow;
+using namespace glow::libjit;
+
+#if defined(__AVX512VNNI__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+/// Register tiles: output-channel blocks (16 channels each) x output
+/// columns, chosen per instruction set so that the accumulators fit in the
+/// vector registers (32 with AVX-512, 16 otherwise). Work items are pairs
+/// of output blocks whatever the tile, so the planner's item counts do not
+/// depend on the instruction set.
+#if LIBJIT_VEC == 16
+constexpr int kTileBlocks = 2, kTileCols = 14;
+constexpr int kTileColsI8 = 12;
+#elif LIBJIT_VEC == 8
+constexpr int kTileBlocks = 1, kTileCols = 6;
+constexpr int kTileColsI8 = 4;
+#else
+constexpr int kTileBlocks = 1, kTileCols = 3;
+constexpr int kTileColsI8 = 2;
+#endif
+
+/// Tiles are inlined into the kernels so that the generated code
+/// specialises them for the convolution's shape. A row computes its last
+/// partial tile's width from OW alone, so that once OW is a constant the
+/// dispatch folds to one tile shape before the optimizer visits the others.
+#define LIBJIT_TILE LIBJIT_INLINE
+
+/// Expands CALL(C) for the column count C = cols (1..14).
+#define LIBJIT_DISPATCH_COLS(cols, CALL)                                       \
+  switch (cols) {                                                              \
+  case 1:                                                                      \
+    CALL(1);                                                                   \
+    break;                                                                     \
+  case 2:                                                                      \
+    CALL(2);                                                                   \
+    break;                                                                     \
+  case 3:                                                                      \
+    CALL(3);                                                                   \
+    break;                                                                     \
+  case 4:                                                                      \
+    CALL(4);                                                                   \
+    break;                                                                     \
+  case 5:                                                                      \
+    CALL(5);                                                                   \
+    break;                                                                     \
+  case 6:                                                                      \
+    CALL(6);                                                                   \
+    break;                                                                     \
+  case 7:                                                                      \
+    CALL(7);                                                                   \
+    break;                                                                     \
+  case 8:                                                                      \
+    CALL(8);                                                                   \
+    break;                                                                     \
+  case 9:                                                                      \
+    CALL(9);                                                                   \
+    break;                                                                     \
+  case 10:                                                                     \
+    CALL(10);                                                                  \
+    break;                                                                     \
+  case 11:                                                                     \
+    CALL(11);                                                                  \
+    break;                                                                     \
+  case 12:                                                                     \
+    CALL(12);                                                                  \
+    break;                                                                     \
+  case 13:                                                                     \
+    CALL(13);                                                                  \
+    break;                                                                     \
+  case 14:                                                                     \
+    CALL(14);                                                                  \
+    break;                                                                     \
+  default:                                                                     \
+    break;                                                                     \
+  }
+
+//===----------------------------------------------------------------------===//
+// FP32
+//===----------------------------------------------------------------------===//
+
+/// Geometry of a blocked convolution over a packed input.
+struct ConvShape {
+  int64_t Cb, CB, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW;
+};
+
+/// One tile: NB output blocks (16 channels each) x COLS output columns
+/// starting at column ow0 of output row oh.
+template <int NB, int COLS>
+LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
+                             const float *filter, const float *bias,
+                             uint8_t *out, int64_t n, int64_t ob, int64_t oh,
+                             int64_t ow0, const ConvScalars &ep) {
+  constexpr int NV = NB * kVecsPerBlock;
+  vfloat acc[NV][COLS];
+#pragma unroll
+  for (int v = 0; v < NV; v++) {
+    vfloat b = vload(bias + ob * kBlock + v * kVec);
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      acc[v][t] = b;
+    }
+  }
+  const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CB * kBlock;
+  const int64_t colStep = s.SW * s.CB;
+  for (int64_t cb = 0; cb < s.Cb; cb++) {
+    for (int64_t kh = 0; kh < s.KH; kh++) {
+      const float *row =
+          in + (((n * s.Cb + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
+                ow0 * s.SW) *
+                   s.CB;
+      const float *wrow =
+          filter + ((ob * s.Cb + cb) * s.KH + kh) * s.KW * s.CB * kBlock;
+      for (int64_t kw = 0; kw < s.KW; kw++) {
+        const float *x = row + kw * s.DW * s.CB;
+        const float *w = wrow + kw * s.CB * kBlock;
+        for (int64_t ci = 0; ci < s.CB; ci++) {
+          vfloat wv[NV];
+#pragma unroll
+          for (int v = 0; v < NV; v++) {
+            wv[v] = vload(w + (v / kVecsPerBlock) * filterBlock + ci * kBlock +
+                          (v % kVecsPerBlock) * kVec);
+          }
+#pragma unroll
+          for (int t = 0; t < COLS; t++) {
+            vfloat xv = vsplat(x[t * colStep + ci]);
+#pragma unroll
+            for (int v = 0; v < NV; v++) {
+              acc[v][t] += wv[v] * xv;
+            }
+          }
+        }
+      }
+    }
+  }
+  vfloat lo = vsplat(ep.lo), hi = vsplat(ep.hi);
+#pragma unroll
+  for (int v = 0; v < NV; v++) {
+    int64_t blk = ob + v / kVecsPerBlock, lane0 = (v % kVecsPerBlock) * kVec;
+    int64_t base = ((n * s.Ob + blk) * s.OH + oh) * s.OW + ow0;
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      vfloat y = vmin(vmax(acc[v][t], lo), hi);
+      int64_t at = (base + t) * kBlock + lane0;
+      if (!ep.quantize) {
+        vstore((float *)out + at, y);
+        continue;
+      }
+      float tmp[kVec];
+      vstore(tmp, y);
+      TensorQuantizationParams p;
+      p.scale = ep.scale;
+      p.offset = ep.offset;
+      for (int l = 0; l < kVec; l++) {
+        ((int8_t *)out)[at + l] = quantizeValue(tmp[l], p);
+      }
+    }
+  }
+}
+
+template <int NB>
+LIBJIT_INLINE void convRowF32(const ConvShape &s, const float *in,
+                              const float *filter, const float *bias,
+                              uint8_t *out, int64_t n, int64_t ob, int64_t oh,
+                              const ConvScalars &ep) {
+  const int64_t full = s.OW / kTileCols * kTileCols, rest = s.OW - full;
+  for (int64_t ow = 0; ow < full; ow += kTileCols) {
+    convTileF32<NB, kTileCols>(s, in, filter, bias, out, n, ob, oh, ow, ep);
+  }
+  const int64_t ow = full;
+#define LIBJIT_CALL(C)                                                         \
+  convTileF32<NB, C>(s, in, filter, bias, out, n, ob, oh, ow, ep)
+  LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
+#undef LIBJIT_CALL
+}
+
+} // namespace
+
+/// Items: N * Cb * Hp rows of the packed input. Writes the packed input
+/// [N][Cb][Hp][Wp][CB] of a convolution from a float source in the plain
+/// (srcBlocked = 0) or blocked layout, with zeros in the padding.
+LIBJIT_EXPORT void libjit_pack_conv_input_f32(int64_t begin, int64_t end,
+                                              float *dst, const float *src,
+                                              int32_t srcBlocked, int64_t C,
+                                              int64_t H, int64_t W, int64_t CB,
+                                              int64_t PT, int64_t PL,
+                                              int64_t Hp, int64_t Wp) {
+  int64_t Cb = divUp(C, CB), Cs = divUp(C, kBlock);
+  for (int64_t r = begin; r < end; r++) {
+    int64_t hp = r % Hp, cb = (r / Hp) % Cb, n = r / (Hp * Cb);
+    float *d = dst + r * Wp * CB;
+    int64_t h = hp - PT;
+    if (h < 0 || h >= H) {
+      std::memset(d, 0, Wp * CB * sizeof(float));
+      continue;
+    }
+    for (int64_t wp = 0; wp < Wp; wp++) {
+      int64_t w = wp - PL;
+      float *o = d + wp * CB;
+      if (w < 0 || w >= W) {
+        std::memset(o, 0, CB * sizeof(float));
+        continue;
+      }
+      if (srcBlocked) {
+        // CB == 16: one block's lanes, padded lanes included.
+        std::memcpy(o, src + (((n * Cs + cb) * H + h) * W + w) * kBlock,
+                    kBlock * sizeof(float));
+        continue;
+      }
+      for (int64_t ci = 0; ci < CB; ci++) {
+        int64_t c = cb * CB + ci;
+        o[ci] = c < C ? src[((n * C + c) * H + h) * W + w] : 0.f;
+      }
+    }
+  }
+}
+
+/// Items: N * ceil(Ob / 2) * OH output rows (pairs of output blocks). FP32
+/// convolution of a
+/// packed input with a packed filter [Ob][Cb][KH][KW][CB][16] and a bias of
+/// Ob * 16 floats into a blocked output, with the fused epilogue.
+LIBJIT_EXPORT void
+libjit_conv_blocked_f32(int64_t begin, int64_t end, uint8_t *out,
+                        const float *in, const float *filter, const float *bias,
+                        int64_t Cb, int64_t CB, int64_t Hp, int64_t Wp,
+                        int64_t Ob, int64_t OH, int64_t OW, int64_t KH,
+                        int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+                        int64_t DW, const ConvScalars *scalars) {
+  ConvShape s{Cb, CB, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW};
+  const ConvScalars &ep = *scalars;
+  int64_t pairs = divUp(Ob, 2);
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
+    int64_t ob = pair * 2;
+    // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
+    if (kTileBlocks == 2 && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+      convRowF32<2>(s, in, filter, bias, out, n, ob, oh, ep);
+      continue;
+    }
+    for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
+      convRowF32<1>(s, in, filter, bias, out, n, b, oh, ep);
+    }
+  }
+}
+
+/// Items: N * Cb * OH output rows. Depthwise FP32 convolution (one filter
+/// per channel) of a packed input (CB = 16) with a filter [Cb][KH][KW][16].
+LIBJIT_EXPORT void libjit_conv_depthwise_f32(
+    int64_t begin, int64_t end, uint8_t *out, const float *in,
+    const float *filter, const float *bias, int64_t Cb, int64_t Hp, int64_t Wp,
+    int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW,
+    int64_t DH, int64_t DW, const ConvScalars *scalars) {
+  const ConvScalars &ep = *scalars;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, cb = (r / OH) % Cb, n = r / (OH * Cb);
+    const float *w = filter + cb * KH * KW * kBlock;
+    for (int64_t ow = 0; ow < OW; ow++) {
+      vfloat acc[kVecsPerBlock];
+      for (int v = 0; v < kVecsPerBlock; v++) {
+        acc[v] = vload(bias + cb * kBlock + v * kVec);
+      }
+      for (int64_t kh = 0; kh < KH; kh++) {
+        const float *x =
+            in +
+            (((n * Cb + cb) * Hp + oh * SH + kh * DH) * Wp + ow * SW) * kBlock;
+        for (int64_t kw = 0; kw < KW; kw++) {
+          for (int v = 0; v < kVecsPerBlock; v++) {
+            acc[v] += vload(x + kw * DW * kBlock + v * kVec) *
+                      vload(w + (kh * KW + kw) * kBlock + v * kVec);
+          }
+        }
+      }
+      int64_t at = (((n * Cb + cb) * OH + oh) * OW + ow) * kBlock;
+      for (int v = 0; v < kVecsPerBlock; v++) {
+        vfloat y = vmin(vmax(acc[v], vsplat(ep.lo)), vsplat(ep.hi));
+        if (!ep.quantize) {
+          vstore((float *)out + at + v * kVec, y);
+          continue;
+        }
+        float tmp[kVec];
+        vstore(tmp, y);
+        TensorQuantizationParams p;
+        p.scale = ep.scale;
+        p.offset = ep.offset;
+        for (int l = 0; l < kVec; l++) {
+          ((int8_t *)out)[at + v * kVec + l] = quantizeValue(tmp[l], p);
+        }
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// INT8
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Epilogue of an INT8 convolution, per output channel c of a tile:
+///   y1 = requantize(acc - filterOffset[c] * windowSum, mult[c], shift[c])
+/// then optionally a fused Relu/Clip (act): y2 = requantize(clamp(y1 -
+/// actInOffset, lo, hi), actMult, actShift) + actOutOffset, then stored as
+/// int8 or, with dequantize, as float scale * (y - offset). Multipliers
+/// fit in int32 and shifts are at least 1 (the planner checks).
+struct Int8Epilogue {
+  const int32_t *filterOffsets; // null: all 0 (no window sums)
+  const int32_t *mults;
+  const int32_t *shifts;
+  const ConvScalars *p;
+};
+
+#if defined(__AVX512VNNI__)
+/// Per lane: round(v * m / 2^s) (halves up) with 64-bit products, as
+/// applyQuantizationTransform, saturated to +-2^30 (the callers clamp to
+/// int8 after adding an offset, so the result is the same).
+LIBJIT_INLINE __m512i requantizeLanes(__m512i v, __m512i m, __m512i s) {
+  const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i mn = _mm512_set1_epi64(-(int64_t(1) << 30));
+  const __m512i mx = _mm512_set1_epi64(int64_t(1) << 30);
+  __m512i sEven = _mm512_and_si512(s, lo32), sOdd = _mm512_srli_epi64(s, 32);
+  __m512i pEven = _mm512_mul_epi32(v, m);
+  __m512i pOdd =
+      _mm512_mul_epi32(_mm512_srli_epi64(v, 32), _mm512_srli_epi64(m, 32));
+  pEven = _mm512_add_epi64(
+      pEven, _mm512_sllv_epi64(one, _mm512_sub_epi64(sEven, one)));
+  pOdd = _mm512_add_epi64(pOdd,
+                          _mm512_sllv_epi64(one, _mm512_sub_epi64(sOdd, one)));
+  pEven = _mm512_srav_epi64(pEven, sEven);
+  pOdd = _mm512_srav_epi64(pOdd, sOdd);
+  pEven = _mm512_min_epi64(_mm512_max_epi64(pEven, mn), mx);
+  pOdd = _mm512_min_epi64(_mm512_max_epi64(pOdd, mn), mx);
+  return _mm512_or_si512(_mm512_and_si512(pEven, lo32),
+                         _mm512_slli_epi64(pOdd, 32));
+}
+
+LIBJIT_INLINE __m512i clampLanes(__m512i v, int32_t lo, int32_t hi) {
+  return _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(lo)),
+                          _mm512_set1_epi32(hi));
+}
+
+/// Finishes the 16 accumulators \p a of output block \p blk. Out of line:
+/// one shared copy instead of one per tile column keeps the JIT fast, and
+/// the vector travels in a register.
+static __attribute__((noinline)) void finishBlockI8(__m512i a, int64_t blk,
+                                                    int32_t windowSum,
+                                                    const Int8Epilogue &ep,
+                                                    uint8_t *out, int64_t at) {
+  int64_t c0 = blk * kBlock;
+  if (ep.filterOffsets) {
+    a = _mm512_sub_epi32(
+        a, _mm512_mullo_epi32(_mm512_loadu_si512(ep.filterOffsets + c0),
+                              _mm512_set1_epi32(windowSum)));
+  }
+  __m512i y = requantizeLanes(a, _mm512_loadu_si512(ep.mults + c0),
+                              _mm512_loadu_si512(ep.shifts + c0));
+  y = clampLanes(_mm512_add_epi32(y, _mm512_set1_epi32(ep.p->outOffset)), -128,
+                 127);
+  if (ep.p->act) {
+    __m512i r =
+        clampLanes(_mm512_sub_epi32(y, _mm512_set1_epi32(ep.p->actInOffset)),
+                   int32_t(ep.p->actLo), int32_t(ep.p->actHi));
+    y = requantizeLanes(r, _mm512_set1_epi32(int32_t(ep.p->actMult)),
+                        _mm512_set1_epi32(ep.p->actShift));
+    y = clampLanes(_mm512_add_epi32(y, _mm512_set1_epi32(ep.p->actOutOffset)),
+                   -128, 127);
+  }
+  if (!ep.p->dequantize) {
+    _mm_storeu_si128((__m128i *)(out + at), _mm512_cvtepi32_epi8(y));
+    return;
+  }
+  __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(
+                               y, _mm512_set1_epi32(ep.p->dqOffset))),
+                           _mm512_set1_ps(ep.p->dqScale));
+  _mm512_storeu_ps((float *)out + at, f);
+}
+
+LIBJIT_INLINE void finishBlockI8(const int32_t *acc, int64_t blk,
+                                 int32_t windowSum, const Int8Epilogue &ep,
+                                 uint8_t *out, int64_t at) {
+  finishBlockI8(_mm512_loadu_si512(acc), blk, windowSum, ep, out, at);
+}
+#else
+/// Finishes 16 accumulators of output block blk (one shared out-of-line
+/// copy: this portable form is long).
+static __attribute__((noinline)) void
+finishBlockI8(const int32_t *acc, int64_t blk, int32_t windowSum,
+              const Int8Epilogue &ep, uint8_t *out, int64_t at) {
+  int8_t y[kBlock];
+  for (int l = 0; l < kBlock; l++) {
+    int64_t c = blk * kBlock + l;
+    int64_t a = acc[l];
+    if (ep.filterOffsets) {
+      a -= int64_t(ep.filterOffsets[c]) * windowSum;
+    }
+    QuantizationTransform t;
+    t.multiplier = ep.mults[c];
+    t.shift = ep.shifts[c];
+    int32_t v = requantize(a, t, ep.p->outOffset);
+    if (ep.p->act) {
+      int64_t r = int64_t(v) - ep.p->actInOffset;
+      r = r < ep.p->actLo ? ep.p->actLo : (r > ep.p->actHi ? ep.p->actHi : r);
+      QuantizationTransform ta;
+      ta.multiplier = ep.p->actMult;
+      ta.shift = ep.p->actShift;
+      v = requantize(r, ta, ep.p->actOutOffset);
+    }
+    y[l] = int8_t(v);
+  }
+  if (!ep.p->dequantize) {
+    std::memcpy(out + at, y, kBlock);
+    return;
+  }
+  TensorQuantizationParams p;
+  p.scale = ep.p->dqScale;
+  p.offset = ep.p->dqOffset;
+  for (int l = 0; l < kBlock; l++) {
+    ((float *)out)[at + l] = dequantizeValue(y[l], p);
+  }
+}
+#endif
+
+#if defined(__AVX512VNNI__)
+typedef int32_t vacc __attribute__((vector_size(64), aligned(4)));
+/// acc[l] += sum_j x4[j] * w[4l + j] (u8 x s8).
+LIBJIT_INLINE vacc dot4(vacc acc, const uint8_t *x4, const int8_t *w) {
+  int32_t xb;
+  std::memcpy(&xb, x4, 4);
+  return (vacc)_mm512_dpbusd_epi32((__m512i)acc, _mm512_set1_epi32(xb),
+                                   _mm512_loadu_si512(w));
+}
+constexpr int kAccPerBlock = 1;
+#else
+typedef vint vacc;
+/// acc[l] += sum_j x4[j] * w[4l + j] (u8 x s8), kVec lanes.
+LIBJIT_INLINE vacc dot4(vacc acc, const uint8_t *x4, const int8_t *w) {
+  vint wv = *(const vint *)w;
+#pragma unroll
+  for (int j = 0; j < 4; j++) {
+    vint wj = (wv << (24 - 8 * j)) >> 24;
+    acc += wj * int32_t(x4[j]);
+  }
+  return acc;
+}
+constexpr int kAccPerBlock = kVecsPerBlock;
+#endif
+constexpr int kAccLanes = int(kBlock) / kAccPerBlock;
+
+struct ConvShapeI8 {
+  int64_t Cb, CBp, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW;
+};
+
+template <int NB, int COLS>
+LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
+                            const int8_t *filter, const int32_t *bias,
+                            const int32_t *windowSums, uint8_t *out, int64_t n,
+                            int64_t ob, int64_t oh, int64_t ow0,
+                            const Int8Epilogue &ep) {
+  constexpr int NA = NB * kAccPerBlock;
+  vacc acc[NA][COLS];
+#pragma unroll
+  for (int v = 0; v < NA; v++) {
+    vacc b = *(const vacc *)(bias + ob * kBlock + v * kAccLanes);
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      acc[v][t] = b;
+    }
+  }
+  const int64_t groups = s.CBp / 4;
+  const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CBp * kBlock;
+  const int64_t colStep = s.SW * s.CBp;
+  for (int64_t cb = 0; cb < s.Cb; cb++) {
+    for (int64_t kh = 0; kh < s.KH; kh++) {
+      const uint8_t *row =
+          in + (((n * s.Cb + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
+                ow0 * s.SW) *
+                   s.CBp;
+      const int8_t *wrow =
+          filter + ((ob * s.Cb + cb) * s.KH + kh) * s.KW * s.CBp * kBlock;
+      for (int64_t kw = 0; kw < s.KW; kw++) {
+        const uint8_t *x = row + kw * s.DW * s.CBp;
+        const int8_t *w = wrow + kw * s.CBp * kBlock;
+        for (int64_t g = 0; g < groups; g++) {
+#pragma unroll
+          for (int t = 0; t < COLS; t++) {
+#pragma unroll
+            for (int v = 0; v < NA; v++) {
+              acc[v][t] =
+                  dot4(acc[v][t], x + t * colStep + g * 4,
+                       w + (v / kAccPerBlock) * filterBlock + g * 4 * kBlock +
+                           (v % kAccPerBlock) * kAccLanes * 4);
+            }
+          }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int b = 0; b < NB; b++) {
+    int64_t blk = ob + b;
+    int64_t base = ((n * s.Ob + blk) * s.OH + oh) * s.OW + ow0;
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      int32_t sum =
+          windowSums ? windowSums[(n * s.OH + oh) * s.OW + ow0 + t] : 0;
+#if defined(__AVX512VNNI__)
+      finishBlockI8((__m512i)acc[b][t], blk, sum, ep, out, (base + t) * kBlock);
+#else
+      int32_t a[kBlock];
+#pragma unroll
+      for (int v = 0; v < kAccPerBlock; v++) {
+        *(vacc *)(a + v * kAccLanes) = acc[b * kAccPerBlock + v][t];
+      }
+      finishBlockI8(a, blk, sum, ep, out, (base + t) * kBlock);
+#endif
+    }
+  }
+}
+
+template <int NB>
+LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const uint8_t *in,
+                             const int8_t *filter, const int32_t *bias,
+                             const int32_t *windowSums, uint8_t *out, int64_t n,
+                             int64_t ob, int64_t oh, const Int8Epilogue &ep) {
+  const int64_t full = s.OW / kTileColsI8 * kTileColsI8, rest = s.OW - full;
+  for (int64_t ow = 0; ow < full; ow += kTileColsI8) {
+    convTileI8<NB, kTileColsI8>(s, in, filter, bias, windowSums, out, n, ob, oh,
+                                ow, ep);
+  }
+  const int64_t ow = full;
+#define LIBJIT_CALL(C)                                                         \
+  convTileI8<NB, C>(s, in, filter, bias, windowSums, out, n, ob, oh, ow, ep)
+  LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
+#undef LIBJIT_CALL
+}
+
+} // namespace
+
+/// Items: N * Cb * Hp rows of the packed input. Writes the packed INT8
+/// input [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
+/// (srcFloat = 0) or float source (quantized with scale and offset on the
+/// way: a fused Quantize), plain or blocked; padding and lanes past C hold
+/// the zero code. CB = channels taken per block (16 or C), CBp = CB rounded
+/// up to 4.
+LIBJIT_EXPORT void
+libjit_pack_conv_input_i8(int64_t begin, int64_t end, uint8_t *dst,
+                          const uint8_t *src, int32_t srcFloat,
+                          int32_t srcBlocked, int64_t C, int64_t H, int64_t W,
+                          int64_t CB, int64_t CBp, int64_t PT, int64_t PL,
+                          int64_t Hp, int64_t Wp, float scale, int32_t offset) {
+  int64_t Cb = divUp(C, CB), Cs = divUp(C, kBlock);
+  uint8_t zero = uint8_t(offset + 128);
+  TensorQuantizationParams p;
+  p.scale = scale;
+  p.offset = offset;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t hp = r % Hp, cb = (r / Hp) % Cb, n = r / (Hp * Cb);
+    uint8_t *d = dst + r * Wp * CBp;
+    int64_t h = hp - PT;
+    if (h < 0 || h >= H) {
+      std::memset(d, zero, Wp * CBp);
+      continue;
+    }
+    for (int64_t wp = 0; wp < Wp; wp++) {
+      int64_t w = wp - PL;
+      uint8_t *o = d + wp * CBp;
+      if (w < 0 || w >= W) {
+        std::memset(o, zero, CBp);
+        continue;
+      }
+      for (int64_t ci = 0; ci < CBp; ci++) {
+        int64_t c = cb * CB + ci;
+        if (ci >= CB || c >= C) {
+          o[ci] = zero;
+          continue;
+        }
+        int64_t at = srcBlocked
+                         ? (((n * Cs + c / kBlock) * H + h) * W + w) * kBlock +
+                               c % kBlock
+                         : ((n * C + c) * H + h) * W + w;
+        int8_t q = srcFloat ? quantizeValue(((const float *)src)[at], p)
+                            : ((const int8_t *)src)[at];
+        o[ci] = uint8_t(int32_t(q) + 128);
+      }
+    }
+  }
+}
+
+/// Items: N * OH output rows. sums[n][oh][ow] = the sum of the packed
+/// input codes under the window of output pixel (oh, ow), over every
+/// channel lane (the correction for non-zero filter offsets).
+LIBJIT_EXPORT void libjit_conv_window_sums_i8(
+    int64_t begin, int64_t end, int32_t *sums, const uint8_t *in, int64_t Cb,
+    int64_t CBp, int64_t Hp, int64_t Wp, int64_t OH, int64_t OW, int64_t KH,
+    int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW) {
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, n = r / OH;
+    for (int64_t ow = 0; ow < OW; ow++) {
+      int32_t s = 0;
+      for (int64_t cb = 0; cb < Cb; cb++) {
+        for (int64_t kh = 0; kh < KH; kh++) {
+          const uint8_t *x =
+              in +
+              (((n * Cb + cb) * Hp + oh * SH + kh * DH) * Wp + ow * SW) * CBp;
+          for (int64_t kw = 0; kw < KW; kw++) {
+            for (int64_t ci = 0; ci < CBp; ci++) {
+              s += x[kw * DW * CBp + ci];
+            }
+          }
+        }
+      }
+      sums[r * OW + ow] = s;
+    }
+  }
+}
+
+/// Items: N * ceil(Ob / 2) * OH output rows (pairs of output blocks). INT8
+/// convolution of a
+/// packed input (unsigned codes) with a packed filter
+/// [Ob][Cb][KH][KW][CBp/4][16][4]; bias holds the int32 bias with the
+/// offset corrections folded in (WeightPacking.cpp), windowSums is null
+/// when every filter offset is 0.
+LIBJIT_EXPORT void libjit_conv_blocked_i8(
+    int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
+    const int8_t *filter, const int32_t *bias, const int32_t *windowSums,
+    const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
+    int64_t Cb, int64_t CBp, int64_t Hp, int64_t Wp, int64_t Ob, int64_t OH,
+    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+    int64_t DW, const ConvScalars *scalars) {
+  ConvShapeI8 s{Cb, CBp, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW};
+  Int8Epilogue ep{windowSums ? filterOffsets : nullptr, mults, shifts, scalars};
+  int64_t pairs = divUp(Ob, 2);
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
+    int64_t ob = pair * 2;
+    // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
+    if (kTileBlocks == 2 && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+      convRowI8<2>(s, in, filter, bias, windowSums, out, n, ob, oh, ep);
+      continue;
+    }
+    for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
+      convRowI8<1>(s, in, filter, bias, windowSums, out, n, b, oh, ep);
+    }
+  }
+}
+
+/// Items: N * Cb * OH output rows. Depthwise INT8 convolution of a packed
+/// input (CBp = 16, unsigned codes, zero code scalars->inZero) with a filter
+/// [Cb][KH][KW][16] of int32 values (w - filter offset) and the plain int32
+/// bias, with the INT8 epilogue (no window sums).
+LIBJIT_EXPORT void libjit_conv_depthwise_i8(
+    int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
+    const int32_t *filter, const int32_t *bias, const int32_t *mults,
+    const int32_t *shifts, int64_t Cb, int64_t Hp, int64_t Wp, int64_t OH,
+    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+    int64_t DW, const ConvScalars *scalars) {
+  Int8Epilogue ep{nullptr, mults, shifts, scalars};
+  const int32_t inZero = scalars->inZero;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, cb = (r / OH) % Cb, n = r / (OH * Cb);
+    const int32_t *w = filter + cb * KH * KW * kBlock;
+    for (int64_t ow = 0; ow < OW; ow++) {
+      int32_t acc[kBlock];
+      for (int l = 0; l < kBlock; l++) {
+        acc[l] = bias[cb * kBlock + l];
+      }
+      for (int64_t kh = 0; kh < KH; kh++) {
+        const uint8_t *x =
+            in +
+            (((n * Cb + cb) * Hp + oh * SH + kh * DH) * Wp + ow * SW) * kBlock;
+        for (int64_t kw = 0; kw < KW; kw++) {
+          for (int l = 0; l < kBlock; l++) {
+            acc[l] += (int32_t(x[kw * DW * kBlock + l]) - inZero) *
+                      w[(kh * KW + kw) * kBlock + l];
+          }
+        }
+      }
+      finishBlockI8(acc, cb, 0, ep, out,
+                    (((n * Cb + cb) * OH + oh) * OW + ow) * kBlock);
+    }
+  }
+}

@@ -1,0 +1,429 @@
+// Every backend against the reference Interpreter: the same graph (built
+// twice by one builder, or loaded twice from the reference models) runs on
+// both, FP32 within a reassociation bound and INT8 bit-exact. The CPU
+// backend runs with each kernel variant the host supports (generic x86-64,
+// AVX2, AVX-512 VNNI) and with one and three threads, so that every code
+// path of the kernel library meets the reference.
+
+#include "glow/Backends/Backend.h"
+#include "glow/Base/Image.h"
+#include "glow/ExecutionEngine/ExecutionEngine.h"
+#include "glow/Importer/ONNXModelLoader.h"
+#include "glow/Optimizer/Optimizer.h"
+#include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Quantization/Profile.h"
+#include "glow/Quantization/Profiler.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace glow;
+
+namespace {
+
+/// A backend under test: its name and options.
+struct Target {
+  std::string backend;
+  BackendOptions options;
+  std::string label;
+};
+
+/// \returns the backend configurations to check against the Interpreter:
+/// each CPU kernel variant on one thread, and the widest on three (an odd
+/// count, so that work splits unevenly).
+std::vector<Target> targets() {
+  std::vector<Target> out;
+  for (auto [variant, threads] :
+       {std::pair<const char *, unsigned>{"generic", 1},
+        {"avx2", 1},
+        {"avx512", 1},
+        {"avx512", 3}}) {
+    Target t;
+    t.backend = "CPU";
+    t.options.cpuKernels = variant;
+    t.options.numThreads = threads;
+    t.label = std::string("CPU_") + variant + "_" + std::to_string(threads) +
+              "threads";
+    out.push_back(t);
+  }
+  return out;
+}
+
+/// Interpreter results, computed once per test program and shared by the
+/// targets.
+template <class Key>
+Tensor &referenceFor(const Key &key, const std::function<Tensor()> &make) {
+  static std::map<Key, Tensor> cache;
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    it = cache.emplace(key, make()).first;
+  }
+  return it->second;
+}
+
+/// Precision of a run: FP32, or INT8 with a quantization schema.
+struct Precision {
+  bool int8{false};
+  QuantizationSchema schema{QuantizationSchema::Asymmetric};
+  bool channelwise{false};
+  std::vector<std::string> keepLayers;
+};
+
+using Builder = std::function<NodeValue(Function *F, Placeholder *in)>;
+
+/// Checks that \p got equals \p want: exactly for INT8 runs, else within
+/// 1e-5 relative to the larger of the element and the output's largest
+/// magnitude (summation order differs between the backends, and the
+/// rounding error of a sum scales with its terms, i.e. with the outputs).
+void expectClose(const Tensor &want, const Tensor &got, bool exact,
+                 const std::string &what) {
+  ASSERT_EQ(want.getType(), got.getType()) << what;
+  double scale = 0;
+  for (size_t i = 0; i < want.size(); i++) {
+    scale = std::max(scale, std::fabs(want.getAsDouble(i)));
+  }
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); i++) {
+    double w = want.getAsDouble(i), g = got.getAsDouble(i);
+    double tol = exact ? 0.0 : 1e-5 * (std::fabs(w) + scale);
+    if (!(std::fabs(w - g) <= tol) && bad++ < 5) {
+      ADD_FAILURE() << what << ": element " << i << " is " << g
+                    << ", the Interpreter says " << w << " (tolerance " << tol
+                    << ")";
+    }
+  }
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << want.size()
+                     << " elements differ";
+}
+
+/// Builds the graph of \p build on \p backend, optimizes it, applies
+/// \p precision (with \p profile) and \returns the output for \p input.
+Tensor runGraph(const std::string &backend, const BackendOptions &opts,
+                const Builder &build, const Tensor &input,
+                const Precision &precision, const ProfileSet *profile,
+                ProfileSet *profileOut = nullptr) {
+  auto ee = ExecutionEngine::create(backend, opts);
+  EXPECT_TRUE(bool(ee)) << llvm::toString(ee.takeError());
+  Module &M = (*ee)->getModule();
+  Function *F = M.createFunction("main");
+  Placeholder *in = M.createPlaceholder(input.getType(), "input");
+  NodeValue out = build(F, in);
+  Placeholder *result = F->createSave("result", out)->getPlaceholder();
+  uint64_t hash = hashGraph(*F);
+  llvm::Error err = optimizeFunction(F);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  std::unique_ptr<Profiler> profiler;
+  if (profileOut) {
+    profiler = Profiler::instrument(F, hash, 64);
+  }
+  if (precision.int8 && profile) {
+    PrecisionConfig config;
+    config.quantization.schema = precision.schema;
+    config.quantization.channelwise = precision.channelwise;
+    config.keepLayers = precision.keepLayers;
+    auto report = transformForPrecisionMode(F, hash, *profile, config,
+                                            [](const Node &) { return true; });
+    EXPECT_TRUE(bool(report)) << llvm::toString(report.takeError());
+  }
+  err = (*ee)->compile(F);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  PlaceholderBindings bindings;
+  bindings.allocate(M.getPlaceholders());
+  *bindings.get(in) = input.clone();
+  err = (*ee)->run(bindings);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  if (profiler) {
+    profiler->record(bindings);
+    *profileOut = profiler->getProfile();
+  }
+  return bindings.get(result)->clone();
+}
+
+/// A float tensor of \p dims with values uniform in [lo, hi).
+Tensor randomTensor(llvm::ArrayRef<dim_t> dims, unsigned seed, float lo = -1,
+                    float hi = 1) {
+  Tensor t(ElemKind::FloatTy, dims);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  auto h = t.getHandle<float>();
+  for (size_t i = 0; i < t.size(); i++) {
+    h.raw(i) = dist(rng);
+  }
+  return t;
+}
+
+/// Convenience builders for the cases below; weights are seeded from the
+/// node name so both copies of a graph get the same values.
+struct Net {
+  Function *F;
+  unsigned seed{7};
+
+  Constant *weights(llvm::StringRef name, llvm::ArrayRef<dim_t> dims,
+                    float amplitude) {
+    return F->getParent().createConstant(
+        name, randomTensor(dims, seed++, -amplitude, amplitude));
+  }
+  NodeValue conv(NodeValue x, dim_t out, unsigned k, unsigned stride,
+                 unsigned pad, unsigned group = 1, unsigned dilation = 1,
+                 bool relu = true) {
+    dim_t c = x.dims()[1];
+    std::string name = "conv" + std::to_string(seed);
+    float amp = 1.5f / std::sqrt(float(c / group * k * k));
+    Constant *w = weights(name + ".w", {out, c / group, k, k}, amp);
+    Constant *b = weights(name + ".b", {out}, 0.2f);
+    NodeValue y =
+        F->createConv(name, x, w, b, {k, k}, {stride, stride},
+                      {pad, pad, pad, pad}, group, {dilation, dilation});
+    return relu ? F->createRelu(name + ".relu", y) : y;
+  }
+  NodeValue fc(NodeValue x, dim_t out) {
+    dim_t k = x.getType().size() / x.dims()[0];
+    std::string name = "fc" + std::to_string(seed);
+    Constant *w = weights(name + ".w", {k, out}, 1.f / std::sqrt(float(k)));
+    Constant *b = weights(name + ".b", {out}, 0.2f);
+    return F->createFullyConnected(name, x, w, b);
+  }
+};
+
+/// One graph to check: its input shape and builder.
+struct Case {
+  std::string name;
+  std::vector<dim_t> inputDims;
+  Builder build;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> c;
+  c.push_back({"conv3x3Relu", {1, 16, 8, 8}, [](Function *F, Placeholder *in) {
+                 return Net{F}.conv(in, 32, 3, 1, 1);
+               }});
+  c.push_back({"firstLayerRGB7x7Stride2MaxPool",
+               {2, 3, 20, 20},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue y = n.conv(in, 16, 7, 2, 3);
+                 return NodeValue(
+                     F->createMaxPool("pool", y, {3, 3}, {2, 2}, {1, 1, 1, 1}));
+               }});
+  c.push_back({"oddChannels5x5NoRelu",
+               {1, 24, 9, 11},
+               [](Function *F, Placeholder *in) {
+                 return Net{F}.conv(in, 20, 5, 1, 2, 1, 1, false);
+               }});
+  c.push_back(
+      {"residualBlockToFC", {3, 8, 12, 12}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue a = n.conv(in, 16, 3, 1, 1);
+         NodeValue b = n.conv(a, 32, 3, 2, 1, 1, 1, false);
+         NodeValue d = n.conv(a, 32, 1, 2, 0, 1, 1, false);
+         NodeValue s = F->createRelu(
+             "sum.relu", F->createArithmetic(Node::Kind::AddKind, "sum", b, d));
+         NodeValue e = n.conv(s, 32, 1, 1, 0);
+         NodeValue g =
+             F->createAvgPool("gap", e, {6, 6}, {1, 1}, {0, 0, 0, 0}, false);
+         return n.fc(g, 10);
+       }});
+  c.push_back(
+      {"depthwiseChain", {1, 8, 10, 10}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue a = n.conv(in, 24, 1, 1, 0);
+         NodeValue d = n.conv(a, 24, 3, 2, 1, 24);
+         return n.conv(d, 16, 1, 1, 0, 1, 1, false);
+       }});
+  c.push_back(
+      {"dilatedAndGrouped", {1, 12, 11, 11}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue a = n.conv(in, 16, 3, 1, 2, 1, 2);
+         return n.conv(a, 16, 3, 1, 1, 2);
+       }});
+  c.push_back({"averagePoolPaddedThenFlattenFC",
+               {2, 16, 7, 7},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue a = n.conv(in, 16, 3, 1, 1);
+                 NodeValue p = F->createAvgPool("avg", a, {3, 3}, {2, 2},
+                                                {1, 1, 1, 1}, true);
+                 return n.fc(p, 7);
+               }});
+  return c;
+}
+
+std::vector<Precision> precisions() {
+  std::vector<Precision> p(5);
+  p[1].int8 = true;
+  p[2].int8 = true;
+  p[2].schema = QuantizationSchema::Symmetric;
+  p[3].int8 = true;
+  p[3].channelwise = true;
+  p[4].int8 = true;
+  p[4].schema = QuantizationSchema::SymmetricWithUInt8;
+  return p;
+}
+
+std::string precisionName(const Precision &p) {
+  if (!p.int8) {
+    return "FP32";
+  }
+  std::string s = p.schema == QuantizationSchema::Asymmetric  ? "INT8asym"
+                  : p.schema == QuantizationSchema::Symmetric ? "INT8sym"
+                                                              : "INT8symUInt8";
+  return s + (p.channelwise ? "Channelwise" : "");
+}
+
+class BackendCorrectnessTest : public ::testing::TestWithParam<Target> {
+protected:
+  void SetUp() override {
+    auto backend = createBackend(GetParam().backend, GetParam().options);
+    if (!backend) {
+      std::string msg = llvm::toString(backend.takeError());
+      GTEST_SKIP() << msg;
+    }
+  }
+};
+
+} // namespace
+
+TEST_P(BackendCorrectnessTest, graphsAgreeWithTheInterpreter) {
+  const Target &t = GetParam();
+  for (const Case &c : cases()) {
+    Tensor input = randomTensor(c.inputDims, 99);
+    static std::map<std::string, ProfileSet> profiles;
+    ProfileSet &profile = profiles[c.name];
+    referenceFor(c.name, [&] {
+      return runGraph("Interpreter", {}, c.build, input, {}, nullptr, &profile);
+    });
+    for (const Precision &p : precisions()) {
+      std::string what = c.name + " " + precisionName(p) + " on " + t.label;
+      const Tensor &want = referenceFor(c.name + precisionName(p), [&] {
+        return runGraph("Interpreter", {}, c.build, input, p, &profile);
+      });
+      Tensor got = runGraph(t.backend, t.options, c.build, input, p, &profile);
+      expectClose(want, got, p.int8, what);
+    }
+  }
+}
+
+namespace {
+const std::string kModels = GLOW_TEST_MODELS;
+const std::string kImages = std::string(GLOW_TEST_IMAGES) + "/fashion";
+
+/// \returns the first \p count sample images as one batch, pre-processed
+/// as the reference models expect.
+Tensor sampleBatch(unsigned count) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(kImages, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (llvm::sys::path::extension(it->path()) == ".png") {
+      files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.resize(std::min<size_t>(files.size(), count));
+  Tensor batch(ElemKind::FloatTy, {dim_t(files.size()), 1, 28, 28});
+  ImagePreprocessing pp;
+  pp.mode = ImageNormalizationMode::k0to1;
+  pp.mean = {0.286f * 255.f};
+  pp.stddev = {0.353f};
+  for (size_t i = 0; i < files.size(); i++) {
+    auto img = readPngImage(files[i]);
+    EXPECT_TRUE(bool(img)) << llvm::toString(img.takeError());
+    llvm::Error err = writeImageToBatch(*img, pp, batch, i);
+    EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  }
+  return batch;
+}
+
+/// Runs reference model \p model on \p backend with \p precision.
+Tensor runModel(const std::string &model, const std::string &backend,
+                const BackendOptions &opts, const Tensor &batch,
+                const Precision &precision, const ProfileSet *profile,
+                ProfileSet *profileOut = nullptr) {
+  auto ee = ExecutionEngine::create(backend, opts);
+  EXPECT_TRUE(bool(ee));
+  auto loader =
+      ONNXModelLoader::load(kModels + "/" + model + ".onnx", (*ee)->getModule(),
+                            {{"input", batch.getType()}});
+  EXPECT_TRUE(bool(loader)) << llvm::toString(loader.takeError());
+  Function *F = (*loader)->getFunction();
+  Placeholder *in = (*loader)->getInputs()[0].second;
+  Placeholder *out = (*loader)->getOutputs()[0].second;
+  uint64_t hash = hashGraph(*F);
+  llvm::Error err = optimizeFunction(F);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  std::unique_ptr<Profiler> profiler;
+  if (profileOut) {
+    profiler = Profiler::instrument(F, hash, 64);
+  }
+  if (precision.int8) {
+    PrecisionConfig config;
+    config.keepLayers = precision.keepLayers;
+    config.quantization.channelwise = precision.channelwise;
+    auto report = transformForPrecisionMode(F, hash, *profile, config,
+                                            [](const Node &) { return true; });
+    EXPECT_TRUE(bool(report)) << llvm::toString(report.takeError());
+  }
+  err = (*ee)->compile(F);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  PlaceholderBindings bindings;
+  bindings.allocate((*ee)->getModule().getPlaceholders());
+  *bindings.get(in) = batch.clone();
+  err = (*ee)->run(bindings);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  if (profiler) {
+    profiler->record(bindings);
+    *profileOut = profiler->getProfile();
+  }
+  return bindings.get(out)->clone();
+}
+} // namespace
+
+TEST_P(BackendCorrectnessTest, referenceModelsAgreeWithTheInterpreter) {
+  const Target &t = GetParam();
+  Tensor batch = sampleBatch(20);
+  for (const char *model : {"resnet18", "mobilenetv2"}) {
+    static std::map<std::string, ProfileSet> profiles;
+    ProfileSet &profile = profiles[model];
+    const Tensor &ref = referenceFor(std::string(model), [&] {
+      return runModel(model, "Interpreter", {}, batch, {}, nullptr, &profile);
+    });
+    expectClose(ref, runModel(model, t.backend, t.options, batch, {}, nullptr),
+                false, std::string(model) + " FP32 on " + t.label);
+    std::vector<Precision> ps(3);
+    for (auto &p : ps) {
+      p.int8 = true;
+    }
+    ps[1].channelwise = true;
+    // Mixed: the layers kept FP32 compute exactly (Relu, pooling) or last
+    // (the classifier), so INT8 parts still see identical inputs.
+    ps[2].keepLayers = {std::string(model) == "resnet18"
+                            ? "/relu/Relu"
+                            : "/features/features.0/features.0.2/Clip"};
+    for (const Precision &p : ps) {
+      std::string what =
+          std::string(model) + " INT8" + (p.channelwise ? " channelwise" : "") +
+          (p.keepLayers.empty() ? "" : " mixed") + " on " + t.label;
+      const Tensor &want = referenceFor(what.substr(0, what.find(" on ")), [&] {
+        return runModel(model, "Interpreter", {}, batch, p, &profile);
+      });
+      Tensor got = runModel(model, t.backend, t.options, batch, p, &profile);
+      expectClose(want, got, true, what);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendCorrectnessTest,
+                         ::testing::ValuesIn(targets()),
+                         [](const ::testing::TestParamInfo<Target> &info) {
+                           return info.param.label;
+                         });
