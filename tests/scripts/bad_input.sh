@@ -89,5 +89,19 @@ expect_error "missing keep-list file" "cannot open layer list" \
 expect_error "bad bit width" "take 2 to 8, got 9" \
   "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" -quantization-weight-bits=9
 
+# CPU backend and bundles.
+expect_error "bundle on the Interpreter" "add -backend=CPU" \
+  "$BIN/model-compiler" -m="$MODEL" -emit-bundle="$TMP/b"
+expect_error "bundle name not a C identifier" "is not a C identifier" \
+  "$BIN/model-compiler" -m="$MODEL" -backend=CPU -emit-bundle="$TMP/b" -network-name=my-net
+expect_error "unknown target CPU" "unknown -mcpu 'pentium9'" \
+  "$BIN/model-compiler" -m="$MODEL" -backend=CPU -emit-bundle="$TMP/b" -mcpu=pentium9
+expect_error "bundle flags without -emit-bundle" "need -emit-bundle" \
+  "$BIN/model-compiler" -m="$MODEL" -backend=CPU -network-name=net
+expect_error "unknown backend" "unknown backend 'GPU'" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -backend=GPU "$IMG"
+expect_error "unknown CPU kernel variant" "unknown kernel variant 'sse9'" \
+  env GLOW_CPU_KERNELS=sse9 "$BIN/image-classifier" -m="$MODEL" $PP -backend=CPU "$IMG"
+
 echo "bad input: $checks checks, $((checks - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

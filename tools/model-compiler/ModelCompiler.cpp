@@ -3,10 +3,14 @@
 
 #include "../loader/Loader.h"
 
+#include <cctype>
+
+#include "glow/Backends/CPU/CPUBackend.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace glow;
@@ -20,6 +24,29 @@ llvm::cl::opt<bool> listLayers(
     llvm::cl::desc("Print one line per layer: name, kind, output shape, "
                    "precision (FP32/INT8)"),
     llvm::cl::init(false), llvm::cl::cat(category));
+llvm::cl::opt<std::string> emitBundle(
+    "emit-bundle",
+    llvm::cl::desc("Write an ahead-of-time bundle into this directory "
+                   "(CPU backend): NAME.o, NAME.h, NAME.weights.bin/.txt"),
+    llvm::cl::value_desc("dir"), llvm::cl::cat(category));
+llvm::cl::opt<std::string> networkName(
+    "network-name",
+    llvm::cl::desc("Bundle entry point and file names (default: the model "
+                   "file's name)"),
+    llvm::cl::cat(category));
+enum class BundleAPI { Static, Dynamic };
+llvm::cl::opt<BundleAPI> bundleAPI(
+    "bundle-api", llvm::cl::desc("Bundle API of the header"),
+    llvm::cl::values(clEnumValN(BundleAPI::Static, "static",
+                                "macros for sizes and offsets (default)"),
+                     clEnumValN(BundleAPI::Dynamic, "dynamic",
+                                "a NAME_config struct with a symbol table")),
+    llvm::cl::init(BundleAPI::Static), llvm::cl::cat(category));
+llvm::cl::opt<std::string>
+    targetCPU("mcpu",
+              llvm::cl::desc("Target CPU of the bundle, an LLVM CPU name "
+                             "(default: native, the host)"),
+              llvm::cl::cat(category));
 llvm::cl::opt<unsigned> batchSize(
     "batch-size",
     llvm::cl::desc("Batch size for inputs whose first dimension is open"),
@@ -56,11 +83,40 @@ int main(int argc, char **argv) {
       argc, argv, category,
       "Compile an ONNX model for a backend, optionally quantized.\n\n"
       "  model-compiler -m=model.onnx -load-profile=p.yaml "
-      "-keep-original-precision-for-layers=conv1 -list-layers\n");
+      "-keep-original-precision-for-layers=conv1 -list-layers\n"
+      "  model-compiler -m=model.onnx -backend=CPU -emit-bundle=out "
+      "-network-name=net\n");
   auto types = exitOnError(kTool, resolveInputTypes(batchSize));
+  if (emitBundle.empty() && (!networkName.empty() || !targetCPU.empty() ||
+                             bundleAPI.getNumOccurrences())) {
+    exitOnError(kTool, makeError("-network-name, -bundle-api and -mcpu need "
+                                 "-emit-bundle=DIR"));
+  }
   CompiledModel cm = exitOnError(kTool, loadAndCompileModel(types));
   if (listLayers) {
     printLayers(*cm.function);
+  }
+  if (!emitBundle.empty()) {
+    auto *cpu = dynamic_cast<const CPUBackend *>(&cm.engine->getBackend());
+    if (!cpu) {
+      exitOnError(kTool, makeError("bundles are written by the CPU backend: "
+                                   "add -backend=CPU"));
+    }
+    BundleOptions opts;
+    opts.outputDir = emitBundle;
+    opts.networkName = networkName;
+    if (opts.networkName.empty()) {
+      opts.networkName =
+          toCIdentifier(llvm::sys::path::stem(loader::modelPath));
+      if (opts.networkName.empty() || std::isdigit(opts.networkName[0])) {
+        opts.networkName = "net_" + opts.networkName;
+      }
+    }
+    opts.dynamicAPI = bundleAPI == BundleAPI::Dynamic;
+    opts.cpu = targetCPU;
+    exitOnError(kTool, cpu->saveBundle(*cm.function, opts));
+    llvm::outs() << "Bundle '" << opts.networkName << "' written to "
+                 << emitBundle << "\n";
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 #include "glow/Backends/CPU/CPUBackend.h"
+#include "BundleSaver.h"
 #include "CPUFunction.h"
 #include "KernelLibrary.h"
 #include "KernelProgramBuilder.h"
@@ -18,7 +19,7 @@ CPUBackend::create(const BackendOptions &options) {
       name = env;
     }
   }
-  auto variant = cpu::parseKernelVariant(name, cpu::chooseKernelVariant());
+  auto variant = cpu::parseKernelVariant(name, cpu::chooseHostKernelVariant());
   if (!variant) {
     return variant.takeError();
   }
@@ -53,6 +54,15 @@ CPUBackend::compile(const Function &F) const {
     return fn.takeError();
   }
   return std::unique_ptr<CompiledFunction>(std::move(*fn));
+}
+
+llvm::Error CPUBackend::saveBundle(const Function &F,
+                                   const BundleOptions &opts) const {
+  auto prog = cpu::buildKernelProgram(F, 1);
+  if (!prog) {
+    return prog.takeError();
+  }
+  return cpu::saveBundle(*prog, opts, cpu::KernelVariant(variant_));
 }
 
 } // namespace glow

@@ -3,7 +3,6 @@
 #include "glow/Support/Error.h"
 
 #include "llvm/ADT/StringMap.h"
-#include "llvm/MC/SubtargetFeature.h"
 #include "llvm/Support/Host.h"
 
 // Defined by the generated LibjitBitcode.S (see CMakeLists.txt).
@@ -52,25 +51,11 @@ const char *getKernelVariantCPU(KernelVariant v) {
   return "x86-64";
 }
 
-KernelVariant chooseKernelVariant(llvm::StringRef cpu,
-                                  llvm::StringRef features) {
-  llvm::StringMap<bool> has;
-  if (cpu.empty() && features.empty()) {
-    llvm::sys::getHostCPUFeatures(has);
-  } else {
-    // Features implied by a named CPU are not known here without a target;
-    // the caller passes them explicitly (BundleSaver asks the target).
-    llvm::SubtargetFeatures list(features);
-    for (auto &f : list.getFeatures()) {
-      llvm::StringRef name(f);
-      if (name.size() > 1) {
-        has[name.drop_front()] = name.front() == '+';
-      }
-    }
-  }
+KernelVariant
+chooseKernelVariant(const std::function<bool(llvm::StringRef)> &hasFeature) {
   auto all = [&](std::initializer_list<const char *> names) {
     for (const char *n : names) {
-      if (!has.lookup(n)) {
+      if (!hasFeature(n)) {
         return false;
       }
     }
@@ -84,6 +69,12 @@ KernelVariant chooseKernelVariant(llvm::StringRef cpu,
     return KernelVariant::AVX2;
   }
   return KernelVariant::Generic;
+}
+
+KernelVariant chooseHostKernelVariant() {
+  llvm::StringMap<bool> has;
+  llvm::sys::getHostCPUFeatures(has);
+  return chooseKernelVariant([&](llvm::StringRef f) { return has.lookup(f); });
 }
 
 llvm::Expected<KernelVariant> parseKernelVariant(llvm::StringRef name,

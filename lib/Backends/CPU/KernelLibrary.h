@@ -4,6 +4,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <string>
 
 namespace glow {
@@ -26,10 +27,13 @@ const char *getKernelVariantName(KernelVariant v);
 /// \returns the -march value the variant was compiled for.
 const char *getKernelVariantCPU(KernelVariant v);
 
-/// \returns the best variant the CPU with features \p features (LLVM
-/// feature names: "avx512vnni" ...) can run; for the host when empty.
-KernelVariant chooseKernelVariant(llvm::StringRef cpu = "",
-                                  llvm::StringRef features = "");
+/// \returns the best variant a CPU can run; \p hasFeature answers for an
+/// LLVM feature name ("avx512vnni" ...).
+KernelVariant
+chooseKernelVariant(const std::function<bool(llvm::StringRef)> &hasFeature);
+
+/// \returns the best variant the host can run.
+KernelVariant chooseHostKernelVariant();
 
 /// Parses a variant name; "" or "auto" means \p fallback.
 llvm::Expected<KernelVariant> parseKernelVariant(llvm::StringRef name,

@@ -7,6 +7,24 @@
 
 namespace glow {
 
+/// What model-compiler -emit-bundle asks for.
+struct BundleOptions {
+  /// Directory that receives NAME.o, NAME.h, NAME.weights.bin/.txt.
+  std::string outputDir;
+  /// Network name (a C identifier): the entry point, and in upper case the
+  /// prefix of the header's macros.
+  std::string networkName;
+  /// Glow's dynamic bundle API (NAME_config with a placeholder table)
+  /// instead of the static one (macros).
+  bool dynamicAPI{false};
+  /// Target CPU (-mcpu, an LLVM CPU name); empty or "native": the host.
+  std::string cpu;
+};
+
+/// \returns \p name with every character that is not a letter, digit or
+/// underscore replaced by '_' (how bundle headers spell placeholder names).
+std::string toCIdentifier(llvm::StringRef name);
+
 /// The LLVM-based CPU backend. Compiling a Function plans it into a list of
 /// kernel-library calls (layouts, fusions, packed weights, one planned
 /// activation buffer), generates LLVM IR that calls the library's bitcode
@@ -24,6 +42,9 @@ public:
   bool isOpSupported(const Node &n) const override;
   llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const override;
+
+  /// Plans \p F for one thread and writes it as an AOT bundle.
+  llvm::Error saveBundle(const Function &F, const BundleOptions &opts) const;
 
   /// Threads a compiled function runs on.
   unsigned getNumThreads() const { return numThreads_; }
