@@ -6,8 +6,12 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -22,6 +26,52 @@ AlignedBuffer::AlignedBuffer(uint64_t size) : size_(size) {
     llvm::report_fatal_error("out of memory allocating a CPU buffer");
   }
   std::memset(data_.get(), 0, rounded ? rounded : 64);
+}
+
+namespace {
+/// The function being run with profiling, and when its last call ended.
+thread_local CPUFunction *profiledFunction = nullptr;
+std::chrono::steady_clock::time_point lastTick;
+
+bool profilingRequested() {
+  const char *env = std::getenv("GLOW_CPU_PROFILE");
+  return env && *env && std::string(env) != "0";
+}
+} // namespace
+
+/// Called by profiled code after each kernel call (and its barrier).
+void profileTick(int32_t call, int32_t tid) {
+  if (tid != 0 || !profiledFunction) {
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  profiledFunction->profile_[call] +=
+      std::chrono::duration<double>(now - lastTick).count();
+  lastTick = now;
+}
+
+extern "C" void glow_cpu_profile(int32_t call, int32_t tid) {
+  profileTick(call, tid);
+}
+
+CPUFunction::~CPUFunction() {
+  if (profile_.empty() || !profiledRuns_) {
+    return;
+  }
+  double total = 0;
+  for (double t : profile_) {
+    total += t;
+  }
+  llvm::errs() << "GLOW_CPU_PROFILE: " << prog_.calls.size() << " calls, "
+               << llvm::format("%.3f", 1e3 * total / profiledRuns_)
+               << " ms per run (" << profiledRuns_ << " runs)\n";
+  for (size_t i = 0; i < profile_.size(); i++) {
+    llvm::errs() << llvm::format("%4zu %8.3f ms %5.1f%%  ", i,
+                                 1e3 * profile_[i] / profiledRuns_,
+                                 100 * profile_[i] / total)
+                 << prog_.calls[i].kernel << "  " << prog_.calls[i].layer
+                 << "\n";
+  }
 }
 
 void initializeLLVMTargets() {
@@ -47,7 +97,8 @@ CPUFunction::create(KernelProgram prog,
     return tm.takeError();
   }
   auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto M = generateModule(*ctx, prog, v, "glow_main");
+  bool profile = profilingRequested();
+  auto M = generateModule(*ctx, prog, v, "glow_main", profile);
   if (!M) {
     return M.takeError();
   }
@@ -63,6 +114,17 @@ CPUFunction::create(KernelProgram prog,
     return gen.takeError();
   }
   (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
+  if (profile) {
+    llvm::orc::SymbolMap hook;
+    hook[(*jit)->mangleAndIntern("glow_cpu_profile")] =
+        llvm::JITEvaluatedSymbol(
+            llvm::pointerToJITTargetAddress(&glow_cpu_profile),
+            llvm::JITSymbolFlags::Exported);
+    if (auto err = (*jit)->getMainJITDylib().define(
+            llvm::orc::absoluteSymbols(std::move(hook)))) {
+      return std::move(err);
+    }
+  }
   if (auto err = (*jit)->addIRModule(
           llvm::orc::ThreadSafeModule(std::move(*M), std::move(ctx)))) {
     return std::move(err);
@@ -82,6 +144,9 @@ CPUFunction::create(KernelProgram prog,
   if (prog.numThreads > 1) {
     f->pool_ = std::make_unique<llvm::ThreadPool>(
         llvm::hardware_concurrency(prog.numThreads - 1));
+  }
+  if (profile) {
+    f->profile_.assign(prog.calls.size(), 0.0);
   }
   f->prog_ = std::move(prog);
   f->prog_.constants.clear();
@@ -109,6 +174,11 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
   uint8_t *act = activations_.data();
   std::memset(act, 0, kReservedActivationBytes);
   int32_t n = int32_t(prog_.numThreads);
+  if (!profile_.empty()) {
+    profiledFunction = this;
+    profiledRuns_++;
+    lastTick = std::chrono::steady_clock::now();
+  }
   for (int32_t tid = 1; tid < n; tid++) {
     pool_->async([this, act, tid, n] {
       worker_(constants_.data(), mutable_.data(), act, tid, n);
@@ -118,6 +188,7 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
   if (pool_) {
     pool_->wait();
   }
+  profiledFunction = nullptr;
   int32_t status;
   std::memcpy(&status, act + kStatusOffset, sizeof(status));
   if (status != 0) {

@@ -42,6 +42,9 @@ public:
 
   llvm::Error execute(PlaceholderBindings &bindings) override;
 
+  /// With GLOW_CPU_PROFILE=1: prints the time spent in each kernel call.
+  ~CPUFunction() override;
+
 private:
   using Worker = void (*)(uint8_t *, uint8_t *, uint8_t *, int32_t, int32_t);
   CPUFunction() = default;
@@ -52,6 +55,10 @@ private:
   std::vector<const Placeholder *> placeholders_;
   AlignedBuffer constants_, mutable_, activations_;
   std::unique_ptr<llvm::ThreadPool> pool_;
+  /// Seconds per kernel call, summed over runs (GLOW_CPU_PROFILE=1).
+  std::vector<double> profile_;
+  unsigned profiledRuns_{0};
+  friend void profileTick(int32_t call, int32_t tid);
 };
 
 /// Initialises LLVM's native target once per process.

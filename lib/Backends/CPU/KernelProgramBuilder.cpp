@@ -686,10 +686,24 @@ void Planner::convolution(const ConvolutionNode &n) {
   cs.outOffset = yt.getOffset();
   int64_t CBp = libjit::roundUp(CB, 4);
   Storage packed{newBuffer(Region::Activations, N * Cb * Hp * Wp * CBp)};
-  emit("libjit_pack_conv_input_i8", N * Cb * Hp,
-       {ptr(packed), ptr(x), imm(fu.inputQuantize != nullptr), imm(srcBlocked),
-        imm(C), imm(H), imm(W), imm(CB), imm(CBp), imm(pd[0]), imm(pd[1]),
-        imm(Hp), imm(Wp), immf(xt.getScale()), imm(xt.getOffset())});
+  PackedConvI8 pk;
+  if (depthwise) {
+    pk = packDepthwiseI8(n);
+  } else {
+    bool ok = packConvI8(n, CB, cs.inZero, pk);
+    assert(ok && "int8ConvFitsInt32 admitted a convolution that overflows");
+    (void)ok;
+  }
+  PlannedArg pixelSums = nullPtr();
+  if (pk.needsWindowSums) {
+    pixelSums = ptr(
+        Storage{newBuffer(Region::Activations, N * Hp * Wp * sizeof(int32_t))});
+  }
+  emit("libjit_pack_conv_input_i8", N * Hp,
+       {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
+        imm(srcBlocked), imm(C), imm(H), imm(W), imm(CB), imm(CBp), imm(pd[0]),
+        imm(pd[1]), imm(Hp), imm(Wp), immf(xt.getScale()),
+        imm(xt.getOffset())});
   if (fu.act) {
     const Type &at = fu.act->getType();
     auto [lo, hi] = clipBoundsInt8(*fu.act, yt.getScale());
@@ -710,7 +724,6 @@ void Planner::convolution(const ConvolutionNode &n) {
     cs.dqOffset = dt.getOffset();
   }
   if (depthwise) {
-    PackedConvI8 pk = packDepthwiseI8(n);
     emit("libjit_conv_depthwise_i8", N * Cb * OH,
          append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter32)),
                         ptr(newConstant(pk.bias)),
@@ -721,16 +734,11 @@ void Planner::convolution(const ConvolutionNode &n) {
                 {scalarsArg()}));
     return;
   }
-  PackedConvI8 pk;
-  bool ok = packConvI8(n, CB, cs.inZero, pk);
-  assert(ok && "int8ConvFitsInt32 admitted a convolution that overflows");
-  (void)ok;
   PlannedArg sums = nullPtr();
   if (pk.needsWindowSums) {
     Storage s{newBuffer(Region::Activations, N * OH * OW * sizeof(int32_t))};
     emit("libjit_conv_window_sums_i8", N * OH,
-         append({ptr(s), ptr(packed), imm(Cb), imm(CBp), imm(Hp), imm(Wp),
-                 imm(OH), imm(OW)},
+         append({ptr(s), pixelSums, imm(Hp), imm(Wp), imm(OH), imm(OW)},
                 window));
     sums = ptr(s);
   }

@@ -90,7 +90,7 @@ private:
 
 llvm::Expected<std::unique_ptr<llvm::Module>>
 generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
-               KernelVariant variant, llvm::StringRef entry) {
+               KernelVariant variant, llvm::StringRef entry, bool profile) {
   // The library is read lazily: only the bodies of the kernels the program
   // calls (and what they call) are ever parsed.
   auto buf = llvm::MemoryBuffer::getMemBuffer(getKernelBitcode(variant),
@@ -233,8 +233,13 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     }
     llvm::Function *target = spec.get(kernel, args);
     B.CreateCall(target, args);
-    if (c + 1 < prog.calls.size()) {
+    if (c + 1 < prog.calls.size() || profile) {
       B.CreateCall(barrier, {barrierState, numThreads});
+    }
+    if (profile) {
+      llvm::FunctionCallee hook = M->getOrInsertFunction(
+          "glow_cpu_profile", llvm::Type::getVoidTy(ctx), i32, i32);
+      B.CreateCall(hook, {B.getInt32(c), tid});
     }
   }
   B.CreateRetVoid();

@@ -26,10 +26,12 @@ std::string getWorkerName(llvm::StringRef entry);
 ///     each, when n threads run it together.
 /// Every call is specialised: the kernel is cloned with its constant
 /// arguments (shapes, quantization parameters, small arrays) substituted,
-/// one clone per distinct set of constants.
+/// one clone per distinct set of constants. With \p profile, the worker
+/// calls the host's glow_cpu_profile(int call, int tid) after each kernel
+/// call and its barrier (CPUFunction: GLOW_CPU_PROFILE=1).
 llvm::Expected<std::unique_ptr<llvm::Module>>
 generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
-               KernelVariant v, llvm::StringRef entry);
+               KernelVariant v, llvm::StringRef entry, bool profile = false);
 
 /// Runs LLVM's O2 pipeline on \p M for the target of \p TM.
 void optimizeModule(llvm::Module &M, llvm::TargetMachine &TM);

@@ -548,80 +548,113 @@ LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const uint8_t *in,
 
 } // namespace
 
-/// Items: N * Cb * Hp rows of the packed input. Writes the packed INT8
-/// input [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
+typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
+typedef int32_t v16i32 __attribute__((vector_size(64), aligned(4)));
+
+/// Items: N * Hp rows of the packed input. Writes the packed INT8 input
+/// [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
 /// (srcFloat = 0) or float source (quantized with scale and offset on the
 /// way: a fused Quantize), plain or blocked; padding and lanes past C hold
 /// the zero code. CB = channels taken per block (16 or C), CBp = CB rounded
-/// up to 4.
-LIBJIT_EXPORT void
-libjit_pack_conv_input_i8(int64_t begin, int64_t end, uint8_t *dst,
-                          const uint8_t *src, int32_t srcFloat,
-                          int32_t srcBlocked, int64_t C, int64_t H, int64_t W,
-                          int64_t CB, int64_t CBp, int64_t PT, int64_t PL,
-                          int64_t Hp, int64_t Wp, float scale, int32_t offset) {
+/// up to 4. With \p pixelSums, also writes the sum of every pixel's codes
+/// over all lanes, [N][Hp][Wp] (for the window sums).
+LIBJIT_EXPORT void libjit_pack_conv_input_i8(
+    int64_t begin, int64_t end, uint8_t *dst, int32_t *pixelSums,
+    const uint8_t *src, int32_t srcFloat, int32_t srcBlocked, int64_t C,
+    int64_t H, int64_t W, int64_t CB, int64_t CBp, int64_t PT, int64_t PL,
+    int64_t Hp, int64_t Wp, float scale, int32_t offset) {
   int64_t Cb = divUp(C, CB), Cs = divUp(C, kBlock);
   uint8_t zero = uint8_t(offset + 128);
   TensorQuantizationParams p;
   p.scale = scale;
   p.offset = offset;
+  bool copyBlocks = srcBlocked && !srcFloat && CB == kBlock && CBp == kBlock;
   for (int64_t r = begin; r < end; r++) {
-    int64_t hp = r % Hp, cb = (r / Hp) % Cb, n = r / (Hp * Cb);
-    uint8_t *d = dst + r * Wp * CBp;
-    int64_t h = hp - PT;
-    if (h < 0 || h >= H) {
-      std::memset(d, zero, Wp * CBp);
-      continue;
+    int64_t hp = r % Hp, n = r / Hp, h = hp - PT;
+    int32_t *sums = pixelSums ? pixelSums + r * Wp : nullptr;
+    if (sums) {
+      for (int64_t wp = 0; wp < Wp; wp++) {
+        sums[wp] = 0;
+      }
     }
-    for (int64_t wp = 0; wp < Wp; wp++) {
-      int64_t w = wp - PL;
-      uint8_t *o = d + wp * CBp;
-      if (w < 0 || w >= W) {
-        std::memset(o, zero, CBp);
+    for (int64_t cb = 0; cb < Cb; cb++) {
+      uint8_t *d = dst + ((n * Cb + cb) * Hp + hp) * Wp * CBp;
+      if (h < 0 || h >= H) {
+        std::memset(d, zero, Wp * CBp);
+        if (sums) {
+          for (int64_t wp = 0; wp < Wp; wp++) {
+            sums[wp] += int32_t(zero) * int32_t(CBp);
+          }
+        }
         continue;
       }
-      for (int64_t ci = 0; ci < CBp; ci++) {
-        int64_t c = cb * CB + ci;
-        if (ci >= CB || c >= C) {
-          o[ci] = zero;
+      for (int64_t wp = 0; wp < Wp; wp++) {
+        int64_t w = wp - PL;
+        uint8_t *o = d + wp * CBp;
+        if (w < 0 || w >= W) {
+          std::memset(o, zero, CBp);
+        } else if (copyBlocks) {
+          // int8 -> unsigned code: x + 128 flips the sign bit.
+          v16u8 v = *(const v16u8 *)(src + (((n * Cs + cb) * H + h) * W + w) *
+                                               kBlock);
+          v ^= uint8_t(0x80);
+          *(v16u8 *)o = v;
+          if (sums) {
+            sums[wp] +=
+                __builtin_reduce_add(__builtin_convertvector(v, v16i32));
+          }
           continue;
+        } else {
+          for (int64_t ci = 0; ci < CBp; ci++) {
+            int64_t c = cb * CB + ci;
+            if (ci >= CB || c >= C) {
+              o[ci] = zero;
+              continue;
+            }
+            int64_t at =
+                srcBlocked
+                    ? (((n * Cs + c / kBlock) * H + h) * W + w) * kBlock +
+                          c % kBlock
+                    : ((n * C + c) * H + h) * W + w;
+            int8_t q = srcFloat ? quantizeValue(((const float *)src)[at], p)
+                                : ((const int8_t *)src)[at];
+            o[ci] = uint8_t(int32_t(q) + 128);
+          }
         }
-        int64_t at = srcBlocked
-                         ? (((n * Cs + c / kBlock) * H + h) * W + w) * kBlock +
-                               c % kBlock
-                         : ((n * C + c) * H + h) * W + w;
-        int8_t q = srcFloat ? quantizeValue(((const float *)src)[at], p)
-                            : ((const int8_t *)src)[at];
-        o[ci] = uint8_t(int32_t(q) + 128);
+        if (sums) {
+          int32_t s = 0;
+          for (int64_t ci = 0; ci < CBp; ci++) {
+            s += o[ci];
+          }
+          sums[wp] += s;
+        }
       }
     }
   }
 }
 
 /// Items: N * OH output rows. sums[n][oh][ow] = the sum of the packed
-/// input codes under the window of output pixel (oh, ow), over every
-/// channel lane (the correction for non-zero filter offsets).
-LIBJIT_EXPORT void libjit_conv_window_sums_i8(
-    int64_t begin, int64_t end, int32_t *sums, const uint8_t *in, int64_t Cb,
-    int64_t CBp, int64_t Hp, int64_t Wp, int64_t OH, int64_t OW, int64_t KH,
-    int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW) {
+/// input's codes under the window of output pixel (oh, ow), over every
+/// lane (the correction for non-zero filter offsets), from the pixel sums
+/// [N][Hp][Wp] of libjit_pack_conv_input_i8.
+LIBJIT_EXPORT void
+libjit_conv_window_sums_i8(int64_t begin, int64_t end, int32_t *sums,
+                           const int32_t *pixelSums, int64_t Hp, int64_t Wp,
+                           int64_t OH, int64_t OW, int64_t KH, int64_t KW,
+                           int64_t SH, int64_t SW, int64_t DH, int64_t DW) {
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, n = r / OH;
+    int32_t *out = sums + r * OW;
     for (int64_t ow = 0; ow < OW; ow++) {
-      int32_t s = 0;
-      for (int64_t cb = 0; cb < Cb; cb++) {
-        for (int64_t kh = 0; kh < KH; kh++) {
-          const uint8_t *x =
-              in +
-              (((n * Cb + cb) * Hp + oh * SH + kh * DH) * Wp + ow * SW) * CBp;
-          for (int64_t kw = 0; kw < KW; kw++) {
-            for (int64_t ci = 0; ci < CBp; ci++) {
-              s += x[kw * DW * CBp + ci];
-            }
-          }
+      out[ow] = 0;
+    }
+    for (int64_t kh = 0; kh < KH; kh++) {
+      const int32_t *row = pixelSums + (n * Hp + oh * SH + kh * DH) * Wp;
+      for (int64_t kw = 0; kw < KW; kw++) {
+        for (int64_t ow = 0; ow < OW; ow++) {
+          out[ow] += row[ow * SW + kw * DW];
         }
       }
-      sums[r * OW + ow] = s;
     }
   }
 }
