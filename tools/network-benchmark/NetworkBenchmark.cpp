@@ -69,6 +69,11 @@ int main(int argc, char **argv) {
       }
     }
   }
+  // The batch the model runs (fixed in the file, or -batch-size).
+  dim_t batch = 1;
+  if (!types.empty() && !types.begin()->second.dims().empty()) {
+    batch = types.begin()->second.dims()[0];
+  }
   std::vector<double> times;
   for (unsigned i = 0; i < warmups + repeats; i++) {
     auto t0 = std::chrono::steady_clock::now();
@@ -85,7 +90,7 @@ int main(int argc, char **argv) {
   double minMs = times.empty() ? 0 : times.front();
   double medianMs = times.empty() ? 0 : times[times.size() / 2];
   llvm::outs() << "{\"backend\": \"" << loader::backendName
-               << "\", \"batch\": " << batchSize
+               << "\", \"batch\": " << batch
                << ", \"threads\": " << loader::numThreads
                << ", \"int8_nodes\": " << cm.precision.quantizedNodes
                << ", \"load_compile_s\": " << llvm::format("%.3f", loadSeconds)

@@ -140,7 +140,8 @@ CPUFunction::create(KernelProgram prog,
   std::memcpy(f->constants_.data(), prog.constants.data(),
               prog.constants.size());
   f->mutable_ = AlignedBuffer(prog.mutableSize);
-  f->activations_ = AlignedBuffer(prog.activationsSize);
+  f->activations_ = AlignedBuffer(prog.activationsSize *
+                                  prog.activationCopies(prog.numThreads));
   if (prog.numThreads > 1) {
     f->pool_ = std::make_unique<llvm::ThreadPool>(
         llvm::hardware_concurrency(prog.numThreads - 1));
@@ -172,7 +173,10 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
     }
   }
   uint8_t *act = activations_.data();
-  std::memset(act, 0, kReservedActivationBytes);
+  uint64_t copies = prog_.activationCopies(prog_.numThreads);
+  for (uint64_t c = 0; c < copies; c++) {
+    std::memset(act + c * prog_.activationsSize, 0, kReservedActivationBytes);
+  }
   int32_t n = int32_t(prog_.numThreads);
   if (!profile_.empty()) {
     profiledFunction = this;
@@ -189,8 +193,11 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
     pool_->wait();
   }
   profiledFunction = nullptr;
-  int32_t status;
-  std::memcpy(&status, act + kStatusOffset, sizeof(status));
+  int32_t status = 0;
+  for (uint64_t c = 0; c < copies && !status; c++) {
+    std::memcpy(&status, act + c * prog_.activationsSize + kStatusOffset,
+                sizeof(status));
+  }
   if (status != 0) {
     return makeError("the network stopped: a Gather index is out of range");
   }

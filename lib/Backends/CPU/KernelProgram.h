@@ -48,6 +48,9 @@ struct KernelArg {
   Region region{Region::Activations};
   uint64_t offset{0};
   uint64_t bytesPerThread{0};
+  /// Per-image programs (KernelProgram::images > 1): bytes added to a
+  /// Mutable pointer per image index (the placeholder's bytes per image).
+  uint64_t imageStride{0};
   int64_t intValue{0};
   double floatValue{0};
   std::vector<int64_t> array;
@@ -105,16 +108,29 @@ struct PlaceholderSlot {
   bool isOutput{false};
 };
 
-/// A compiled network before code generation.
+/// A compiled network before code generation. Two ways to run it:
+/// - images == 1: the calls process the whole batch; with several threads
+///   each call's items are split among them, with a barrier after each.
+/// - images > 1 (a batch whose images the graph treats independently): the
+///   calls process one image; each thread loops over its share of the
+///   images with its own copy of the activations region, no barriers.
 struct KernelProgram {
   std::vector<KernelCall> calls;
   /// The contents of the constant region.
   std::vector<uint8_t> constants;
   uint64_t mutableSize{0};
+  /// Size of one copy of the activations region.
   uint64_t activationsSize{0};
   std::vector<PlaceholderSlot> placeholders;
-  /// Threads the program was planned for (per-thread scratch space).
+  /// Threads the program was planned for.
   unsigned numThreads{1};
+  /// Images the calls are looped over (see above).
+  int64_t images{1};
+
+  /// Copies of the activations region a run with \p threads needs.
+  uint64_t activationCopies(unsigned threads) const {
+    return images > 1 ? threads : 1;
+  }
 };
 
 } // namespace cpu

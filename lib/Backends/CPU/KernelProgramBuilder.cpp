@@ -121,10 +121,14 @@ private:
     return {KernelArg::pointer(Region::Activations, 0), s.buf, s.byteOffset};
   }
   PlannedArg ptr(unsigned buf) { return ptr(Storage{buf, 0}); }
-  /// Per-thread scratch of \p bytes for one call.
+  /// Per-thread scratch of \p bytes for one call (per-image programs give
+  /// every thread its own activations, so one copy is enough there).
   PlannedArg scratch(uint64_t bytes) {
     bytes =
         (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+    if (perImage_) {
+      return ptr(Storage{newBuffer(Region::Activations, bytes)});
+    }
     unsigned b = newBuffer(Region::Activations, bytes * numThreads_);
     PlannedArg a{KernelArg::pointer(Region::Activations, 0), b, 0};
     a.arg.kind = KernelArg::Kind::ThreadScratch;
@@ -133,6 +137,25 @@ private:
   }
 
   //===--- values --------------------------------------------------------===//
+  /// Decides whether the program handles one image at a time: a batch of N
+  /// > 1 images, N a multiple of the threads, where every node treats the
+  /// images of its batch-carrying inputs independently. Fills batched_.
+  void chooseImageLoop();
+  /// \returns the type of \p v as the program sees it: batch-carrying
+  /// values have one image in a per-image program.
+  Type typeOf(NodeValue v) const {
+    const Type &t = v.getType();
+    if (!perImage_ || !batched_.count(v.getNode())) {
+      return t;
+    }
+    std::vector<dim_t> d(t.dims().begin(), t.dims().end());
+    d[0] = 1;
+    return Type::newShape(t, d);
+  }
+  std::vector<dim_t> dims(NodeValue v) const {
+    Type t = typeOf(v);
+    return std::vector<dim_t>(t.dims().begin(), t.dims().end());
+  }
   static uint64_t bytesOf(const Type &t, Layout l) {
     if (l == Layout::Plain) {
       return t.getSizeInBytes();
@@ -143,7 +166,7 @@ private:
   }
   /// Allocates the storage of the result \p v in layout \p l.
   Storage define(NodeValue v, Layout l) {
-    Storage s{newBuffer(Region::Activations, bytesOf(v.getType(), l)), 0, l};
+    Storage s{newBuffer(Region::Activations, bytesOf(typeOf(v), l)), 0, l};
     record(v, s);
     return s;
   }
@@ -216,6 +239,11 @@ private:
   void place();
 
   const Function &F_;
+  bool perImage_{false};
+  int64_t batch_{1};
+  std::set<const Node *> batched_;
+  /// Mutable buffers of batch-carrying placeholders: bytes per image.
+  std::map<unsigned, uint64_t> imageStrides_;
   std::map<const Node *, ConvFusion> fusions_;
   std::set<const Node *> fused_;
   unsigned numThreads_;
@@ -258,7 +286,7 @@ Storage Planner::use(NodeValue v, Layout l) {
   auto &have = l == Layout::Plain ? blocked_ : plain_;
   Storage src = have.at(key(v));
   Storage dst = define(v, l);
-  auto d = v.dims();
+  auto d = dims(v);
   int64_t elem = getElementSize(v.getElementType());
   emit(l == Layout::Plain ? "libjit_from_blocked" : "libjit_to_blocked",
        d[0] * d[1],
@@ -266,15 +294,150 @@ Storage Planner::use(NodeValue v, Layout l) {
   return dst;
 }
 
+void Planner::chooseImageLoop() {
+  // The batch: the first dimension of the placeholders the graph reads.
+  batch_ = 0;
+  for (Placeholder *ph : F_.getParent().getPlaceholders()) {
+    bool read = false;
+    for (auto &u : F_.getUsers(ph)) {
+      read |= !isa<SaveNode>(u.first);
+    }
+    if (!read) {
+      continue;
+    }
+    if (ph->dims().empty() || (batch_ && ph->dims()[0] != batch_)) {
+      return;
+    }
+    batch_ = ph->dims()[0];
+    batched_.insert(ph);
+  }
+  if (batch_ < 2 || batch_ % numThreads_ != 0) {
+    batched_.clear();
+    return;
+  }
+  auto fail = [&]() {
+    batched_.clear();
+    return;
+  };
+  for (const Node *n : F_.getNodesInTopologicalOrder()) {
+    if (n->isStorage()) {
+      continue;
+    }
+    // The inputs that carry images; the others are weights, indices ...
+    std::vector<unsigned> data;
+    switch (n->getKind()) {
+    case Kind::ConvolutionKind:
+    case Kind::FullyConnectedKind:
+    case Kind::BatchNormalizationKind:
+    case Kind::MatMulKind:
+    case Kind::GatherKind:
+    case Kind::SaveKind:
+      data = {0};
+      break;
+    default:
+      for (unsigned i = 0; i < n->getNumInputs(); i++) {
+        data.push_back(i);
+      }
+    }
+    bool any = false;
+    for (unsigned i = 0; i < n->getNumInputs(); i++) {
+      bool isData = std::find(data.begin(), data.end(), i) != data.end();
+      bool b = batched_.count(n->getNthInput(i).getNode());
+      if (b && !isData) {
+        return fail(); // images reach a weight input (MatMul of two values)
+      }
+      any |= b;
+    }
+    if (!any) {
+      continue;
+    }
+    for (unsigned i : data) {
+      if (!batched_.count(n->getNthInput(i).getNode())) {
+        return fail(); // an image-sized operand that is not per image
+      }
+    }
+    if (auto *save = llvm::dyn_cast<SaveNode>(n)) {
+      if (save->getPlaceholder()->dims().empty() ||
+          save->getPlaceholder()->dims()[0] != batch_) {
+        return fail();
+      }
+      batched_.insert(save->getPlaceholder());
+      continue;
+    }
+    if (n->getNumResults() != 1 || n->dims().empty() ||
+        n->dims()[0] != batch_) {
+      return fail();
+    }
+    // Kinds that could move data between images.
+    switch (n->getKind()) {
+    case Kind::TransposeKind:
+      if (cast<TransposeNode>(n)->getShuffle()[0] != 0) {
+        return fail();
+      }
+      break;
+    case Kind::SliceKind:
+      if (cast<SliceNode>(n)->getStarts()[0] != 0 ||
+          cast<SliceNode>(n)->getSteps()[0] != 1) {
+        return fail();
+      }
+      break;
+    case Kind::ConcatKind:
+      if (cast<ConcatNode>(n)->getDim() == 0) {
+        return fail();
+      }
+      break;
+    case Kind::PadKind: {
+      auto &p = cast<PadNode>(n)->getPads();
+      if (p[0] != 0 || p[n->dims().size()] != 0) {
+        return fail();
+      }
+      break;
+    }
+    case Kind::GatherKind:
+      if (cast<GatherNode>(n)->getAxis() == 0) {
+        return fail();
+      }
+      break;
+    case Kind::SoftMaxKind:
+      if (cast<SoftMaxNode>(n)->getAxis() == 0) {
+        return fail();
+      }
+      break;
+    case Kind::BroadcastKind:
+      if (batched_.count(n->getNthInput(0).getNode()) &&
+          (n->getNthInput(0).dims().size() != n->dims().size() ||
+           n->getNthInput(0).dims()[0] != batch_)) {
+        return fail();
+      }
+      break;
+    case Kind::ReshapeKind:
+      if (n->getNthInput(0).dims().empty() ||
+          n->getNthInput(0).dims()[0] != batch_) {
+        return fail();
+      }
+      break;
+    default:
+      break;
+    }
+    batched_.insert(n);
+  }
+  perImage_ = true;
+}
+
 llvm::Expected<KernelProgram> Planner::run() {
+  chooseImageLoop();
+  prog_.images = perImage_ ? batch_ : 1;
   reserved_ = newBuffer(Region::Activations, kReservedActivationBytes);
   // Placeholders get their slots in the module's order.
   for (Placeholder *ph : F_.getParent().getPlaceholders()) {
     if (!F_.hasUsers(ph)) {
       continue;
     }
-    storageBufs_[ph] =
-        newBuffer(Region::Mutable, ph->getType().getSizeInBytes());
+    unsigned b = newBuffer(Region::Mutable, ph->getType().getSizeInBytes());
+    storageBufs_[ph] = b;
+    if (perImage_ && batched_.count(ph)) {
+      imageStrides_[b] = ph->getType().getSizeInBytes() / batch_;
+    }
   }
   planFusions();
   for (const Node *n : F_.getNodesInTopologicalOrder()) {
@@ -340,6 +503,10 @@ void Planner::place() {
       KernelArg &arg = prog_.calls[c].args[a];
       arg.region = bufs_[buf].region;
       arg.offset = bufs_[buf].offset + off;
+      auto stride = imageStrides_.find(buf);
+      if (stride != imageStrides_.end()) {
+        arg.imageStride = stride->second;
+      }
     }
   }
   for (Placeholder *ph : F_.getParent().getPlaceholders()) {
@@ -367,7 +534,7 @@ llvm::Error Planner::visit(const Node &n) {
     auto &save = cast<SaveNode>(n);
     Storage src = use(save.getInput());
     Storage dst{storageBufs_.at(save.getPlaceholder()), 0};
-    copyBytes(dst, src, save.getInput().getType().getSizeInBytes());
+    copyBytes(dst, src, typeOf(save.getInput()).getSizeInBytes());
     return llvm::Error::success();
   }
   case Kind::ReshapeKind: {
@@ -387,8 +554,8 @@ llvm::Error Planner::visit(const Node &n) {
     return llvm::Error::success();
   case Kind::BatchNormalizationKind: {
     auto &bn = cast<BatchNormalizationNode>(n);
-    auto d = n.dims();
-    int64_t inner = n.getType().size() / (d[0] * d[1]);
+    auto d = dims(valueOf(&n));
+    int64_t inner = typeOf(valueOf(&n)).size() / (d[0] * d[1]);
     Storage in = use(bn.getInput());
     Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
     emit("libjit_batchnorm_f32", d[0] * d[1],
@@ -424,7 +591,7 @@ llvm::Error Planner::visit(const Node &n) {
     return llvm::Error::success();
   case Kind::SoftMaxKind: {
     auto &sm = cast<SoftMaxNode>(n);
-    auto d = n.dims();
+    auto d = dims(valueOf(&n));
     int64_t outer = 1, inner = 1;
     for (unsigned i = 0; i < sm.getAxis(); i++)
       outer *= d[i];
@@ -438,7 +605,7 @@ llvm::Error Planner::visit(const Node &n) {
   }
   case Kind::TransposeKind: {
     auto &t = cast<TransposeNode>(n);
-    auto inStrides = stridesOf(t.getInput().dims());
+    auto inStrides = stridesOf(dims(t.getInput()));
     std::vector<int64_t> strides;
     for (unsigned s : t.getShuffle()) {
       strides.push_back(inStrides[s]);
@@ -448,7 +615,7 @@ llvm::Error Planner::visit(const Node &n) {
   }
   case Kind::SliceKind: {
     auto &s = cast<SliceNode>(n);
-    auto inStrides = stridesOf(s.getInput().dims());
+    auto inStrides = stridesOf(dims(s.getInput()));
     std::vector<int64_t> strides;
     int64_t start = 0;
     for (size_t i = 0; i < inStrides.size(); i++) {
@@ -459,7 +626,7 @@ llvm::Error Planner::visit(const Node &n) {
     return llvm::Error::success();
   }
   case Kind::BroadcastKind: {
-    auto in = n.getNthInput(0).dims();
+    auto in = dims(n.getNthInput(0));
     auto inStrides = stridesOf(in);
     size_t off = n.dims().size() - in.size();
     std::vector<int64_t> strides(n.dims().size(), 0);
@@ -477,7 +644,7 @@ llvm::Error Planner::visit(const Node &n) {
     return llvm::Error::success();
   case Kind::GatherKind: {
     auto &g = cast<GatherNode>(n);
-    auto d = g.getData().dims();
+    auto d = dims(g.getData());
     int64_t inner = 1;
     for (unsigned i = g.getAxis() + 1; i < d.size(); i++)
       inner *= d[i];
@@ -498,7 +665,7 @@ llvm::Error Planner::visit(const Node &n) {
   case Kind::ConvertToKind: {
     Storage in = use(n.getNthInput(0));
     Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
-    emit("libjit_convert", n.getType().size(),
+    emit("libjit_convert", typeOf(valueOf(&n)).size(),
          {ptr(out), ptr(in), imm(scalarKind(n.getNthInput(0).getElementType())),
           imm(scalarKind(n.getType().getElementType()))});
     return llvm::Error::success();
@@ -604,7 +771,8 @@ void Planner::convolution(const ConvolutionNode &n) {
     return;
   }
   const ConvFusion &fu = it->second;
-  auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
+  auto in = dims(n.getInput()), out = dims(valueOf(&n));
+  auto f = n.getFilter().dims();
   int64_t N = in[0], C = in[1], H = in[2], W = in[3];
   int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
   auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
@@ -755,7 +923,8 @@ void Planner::convolution(const ConvolutionNode &n) {
 
 void Planner::plainConvolution(const ConvolutionNode &n) {
   NodeValue result(const_cast<ConvolutionNode *>(&n), 0);
-  auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
+  auto in = dims(n.getInput()), out = dims(result);
+  auto f = n.getFilter().dims();
   int64_t N = in[0], C = in[1], H = in[2], W = in[3];
   int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
   auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
@@ -790,8 +959,8 @@ void Planner::plainConvolution(const ConvolutionNode &n) {
 void Planner::fullyConnected(const Node &n, NodeValue in, NodeValue w,
                              NodeValue b) {
   NodeValue result = valueOf(&n);
-  int64_t N = in.dims()[0];
-  int64_t K = in.getType().size() / std::max<int64_t>(N, 1);
+  int64_t N = dims(in)[0];
+  int64_t K = typeOf(in).size() / std::max<int64_t>(N, 1);
   int64_t M = w.dims()[1], Mb = libjit::divUp(M, kBlock);
   const Type &xt = in.getType(), &wty = w.getType(), &yt = n.getType();
   bool constantWeights =
@@ -907,7 +1076,7 @@ void Planner::arithmetic(const Node &n) {
   Layout layout = elementwiseLayout(n);
   Storage l = use(n.getNthInput(0), layout), r = use(n.getNthInput(1), layout);
   Storage y = define(result, layout);
-  int64_t items = elementsOf(n.getType(), layout);
+  int64_t items = elementsOf(typeOf(result), layout);
   int32_t op = binaryOp(n.getKind());
   switch (n.getType().getElementType()) {
   case ElemKind::FloatTy:
@@ -969,7 +1138,7 @@ void Planner::unary(const Node &n) {
   Layout layout = elementwiseLayout(n);
   Storage x = use(n.getNthInput(0), layout);
   Storage y = define(result, layout);
-  int64_t items = elementsOf(n.getType(), layout);
+  int64_t items = elementsOf(typeOf(result), layout);
   if (n.getType().isQuantized()) {
     const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
     auto [lo, hi] = clipBoundsInt8(n, xt.getScale());
@@ -992,7 +1161,7 @@ void Planner::unary(const Node &n) {
 
 void Planner::pool(const PoolNode &n) {
   NodeValue result = valueOf(&n);
-  auto in = n.getInput().dims(), out = n.dims();
+  auto in = dims(n.getInput()), out = dims(result);
   Layout layout = hasBlocked(n.getInput()) ? Layout::Blocked : Layout::Plain;
   Storage x = use(n.getInput(), layout);
   Storage y = define(result, layout);
@@ -1033,8 +1202,8 @@ void Planner::stridedCopy(const Node &n, NodeValue in,
   NodeValue result(const_cast<Node *>(&n), 0);
   Storage x = use(in);
   Storage y = define(result, Layout::Plain);
-  auto d = n.dims();
-  emit("libjit_strided_copy", n.getType().size(),
+  auto d = dims(result);
+  emit("libjit_strided_copy", typeOf(result).size(),
        {ptr(y), ptr(x), imm(d.size()),
         array(std::vector<int64_t>(d.begin(), d.end())), array(strides),
         imm(start), imm(getElementSize(n.getType().getElementType()))});
@@ -1042,7 +1211,7 @@ void Planner::stridedCopy(const Node &n, NodeValue in,
 
 void Planner::concat(const ConcatNode &n) {
   NodeValue result(const_cast<ConcatNode *>(&n), 0);
-  auto out = n.dims();
+  auto out = dims(result);
   unsigned dim = n.getDim();
   int64_t outer = 1, inner = 1;
   for (unsigned i = 0; i < dim; i++)
@@ -1055,7 +1224,7 @@ void Planner::concat(const ConcatNode &n) {
   const Type &yt = n.getType();
   for (unsigned i = 0; i < n.getNumInputs(); i++) {
     NodeValue v = n.getNthInput(i);
-    int64_t row = v.dims()[dim] * inner;
+    int64_t row = dims(v)[dim] * inner;
     Storage x = use(v);
     Storage dst{y.buf, y.byteOffset + uint64_t(offset * elem), y.layout};
     if (isInt8(yt)) {
@@ -1098,10 +1267,10 @@ void Planner::pad(const PadNode &n) {
   }
   Storage x = use(n.getInput());
   Storage y = define(result, Layout::Plain);
-  auto out = n.dims(), in = n.getInput().dims();
+  auto out = dims(result), in = dims(n.getInput());
   size_t rank = out.size();
   std::vector<int64_t> begins(n.getPads().begin(), n.getPads().begin() + rank);
-  emit("libjit_pad", yt.size(),
+  emit("libjit_pad", typeOf(result).size(),
        {ptr(y), ptr(x), imm(rank),
         array(std::vector<int64_t>(out.begin(), out.end())),
         array(std::vector<int64_t>(in.begin(), in.end())), array(begins),
@@ -1115,7 +1284,7 @@ void Planner::conversion(const Node &n) {
   Storage x = use(n.getNthInput(0), layout);
   Storage y = define(result, layout);
   const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
-  int64_t items = elementsOf(yt, layout);
+  int64_t items = elementsOf(typeOf(result), layout);
   switch (n.getKind()) {
   case Kind::QuantizeKind:
     emit("libjit_quantize", items,

@@ -147,6 +147,31 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   llvm::Value *tid = worker->getArg(3), *numThreads = worker->getArg(4);
   llvm::Value *tid64 = B.CreateSExt(tid, i64);
   llvm::Value *n64 = B.CreateSExt(numThreads, i64);
+  bool perImage = prog.images > 1;
+  // Per-image programs: this thread's images and its own activations.
+  llvm::Value *image = nullptr;
+  llvm::BasicBlock *loopHeader = nullptr, *exit = nullptr;
+  llvm::PHINode *imagePhi = nullptr;
+  if (perImage) {
+    llvm::Value *images = B.getInt64(prog.images);
+    regions[int(Region::Activations)] = B.CreateGEP(
+        i8, regions[int(Region::Activations)],
+        B.CreateMul(tid64, B.getInt64(prog.activationsSize)), "activations");
+    llvm::Value *first = B.CreateSDiv(B.CreateMul(images, tid64), n64);
+    llvm::Value *last = B.CreateSDiv(
+        B.CreateMul(images, B.CreateAdd(tid64, B.getInt64(1))), n64);
+    llvm::BasicBlock *entryBB = B.GetInsertBlock();
+    loopHeader = llvm::BasicBlock::Create(ctx, "image", worker);
+    llvm::BasicBlock *body = llvm::BasicBlock::Create(ctx, "calls", worker);
+    exit = llvm::BasicBlock::Create(ctx, "done", worker);
+    B.CreateBr(loopHeader);
+    B.SetInsertPoint(loopHeader);
+    imagePhi = B.CreatePHI(i64, 2, "img");
+    imagePhi->addIncoming(first, entryBB);
+    B.CreateCondBr(B.CreateICmpSLT(imagePhi, last), body, exit);
+    B.SetInsertPoint(body);
+    image = imagePhi;
+  }
   llvm::Value *barrierState =
       B.CreateGEP(i8, regions[int(Region::Activations)],
                   B.getInt64(kBarrierOffset), "barrier");
@@ -170,10 +195,15 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
                        llvm::Twine(call.args.size() + 2) + " given");
     }
     llvm::Value *items = B.getInt64(call.items);
-    std::vector<llvm::Value *> args = {
-        B.CreateSDiv(B.CreateMul(items, tid64), n64),
-        B.CreateSDiv(B.CreateMul(items, B.CreateAdd(tid64, B.getInt64(1))),
-                     n64)};
+    std::vector<llvm::Value *> args;
+    if (perImage) {
+      // Every item of the image on this thread.
+      args = {B.getInt64(0), items};
+    } else {
+      args = {B.CreateSDiv(B.CreateMul(items, tid64), n64),
+              B.CreateSDiv(
+                  B.CreateMul(items, B.CreateAdd(tid64, B.getInt64(1))), n64)};
+    }
     for (size_t i = 0; i < call.args.size(); i++) {
       const KernelArg &a = call.args[i];
       llvm::Type *pt = kty->getParamType(i + 2);
@@ -181,11 +211,16 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
            wantFloat = pt->isFloatingPointTy();
       bool ok = true;
       switch (a.kind) {
-      case KernelArg::Kind::Pointer:
+      case KernelArg::Kind::Pointer: {
         ok = wantPtr;
-        args.push_back(
-            B.CreateGEP(i8, regions[int(a.region)], B.getInt64(a.offset)));
+        llvm::Value *offset = B.getInt64(a.offset);
+        if (image && a.imageStride) {
+          offset = B.CreateAdd(offset,
+                               B.CreateMul(image, B.getInt64(a.imageStride)));
+        }
+        args.push_back(B.CreateGEP(i8, regions[int(a.region)], offset));
         break;
+      }
       case KernelArg::Kind::ThreadScratch:
         ok = wantPtr;
         args.push_back(B.CreateGEP(
@@ -233,7 +268,7 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     }
     llvm::Function *target = spec.get(kernel, args);
     B.CreateCall(target, args);
-    if (c + 1 < prog.calls.size() || profile) {
+    if (!perImage && (c + 1 < prog.calls.size() || profile)) {
       B.CreateCall(barrier, {barrierState, numThreads});
     }
     if (profile) {
@@ -241,6 +276,12 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
           "glow_cpu_profile", llvm::Type::getVoidTy(ctx), i32, i32);
       B.CreateCall(hook, {B.getInt32(c), tid});
     }
+  }
+  if (perImage) {
+    imagePhi->addIncoming(B.CreateAdd(imagePhi, B.getInt64(1)),
+                          B.GetInsertBlock());
+    B.CreateBr(loopHeader);
+    B.SetInsertPoint(exit);
   }
   B.CreateRetVoid();
 

@@ -44,6 +44,19 @@ LIBJIT_INLINE vfloat vsplat(float x) { return (vfloat){} + x; }
 LIBJIT_INLINE vfloat vmax(vfloat a, vfloat b) { return a > b ? a : b; }
 LIBJIT_INLINE vfloat vmin(vfloat a, vfloat b) { return a < b ? a : b; }
 
+typedef int8_t vbyte __attribute__((vector_size(LIBJIT_VEC), aligned(1)));
+
+/// Stores quantizeValue(y, {scale, offset}) of every lane at \p out: the
+/// same float arithmetic (divide, round half to even, add, clamp).
+LIBJIT_INLINE void vquantize(int8_t *out, vfloat y, float scale,
+                             int32_t offset) {
+  vfloat q = __builtin_elementwise_roundeven(y / vsplat(scale)) +
+             vsplat(float(offset));
+  q = vmin(vmax(q, vsplat(-128.f)), vsplat(127.f));
+  *(vbyte *)out = __builtin_convertvector(__builtin_convertvector(q, vint),
+                                          vbyte);
+}
+
 } // namespace libjit
 } // namespace glow
 

@@ -156,15 +156,8 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
       int64_t at = (base + t) * kBlock + lane0;
       if (!ep.quantize) {
         vstore((float *)out + at, y);
-        continue;
-      }
-      float tmp[kVec];
-      vstore(tmp, y);
-      TensorQuantizationParams p;
-      p.scale = ep.scale;
-      p.offset = ep.offset;
-      for (int l = 0; l < kVec; l++) {
-        ((int8_t *)out)[at + l] = quantizeValue(tmp[l], p);
+      } else {
+        vquantize((int8_t *)out + at, y, ep.scale, ep.offset);
       }
     }
   }
@@ -287,15 +280,8 @@ LIBJIT_EXPORT void libjit_conv_depthwise_f32(
         vfloat y = vmin(vmax(acc[v], vsplat(ep.lo)), vsplat(ep.hi));
         if (!ep.quantize) {
           vstore((float *)out + at + v * kVec, y);
-          continue;
-        }
-        float tmp[kVec];
-        vstore(tmp, y);
-        TensorQuantizationParams p;
-        p.scale = ep.scale;
-        p.offset = ep.offset;
-        for (int l = 0; l < kVec; l++) {
-          ((int8_t *)out)[at + v * kVec + l] = quantizeValue(tmp[l], p);
+        } else {
+          vquantize((int8_t *)out + at + v * kVec, y, ep.scale, ep.offset);
         }
       }
     }
