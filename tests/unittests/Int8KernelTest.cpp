@@ -1,7 +1,9 @@
-// INT8 kernels of the Interpreter against the float graph. Every test builds
+// INT8 kernels of every backend against the float graph. Every test builds
 // a small float graph on random data (fixed seed), profiles it with the
 // Profiler on that data, quantizes it with transformForPrecisionMode, runs it
-// and compares each output element to the float graph's output. The allowed
+// on the backend under test and compares each output element to the float
+// graph's output; a backend other than the Interpreter must also give the
+// Interpreter's INT8 result bit for bit. The allowed
 // error is derived from the scales (the derivation is next to each bound),
 // and the scales themselves are checked against the ones the test computes
 // from the data, so a wrong scale cannot widen the bound. The conversion
@@ -108,7 +110,7 @@ struct Outcome {
   }
 };
 
-class Int8KernelTest : public ::testing::Test {
+class Int8KernelTest : public ::testing::TestWithParam<std::string> {
 protected:
   std::mt19937 gen_{20240611};
 
@@ -175,14 +177,35 @@ protected:
     r.ref = fb.get(fOut)->clone();
 
     // 2. A fresh copy, quantized with the profile, run on the same data.
-    auto qee = ExecutionEngine::create("Interpreter");
+    r.got = runQuantized(GetParam(), inputs, builder, opts, r);
+    if (GetParam() != "Interpreter") {
+      Outcome ref;
+      ref.profile = r.profile;
+      Tensor want = runQuantized("Interpreter", inputs, builder, opts, ref);
+      EXPECT_TRUE(want.isEqual(r.got, 0.0))
+          << GetParam() << " differs from the Interpreter's INT8 result: "
+          << r.got.toString(16) << " vs " << want.toString(16);
+    }
+    // The output is float (read through a Dequantize) of the float shape.
+    EXPECT_EQ(r.got.getElementType(), ElemKind::FloatTy);
+    EXPECT_EQ(r.got.dims(), r.ref.dims());
+    return r;
+  }
+
+  /// Quantizes a fresh copy of the graph with r.profile, compiles it for
+  /// \p backend, runs it on \p inputs and \returns the output; r keeps the
+  /// engine and the quantized Function.
+  Tensor runQuantized(const std::string &backend,
+                      const std::vector<Tensor> &inputs, const Builder &builder,
+                      const QuantizationOptions &opts, Outcome &r) {
+    auto qee = ExecutionEngine::create(backend);
     EXPECT_TRUE(bool(qee));
     r.qEE = std::move(*qee);
     Module &qM = r.qEE->getModule();
     r.qF = qM.createFunction("main");
     Placeholder *qOut = build(qM, r.qF, inputs, builder);
     uint64_t qHash = hashGraph(*r.qF);
-    EXPECT_EQ(qHash, hash);
+    EXPECT_EQ(qHash, r.profile.graphHash);
     EXPECT_FALSE(bool(optimizeFunction(r.qF)));
     PrecisionConfig config;
     config.quantization = opts;
@@ -190,17 +213,13 @@ protected:
     auto report = transformForPrecisionMode(r.qF, qHash, r.profile, config,
                                             [](const Node &) { return true; });
     EXPECT_TRUE(bool(report)) << llvm::toString(report.takeError());
-    err = r.qEE->compile(r.qF);
+    llvm::Error err = r.qEE->compile(r.qF);
     EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
     PlaceholderBindings qb;
     bindInputs(qM, qb, inputs);
     err = r.qEE->run(qb);
     EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
-    r.got = qb.get(qOut)->clone();
-    // The output is float (read through a Dequantize) of the float shape.
-    EXPECT_EQ(r.got.getElementType(), ElemKind::FloatTy);
-    EXPECT_EQ(r.got.dims(), r.ref.dims());
-    return r;
+    return qb.get(qOut)->clone();
   }
 
   /// Checks |got - ref| <= bound(i) for every element; the float reference
@@ -269,7 +288,7 @@ static double linearBound(double K, double X, double sumAbsW, double sx,
          sy / 2 + 1e-3 * sy;
 }
 
-TEST_F(Int8KernelTest, convolutionPerTensor) {
+TEST_P(Int8KernelTest, convolutionPerTensor) {
   for (auto schema :
        {QuantizationSchema::Asymmetric, QuantizationSchema::Symmetric,
         QuantizationSchema::SymmetricWithUInt8,
@@ -319,7 +338,7 @@ TEST_F(Int8KernelTest, convolutionPerTensor) {
   }
 }
 
-TEST_F(Int8KernelTest, convolutionGroupedStridedAsymmetricPads) {
+TEST_P(Int8KernelTest, convolutionGroupedStridedAsymmetricPads) {
   // Group 2, stride 2, pads {top 1, left 0, bottom 2, right 1}, 2x3 kernel.
   std::vector<Tensor> inputs;
   inputs.push_back(random({1, 4, 7, 8}, -3.f, 1.f));
@@ -348,7 +367,7 @@ TEST_F(Int8KernelTest, convolutionGroupedStridedAsymmetricPads) {
       "conv grouped");
 }
 
-TEST_F(Int8KernelTest, convolutionDilatedStrided) {
+TEST_P(Int8KernelTest, convolutionDilatedStrided) {
   // Dilation 2, stride 2, pads {2, 1, 0, 3}: the taps skip input columns
   // and some output columns see only padding for some taps.
   std::vector<Tensor> inputs;
@@ -378,7 +397,7 @@ TEST_F(Int8KernelTest, convolutionDilatedStrided) {
       "conv dilated");
 }
 
-TEST_F(Int8KernelTest, convolutionChannelwise) {
+TEST_P(Int8KernelTest, convolutionChannelwise) {
   // Output channels whose weights differ by up to 10^4 in magnitude: with
   // one scale per channel each keeps 8 bits of precision.
   std::vector<Tensor> inputs;
@@ -447,7 +466,7 @@ TEST_F(Int8KernelTest, convolutionChannelwise) {
   EXPECT_LT(sw[0], 1e-4);
 }
 
-TEST_F(Int8KernelTest, convolutionChannelwiseWithPrunedChannel) {
+TEST_P(Int8KernelTest, convolutionChannelwiseWithPrunedChannel) {
   // Output channel 1 has an all-zero filter (a pruned channel) and bias 0.5:
   // its output is exactly 0.5 everywhere. Its weight range [0, 0] must
   // still give a bias scale (input scale x filter scale) at which 0.5 is
@@ -495,7 +514,7 @@ TEST_F(Int8KernelTest, convolutionChannelwiseWithPrunedChannel) {
       "conv channelwise, pruned channel");
 }
 
-TEST_F(Int8KernelTest, fullyConnectedWithZeroWeights) {
+TEST_P(Int8KernelTest, fullyConnectedWithZeroWeights) {
   // All weights 0: the output is the bias, [0.5, -0.25, 1].
   std::vector<Tensor> inputs;
   inputs.push_back(random({2, 4}, -1.f, 1.f));
@@ -520,7 +539,7 @@ TEST_F(Int8KernelTest, fullyConnectedWithZeroWeights) {
 // FullyConnected and MatMul
 //===----------------------------------------------------------------------===//
 
-TEST_F(Int8KernelTest, fullyConnected) {
+TEST_P(Int8KernelTest, fullyConnected) {
   // Input [3, 2, 6] is read as [3, 12] (the implicit flatten).
   std::vector<Tensor> inputs;
   inputs.push_back(random({3, 2, 6}, -2.f, 1.5f));
@@ -554,7 +573,7 @@ TEST_F(Int8KernelTest, fullyConnected) {
       "fc");
 }
 
-TEST_F(Int8KernelTest, matMulOfTwoActivations) {
+TEST_P(Int8KernelTest, matMulOfTwoActivations) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({4, 8}, -1.f, 3.f));
   inputs.push_back(random({8, 6}, -2.f, 0.5f));
@@ -590,7 +609,7 @@ TEST_F(Int8KernelTest, matMulOfTwoActivations) {
 // Element-wise
 //===----------------------------------------------------------------------===//
 
-TEST_F(Int8KernelTest, relu) {
+TEST_P(Int8KernelTest, relu) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({2, 3, 4, 5}, -2.f, 3.f));
   auto r = runBoth(
@@ -615,7 +634,7 @@ TEST_F(Int8KernelTest, relu) {
   }
 }
 
-TEST_F(Int8KernelTest, clip) {
+TEST_P(Int8KernelTest, clip) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({3, 40}, -2.f, 3.f));
   auto r = runBoth(
@@ -641,7 +660,7 @@ TEST_F(Int8KernelTest, clip) {
   }
 }
 
-TEST_F(Int8KernelTest, addOfDifferentRanges) {
+TEST_P(Int8KernelTest, addOfDifferentRanges) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({4, 30}, -1.f, 2.f));
   inputs.push_back(random({4, 30}, -3.f, 0.5f));
@@ -661,7 +680,7 @@ TEST_F(Int8KernelTest, addOfDifferentRanges) {
       r, [&](size_t) { return sa / 2 + sb / 2 + sy + 1e-3 * sy; }, "add");
 }
 
-TEST_F(Int8KernelTest, mulOfDifferentRanges) {
+TEST_P(Int8KernelTest, mulOfDifferentRanges) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({4, 30}, -1.f, 2.f));
   inputs.push_back(random({4, 30}, -3.f, 0.5f));
@@ -688,7 +707,7 @@ TEST_F(Int8KernelTest, mulOfDifferentRanges) {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-TEST_F(Int8KernelTest, maxPoolWithPadding) {
+TEST_P(Int8KernelTest, maxPoolWithPadding) {
   // All-negative windows at the border would come out as 0 if padding
   // counted as a value: the input is mostly negative to catch that.
   std::vector<Tensor> inputs;
@@ -705,7 +724,7 @@ TEST_F(Int8KernelTest, maxPoolWithPadding) {
       r, [&](size_t) { return sx / 2 + sy / 2 + 1e-3 * sy; }, "maxpool");
 }
 
-TEST_F(Int8KernelTest, avgPoolWithPadding) {
+TEST_P(Int8KernelTest, avgPoolWithPadding) {
   for (bool includePads : {true, false}) {
     std::vector<Tensor> inputs;
     inputs.push_back(random({2, 3, 6, 7}, -1.f, 4.f));
@@ -725,7 +744,7 @@ TEST_F(Int8KernelTest, avgPoolWithPadding) {
   }
 }
 
-TEST_F(Int8KernelTest, globalAveragePool) {
+TEST_P(Int8KernelTest, globalAveragePool) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({2, 4, 5, 5}, -1.f, 3.f));
   auto r = runBoth(inputs, [&](Function *F, Module &,
@@ -753,7 +772,7 @@ TEST_F(Int8KernelTest, globalAveragePool) {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-TEST_F(Int8KernelTest, concatOfDifferentRanges) {
+TEST_P(Int8KernelTest, concatOfDifferentRanges) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({2, 3, 4}, -1.f, 1.f));
   inputs.push_back(random({2, 2, 4}, 0.f, 10.f));
@@ -783,7 +802,7 @@ TEST_F(Int8KernelTest, concatOfDifferentRanges) {
       "concat");
 }
 
-TEST_F(Int8KernelTest, transposeAndReshapeKeepTheInputScale) {
+TEST_P(Int8KernelTest, transposeAndReshapeKeepTheInputScale) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({2, 3, 4}, -1.f, 3.f));
   auto r = runBoth(
@@ -823,7 +842,7 @@ TEST_F(Int8KernelTest, transposeAndReshapeKeepTheInputScale) {
   }
 }
 
-TEST_F(Int8KernelTest, chainOfLayersStaysInInt8) {
+TEST_P(Int8KernelTest, chainOfLayersStaysInInt8) {
   // conv -> relu -> maxpool -> fc: only one Quantize (the input) and one
   // Dequantize (the output), every layer in INT8.
   std::vector<Tensor> inputs;
@@ -862,7 +881,8 @@ TEST_F(Int8KernelTest, chainOfLayersStaysInInt8) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Runs \p F (inputs already bound in \p bindings) on a fresh Interpreter.
+/// Compiles \p F for \p ee's backend and runs it (inputs already bound in
+/// \p bindings).
 void compileAndRun(ExecutionEngine &ee, Function *F,
                    PlaceholderBindings &bindings) {
   llvm::Error err = ee.compile(F);
@@ -873,8 +893,11 @@ void compileAndRun(ExecutionEngine &ee, Function *F,
 }
 } // namespace
 
-TEST(Int8ConversionTest, quantize) {
-  auto ee = ExecutionEngine::create("Interpreter");
+/// The conversion nodes on one backend, against hand-computed codes.
+class Int8ConversionTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Int8ConversionTest, quantize) {
+  auto ee = ExecutionEngine::create(GetParam());
   ASSERT_TRUE(bool(ee));
   Module &M = (*ee)->getModule();
   Function *F = M.createFunction("main");
@@ -903,8 +926,8 @@ TEST(Int8ConversionTest, quantize) {
   }
 }
 
-TEST(Int8ConversionTest, dequantize) {
-  auto ee = ExecutionEngine::create("Interpreter");
+TEST_P(Int8ConversionTest, dequantize) {
+  auto ee = ExecutionEngine::create(GetParam());
   ASSERT_TRUE(bool(ee));
   Module &M = (*ee)->getModule();
   Function *F = M.createFunction("main");
@@ -925,8 +948,8 @@ TEST(Int8ConversionTest, dequantize) {
   }
 }
 
-TEST(Int8ConversionTest, rescaleQuantized) {
-  auto ee = ExecutionEngine::create("Interpreter");
+TEST_P(Int8ConversionTest, rescaleQuantized) {
+  auto ee = ExecutionEngine::create(GetParam());
   ASSERT_TRUE(bool(ee));
   Module &M = (*ee)->getModule();
   Function *F = M.createFunction("main");
@@ -971,10 +994,10 @@ TEST(Int8ConversionTest, rescaleQuantized) {
   EXPECT_NEAR(2.0 * (hc.raw(2) - 7), 5.0, 1.0 + 1e-6);
 }
 
-TEST(Int8ConversionTest, quantizeDequantizeRoundTrip) {
+TEST_P(Int8ConversionTest, quantizeDequantizeRoundTrip) {
   // Quantize then Dequantize in one graph: each value comes back within
   // half a step, codes beyond the grid saturate to its ends.
-  auto ee = ExecutionEngine::create("Interpreter");
+  auto ee = ExecutionEngine::create(GetParam());
   ASSERT_TRUE(bool(ee));
   Module &M = (*ee)->getModule();
   Function *F = M.createFunction("main");
@@ -999,3 +1022,10 @@ TEST(Int8ConversionTest, quantizeDequantizeRoundTrip) {
     ASSERT_NEAR(h.raw(i), want, 0.005 + 1e-5) << "x = " << x[i];
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Int8KernelTest,
+                         ::testing::ValuesIn(getAvailableBackends()),
+                         [](const auto &info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, Int8ConversionTest,
+                         ::testing::ValuesIn(getAvailableBackends()),
+                         [](const auto &info) { return info.param; });
