@@ -46,6 +46,9 @@ int main(int argc, char **argv) {
       "runs also profile (calibration on random inputs).\n\n"
       "  network-benchmark -m=model.onnx -backend=CPU -num-threads=1 "
       "-repeats=20\n");
+  if (repeats < 1) {
+    exitOnError(kTool, makeError("-repeats must be at least 1"));
+  }
   auto types = exitOnError(kTool, resolveInputTypes(batchSize));
   auto start = std::chrono::steady_clock::now();
   CompiledModel cm = exitOnError(kTool, loadAndCompileModel(types));
@@ -87,8 +90,10 @@ int main(int argc, char **argv) {
   }
   exitOnError(kTool, cm.finish());
   std::sort(times.begin(), times.end());
-  double minMs = times.empty() ? 0 : times.front();
-  double medianMs = times.empty() ? 0 : times[times.size() / 2];
+  double minMs = times.front();
+  size_t mid = times.size() / 2;
+  double medianMs =
+      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   llvm::outs() << "{\"backend\": \"" << loader::backendName
                << "\", \"batch\": " << batch
                << ", \"threads\": " << loader::numThreads

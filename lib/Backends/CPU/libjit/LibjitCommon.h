@@ -40,7 +40,15 @@ constexpr int kVecsPerBlock = int(kBlock) / kVec;
 
 LIBJIT_INLINE vfloat vload(const float *p) { return *(const vfloat *)p; }
 LIBJIT_INLINE void vstore(float *p, vfloat v) { *(vfloat *)p = v; }
-LIBJIT_INLINE vfloat vsplat(float x) { return (vfloat){} + x; }
+/// Every lane x. (Not "(vfloat){} + x": 0 + x must keep a zero's sign, which
+/// costs an addition before every broadcast.)
+LIBJIT_INLINE vfloat vsplat(float x) {
+  vfloat v;
+  for (int i = 0; i < kVec; i++) {
+    v[i] = x;
+  }
+  return v;
+}
 LIBJIT_INLINE vfloat vmax(vfloat a, vfloat b) { return a > b ? a : b; }
 LIBJIT_INLINE vfloat vmin(vfloat a, vfloat b) { return a < b ? a : b; }
 
@@ -53,8 +61,8 @@ LIBJIT_INLINE void vquantize(int8_t *out, vfloat y, float scale,
   vfloat q = __builtin_elementwise_roundeven(y / vsplat(scale)) +
              vsplat(float(offset));
   q = vmin(vmax(q, vsplat(-128.f)), vsplat(127.f));
-  *(vbyte *)out = __builtin_convertvector(__builtin_convertvector(q, vint),
-                                          vbyte);
+  *(vbyte *)out =
+      __builtin_convertvector(__builtin_convertvector(q, vint), vbyte);
 }
 
 } // namespace libjit
