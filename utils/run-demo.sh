@@ -20,5 +20,9 @@ echo
 echo "== image-classifier on the 10,000-image Fashion-MNIST test set =="
 build/bin/image-classifier -m=$MODEL "${PP[@]}" -minibatch=50 \
   -input-dataset=idx:$DATA/t10k-images-idx3-ubyte.gz,$DATA/t10k-labels-idx1-ubyte.gz
+echo
+echo "== the same on the LLVM CPU backend (INT8 would add -load-profile=...) =="
+build/bin/image-classifier -m=$MODEL "${PP[@]}" -backend=CPU -minibatch=50 \
+  -input-dataset=idx:$DATA/t10k-images-idx3-ubyte.gz,$DATA/t10k-labels-idx1-ubyte.gz
 echo "PyTorch's accuracy on the same set: $(grep -o '"pytorch_top1": *[0-9.]*' \
   tests/models/resnet18.reference.json | grep -o '[0-9.]*$')"
