@@ -5,6 +5,13 @@
 
 namespace glow {
 
+llvm::Expected<std::unique_ptr<SwitchableFunction>> Backend::compileSwitchable(
+    const Function &, const Function &,
+    const std::vector<std::vector<std::string>> &) const {
+  return makeError("the " + getName() +
+                   " backend cannot compile precision-switchable functions");
+}
+
 std::vector<std::string> getAvailableBackends() {
   return {"Interpreter", "CPU"};
 }

@@ -13,6 +13,7 @@
 #include "glow/Optimizer/PrecisionMode.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Quantization/Profiler.h"
+#include "glow/Quantization/Quantizer.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -418,6 +419,92 @@ TEST_P(BackendCorrectnessTest, referenceModelsAgreeWithTheInterpreter) {
       });
       Tensor got = runModel(model, t.backend, t.options, batch, p, &profile);
       expectClose(want, got, true, what);
+    }
+  }
+}
+
+namespace {
+/// The reference model \p model loaded into \p ee's module and optimized;
+/// quantized fully with \p profile when it is given.
+Function *loadForSwitching(ExecutionEngine &ee, const std::string &model,
+                           const Type &input, const ProfileSet *profile) {
+  auto loader = ONNXModelLoader::load(kModels + "/" + model + ".onnx",
+                                      ee.getModule(), {{"input", input}});
+  EXPECT_TRUE(bool(loader)) << llvm::toString(loader.takeError());
+  if (!loader) {
+    return nullptr;
+  }
+  Function *F = (*loader)->getFunction();
+  uint64_t hash = hashGraph(*F);
+  llvm::Error err = optimizeFunction(F);
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  if (profile) {
+    auto report = transformForPrecisionMode(F, hash, *profile, {},
+                                            [](const Node &) { return true; });
+    EXPECT_TRUE(bool(report)) << llvm::toString(report.takeError());
+  }
+  return F;
+}
+} // namespace
+
+// A precision-switchable compile runs every mix of FP32 and INT8 units
+// exactly as the mixed graph compiled for that mix.
+TEST_P(BackendCorrectnessTest, switchablePrecisionEqualsMixedGraphs) {
+  const Target &t = GetParam();
+  Tensor batch = sampleBatch(12);
+  for (const char *model : {"resnet18", "mobilenetv2"}) {
+    ProfileSet profile;
+    runModel(model, "Interpreter", {}, batch, {}, nullptr, &profile);
+    // Units: every quantizable layer, in graph order, in pairs (so that some
+    // units hold a convolution and its activation and some do not).
+    auto fp32EE = ExecutionEngine::create(t.backend, t.options);
+    auto int8EE = ExecutionEngine::create(t.backend, t.options);
+    ASSERT_TRUE(fp32EE && int8EE);
+    Function *F = loadForSwitching(**fp32EE, model, batch.getType(), nullptr);
+    Function *Fq = loadForSwitching(**int8EE, model, batch.getType(), &profile);
+    ASSERT_TRUE(F && Fq);
+    std::vector<std::vector<std::string>> units;
+    for (Node *n : F->getNodesInTopologicalOrder()) {
+      if (!isLayerNode(*n) || !isQuantizableNode(*n)) {
+        continue;
+      }
+      if (units.empty() || units.back().size() == 2) {
+        units.emplace_back();
+      }
+      units.back().push_back(n->getName().str());
+    }
+    auto sw = (*fp32EE)->getBackend().compileSwitchable(*F, *Fq, units);
+    ASSERT_TRUE(bool(sw)) << llvm::toString(sw.takeError());
+    Placeholder *in = nullptr, *out = nullptr;
+    for (Placeholder *ph : (*fp32EE)->getModule().getPlaceholders()) {
+      (ph->getName() == "input" ? in : out) = ph;
+    }
+    ASSERT_TRUE(in && out);
+    std::mt19937 rng(5);
+    // All INT8, then a random mix.
+    for (int config = 1; config < 3; config++) {
+      std::vector<bool> int8(units.size());
+      std::vector<std::string> keep;
+      for (size_t u = 0; u < units.size(); u++) {
+        int8[u] = config == 1 || rng() % 2;
+        if (!int8[u]) {
+          keep.insert(keep.end(), units[u].begin(), units[u].end());
+        }
+      }
+      llvm::Error err = (*sw)->setInt8Units(int8);
+      ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
+      PlaceholderBindings bindings;
+      bindings.allocate((*fp32EE)->getModule().getPlaceholders());
+      *bindings.get(in) = batch.clone();
+      err = (*sw)->execute(bindings);
+      ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
+      Precision p;
+      p.int8 = true;
+      p.keepLayers = keep;
+      Tensor want = runModel(model, t.backend, t.options, batch, p, &profile);
+      expectClose(want, *bindings.get(out), true,
+                  std::string(model) + " switchable config " +
+                      std::to_string(config) + " on " + t.label);
     }
   }
 }

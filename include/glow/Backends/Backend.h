@@ -21,6 +21,17 @@ public:
   virtual llvm::Error execute(PlaceholderBindings &bindings) = 0;
 };
 
+/// A Function compiled so that each of its units (groups of layers) runs in
+/// FP32 or in INT8 as chosen before a run, without compiling again
+/// (Backend::compileSwitchable). Used by precision-tuner.
+class SwitchableFunction : public CompiledFunction {
+public:
+  /// Runs unit u in INT8 where \p int8[u], in FP32 elsewhere; the results
+  /// equal those of the mixed graph that transformForPrecisionMode makes
+  /// with the FP32 units kept.
+  virtual llvm::Error setInt8Units(const std::vector<bool> &int8) = 0;
+};
+
 /// Interface of the execution backends (Interpreter, CPU, OpenCL).
 class Backend {
 public:
@@ -35,6 +46,13 @@ public:
   /// Compiles the optimized, verified Function \p F.
   virtual llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const = 0;
+  /// Compiles a precision-switchable function from \p fp32 and \p int8,
+  /// the same optimized graph in FP32 and fully quantized (in two Modules,
+  /// so that names match); \p units lists the layer names of each unit.
+  /// \returns an error where the backend cannot (the default).
+  virtual llvm::Expected<std::unique_ptr<SwitchableFunction>>
+  compileSwitchable(const Function &fp32, const Function &int8,
+                    const std::vector<std::vector<std::string>> &units) const;
 };
 
 /// Settings of a backend that the tools expose as flags.

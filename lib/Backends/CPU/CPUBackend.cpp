@@ -56,6 +56,26 @@ CPUBackend::compile(const Function &F) const {
   return std::unique_ptr<CompiledFunction>(std::move(*fn));
 }
 
+llvm::Expected<std::unique_ptr<SwitchableFunction>>
+CPUBackend::compileSwitchable(
+    const Function &fp32, const Function &int8,
+    const std::vector<std::vector<std::string>> &units) const {
+  auto prog = cpu::buildSwitchableKernelProgram(fp32, int8, units, numThreads_);
+  if (!prog) {
+    return prog.takeError();
+  }
+  std::vector<const Placeholder *> phs;
+  for (auto &slot : prog->placeholders) {
+    phs.push_back(fp32.getParent().getPlaceholderByName(slot.name));
+  }
+  auto fn = cpu::CPUFunction::create(std::move(*prog), std::move(phs),
+                                     cpu::KernelVariant(variant_));
+  if (!fn) {
+    return fn.takeError();
+  }
+  return std::unique_ptr<SwitchableFunction>(std::move(*fn));
+}
+
 llvm::Error CPUBackend::saveBundle(const Function &F,
                                    const BundleOptions &opts) const {
   auto prog = cpu::buildKernelProgram(F, 1);

@@ -155,6 +155,18 @@ CPUFunction::create(KernelProgram prog,
   return std::move(f);
 }
 
+llvm::Error CPUFunction::setInt8Units(const std::vector<bool> &int8) {
+  if (int8.size() != size_t(prog_.numUnits)) {
+    return makeError("the function has " + llvm::Twine(prog_.numUnits) +
+                     " switchable units, " + llvm::Twine(int8.size()) +
+                     " given");
+  }
+  for (size_t u = 0; u < int8.size(); u++) {
+    mutable_.data()[prog_.switchOffset + u] = int8[u] ? 1 : 0;
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
   for (size_t i = 0; i < placeholders_.size(); i++) {
     const Placeholder *ph = placeholders_[i];

@@ -32,7 +32,7 @@ private:
 /// A Function compiled by the CPU backend and loaded with ORC JIT. A run
 /// copies the bound inputs into the mutable region, runs the generated
 /// worker on every thread of the pool, and copies the outputs back.
-class CPUFunction final : public CompiledFunction {
+class CPUFunction final : public SwitchableFunction {
 public:
   /// JIT-compiles \p prog (whose placeholder slots are \p placeholders, in
   /// order) with kernel variant \p v.
@@ -41,6 +41,9 @@ public:
          KernelVariant v);
 
   llvm::Error execute(PlaceholderBindings &bindings) override;
+
+  /// Sets the unit switches of a precision-switchable program.
+  llvm::Error setInt8Units(const std::vector<bool> &int8) override;
 
   /// With GLOW_CPU_PROFILE=1: prints the time spent in each kernel call.
   ~CPUFunction() override;

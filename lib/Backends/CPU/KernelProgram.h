@@ -98,6 +98,10 @@ struct KernelCall {
   std::vector<KernelArg> args;
   /// The layer (node name) the call belongs to, for dumps.
   std::string layer;
+  /// Precision-switchable programs: the call runs only when the switch of
+  /// unit \p unit (>= 0) says INT8 (\p int8) or FP32 (!int8).
+  int32_t unit{-1};
+  bool int8{false};
 };
 
 /// A placeholder's slot in the mutable region.
@@ -126,6 +130,10 @@ struct KernelProgram {
   unsigned numThreads{1};
   /// Images the calls are looped over (see above).
   int64_t images{1};
+  /// Precision-switchable programs: one byte per unit at this offset of
+  /// the mutable region, 1 for INT8.
+  int64_t numUnits{0};
+  uint64_t switchOffset{0};
 
   /// Copies of the activations region a run with \p threads needs.
   uint64_t activationCopies(unsigned threads) const {

@@ -94,9 +94,16 @@ bool isInt8(const Type &t) { return t.getElementType() == ElemKind::Int8QTy; }
 
 class Planner {
 public:
-  Planner(const Function &F, unsigned numThreads)
-      : F_(F), numThreads_(std::max(1u, numThreads)) {
+  /// Plans \p F; with \p int8 and \p units, a precision-switchable program
+  /// (buildSwitchableKernelProgram).
+  Planner(const Function &F, unsigned numThreads,
+          const Function *int8 = nullptr,
+          const std::vector<std::vector<std::string>> *units = nullptr)
+      : F_(F), Fq_(int8), numThreads_(std::max(1u, numThreads)) {
     prog_.numThreads = numThreads_;
+    if (units) {
+      units_ = *units;
+    }
   }
 
   llvm::Expected<KernelProgram> run();
@@ -141,6 +148,9 @@ private:
   /// > 1 images, N a multiple of the threads, where every node treats the
   /// images of its batch-carrying inputs independently. Fills batched_.
   void chooseImageLoop();
+  /// Marks the batch-carrying nodes of \p F; false if some node mixes
+  /// images.
+  bool markBatched(const Function &F);
   /// \returns the type of \p v as the program sees it: batch-carrying
   /// values have one image in a per-image program.
   Type typeOf(NodeValue v) const {
@@ -185,6 +195,8 @@ private:
     call.kernel = kernel;
     call.items = std::max<int64_t>(items, 1);
     call.layer = layer_;
+    call.unit = currentUnit_;
+    call.int8 = currentInt8_;
     std::vector<std::pair<unsigned, uint64_t>> refs;
     for (auto &a : args) {
       call.args.push_back(a.arg);
@@ -201,9 +213,9 @@ private:
     const Node *conversion{nullptr};    ///< Quantize/Dequantize in the epilogue
     const Node *inputQuantize{nullptr}; ///< Quantize done while packing
   };
-  /// \returns the only user of \p v, or null.
-  const Node *singleUser(NodeValue v) const {
-    auto users = F_.getUsers(v);
+  /// \returns the only user of \p v in \p F, or null.
+  static const Node *singleUser(const Function &F, NodeValue v) {
+    auto users = F.getUsers(v);
     return users.size() == 1 ? users[0].first : nullptr;
   }
   static NodeValue valueOf(const Node *n) {
@@ -217,7 +229,24 @@ private:
   static int64_t elementsOf(const Type &t, Layout l) {
     return bytesOf(t, l) / getElementSize(t.getElementType());
   }
-  void planFusions();
+  void planFusions(const Function &F);
+
+  //===--- precision-switchable programs ---------------------------------===//
+  /// \returns the unit of node \p n (of either function), or -1.
+  int unitOf(const Node *n) const {
+    auto it = unitOf_.find(n);
+    return it == unitOf_.end() ? -1 : it->second;
+  }
+  llvm::Error setUpUnits();
+  /// \returns the non-storage nodes of F_ in the order to emit them: the
+  /// topological order, where each unit's nodes come together (a unit is
+  /// emitted whole); an error if a unit is not convex (a path leaves it and
+  /// comes back).
+  llvm::Expected<std::vector<const Node *>> emissionOrder() const;
+  /// \returns the FP32 value that the INT8 graph's value \p w stands for.
+  NodeValue counterpart(NodeValue w) const;
+  /// Emits unit \p u: its FP32 calls, then its INT8 calls.
+  llvm::Error emitUnit(int u);
 
   //===--- nodes ---------------------------------------------------------===//
   llvm::Error visit(const Node &n);
@@ -239,6 +268,14 @@ private:
   void place();
 
   const Function &F_;
+  const Function *Fq_;
+  std::vector<std::vector<std::string>> units_;
+  std::map<const Node *, int> unitOf_;
+  std::map<std::string, const Node *> fp32ByName_;
+  std::vector<bool> unitEmitted_;
+  int currentUnit_{-1};
+  bool currentInt8_{false};
+  unsigned switchBuf_{0};
   bool perImage_{false};
   int64_t batch_{1};
   std::set<const Node *> batched_;
@@ -294,32 +331,24 @@ Storage Planner::use(NodeValue v, Layout l) {
   return dst;
 }
 
-void Planner::chooseImageLoop() {
+bool Planner::markBatched(const Function &F) {
   // The batch: the first dimension of the placeholders the graph reads.
-  batch_ = 0;
-  for (Placeholder *ph : F_.getParent().getPlaceholders()) {
+  for (Placeholder *ph : F.getParent().getPlaceholders()) {
     bool read = false;
-    for (auto &u : F_.getUsers(ph)) {
+    for (auto &u : F.getUsers(ph)) {
       read |= !isa<SaveNode>(u.first);
     }
     if (!read) {
       continue;
     }
     if (ph->dims().empty() || (batch_ && ph->dims()[0] != batch_)) {
-      return;
+      return false;
     }
     batch_ = ph->dims()[0];
     batched_.insert(ph);
   }
-  if (batch_ < 2 || batch_ % numThreads_ != 0) {
-    batched_.clear();
-    return;
-  }
-  auto fail = [&]() {
-    batched_.clear();
-    return;
-  };
-  for (const Node *n : F_.getNodesInTopologicalOrder()) {
+  auto fail = [] { return false; };
+  for (const Node *n : F.getNodesInTopologicalOrder()) {
     if (n->isStorage()) {
       continue;
     }
@@ -421,7 +450,217 @@ void Planner::chooseImageLoop() {
     }
     batched_.insert(n);
   }
+  return true;
+}
+
+void Planner::chooseImageLoop() {
+  batch_ = 0;
+  bool separable = markBatched(F_) && (!Fq_ || markBatched(*Fq_));
+  if (!separable || batch_ < 2 || batch_ % numThreads_ != 0) {
+    batched_.clear();
+    return;
+  }
   perImage_ = true;
+}
+
+llvm::Error Planner::setUpUnits() {
+  for (const Node *n : F_.getNodes()) {
+    fp32ByName_[n->getName().str()] = n;
+  }
+  for (const Placeholder *ph : F_.getParent().getPlaceholders()) {
+    fp32ByName_[ph->getName().str()] = ph;
+  }
+  std::map<std::string, int> unitOfLayer;
+  for (size_t u = 0; u < units_.size(); u++) {
+    for (const std::string &name : units_[u]) {
+      unitOfLayer[name] = int(u);
+    }
+  }
+  for (const Function *F : {&F_, Fq_}) {
+    for (const Node *n : F->getNodes()) {
+      auto it = unitOfLayer.find(n->getName().str());
+      if (it != unitOfLayer.end() && isLayerNode(*n)) {
+        unitOf_[n] = it->second;
+      }
+    }
+  }
+  for (size_t u = 0; u < units_.size(); u++) {
+    for (const std::string &name : units_[u]) {
+      const Node *q = Fq_->getNodeByName(name);
+      if (!fp32ByName_.count(name) || !q) {
+        return makeError("unit layer '" + name + "' is not in both graphs");
+      }
+      if (!q->getType().isQuantized()) {
+        return makeError("unit layer '" + name +
+                         "' is not INT8 in the quantized graph");
+      }
+    }
+  }
+  unitEmitted_.assign(units_.size(), false);
+  switchBuf_ = newBuffer(Region::Mutable, units_.size());
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::vector<const Node *>> Planner::emissionOrder() const {
+  std::vector<const Node *> topo;
+  for (const Node *n : F_.getNodesInTopologicalOrder()) {
+    if (!n->isStorage()) {
+      topo.push_back(n);
+    }
+  }
+  if (units_.empty()) {
+    return topo;
+  }
+  // Items: a unit, or a node outside every unit; Kahn's algorithm over the
+  // items, taking the earliest ready one in the original order.
+  std::map<const Node *, size_t> index;
+  for (size_t i = 0; i < topo.size(); i++) {
+    index[topo[i]] = i;
+  }
+  auto itemOf = [&](const Node *n) -> int64_t {
+    int u = unitOf(n);
+    return u >= 0 ? -1 - u : int64_t(index.at(n));
+  };
+  std::map<int64_t, std::set<int64_t>> succs;
+  std::map<int64_t, unsigned> preds;
+  std::map<int64_t, size_t> first;
+  for (const Node *n : topo) {
+    int64_t item = itemOf(n);
+    preds[item];
+    first.emplace(item, index.at(n));
+    for (unsigned i = 0; i < n->getNumInputs(); i++) {
+      const Node *p = n->getNthInput(i).getNode();
+      if (p->isStorage() || itemOf(p) == item) {
+        continue;
+      }
+      if (succs[itemOf(p)].insert(item).second) {
+        preds[item]++;
+      }
+    }
+  }
+  std::set<std::pair<size_t, int64_t>> ready;
+  for (auto &[item, count] : preds) {
+    if (!count) {
+      ready.insert({first[item], item});
+    }
+  }
+  std::vector<const Node *> order;
+  while (!ready.empty()) {
+    int64_t item = ready.begin()->second;
+    ready.erase(ready.begin());
+    for (const Node *n : topo) {
+      if (itemOf(n) == item) {
+        order.push_back(n);
+      }
+    }
+    for (int64_t s : succs[item]) {
+      if (--preds[s] == 0) {
+        ready.insert({first[s], s});
+      }
+    }
+  }
+  if (order.size() != topo.size()) {
+    return makeError("the precision units are not convex: a path leaves a "
+                     "unit and comes back into it");
+  }
+  return order;
+}
+
+NodeValue Planner::counterpart(NodeValue w) const {
+  const Node *n = w.getNode();
+  if (isa<QuantizeNode>(n)) {
+    n = n->getNthInput(0).getNode(); // a value quantized on its way in
+  }
+  auto it = fp32ByName_.find(n->getName().str());
+  return it == fp32ByName_.end()
+             ? NodeValue()
+             : NodeValue(const_cast<Node *>(it->second), w.resNo);
+}
+
+llvm::Error Planner::emitUnit(int u) {
+  unitEmitted_[u] = true;
+  currentUnit_ = u;
+  // The FP32 calls: the unit's nodes of the FP32 graph.
+  currentInt8_ = false;
+  for (const Node *n : F_.getNodesInTopologicalOrder()) {
+    if (unitOf(n) == u) {
+      layer_ = n->getName().str();
+      if (auto err = visit(*n)) {
+        return err;
+      }
+    }
+  }
+  // The INT8 calls: quantize what enters the unit, run the unit's nodes of
+  // the INT8 graph, dequantize what leaves it into the FP32 storage.
+  currentInt8_ = true;
+  std::vector<const Node *> nodes;
+  for (const Node *n : Fq_->getNodesInTopologicalOrder()) {
+    if (unitOf(n) == u) {
+      nodes.push_back(n);
+    }
+  }
+  std::vector<std::pair<const Node *, unsigned>> local;
+  for (const Node *n : nodes) {
+    layer_ = n->getName().str();
+    for (unsigned i = 0; i < n->getNumInputs(); i++) {
+      NodeValue w = n->getNthInput(i);
+      const Node *p = w.getNode();
+      if (unitOf(p) == u || isa<Constant>(p) || plain_.count(key(w)) ||
+          blocked_.count(key(w))) {
+        continue;
+      }
+      NodeValue f = counterpart(w);
+      if (!f.getNode() || !w.getType().isQuantized()) {
+        return makeError("internal error: unit input '" + p->getName() +
+                         "' has no FP32 counterpart");
+      }
+      Layout l = hasBlocked(f) ? Layout::Blocked : Layout::Plain;
+      Storage src = use(f, l);
+      Storage dst = define(w, l);
+      local.push_back(key(w));
+      const Type &t = w.getType();
+      emit("libjit_quantize", elementsOf(typeOf(w), l),
+           {ptr(dst), ptr(src), immf(t.getScale()), imm(t.getOffset())});
+    }
+  }
+  for (const Node *n : nodes) {
+    layer_ = n->getName().str();
+    if (auto err = visit(*n)) {
+      return err;
+    }
+    local.push_back(key(valueOf(n)));
+  }
+  for (const Node *n : nodes) {
+    bool leaves = false;
+    for (auto &user : Fq_->getUsers(valueOf(n))) {
+      leaves |= unitOf(user.first) != u;
+    }
+    if (!leaves) {
+      continue;
+    }
+    layer_ = n->getName().str();
+    NodeValue f = counterpart(valueOf(n));
+    const Type &t = n->getType();
+    for (Layout l : {Layout::Plain, Layout::Blocked}) {
+      auto &have = l == Layout::Plain ? plain_ : blocked_;
+      auto it = have.find(key(f));
+      if (it == have.end()) {
+        continue;
+      }
+      Storage dst = it->second;
+      Storage src = use(valueOf(n), l);
+      emit("libjit_dequantize", elementsOf(typeOf(f), l),
+           {ptr(dst), ptr(src), immf(t.getScale()), imm(t.getOffset())});
+    }
+  }
+  // Values of the INT8 graph are private to this unit's calls.
+  for (auto &k : local) {
+    plain_.erase(k);
+    blocked_.erase(k);
+  }
+  currentUnit_ = -1;
+  currentInt8_ = false;
+  return llvm::Error::success();
 }
 
 llvm::Expected<KernelProgram> Planner::run() {
@@ -439,15 +678,33 @@ llvm::Expected<KernelProgram> Planner::run() {
       imageStrides_[b] = ph->getType().getSizeInBytes() / batch_;
     }
   }
-  planFusions();
-  for (const Node *n : F_.getNodesInTopologicalOrder()) {
-    if (n->isStorage()) {
-      continue;
+  if (Fq_) {
+    if (auto err = setUpUnits()) {
+      return std::move(err);
     }
+  }
+  planFusions(F_);
+  if (Fq_) {
+    planFusions(*Fq_);
+  }
+  auto order = emissionOrder();
+  if (!order) {
+    return order.takeError();
+  }
+  for (const Node *n : *order) {
     if (!isSupportedByCPUBackend(*n)) {
       return makeError(std::string("the CPU backend cannot run node '") +
                        n->getName().str() + "' (" + n->getKindName() + " on " +
                        n->getType().toString() + ")");
+    }
+    int u = unitOf(n);
+    if (u >= 0) {
+      if (!unitEmitted_[u]) {
+        if (auto err = emitUnit(u)) {
+          return std::move(err);
+        }
+      }
+      continue;
     }
     layer_ = n->getName().str();
     if (auto err = visit(*n)) {
@@ -486,6 +743,10 @@ void Planner::place() {
     }
   }
   prog_.activationsSize = planActivations(bufs_, reserved_);
+  if (!units_.empty()) {
+    prog_.numUnits = units_.size();
+    prog_.switchOffset = bufs_[switchBuf_].offset;
+  }
   prog_.mutableSize = mutableSize;
   prog_.constants.assign(constSize, 0);
   for (size_t i = 0; i < bufs_.size(); i++) {
@@ -728,8 +989,11 @@ bool Planner::isFastConvolution(const ConvolutionNode &n) const {
   return true;
 }
 
-void Planner::planFusions() {
-  for (const Node *n : F_.getNodes()) {
+void Planner::planFusions(const Function &F) {
+  // A switchable program keeps each unit's calls to itself: an activation
+  // fuses only into a convolution of its own unit, conversions not at all.
+  bool switchable = !units_.empty();
+  for (const Node *n : F.getNodes()) {
     auto *conv = dyn_cast<ConvolutionNode>(n);
     if (!conv || !isFastConvolution(*conv)) {
       continue;
@@ -737,30 +1001,38 @@ void Planner::planFusions() {
     ConvFusion fu;
     bool q = conv->getType().isQuantized();
     NodeValue last = valueOf(conv);
-    const Node *u = singleUser(last);
+    const Node *u = singleUser(F, last);
     if (u && (isa<ReluNode>(u) || isa<ClipNode>(u)) &&
         u->getType().isQuantized() == q &&
+        (!switchable || unitOf(u) == unitOf(conv)) &&
         (!q || makeQuantizationTransform(double(conv->getType().getScale()) /
                                          u->getType().getScale())
                        .shift >= 1)) {
       fu.act = u;
       last = valueOf(u);
-      u = singleUser(last);
+      u = singleUser(F, last);
     }
-    if (u && ((!q && isa<QuantizeNode>(u) && isInt8(u->getType())) ||
-              (q && isa<DequantizeNode>(u)))) {
+    if (!switchable && u &&
+        ((!q && isa<QuantizeNode>(u) && isInt8(u->getType())) ||
+         (q && isa<DequantizeNode>(u)))) {
       fu.conversion = u;
     }
-    const Node *in = conv->getInput().getNode();
-    if (q && isa<QuantizeNode>(in) && singleUser(valueOf(in)) == conv) {
-      fu.inputQuantize = in;
-    }
-    for (const Node *f : {fu.act, fu.conversion, fu.inputQuantize}) {
+    for (const Node *f : {fu.act, fu.conversion}) {
       if (f) {
         fused_.insert(f);
       }
     }
     fusions_[conv] = fu;
+  }
+  // A Quantize feeding an INT8 convolution is done while packing its input,
+  // unless the convolution before it already does it in its epilogue.
+  for (auto &[conv, fu] : fusions_) {
+    const Node *in = conv->getNthInput(0).getNode();
+    if (!switchable && conv->getType().isQuantized() && isa<QuantizeNode>(in) &&
+        !fused_.count(in) && singleUser(F, valueOf(in)) == conv) {
+      fu.inputQuantize = in;
+      fused_.insert(in);
+    }
   }
 }
 
@@ -1309,6 +1581,14 @@ void Planner::conversion(const Node &n) {
 llvm::Expected<KernelProgram> buildKernelProgram(const Function &F,
                                                  unsigned numThreads) {
   Planner p(F, numThreads);
+  return p.run();
+}
+
+llvm::Expected<KernelProgram>
+buildSwitchableKernelProgram(const Function &fp32, const Function &int8,
+                             const std::vector<std::vector<std::string>> &units,
+                             unsigned numThreads) {
+  Planner p(fp32, numThreads, &int8, &units);
   return p.run();
 }
 

@@ -23,6 +23,19 @@ bool isSupportedByCPUBackend(const Node &n);
 llvm::Expected<KernelProgram> buildKernelProgram(const Function &F,
                                                  unsigned numThreads);
 
+/// Plans a precision-switchable program: \p fp32 and \p int8 are the same
+/// optimized graph, in FP32 and with every quantizable layer in INT8 (two
+/// Modules, so node names match); \p units are groups of layer names. Each
+/// unit gets both its FP32 and its INT8 calls, guarded by a run-time switch
+/// (KernelProgram::switchOffset); values cross unit boundaries in FP32
+/// (quantized on entry to an INT8 unit with the scale the INT8 graph gives
+/// them, dequantized on exit), which reproduces the mixed graph of
+/// transformForPrecisionMode bit for bit.
+llvm::Expected<KernelProgram>
+buildSwitchableKernelProgram(const Function &fp32, const Function &int8,
+                             const std::vector<std::vector<std::string>> &units,
+                             unsigned numThreads);
+
 } // namespace cpu
 } // namespace glow
 

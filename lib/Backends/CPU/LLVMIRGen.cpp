@@ -267,7 +267,22 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
       }
     }
     llvm::Function *target = spec.get(kernel, args);
-    B.CreateCall(target, args);
+    if (call.unit >= 0) {
+      // Runs only when the unit's switch selects this precision.
+      llvm::Value *flag = B.CreateLoad(
+          i8, B.CreateGEP(i8, worker->getArg(int(Region::Mutable)),
+                          B.getInt64(prog.switchOffset + call.unit)));
+      llvm::Value *on = B.CreateICmpEQ(flag, B.getInt8(call.int8 ? 1 : 0));
+      auto *run = llvm::BasicBlock::Create(ctx, "switched", worker);
+      auto *next = llvm::BasicBlock::Create(ctx, "next", worker);
+      B.CreateCondBr(on, run, next);
+      B.SetInsertPoint(run);
+      B.CreateCall(target, args);
+      B.CreateBr(next);
+      B.SetInsertPoint(next);
+    } else {
+      B.CreateCall(target, args);
+    }
     if (!perImage && (c + 1 < prog.calls.size() || profile)) {
       B.CreateCall(barrier, {barrierState, numThreads});
     }

@@ -42,6 +42,9 @@ public:
   bool isOpSupported(const Node &n) const override;
   llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const override;
+  llvm::Expected<std::unique_ptr<SwitchableFunction>> compileSwitchable(
+      const Function &fp32, const Function &int8,
+      const std::vector<std::vector<std::string>> &units) const override;
 
   /// Plans \p F for one thread and writes it as an AOT bundle.
   llvm::Error saveBundle(const Function &F, const BundleOptions &opts) const;
