@@ -1,6 +1,7 @@
 // image-classifier: runs an ONNX image model on PNG files or an IDX data set
 // and prints Glow's per-image lines and an accuracy/throughput summary.
 
+#include "../loader/ImageInput.h"
 #include "../loader/Loader.h"
 
 #include "glow/Base/IdxDataset.h"
@@ -28,49 +29,6 @@ const char *kTool = "image-classifier";
 
 llvm::cl::OptionCategory category("image-classifier options");
 
-llvm::cl::list<std::string> inputImageFiles(llvm::cl::Positional,
-                                            llvm::cl::desc("<image .png ...>"),
-                                            llvm::cl::ZeroOrMore);
-llvm::cl::opt<std::string>
-    inputImageDir("input-image-dir",
-                  llvm::cl::desc("Classify every .png in this directory"),
-                  llvm::cl::cat(category));
-llvm::cl::opt<std::string>
-    inputImageListFile("input-image-list-file",
-                       llvm::cl::desc("File listing one image path per line"),
-                       llvm::cl::cat(category));
-llvm::cl::opt<std::string> inputDataset(
-    "input-dataset",
-    llvm::cl::desc("An IDX data set: idx:IMAGES,LABELS (gzip allowed)"),
-    llvm::cl::cat(category));
-
-llvm::cl::opt<ImageNormalizationMode> imageMode(
-    "image-mode", llvm::cl::desc("Range that pixels 0..255 are mapped onto"),
-    llvm::cl::values(
-        clEnumValN(ImageNormalizationMode::k0to1, "0to1", "[0, 1]"),
-        clEnumValN(ImageNormalizationMode::kneg1to1, "neg1to1", "[-1, 1]"),
-        clEnumValN(ImageNormalizationMode::k0to255, "0to255", "[0, 255]"),
-        clEnumValN(ImageNormalizationMode::kneg128to127, "neg128to127",
-                   "[-128, 127]")),
-    llvm::cl::init(ImageNormalizationMode::k0to1), llvm::cl::cat(category));
-llvm::cl::opt<ImageLayout> imageLayout(
-    "image-layout", llvm::cl::desc("Layout of the image input"),
-    llvm::cl::values(clEnumValN(ImageLayout::NCHW, "NCHW", "NCHW (default)"),
-                     clEnumValN(ImageLayout::NHWC, "NHWC", "NHWC")),
-    llvm::cl::init(ImageLayout::NCHW), llvm::cl::cat(category));
-llvm::cl::opt<ImageChannelOrder> imageChannelOrder(
-    "image-channel-order", llvm::cl::desc("Channel order of the image input"),
-    llvm::cl::values(clEnumValN(ImageChannelOrder::BGR, "BGR",
-                                "BGR (default, as Glow)"),
-                     clEnumValN(ImageChannelOrder::RGB, "RGB", "RGB")),
-    llvm::cl::init(ImageChannelOrder::BGR), llvm::cl::cat(category));
-llvm::cl::list<float>
-    meanValues("mean",
-               llvm::cl::desc("Per-channel mean in pixel units (0..255)"),
-               llvm::cl::CommaSeparated, llvm::cl::cat(category));
-llvm::cl::list<float> stddevValues(
-    "stddev", llvm::cl::desc("Per-channel standard deviation in pixel units"),
-    llvm::cl::CommaSeparated, llvm::cl::cat(category));
 llvm::cl::opt<unsigned>
     miniBatch("minibatch", llvm::cl::desc("Images per inference (default 1)"),
               llvm::cl::init(1), llvm::cl::cat(category));
@@ -90,90 +48,6 @@ llvm::cl::opt<bool> verboseImages(
     "verbose-images",
     llvm::cl::desc("Print the per-image line also for IDX data sets"),
     llvm::cl::init(false), llvm::cl::cat(category));
-llvm::cl::opt<unsigned> datasetLimit(
-    "dataset-limit",
-    llvm::cl::desc("Use only the first N images of -input-dataset (0: all)"),
-    llvm::cl::init(0), llvm::cl::cat(category));
-
-/// Where the images come from: files (label from the name) or a data set.
-struct ImageSource {
-  std::vector<std::string> files;
-  std::unique_ptr<IdxDataset> dataset;
-  size_t datasetCount{0};
-
-  size_t size() const { return dataset ? datasetCount : files.size(); }
-  std::string nameOf(size_t i) const {
-    return dataset ? inputDataset + "#" + std::to_string(i) : files[i];
-  }
-  int labelOf(size_t i) const {
-    return dataset ? dataset->getLabel(i) : getLabelFromFileName(files[i]);
-  }
-  llvm::Expected<RawImage> imageOf(size_t i) const {
-    if (dataset) {
-      return dataset->getImage(i);
-    }
-    return readPngImage(files[i]);
-  }
-};
-
-llvm::Expected<ImageSource> collectImages() {
-  ImageSource src;
-  src.files.assign(inputImageFiles.begin(), inputImageFiles.end());
-  if (!inputImageDir.empty()) {
-    std::error_code ec;
-    std::vector<std::string> found;
-    for (llvm::sys::fs::directory_iterator it(inputImageDir, ec), end;
-         it != end && !ec; it.increment(ec)) {
-      if (llvm::StringRef(it->path()).endswith(".png")) {
-        found.push_back(it->path());
-      }
-    }
-    if (ec) {
-      return makeError("cannot read directory '" + inputImageDir +
-                       "': " + ec.message());
-    }
-    std::sort(found.begin(), found.end());
-    src.files.insert(src.files.end(), found.begin(), found.end());
-  }
-  if (!inputImageListFile.empty()) {
-    std::ifstream in(inputImageListFile);
-    if (!in) {
-      return makeError("cannot open image list '" + inputImageListFile + "'");
-    }
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!llvm::StringRef(line).trim().empty()) {
-        src.files.push_back(llvm::StringRef(line).trim().str());
-      }
-    }
-  }
-  if (!inputDataset.empty()) {
-    if (!src.files.empty()) {
-      return makeError("give either image files or -input-dataset, not both");
-    }
-    llvm::StringRef spec = inputDataset;
-    if (!spec.consume_front("idx:") || !spec.contains(',')) {
-      return makeError("bad -input-dataset '" + inputDataset +
-                       "': expected idx:IMAGES,LABELS");
-    }
-    auto [images, labels] = spec.split(',');
-    auto ds = IdxDataset::load(images, labels);
-    if (!ds) {
-      return ds.takeError();
-    }
-    src.dataset = std::make_unique<IdxDataset>(std::move(*ds));
-    src.datasetCount = src.dataset->size();
-    if (datasetLimit && datasetLimit < src.datasetCount) {
-      src.datasetCount = datasetLimit;
-    }
-  }
-  if (src.size() == 0) {
-    return makeError("no images given (image files, -input-image-dir, "
-                     "-input-image-list-file or -input-dataset)");
-  }
-  return std::move(src);
-}
-
 /// \returns the index order of \p row's values, largest first.
 std::vector<size_t> rankScores(const std::vector<float> &row) {
   std::vector<size_t> idx(row.size());
@@ -195,55 +69,6 @@ void softmaxInPlace(std::vector<float> &row) {
   }
 }
 
-/// Computes the input type: -model-input if given, else the declared shape
-/// with the batch dimension set to the minibatch.
-llvm::Expected<std::pair<std::string, Type>> resolveImageInput() {
-  auto infos = ONNXModelLoader::readInputInfo(loader::modelPath);
-  if (!infos) {
-    return infos.takeError();
-  }
-  if (infos->empty()) {
-    return makeError("the model has no inputs");
-  }
-  const ONNXInputInfo *info = &(*infos)[0];
-  if (!loader::modelInputName.empty()) {
-    info = nullptr;
-    for (auto &i : *infos) {
-      if (i.name == loader::modelInputName) {
-        info = &i;
-      }
-    }
-    if (!info) {
-      return makeError("the model has no input named '" +
-                       loader::modelInputName + "'");
-    }
-  }
-  for (auto &spec : loader::modelInputs) {
-    auto parsed = parseModelInputSpec(spec);
-    if (!parsed) {
-      return parsed.takeError();
-    }
-    if (parsed->first == info->name) {
-      return std::move(*parsed);
-    }
-  }
-  if (info->dims.size() != 4) {
-    return makeError("input '" + info->name + "' has shape " +
-                     dimsToString(info->dims) +
-                     "; an image input must be 4-D (use -model-input)");
-  }
-  std::vector<dim_t> dims = info->dims;
-  dims[0] = miniBatch;
-  for (dim_t d : dims) {
-    if (d <= 0) {
-      return makeError("input '" + info->name + "' has open dimensions " +
-                       dimsToString(info->dims) + "; give -model-input=" +
-                       info->name + ",float,[N,C,H,W]");
-    }
-  }
-  return std::make_pair(info->name, Type(ElemKind::FloatTy, dims));
-}
-
 int run() {
   if (miniBatch == 0) {
     exitOnError(kTool, makeError("-minibatch must be at least 1"));
@@ -255,7 +80,7 @@ int run() {
                           llvm::Twine(expectedLabels.size()) + " labels for " +
                           llvm::Twine(src.size()) + " images"));
   }
-  auto [inputName, inputTy] = exitOnError(kTool, resolveImageInput());
+  auto [inputName, inputTy] = exitOnError(kTool, resolveImageInput(miniBatch));
   dim_t batch = inputTy.dims()[0];
   CompiledModel cm =
       exitOnError(kTool, loadAndCompileModel({{inputName, inputTy}}));
@@ -273,12 +98,7 @@ int run() {
   }
   size_t numClasses = outPH->getType().size() / batch;
 
-  ImagePreprocessing pp;
-  pp.mode = imageMode;
-  pp.layout = imageLayout;
-  pp.order = imageChannelOrder;
-  pp.mean.assign(meanValues.begin(), meanValues.end());
-  pp.stddev.assign(stddevValues.begin(), stddevValues.end());
+  ImagePreprocessing pp = getImagePreprocessing();
 
   PlaceholderBindings bindings;
   bindings.allocate(cm.engine->getModule().getPlaceholders());
@@ -359,7 +179,7 @@ int run() {
 
 int main(int argc, char **argv) {
   parseToolCommandLine(
-      argc, argv, category,
+      argc, argv, category, &imageinput::category,
       "Classify images with an ONNX model.\n\n"
       "  image-classifier -m=model.onnx -image-mode=0to1 img_3.png ...\n"
       "  image-classifier -m=model.onnx -input-dataset=idx:IMAGES,LABELS\n");

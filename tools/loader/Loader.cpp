@@ -154,9 +154,14 @@ static llvm::Expected<PrecisionConfig> readConfig() {
 
 void parseToolCommandLine(int argc, char **argv,
                           llvm::cl::OptionCategory &toolCategory,
+                          llvm::cl::OptionCategory *extraCategory,
                           const char *overview) {
-  llvm::cl::HideUnrelatedOptions(
-      {&toolCategory, &loader::category, &quantization::category});
+  std::vector<const llvm::cl::OptionCategory *> shown = {
+      &toolCategory, &loader::category, &quantization::category};
+  if (extraCategory) {
+    shown.push_back(extraCategory);
+  }
+  llvm::cl::HideUnrelatedOptions(shown);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
 }
 

@@ -32,10 +32,12 @@ extern llvm::cl::opt<std::string> dumpProfile;
 extern llvm::cl::opt<std::string> loadProfile;
 } // namespace quantization
 
-/// Parses the command line of a tool: shows in -help only \p toolCategory
-/// and the shared model-loading and quantization flags.
+/// Parses the command line of a tool: shows in -help only \p toolCategory,
+/// \p extraCategory if given, and the shared model-loading and
+/// quantization flags.
 void parseToolCommandLine(int argc, char **argv,
                           llvm::cl::OptionCategory &toolCategory,
+                          llvm::cl::OptionCategory *extraCategory,
                           const char *overview);
 
 /// Parses "name,float,[1,1,28,28]" (the -model-input syntax).

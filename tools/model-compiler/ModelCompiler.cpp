@@ -80,7 +80,7 @@ void printLayers(const Function &F) {
 
 int main(int argc, char **argv) {
   parseToolCommandLine(
-      argc, argv, category,
+      argc, argv, category, nullptr,
       "Compile an ONNX model for a backend, optionally quantized.\n\n"
       "  model-compiler -m=model.onnx -load-profile=p.yaml "
       "-keep-original-precision-for-layers=conv1 -list-layers\n"

@@ -295,7 +295,7 @@ int runInputs() {
 
 int main(int argc, char **argv) {
   parseToolCommandLine(
-      argc, argv, category,
+      argc, argv, category, nullptr,
       "Run an ONNX model on input tensors or an ONNX backend test.\n\n"
       "  model-runner -onnx-test-dir=/usr/share/libonnx-testdata/data/node/"
       "test_relu\n"

@@ -40,7 +40,7 @@ llvm::cl::opt<float> inputHigh("input-high", llvm::cl::init(1.f),
 
 int main(int argc, char **argv) {
   parseToolCommandLine(
-      argc, argv, category,
+      argc, argv, category, nullptr,
       "Time a model on random inputs: compile time, then minimum and median "
       "latency of -repeats runs, as one JSON line. With -dump-profile the "
       "runs also profile (calibration on random inputs).\n\n"

@@ -1,0 +1,58 @@
+#ifndef GLOW_TOOLS_LOADER_IMAGEINPUT_H
+#define GLOW_TOOLS_LOADER_IMAGEINPUT_H
+
+#include "glow/Base/IdxDataset.h"
+#include "glow/Base/Image.h"
+#include "glow/Base/Tensor.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glow {
+
+/// The image flags of the image tools (image-classifier, precision-tuner):
+/// where the images come from and Glow's pre-processing.
+namespace imageinput {
+extern llvm::cl::OptionCategory category;
+extern llvm::cl::opt<std::string> inputDataset;
+} // namespace imageinput
+
+/// A list of images: PNG files (label from the name, NAME_LABEL.png) or an
+/// IDX data set.
+struct ImageSource {
+  std::vector<std::string> files;
+  std::unique_ptr<IdxDataset> dataset;
+  std::string datasetName;
+  size_t datasetCount{0};
+
+  size_t size() const { return dataset ? datasetCount : files.size(); }
+  std::string nameOf(size_t i) const;
+  /// \returns the label of image \p i, or -1 if it has none.
+  int labelOf(size_t i) const;
+  llvm::Expected<RawImage> imageOf(size_t i) const;
+};
+
+/// \returns the images the flags name (files, -input-image-dir,
+/// -input-image-list-file, or -input-dataset with -dataset-limit).
+llvm::Expected<ImageSource> collectImages();
+
+/// \returns the images of \p dataset ("idx:IMAGES,LABELS") or, if that is
+/// empty, of \p dir (every .png, sorted); at most \p limit (0: all).
+llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
+                                       llvm::StringRef dir, size_t limit);
+
+/// \returns the pre-processing the flags describe.
+ImagePreprocessing getImagePreprocessing();
+
+/// \returns the model input that receives the images and its type: the
+/// declared shape with the batch dimension set to \p batch, or
+/// -model-input where given.
+llvm::Expected<std::pair<std::string, Type>> resolveImageInput(dim_t batch);
+
+} // namespace glow
+
+#endif // GLOW_TOOLS_LOADER_IMAGEINPUT_H
