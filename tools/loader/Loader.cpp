@@ -112,8 +112,7 @@ llvm::cl::opt<bool> assertAllQuantized(
                    "asked to"),
     llvm::cl::init(false), llvm::cl::cat(category));
 
-/// \returns the precision configuration the flags describe.
-static llvm::Expected<PrecisionConfig> readConfig() {
+llvm::Expected<PrecisionConfig> readPrecisionConfig() {
   PrecisionConfig config;
   config.quantization.schema = schema;
   config.quantization.calibration = calibration;
@@ -284,7 +283,7 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
   if (auto err = optimizeFunction(F)) {
     return std::move(err);
   }
-  auto config = quantization::readConfig();
+  auto config = quantization::readPrecisionConfig();
   if (!config) {
     return config.takeError();
   }

@@ -30,6 +30,9 @@ namespace quantization {
 extern llvm::cl::OptionCategory category;
 extern llvm::cl::opt<std::string> dumpProfile;
 extern llvm::cl::opt<std::string> loadProfile;
+extern llvm::cl::opt<unsigned> numHistogramBins;
+/// \returns the precision configuration the quantization flags describe.
+llvm::Expected<PrecisionConfig> readPrecisionConfig();
 } // namespace quantization
 
 /// Parses the command line of a tool: shows in -help only \p toolCategory,

@@ -1,0 +1,301 @@
+#include "PrecisionEvaluator.h"
+
+#include "glow/ExecutionEngine/ExecutionEngine.h"
+#include "glow/Importer/ONNXModelLoader.h"
+#include "glow/Optimizer/Optimizer.h"
+#include "glow/Quantization/Profiler.h"
+#include "glow/Support/Error.h"
+
+#include <chrono>
+#include <cstring>
+
+namespace glow {
+
+bool EvaluationSet::hasLabels() const {
+  for (int l : labels) {
+    if (l < 0) {
+      return false;
+    }
+  }
+  return !labels.empty();
+}
+
+llvm::Expected<EvaluationSet> loadEvaluationSet(const ImageSource &src,
+                                                const ImagePreprocessing &pp,
+                                                const Type &image) {
+  EvaluationSet set;
+  std::vector<dim_t> dims(image.dims().begin(), image.dims().end());
+  dims[0] = dim_t(src.size());
+  set.images.reset(Type(ElemKind::FloatTy, dims));
+  for (size_t i = 0; i < src.size(); i++) {
+    auto img = src.imageOf(i);
+    if (!img) {
+      return img.takeError();
+    }
+    if (auto err = writeImageToBatch(*img, pp, set.images, i)) {
+      return makeError(src.nameOf(i) + ": " + llvm::toString(std::move(err)));
+    }
+    set.labels.push_back(src.labelOf(i));
+  }
+  return std::move(set);
+}
+
+namespace {
+
+/// A model loaded into its own engine, optimized, with its placeholders.
+struct LoadedModel {
+  std::unique_ptr<ExecutionEngine> engine;
+  Function *function{nullptr};
+  Placeholder *input{nullptr}, *output{nullptr};
+  uint64_t hash{0};
+};
+
+llvm::Expected<LoadedModel> loadModel(const EvaluatorSetup &s) {
+  LoadedModel m;
+  auto ee = ExecutionEngine::create(s.backend, s.backendOptions);
+  if (!ee) {
+    return ee.takeError();
+  }
+  m.engine = std::move(*ee);
+  std::vector<dim_t> dims(s.data->images.dims().begin(),
+                          s.data->images.dims().end());
+  dims[0] = s.batch;
+  auto loader =
+      ONNXModelLoader::load(s.modelPath, m.engine->getModule(),
+                            {{s.inputName, Type(ElemKind::FloatTy, dims)}});
+  if (!loader) {
+    return loader.takeError();
+  }
+  m.function = (*loader)->getFunction();
+  auto in = (*loader)->getInputByName(s.inputName);
+  if (!in) {
+    return in.takeError();
+  }
+  m.input = *in;
+  if ((*loader)->getOutputs().empty()) {
+    return makeError("the model has no outputs");
+  }
+  m.output = (*loader)->getOutputs()[0].second;
+  if (!m.output->getType().isFloat() || m.output->dims().size() < 2 ||
+      m.output->dims()[0] != s.batch) {
+    return makeError("the first model output " +
+                     m.output->getType().toString() +
+                     " is not a float [batch, classes] tensor");
+  }
+  m.hash = hashGraph(*m.function);
+  if (auto err = optimizeFunction(m.function)) {
+    return std::move(err);
+  }
+  return std::move(m);
+}
+
+/// \returns the layers of the units that are not INT8.
+std::vector<std::string> keptLayers(const EvaluatorSetup &s,
+                                    const std::vector<bool> &int8) {
+  std::vector<std::string> keep;
+  for (size_t u = 0; u < s.units.size(); u++) {
+    if (!int8[u]) {
+      keep.insert(keep.end(), s.units[u].layers.begin(),
+                  s.units[u].layers.end());
+    }
+  }
+  return keep;
+}
+
+/// Quantizes \p m with \p keep kept FP32.
+llvm::Error quantize(const EvaluatorSetup &s, LoadedModel &m,
+                     const std::vector<std::string> &keep) {
+  PrecisionConfig config;
+  config.quantization = s.quantization;
+  config.keepLayers = keep;
+  auto report = transformForPrecisionMode(m.function, m.hash, s.profile, config,
+                                          [](const Node &) { return true; });
+  if (!report) {
+    return report.takeError();
+  }
+  return llvm::Error::success();
+}
+
+/// Runs \p fn over the first \p count images in batches, \returns the
+/// output rows.
+llvm::Expected<std::vector<float>> runBatches(const EvaluatorSetup &s,
+                                              CompiledFunction &fn,
+                                              PlaceholderBindings &bindings,
+                                              Placeholder *in, Placeholder *out,
+                                              size_t count) {
+  Tensor *inT = bindings.get(in);
+  Tensor *outT = bindings.get(out);
+  size_t imageBytes = inT->getSizeInBytes() / s.batch;
+  size_t classes = outT->size() / s.batch;
+  std::vector<float> rows(count * classes);
+  const char *images = s.data->images.getUnsafePtr();
+  for (size_t first = 0; first < count; first += s.batch) {
+    size_t n = std::min<size_t>(s.batch, count - first);
+    inT->zero();
+    std::memcpy(inT->getUnsafePtr(), images + first * imageBytes,
+                n * imageBytes);
+    if (auto err = fn.execute(bindings)) {
+      return std::move(err);
+    }
+    std::memcpy(rows.data() + first * classes, outT->getUnsafePtr(),
+                n * classes * sizeof(float));
+  }
+  return rows;
+}
+
+class SwitchingEvaluator final : public PrecisionEvaluator {
+public:
+  explicit SwitchingEvaluator(const EvaluatorSetup &s) : s_(s) {}
+
+  llvm::Error init() {
+    auto fp32 = loadModel(s_);
+    if (!fp32) {
+      return fp32.takeError();
+    }
+    auto int8 = loadModel(s_);
+    if (!int8) {
+      return int8.takeError();
+    }
+    fp32_ = std::move(*fp32);
+    int8_ = std::move(*int8);
+    if (auto err = quantize(s_, int8_, {})) {
+      return err;
+    }
+    std::vector<std::vector<std::string>> units;
+    for (auto &u : s_.units) {
+      units.push_back(u.layers);
+    }
+    auto start = std::chrono::steady_clock::now();
+    auto fn = fp32_.engine->getBackend().compileSwitchable(
+        *fp32_.function, *int8_.function, units);
+    if (!fn) {
+      return fn.takeError();
+    }
+    compiles_++;
+    compileSeconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    fn_ = std::move(*fn);
+    bindings_.allocate(fp32_.engine->getModule().getPlaceholders());
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
+                                         size_t count) override {
+    if (auto err = fn_->setInt8Units(int8)) {
+      return std::move(err);
+    }
+    return runBatches(s_, *fn_, bindings_, fp32_.input, fp32_.output, count);
+  }
+
+private:
+  const EvaluatorSetup &s_;
+  LoadedModel fp32_, int8_;
+  std::unique_ptr<SwitchableFunction> fn_;
+  PlaceholderBindings bindings_;
+};
+
+class RecompilingEvaluator final : public PrecisionEvaluator {
+public:
+  explicit RecompilingEvaluator(const EvaluatorSetup &s) : s_(s) {}
+
+  llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
+                                         size_t count) override {
+    if (!model_.engine || int8 != config_) {
+      if (auto err = compile(int8)) {
+        return std::move(err);
+      }
+    }
+    return runBatches(s_, *compiled_, bindings_, model_.input, model_.output,
+                      count);
+  }
+
+private:
+  llvm::Error compile(const std::vector<bool> &int8) {
+    auto start = std::chrono::steady_clock::now();
+    model_ = LoadedModel();
+    auto m = loadModel(s_);
+    if (!m) {
+      return m.takeError();
+    }
+    model_ = std::move(*m);
+    bool any = false;
+    for (bool b : int8) {
+      any |= b;
+    }
+    if (any) {
+      if (auto err = quantize(s_, model_, keptLayers(s_, int8))) {
+        return err;
+      }
+    }
+    auto fn = model_.engine->getBackend().compile(*model_.function);
+    if (!fn) {
+      return fn.takeError();
+    }
+    compiled_ = std::move(*fn);
+    config_ = int8;
+    bindings_.clear();
+    bindings_.allocate(model_.engine->getModule().getPlaceholders());
+    compiles_++;
+    compileSeconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    return llvm::Error::success();
+  }
+
+  const EvaluatorSetup &s_;
+  LoadedModel model_;
+  std::unique_ptr<CompiledFunction> compiled_;
+  std::vector<bool> config_;
+  PlaceholderBindings bindings_;
+};
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<PrecisionEvaluator>>
+createSwitchingEvaluator(const EvaluatorSetup &setup) {
+  auto e = std::make_unique<SwitchingEvaluator>(setup);
+  if (auto err = e->init()) {
+    return std::move(err);
+  }
+  return std::unique_ptr<PrecisionEvaluator>(std::move(e));
+}
+
+std::unique_ptr<PrecisionEvaluator>
+createRecompilingEvaluator(const EvaluatorSetup &setup) {
+  return std::make_unique<RecompilingEvaluator>(setup);
+}
+
+llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
+                                        const EvaluationSet &calibration,
+                                        unsigned numBins) {
+  EvaluatorSetup s = setup;
+  s.data = &calibration;
+  auto m = loadModel(s);
+  if (!m) {
+    return m.takeError();
+  }
+  auto profiler = Profiler::instrument(m->function, m->hash, numBins);
+  auto fn = m->engine->getBackend().compile(*m->function);
+  if (!fn) {
+    return fn.takeError();
+  }
+  PlaceholderBindings bindings;
+  bindings.allocate(m->engine->getModule().getPlaceholders());
+  Tensor *inT = bindings.get(m->input);
+  size_t imageBytes = inT->getSizeInBytes() / s.batch;
+  for (size_t first = 0; first < calibration.count(); first += s.batch) {
+    size_t n = std::min<size_t>(s.batch, calibration.count() - first);
+    inT->zero();
+    std::memcpy(inT->getUnsafePtr(),
+                calibration.images.getUnsafePtr() + first * imageBytes,
+                n * imageBytes);
+    if (auto err = (*fn)->execute(bindings)) {
+      return std::move(err);
+    }
+    profiler->record(bindings, n);
+  }
+  return profiler->getProfile();
+}
+
+} // namespace glow

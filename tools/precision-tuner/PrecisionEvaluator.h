@@ -1,0 +1,88 @@
+#ifndef GLOW_TOOLS_PRECISIONTUNER_PRECISIONEVALUATOR_H
+#define GLOW_TOOLS_PRECISIONTUNER_PRECISIONEVALUATOR_H
+
+#include "PrecisionUnits.h"
+
+#include "../loader/ImageInput.h"
+
+#include "glow/Backends/Backend.h"
+#include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Quantization/Profile.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glow {
+
+/// Images pre-processed once into one tensor [count, ...] with their labels
+/// (-1 where unknown).
+struct EvaluationSet {
+  Tensor images;
+  std::vector<int> labels;
+  size_t count() const { return labels.size(); }
+  /// \returns true if every image has a label.
+  bool hasLabels() const;
+};
+
+/// Reads and pre-processes every image of \p src for an input of one image
+/// of type \p image ([1, C, H, W] or [1, H, W, C]).
+llvm::Expected<EvaluationSet> loadEvaluationSet(const ImageSource &src,
+                                                const ImagePreprocessing &pp,
+                                                const Type &image);
+
+/// What an evaluator runs: the model, its input, the backend, the
+/// quantization, the units, the images.
+struct EvaluatorSetup {
+  std::string modelPath;
+  std::string inputName;
+  /// Images per run.
+  dim_t batch{100};
+  std::string backend;
+  BackendOptions backendOptions;
+  ProfileSet profile;
+  QuantizationOptions quantization;
+  std::vector<PrecisionUnit> units;
+  const EvaluationSet *data{nullptr};
+};
+
+/// Runs the model with a chosen set of units in INT8 (the others FP32) on
+/// the first images of the evaluation set.
+class PrecisionEvaluator {
+public:
+  virtual ~PrecisionEvaluator() = default;
+  /// \returns the first model output, [count, classes] row-major, of the
+  /// first \p count images with unit u in INT8 where \p int8[u].
+  virtual llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
+                                                 size_t count) = 0;
+  /// Compilations so far and the seconds they took.
+  unsigned compiles() const { return compiles_; }
+  double compileSeconds() const { return compileSeconds_; }
+
+protected:
+  unsigned compiles_{0};
+  double compileSeconds_{0};
+};
+
+/// The fast evaluator: one precision-switchable compile
+/// (Backend::compileSwitchable); a configuration is a switch setting.
+llvm::Expected<std::unique_ptr<PrecisionEvaluator>>
+createSwitchingEvaluator(const EvaluatorSetup &setup);
+
+/// The naive evaluator: every new configuration loads, quantizes (with the
+/// FP32 units as the keep list) and compiles the model again. Works on
+/// every backend.
+std::unique_ptr<PrecisionEvaluator>
+createRecompilingEvaluator(const EvaluatorSetup &setup);
+
+/// Profiles the FP32 model of \p setup (its backend, batch and input) on
+/// the images \p calibration with \p numBins histogram bins.
+llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
+                                        const EvaluationSet &calibration,
+                                        unsigned numBins);
+
+} // namespace glow
+
+#endif // GLOW_TOOLS_PRECISIONTUNER_PRECISIONEVALUATOR_H

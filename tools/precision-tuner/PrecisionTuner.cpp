@@ -1,0 +1,396 @@
+// precision-tuner: measures how much accuracy each layer (unit) loses in
+// INT8, and picks the layers to keep in FP32 until a target accuracy is
+// met; writes the tables, the figure and the keep list that
+// -keep-original-precision-for-layers=@FILE reads. See docs/MixedPrecision.md.
+
+#include "PrecisionEvaluator.h"
+#include "PrecisionUnits.h"
+#include "SensitivityStudy.h"
+#include "StudyCheckpoint.h"
+#include "StudyReport.h"
+
+#include "../loader/ImageInput.h"
+#include "../loader/Loader.h"
+
+#include "glow/ExecutionEngine/ExecutionEngine.h"
+#include "glow/Importer/ONNXModelLoader.h"
+#include "glow/Optimizer/Optimizer.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MD5.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace glow;
+
+namespace {
+const char *kTool = "precision-tuner";
+
+llvm::cl::OptionCategory category("precision-tuner options");
+llvm::cl::opt<std::string>
+    outputDir("output-dir",
+              llvm::cl::desc("Directory for the tables, the figure, the keep "
+                             "list, the profile and the checkpoint"),
+              llvm::cl::value_desc("dir"), llvm::cl::cat(category));
+llvm::cl::opt<std::string> calibrationDataset(
+    "calibration-dataset",
+    llvm::cl::desc("Calibration images (profile), an IDX data set "
+                   "idx:IMAGES,LABELS; keep them apart from the evaluation "
+                   "images"),
+    llvm::cl::cat(category));
+llvm::cl::opt<std::string> calibrationImageDir(
+    "calibration-image-dir",
+    llvm::cl::desc("Calibration images: every .png of this directory"),
+    llvm::cl::cat(category));
+llvm::cl::opt<unsigned> calibrationLimit(
+    "calibration-limit",
+    llvm::cl::desc("Calibration images used (default 1000; 0: all)"),
+    llvm::cl::init(1000), llvm::cl::cat(category));
+llvm::cl::opt<StudyOptions::Mode> sensitivityMode(
+    "sensitivity", llvm::cl::desc("What is measured per unit"),
+    llvm::cl::values(
+        clEnumValN(StudyOptions::Mode::OnlyOne, "only-one",
+                   "only this unit INT8 (default, the published figure)"),
+        clEnumValN(StudyOptions::Mode::AllButOne, "all-but-one",
+                   "every unit but this one INT8")),
+    llvm::cl::init(StudyOptions::Mode::OnlyOne), llvm::cl::cat(category));
+llvm::cl::opt<StudyOptions::Metric>
+    metric("metric", llvm::cl::desc("How a configuration is scored"),
+           llvm::cl::values(
+               clEnumValN(StudyOptions::Metric::Accuracy, "accuracy",
+                          "top-1 accuracy (default; needs labels)"),
+               clEnumValN(StudyOptions::Metric::Proxy, "proxy",
+                          "SQNR of the outputs against FP32 on -proxy-images "
+                          "images (no labels needed)")),
+           llvm::cl::init(StudyOptions::Metric::Accuracy),
+           llvm::cl::cat(category));
+llvm::cl::opt<unsigned> subsetImages(
+    "subset-images",
+    llvm::cl::desc("Images of the first, ranking pass (default 500)"),
+    llvm::cl::init(500), llvm::cl::cat(category));
+llvm::cl::opt<unsigned>
+    proxyImages("proxy-images",
+                llvm::cl::desc("Images of the proxy metric (default 500)"),
+                llvm::cl::init(500), llvm::cl::cat(category));
+llvm::cl::opt<unsigned>
+    recheck("recheck",
+            llvm::cl::desc("Most sensitive units measured again on every image "
+                           "(default 3)"),
+            llvm::cl::init(3), llvm::cl::cat(category));
+llvm::cl::opt<bool>
+    search("search",
+           llvm::cl::desc("Choose the FP32 units greedily (default true)"),
+           llvm::cl::init(true), llvm::cl::cat(category));
+llvm::cl::opt<bool> rerank(
+    "rerank",
+    llvm::cl::desc("Re-rank the remaining units on the current mix after each "
+                   "kept one (default true)"),
+    llvm::cl::init(true), llvm::cl::cat(category));
+llvm::cl::opt<double>
+    targetAccuracy("target-accuracy",
+                   llvm::cl::desc("Stop when top-1 reaches this (percent)"),
+                   llvm::cl::init(-1), llvm::cl::cat(category));
+llvm::cl::opt<double> maxAccuracyDrop(
+    "max-accuracy-drop",
+    llvm::cl::desc("Stop when top-1 is at most this far below FP32 "
+                   "(percentage points, default 1)"),
+    llvm::cl::init(1.0), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> maxFP32Units(
+    "max-fp32-units",
+    llvm::cl::desc("Keep at most this many units FP32 (default: no limit)"),
+    llvm::cl::init(0), llvm::cl::cat(category));
+llvm::cl::opt<bool> groupActivations(
+    "group-activations",
+    llvm::cl::desc("Treat a Convolution and the Relu/Clip after it as one "
+                   "unit (default true)"),
+    llvm::cl::init(true), llvm::cl::cat(category));
+enum class Strategy { Fast, Naive };
+llvm::cl::opt<Strategy> strategy(
+    "strategy", llvm::cl::desc("How configurations are evaluated"),
+    llvm::cl::values(
+        clEnumValN(Strategy::Fast, "fast",
+                   "one precision-switchable compile, a subset first "
+                   "(default)"),
+        clEnumValN(Strategy::Naive, "naive",
+                   "compile every configuration, every image each time (the "
+                   "published method; for comparison)")),
+    llvm::cl::init(Strategy::Fast), llvm::cl::cat(category));
+llvm::cl::opt<unsigned>
+    miniBatch("minibatch", llvm::cl::desc("Images per run (default 100)"),
+              llvm::cl::init(100), llvm::cl::cat(category));
+
+/// \returns the MD5 of the file \p path, in hex.
+llvm::Expected<std::string> fileDigest(llvm::StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf) {
+    return makeError("cannot read '" + path + "': " + buf.getError().message());
+  }
+  llvm::MD5 md5;
+  md5.update((*buf)->getBuffer());
+  llvm::MD5::MD5Result result;
+  md5.final(result);
+  return result.digest().str().str();
+}
+
+const char *schemaName(QuantizationSchema s) {
+  switch (s) {
+  case QuantizationSchema::Asymmetric:
+    return "asymmetric";
+  case QuantizationSchema::Symmetric:
+    return "symmetric";
+  case QuantizationSchema::SymmetricWithUInt8:
+    return "symmetric_with_uint8";
+  case QuantizationSchema::SymmetricWithPower2Scale:
+    return "symmetric_with_power2_scale";
+  }
+  return "?";
+}
+
+std::string pct(double fraction) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.2f%%", 100 * fraction);
+  return s;
+}
+
+int run() {
+  if (outputDir.empty()) {
+    exitOnError(kTool, makeError("give -output-dir=DIR"));
+  }
+  if (!quantization::dumpProfile.empty()) {
+    exitOnError(kTool, makeError("precision-tuner makes its own profile: use "
+                                 "-calibration-dataset or -load-profile"));
+  }
+  if (miniBatch == 0) {
+    exitOnError(kTool, makeError("-minibatch must be at least 1"));
+  }
+  auto config = exitOnError(kTool, quantization::readPrecisionConfig());
+  if (!config.keepLayers.empty() || !config.keepKinds.empty()) {
+    exitOnError(kTool, makeError("precision-tuner chooses the FP32 layers "
+                                 "itself: leave out the keep flags"));
+  }
+  if (loader::modelPath.empty()) {
+    exitOnError(kTool, makeError("no model given (use -m=model.onnx)"));
+  }
+  if (quantization::loadProfile.empty() && calibrationDataset.empty() &&
+      calibrationImageDir.empty()) {
+    exitOnError(kTool,
+                makeError("give calibration images (-calibration-dataset or "
+                          "-calibration-image-dir) or -load-profile"));
+  }
+  if (auto ec = llvm::sys::fs::create_directories(outputDir)) {
+    exitOnError(
+        kTool, makeError("cannot create '" + outputDir + "': " + ec.message()));
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+
+  // Evaluation images, pre-processed once.
+  ImageSource images = exitOnError(kTool, collectImages());
+  auto [inputName, imageType] = exitOnError(kTool, resolveImageInput(1));
+  ImagePreprocessing pp = getImagePreprocessing();
+  EvaluationSet data =
+      exitOnError(kTool, loadEvaluationSet(images, pp, imageType));
+
+  EvaluatorSetup setup;
+  setup.modelPath = loader::modelPath;
+  setup.inputName = inputName;
+  setup.batch = miniBatch;
+  setup.backend = loader::backendName;
+  setup.backendOptions.numThreads = loader::numThreads;
+  setup.quantization = config.quantization;
+  setup.data = &data;
+
+  // The units, from the optimized FP32 graph.
+  {
+    auto ee = exitOnError(kTool, ExecutionEngine::create("Interpreter"));
+    auto ld = exitOnError(
+        kTool, ONNXModelLoader::load(loader::modelPath, ee->getModule(),
+                                     {{inputName, imageType}}));
+    exitOnError(kTool, optimizeFunction(ld->getFunction()));
+    setup.units = findPrecisionUnits(*ld->getFunction(), groupActivations);
+  }
+  if (setup.units.empty()) {
+    exitOnError(kTool, makeError("the model has no layer that runs in INT8"));
+  }
+
+  // The profile: given, or taken on the calibration images.
+  llvm::SmallString<256> profilePath(outputDir);
+  llvm::sys::path::append(profilePath, "profile.yaml");
+  std::string calibration;
+  if (!quantization::loadProfile.empty()) {
+    setup.profile = exitOnError(kTool, readProfile(quantization::loadProfile));
+    profilePath = quantization::loadProfile;
+    calibration = "profile " + quantization::loadProfile;
+  } else {
+    ImageSource cal =
+        exitOnError(kTool, openImages(calibrationDataset, calibrationImageDir,
+                                      calibrationLimit));
+    EvaluationSet calSet =
+        exitOnError(kTool, loadEvaluationSet(cal, pp, imageType));
+    setup.profile = exitOnError(
+        kTool, profileModel(setup, calSet, quantization::numHistogramBins));
+    exitOnError(kTool, writeProfile(setup.profile, profilePath));
+    calibration = std::to_string(cal.size()) + " calibration images of " +
+                  (calibrationDataset.empty() ? calibrationImageDir.getValue()
+                                              : calibrationDataset.getValue());
+  }
+
+  StudyOptions opts;
+  opts.mode = sensitivityMode;
+  opts.metric = metric;
+  opts.subsetImages = subsetImages;
+  opts.proxyImages = proxyImages;
+  opts.recheck = recheck;
+  opts.search = search;
+  opts.rerank = rerank;
+  opts.targetAccuracy = targetAccuracy >= 0 ? targetAccuracy / 100 : -1;
+  opts.maxDrop = maxAccuracyDrop / 100;
+  opts.maxFP32Units = maxFP32Units ? maxFP32Units : ~size_t(0);
+  opts.naive = strategy == Strategy::Naive;
+
+  // The settings, for the files and the checkpoint's fingerprint.
+  StudyDescription desc;
+  desc.model = loader::modelPath;
+  desc.options = opts;
+  llvm::raw_string_ostream settings(desc.settings);
+  settings
+      << "schema " << schemaName(config.quantization.schema) << ", calibration "
+      << (config.quantization.calibration == CalibrationMode::KL ? "KL"
+                                                                 : "none")
+      << (config.quantization.channelwise ? ", channelwise" : "")
+      << ", weights " << config.quantization.weightBits << " bits, activations "
+      << config.quantization.activationBits << " bits, " << calibration << ", "
+      << data.count() << " evaluation images, sensitivity "
+      << (opts.mode == StudyOptions::Mode::OnlyOne ? "only-one" : "all-but-one")
+      << ", metric "
+      << (opts.metric == StudyOptions::Metric::Accuracy ? "accuracy" : "proxy")
+      << ", units " << setup.units.size()
+      << (groupActivations ? " (conv+activation grouped)" : "") << ", backend "
+      << loader::backendName;
+  settings.flush();
+  std::string fingerprint;
+  {
+    llvm::MD5 md5;
+    md5.update(exitOnError(kTool, fileDigest(loader::modelPath)));
+    md5.update(exitOnError(kTool, fileDigest(profilePath)));
+    md5.update(desc.settings);
+    md5.update(images.size() ? images.nameOf(0) : "");
+    for (unsigned v : {unsigned(opts.subsetImages), unsigned(opts.proxyImages),
+                       unsigned(opts.recheck), unsigned(opts.search),
+                       unsigned(opts.rerank), unsigned(opts.naive)}) {
+      md5.update(std::to_string(v) + ";");
+    }
+    md5.update(std::to_string(opts.targetAccuracy) + ";" +
+               std::to_string(opts.maxDrop) + ";" +
+               std::to_string(opts.maxFP32Units));
+    for (auto &u : setup.units) {
+      md5.update(u.name + ";");
+    }
+    llvm::MD5::MD5Result result;
+    md5.final(result);
+    fingerprint = result.digest().str().str();
+  }
+  llvm::SmallString<256> checkpointPath(outputDir);
+  llvm::sys::path::append(checkpointPath, "checkpoint.txt");
+  auto checkpoint = exitOnError(
+      kTool, StudyCheckpoint::open(checkpointPath, fingerprint, desc.settings));
+  llvm::outs() << "precision-tuner: " << loader::modelPath << ", "
+               << setup.units.size() << " units, " << data.count()
+               << " evaluation images\n  " << desc.settings << "\n";
+  if (checkpoint->resumed()) {
+    llvm::outs() << "  resuming: " << checkpoint->resumed()
+                 << " measurements read from " << checkpointPath << "\n";
+  }
+  llvm::outs().flush();
+
+  // The evaluator: one switchable compile where the backend can.
+  std::unique_ptr<PrecisionEvaluator> evaluator;
+  if (strategy == Strategy::Fast) {
+    auto e = createSwitchingEvaluator(setup);
+    if (e) {
+      evaluator = std::move(*e);
+    } else {
+      llvm::errs() << "note: " << llvm::toString(e.takeError())
+                   << "; compiling each configuration instead\n";
+    }
+  }
+  if (!evaluator) {
+    evaluator = createRecompilingEvaluator(setup);
+  }
+
+  SensitivityStudy study(*evaluator, data, setup.units, opts, *checkpoint,
+                         [](const std::string &line) {
+                           llvm::outs() << "  " << line << "\n";
+                           llvm::outs().flush();
+                         });
+  StudyResult result = exitOnError(kTool, study.run());
+  double elapsed = seconds();
+
+  // The table, most sensitive first.
+  bool only = opts.mode == StudyOptions::Mode::OnlyOne;
+  bool proxy = opts.metric == StudyOptions::Metric::Proxy;
+  llvm::outs() << "\nrank  pos  "
+               << (proxy  ? "SQNR dB"
+                   : only ? "drop pts"
+                          : "gain pts")
+               << "  images  unit\n";
+  for (size_t i = 0; i < result.ranking.size(); i++) {
+    size_t u = result.ranking[i];
+    const UnitSensitivity &s = result.units[u];
+    double shown = proxy ? s.measured.sqnr : 100 * s.score;
+    llvm::outs() << llvm::format("%4zu %4zu %9.2f %7zu  ", i + 1,
+                                 setup.units[u].position, shown,
+                                 s.measured.images)
+                 << setup.units[u].name << "\n";
+  }
+  if (!std::isnan(result.spearman)) {
+    llvm::outs() << "Spearman correlation of the proxy ranking with the "
+                    "accuracy ranking: "
+                 << llvm::format("%.3f", result.spearman) << "\n";
+  }
+  if (search && data.hasLabels()) {
+    double achieved = result.steps.empty()
+                          ? result.int8.accuracy
+                          : result.steps.back().measured.accuracy;
+    llvm::outs() << "search: " << result.steps.size() << " units FP32, "
+                 << pct(achieved) << " (FP32 " << pct(result.fp32.accuracy)
+                 << ", all INT8 " << pct(result.int8.accuracy) << ", target "
+                 << pct(result.target) << ": "
+                 << (result.targetMet ? "met" : "NOT met") << ")\n";
+  }
+  exitOnError(kTool, writeStudyReport(outputDir, desc, setup.units, result));
+  llvm::outs() << "wrote sensitivity.csv, sensitivity.json, sensitivity.svg, "
+                  "search.csv, keep-layers.txt and "
+               << (quantization::loadProfile.empty() ? "profile.yaml" : "")
+               << " in " << outputDir << "\n"
+               << llvm::format("%.1f", elapsed) << " s, " << result.evaluations
+               << " configurations evaluated (" << checkpoint->resumed()
+               << " from the checkpoint), " << evaluator->compiles()
+               << " compilations ("
+               << llvm::format("%.1f", evaluator->compileSeconds()) << " s)\n";
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  parseToolCommandLine(
+      argc, argv, category, &imageinput::category,
+      "Measure the INT8 sensitivity of every layer and choose the layers to "
+      "keep FP32.\n\n"
+      "  precision-tuner -m=model.onnx -backend=CPU -image-mode=0to1 "
+      "-input-dataset=idx:TEST_IMAGES,TEST_LABELS "
+      "-calibration-dataset=idx:TRAIN_IMAGES,TRAIN_LABELS "
+      "-output-dir=study\n");
+  return run();
+}

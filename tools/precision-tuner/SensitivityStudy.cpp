@@ -1,0 +1,329 @@
+#include "SensitivityStudy.h"
+
+#include "glow/Support/Error.h"
+#include "glow/Support/Progress.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+
+namespace glow {
+
+namespace {
+/// \returns 1-based ranks of \p v, ties sharing their average rank.
+std::vector<double> ranks(const std::vector<double> &v) {
+  std::vector<size_t> idx(v.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(),
+            [&](size_t a, size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(v.size());
+  for (size_t i = 0; i < idx.size();) {
+    size_t j = i;
+    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) {
+      j++;
+    }
+    for (size_t k = i; k <= j; k++) {
+      r[idx[k]] = (double(i) + double(j)) / 2 + 1;
+    }
+    i = j + 1;
+  }
+  return r;
+}
+
+std::string percent(double fraction) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.2f%%", 100 * fraction);
+  return s;
+}
+} // namespace
+
+double spearmanCorrelation(const std::vector<double> &a,
+                           const std::vector<double> &b) {
+  size_t n = a.size();
+  if (n < 2 || b.size() != n) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  std::vector<double> ra = ranks(a), rb = ranks(b);
+  double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n;
+  double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < n; i++) {
+    sab += (ra[i] - ma) * (rb[i] - mb);
+    saa += (ra[i] - ma) * (ra[i] - ma);
+    sbb += (rb[i] - mb) * (rb[i] - mb);
+  }
+  if (saa == 0 || sbb == 0) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return sab / std::sqrt(saa * sbb);
+}
+
+double signalToQuantizationNoise(const std::vector<float> &ref,
+                                 const std::vector<float> &got, size_t n) {
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = double(ref[i]) - got[i];
+    signal += double(ref[i]) * ref[i];
+    noise += d * d;
+  }
+  if (noise <= signal * 1e-20) {
+    return 200;
+  }
+  return std::min(200.0, 10 * std::log10(signal / noise));
+}
+
+std::vector<bool> SensitivityStudy::onlyOne(size_t u) const {
+  std::vector<bool> int8(units_.size(), false);
+  int8[u] = true;
+  return int8;
+}
+
+std::vector<bool>
+SensitivityStudy::allBut(const std::vector<bool> &fp32) const {
+  std::vector<bool> int8(units_.size());
+  for (size_t u = 0; u < units_.size(); u++) {
+    int8[u] = !fp32[u];
+  }
+  return int8;
+}
+
+llvm::Expected<Measurement>
+SensitivityStudy::measure(const std::vector<bool> &int8, size_t images) {
+  std::string key;
+  bool allFP32 = true;
+  for (bool b : int8) {
+    key += b ? '1' : '0';
+    allFP32 &= !b;
+  }
+  key += "@" + std::to_string(images);
+  if (const Measurement *m = checkpoint_.find(key)) {
+    return *m;
+  }
+  size_t classes = fp32Outputs_.size() / data_.count();
+  std::vector<float> out;
+  if (allFP32) {
+    // The FP32 outputs are known already.
+    out.assign(fp32Outputs_.begin(), fp32Outputs_.begin() + images * classes);
+  } else {
+    auto run = eval_.run(int8, images);
+    if (!run) {
+      return run.takeError();
+    }
+    out = std::move(*run);
+    evaluations_++;
+  }
+  Measurement m;
+  m.images = images;
+  m.sqnr = signalToQuantizationNoise(fp32Outputs_, out, out.size());
+  if (data_.hasLabels()) {
+    size_t correct = 0;
+    for (size_t i = 0; i < images; i++) {
+      const float *row = out.data() + i * classes;
+      size_t best = std::max_element(row, row + classes) - row;
+      correct += int(best) == data_.labels[i];
+    }
+    m.accuracy = double(correct) / images;
+  }
+  if (auto err = checkpoint_.add(key, m)) {
+    return std::move(err);
+  }
+  return m;
+}
+
+llvm::Expected<StudyResult> SensitivityStudy::run() {
+  StudyResult r;
+  size_t n = data_.count(), numUnits = units_.size();
+  bool labels = data_.hasLabels();
+  if (opts_.metric == StudyOptions::Metric::Accuracy && !labels) {
+    return makeError("the evaluation images have no labels: use "
+                     "-metric=proxy (SQNR against FP32) or labelled images");
+  }
+  size_t subset = opts_.naive ? n : std::min(opts_.subsetImages, n);
+  size_t proxy = std::min(opts_.proxyImages, n);
+  std::vector<bool> none(numUnits, false), all(numUnits, true);
+
+  // The FP32 outputs, the reference of every SQNR.
+  auto fp32 = eval_.run(none, n);
+  if (!fp32) {
+    return fp32.takeError();
+  }
+  evaluations_++;
+  fp32Outputs_ = std::move(*fp32);
+  auto m = measure(none, n);
+  if (!m) {
+    return m.takeError();
+  }
+  r.fp32 = *m;
+  m = measure(all, n);
+  if (!m) {
+    return m.takeError();
+  }
+  r.int8 = *m;
+  if (labels) {
+    log_("FP32 accuracy " + percent(r.fp32.accuracy) + ", all INT8 " +
+         percent(r.int8.accuracy) + " (" + std::to_string(n) + " images)");
+  }
+
+  // Sensitivity: one configuration per unit.
+  bool onlyOneMode = opts_.mode == StudyOptions::Mode::OnlyOne;
+  auto config = [&](size_t u) {
+    return onlyOneMode ? onlyOne(u) : allBut(onlyOne(u));
+  };
+  // Scores compare with FP32 (or all INT8) on the same images.
+  std::map<size_t, Measurement> fp32At = {{n, r.fp32}}, int8At = {{n, r.int8}};
+  auto baseline = [&](size_t images) -> llvm::Expected<Measurement> {
+    auto &cache = onlyOneMode ? fp32At : int8At;
+    auto it = cache.find(images);
+    if (it != cache.end()) {
+      return it->second;
+    }
+    auto b = measure(onlyOneMode ? none : all, images);
+    if (b) {
+      cache[images] = *b;
+    }
+    return b;
+  };
+  auto accuracyScore = [&](const Measurement &x) -> llvm::Expected<double> {
+    auto b = baseline(x.images);
+    if (!b) {
+      return b.takeError();
+    }
+    return onlyOneMode ? b->accuracy - x.accuracy : x.accuracy - b->accuracy;
+  };
+  r.units.resize(numUnits);
+  {
+    bool proxyMetric = opts_.metric == StudyOptions::Metric::Proxy;
+    ProgressReporter progress("units", numUnits);
+    for (size_t u = 0; u < numUnits; u++) {
+      auto x = measure(config(u), proxyMetric ? proxy : subset);
+      if (!x) {
+        return x.takeError();
+      }
+      r.units[u].measured = *x;
+      if (proxyMetric) {
+        r.units[u].score = onlyOneMode ? -x->sqnr : x->sqnr;
+      } else {
+        auto score = accuracyScore(*x);
+        if (!score) {
+          return score.takeError();
+        }
+        r.units[u].score = *score;
+      }
+      if (proxyMetric && labels) {
+        auto y = measure(config(u), subset);
+        if (!y) {
+          return y.takeError();
+        }
+        auto score = accuracyScore(*y);
+        if (!score) {
+          return score.takeError();
+        }
+        r.units[u].accuracyScore = *score;
+      }
+      progress.update(u + 1);
+    }
+  }
+  auto rank = [&]() {
+    r.ranking.resize(numUnits);
+    std::iota(r.ranking.begin(), r.ranking.end(), 0);
+    std::stable_sort(r.ranking.begin(), r.ranking.end(),
+                     [&](size_t a, size_t b) {
+                       return r.units[a].score > r.units[b].score;
+                     });
+    for (size_t i = 0; i < numUnits; i++) {
+      r.units[r.ranking[i]].rank = i + 1;
+    }
+  };
+  rank();
+  // The most sensitive units again, on every image.
+  if (opts_.metric == StudyOptions::Metric::Accuracy && subset < n) {
+    for (size_t i = 0; i < std::min(opts_.recheck, numUnits); i++) {
+      size_t u = r.ranking[i];
+      auto x = measure(config(u), n);
+      if (!x) {
+        return x.takeError();
+      }
+      r.units[u].measured = *x;
+      auto score = accuracyScore(*x);
+      if (!score) {
+        return score.takeError();
+      }
+      r.units[u].score = *score;
+    }
+    rank();
+  }
+  r.spearman = std::numeric_limits<double>::quiet_NaN();
+  if (opts_.metric == StudyOptions::Metric::Proxy && labels) {
+    std::vector<double> a, b;
+    for (auto &s : r.units) {
+      a.push_back(s.score);
+      b.push_back(s.accuracyScore);
+    }
+    r.spearman = spearmanCorrelation(a, b);
+  }
+
+  // Greedy selection of FP32 units.
+  if (!opts_.search || !labels) {
+    r.evaluations = evaluations_;
+    return r;
+  }
+  r.target = opts_.targetAccuracy >= 0 ? opts_.targetAccuracy
+                                       : r.fp32.accuracy - opts_.maxDrop;
+  std::vector<bool> fp32Units(numUnits, false);
+  Measurement current = r.int8;
+  size_t kept = 0;
+  while (current.accuracy < r.target && kept < numUnits &&
+         kept < opts_.maxFP32Units) {
+    size_t pick = numUnits;
+    if (kept == 0 || !opts_.rerank) {
+      for (size_t u : r.ranking) {
+        if (!fp32Units[u]) {
+          pick = u;
+          break;
+        }
+      }
+    } else {
+      // Re-rank on the current mix: every remaining unit kept FP32 too.
+      double best = -1;
+      for (size_t u : r.ranking) {
+        if (fp32Units[u]) {
+          continue;
+        }
+        std::vector<bool> keep = fp32Units;
+        keep[u] = true;
+        auto x = measure(allBut(keep), subset);
+        if (!x) {
+          return x.takeError();
+        }
+        if (x->accuracy > best) {
+          best = x->accuracy;
+          pick = u;
+        }
+      }
+    }
+    fp32Units[pick] = true;
+    kept++;
+    auto x = measure(allBut(fp32Units), n);
+    if (!x) {
+      return x.takeError();
+    }
+    current = *x;
+    r.steps.push_back({pick, current});
+    std::string drop;
+    llvm::raw_string_ostream(drop)
+        << llvm::format("%.2f", 100 * (r.fp32.accuracy - current.accuracy));
+    log_("step " + std::to_string(kept) + ": keep " + units_[pick].name +
+         " FP32 -> " + percent(current.accuracy) + " (drop " + drop +
+         " points)");
+  }
+  r.targetMet = current.accuracy >= r.target;
+  r.evaluations = evaluations_;
+  return r;
+}
+
+} // namespace glow

@@ -1,0 +1,352 @@
+#include "StudyReport.h"
+
+#include "glow/Support/Error.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace glow {
+
+namespace {
+
+using Mode = StudyOptions::Mode;
+using Metric = StudyOptions::Metric;
+
+/// A CSV field, quoted when it holds a comma or a quote.
+std::string csv(llvm::StringRef s) {
+  if (s.find_first_of(",\"") == llvm::StringRef::npos) {
+    return s.str();
+  }
+  std::string out = "\"";
+  for (char c : s) {
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  }
+  return out + "\"";
+}
+
+/// Accuracy as a percentage with its digits, or empty without labels.
+std::string pct(double fraction) {
+  if (fraction < 0) {
+    return "";
+  }
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.2f", 100 * fraction);
+  return s;
+}
+
+std::string num(double v, const char *fmt = "%.3f") {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format(fmt, v);
+  return s;
+}
+
+const char *modeName(Mode m) {
+  return m == Mode::OnlyOne ? "only-one" : "all-but-one";
+}
+
+/// What a unit's configuration was, in words.
+const char *configName(Mode m) {
+  return m == Mode::OnlyOne ? "only this unit INT8"
+                            : "every unit but this one INT8";
+}
+
+llvm::Error openFile(const std::string &dir, const char *name,
+                     std::unique_ptr<llvm::raw_fd_ostream> &os) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  std::error_code ec;
+  os = std::make_unique<llvm::raw_fd_ostream>(path, ec);
+  if (ec) {
+    return makeError("cannot write '" + path + "': " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+/// The number the figure and the tables show for a unit: its accuracy
+/// drop (OnlyOne) or gain (AllButOne) in points, or the SQNR in dB.
+double shownValue(const StudyDescription &d, const UnitSensitivity &u) {
+  if (d.options.metric == Metric::Proxy) {
+    return u.measured.sqnr;
+  }
+  return 100 * u.score;
+}
+
+llvm::Error writeCSV(const std::string &dir, const StudyDescription &d,
+                     const std::vector<PrecisionUnit> &units,
+                     const StudyResult &r) {
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  if (auto err = openFile(dir, "sensitivity.csv", os)) {
+    return err;
+  }
+  *os << "rank,position,unit,kind,layers,configuration,images,accuracy,"
+      << (d.options.mode == Mode::OnlyOne ? "drop" : "gain") << ",sqnr_db\n";
+  for (size_t u = 0; u < units.size(); u++) {
+    const UnitSensitivity &s = r.units[u];
+    *os << s.rank << "," << units[u].position << "," << csv(units[u].name)
+        << "," << csv(units[u].kind) << ","
+        << csv(llvm::join(units[u].layers, ";")) << ","
+        << configName(d.options.mode) << "," << s.measured.images << ","
+        << pct(s.measured.accuracy) << ","
+        << (s.measured.accuracy < 0 ? "" : num(100 * s.score, "%.2f")) << ","
+        << num(s.measured.sqnr, "%.2f") << "\n";
+  }
+  std::unique_ptr<llvm::raw_fd_ostream> ss;
+  if (auto err = openFile(dir, "search.csv", ss)) {
+    return err;
+  }
+  *ss << "step,unit,layers,fp32_units,images,accuracy,drop\n";
+  for (size_t i = 0; i < r.steps.size(); i++) {
+    const SearchStep &st = r.steps[i];
+    *ss << i + 1 << "," << csv(units[st.unit].name) << ","
+        << csv(llvm::join(units[st.unit].layers, ";")) << "," << i + 1 << ","
+        << st.measured.images << "," << pct(st.measured.accuracy) << ","
+        << num(100 * (r.fp32.accuracy - st.measured.accuracy), "%.2f") << "\n";
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error writeJSON(const std::string &dir, const StudyDescription &d,
+                      const std::vector<PrecisionUnit> &units,
+                      const StudyResult &r) {
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  if (auto err = openFile(dir, "sensitivity.json", os)) {
+    return err;
+  }
+  auto fraction = [](double v) -> llvm::json::Value {
+    return v < 0 ? llvm::json::Value(nullptr) : llvm::json::Value(v);
+  };
+  llvm::json::OStream j(*os, 2);
+  j.object([&] {
+    j.attribute("model", d.model);
+    j.attribute("settings", d.settings);
+    j.attribute("sensitivity", modeName(d.options.mode));
+    j.attribute("metric",
+                d.options.metric == Metric::Accuracy ? "accuracy" : "proxy");
+    j.attribute("images", int64_t(r.fp32.images));
+    j.attribute("fp32_accuracy", fraction(r.fp32.accuracy));
+    j.attribute("int8_accuracy", fraction(r.int8.accuracy));
+    j.attribute("int8_sqnr_db", r.int8.sqnr);
+    if (!std::isnan(r.spearman)) {
+      j.attribute("proxy_spearman_with_accuracy", r.spearman);
+    }
+    j.attributeArray("units", [&] {
+      for (size_t u = 0; u < units.size(); u++) {
+        const UnitSensitivity &s = r.units[u];
+        j.object([&] {
+          j.attribute("rank", int64_t(s.rank));
+          j.attribute("position", int64_t(units[u].position));
+          j.attribute("unit", units[u].name);
+          j.attribute("kind", units[u].kind);
+          j.attributeArray("layers", [&] {
+            for (auto &l : units[u].layers) {
+              j.value(l);
+            }
+          });
+          j.attribute("configuration", configName(d.options.mode));
+          j.attribute("images", int64_t(s.measured.images));
+          j.attribute("accuracy", fraction(s.measured.accuracy));
+          j.attribute(d.options.mode == Mode::OnlyOne ? "drop" : "gain",
+                      s.measured.accuracy < 0 ? llvm::json::Value(nullptr)
+                                              : llvm::json::Value(s.score));
+          j.attribute("sqnr_db", s.measured.sqnr);
+        });
+      }
+    });
+    j.attributeObject("search", [&] {
+      j.attribute("target_accuracy", fraction(r.target));
+      j.attribute("target_met", r.targetMet);
+      j.attributeArray("steps", [&] {
+        for (auto &st : r.steps) {
+          j.object([&] {
+            j.attribute("unit", units[st.unit].name);
+            j.attribute("accuracy", fraction(st.measured.accuracy));
+            j.attribute("images", int64_t(st.measured.images));
+          });
+        }
+      });
+    });
+  });
+  *os << "\n";
+  return llvm::Error::success();
+}
+
+llvm::Error writeKeepList(const std::string &dir, const StudyDescription &d,
+                          const std::vector<PrecisionUnit> &units,
+                          const StudyResult &r) {
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  if (auto err = openFile(dir, "keep-layers.txt", os)) {
+    return err;
+  }
+  double achieved =
+      r.steps.empty() ? r.int8.accuracy : r.steps.back().measured.accuracy;
+  *os << "# FP32 keep list written by precision-tuner, for\n"
+      << "#   -keep-original-precision-for-layers=@keep-layers.txt\n"
+      << "# model: " << d.model << "\n# settings: " << d.settings << "\n";
+  if (r.fp32.accuracy >= 0) {
+    *os << "# top-1 on " << r.fp32.images << " images: FP32 "
+        << pct(r.fp32.accuracy) << "%, all INT8 " << pct(r.int8.accuracy)
+        << "%, with these " << r.steps.size() << " units FP32 " << pct(achieved)
+        << "% (target " << pct(r.target) << "%, "
+        << (r.targetMet ? "met" : "not met") << ")\n";
+  }
+  for (auto &st : r.steps) {
+    *os << "# unit " << units[st.unit].name << ": " << pct(st.measured.accuracy)
+        << "%\n";
+    for (auto &l : units[st.unit].layers) {
+      *os << l << "\n";
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// \returns a tick step of 1, 2 or 5 times a power of ten giving 4 to 10
+/// ticks over \p span.
+double tickStep(double span) {
+  double p = std::pow(10.0, std::floor(std::log10(std::max(span, 1e-9))));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (span / (m * p) <= 8) {
+      return m * p;
+    }
+  }
+  return 10 * p;
+}
+
+std::string xmlEscape(llvm::StringRef s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+llvm::Error writeSVG(const std::string &dir, const StudyDescription &d,
+                     const std::vector<PrecisionUnit> &units,
+                     const StudyResult &r) {
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  if (auto err = openFile(dir, "sensitivity.svg", os)) {
+    return err;
+  }
+  bool proxy = d.options.metric == Metric::Proxy;
+  bool only = d.options.mode == Mode::OnlyOne;
+  // Values in graph order, and the all-INT8 reference line.
+  std::vector<double> v;
+  for (auto &s : r.units) {
+    v.push_back(shownValue(d, s));
+  }
+  double line = proxy ? r.int8.sqnr : 100 * (r.fp32.accuracy - r.int8.accuracy);
+  double lo = std::min(0.0, *std::min_element(v.begin(), v.end()));
+  double hi = std::max({0.0, line, *std::max_element(v.begin(), v.end())});
+  lo = std::min(lo, line);
+  if (hi - lo < 1e-9) {
+    hi = lo + 1;
+  }
+  double step = tickStep(hi - lo);
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
+  const double left = 80, top = 60, plotH = 320, bottom = 230, right = 30;
+  double slot = std::max(18.0, std::min(40.0, 900.0 / units.size()));
+  double plotW = slot * units.size();
+  double width = left + plotW + right, height = top + plotH + bottom;
+  auto y = [&](double val) { return top + (hi - val) / (hi - lo) * plotH; };
+  std::string what =
+      proxy ? (only ? "SQNR of the outputs with only this unit INT8 (dB)"
+                    : "SQNR with every unit but this one INT8 (dB)")
+            : (only ? "Top-1 drop with only this unit INT8 (points)"
+                    : "Top-1 gain from keeping only this unit FP32 (points)");
+  *os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+      << num(width, "%.0f") << "\" height=\"" << num(height, "%.0f")
+      << "\" font-family=\"sans-serif\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      << "<text x=\"" << num(left, "%.0f") << "\" y=\"24\" font-size=\"16\">"
+      << xmlEscape(what) << "</text>\n"
+      << "<text x=\"" << num(left, "%.0f")
+      << "\" y=\"44\" font-size=\"11\" fill=\"#555\">"
+      << xmlEscape(llvm::sys::path::filename(d.model).str() + " - " +
+                   d.settings)
+      << "</text>\n";
+  // Grid and y axis.
+  for (double t = lo; t <= hi + step / 2; t += step) {
+    *os << "<line x1=\"" << num(left) << "\" x2=\"" << num(left + plotW)
+        << "\" y1=\"" << num(y(t)) << "\" y2=\"" << num(y(t))
+        << "\" stroke=\"#ddd\"/>\n<text x=\"" << num(left - 6) << "\" y=\""
+        << num(y(t) + 4) << "\" font-size=\"11\" text-anchor=\"end\">"
+        << num(t, step < 1 ? "%.2f" : "%.0f") << "</text>\n";
+  }
+  *os << "<text transform=\"translate(18," << num(top + plotH / 2)
+      << ") rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">"
+      << (proxy  ? "SQNR (dB)"
+          : only ? "accuracy drop (points)"
+                 : "accuracy gain (points)")
+      << "</text>\n";
+  // Bars and unit labels.
+  for (size_t u = 0; u < units.size(); u++) {
+    double x0 = left + u * slot + slot * 0.15, w = slot * 0.7;
+    double y0 = y(std::max(0.0, v[u])), y1 = y(std::min(0.0, v[u]));
+    bool top5 = r.units[u].rank <= 5;
+    *os << "<rect x=\"" << num(x0) << "\" y=\"" << num(y0) << "\" width=\""
+        << num(w) << "\" height=\"" << num(std::max(y1 - y0, 0.5))
+        << "\" fill=\"" << (top5 ? "#c0392b" : "#5d8fc9") << "\"><title>"
+        << xmlEscape(units[u].name) << ": " << num(v[u], "%.2f")
+        << "</title></rect>\n";
+    double lx = left + u * slot + slot / 2, ly = top + plotH + 10;
+    std::string label = std::to_string(units[u].position) + " " +
+                        units[u].layers.front() +
+                        (units[u].layers.size() > 1 ? " +act" : "");
+    *os << "<text transform=\"translate(" << num(lx + 4) << "," << num(ly)
+        << ") rotate(-65)\" font-size=\"10\" text-anchor=\"end\">"
+        << xmlEscape(label) << "</text>\n";
+  }
+  // Zero axis and the all-INT8 reference.
+  *os << "<line x1=\"" << num(left) << "\" x2=\"" << num(left + plotW)
+      << "\" y1=\"" << num(y(0)) << "\" y2=\"" << num(y(0))
+      << "\" stroke=\"black\"/>\n<line x1=\"" << num(left) << "\" x2=\""
+      << num(left + plotW) << "\" y1=\"" << num(y(line)) << "\" y2=\""
+      << num(y(line))
+      << "\" stroke=\"#e67e22\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n"
+      << "<text x=\"" << num(left + plotW - 4) << "\" y=\"" << num(y(line) - 6)
+      << "\" font-size=\"11\" text-anchor=\"end\" fill=\"#e67e22\">all INT8: "
+      << num(line, "%.2f") << (proxy ? " dB" : " points") << "</text>\n"
+      << "</svg>\n";
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error writeStudyReport(const std::string &dir,
+                             const StudyDescription &desc,
+                             const std::vector<PrecisionUnit> &units,
+                             const StudyResult &result) {
+  if (auto err = writeCSV(dir, desc, units, result)) {
+    return err;
+  }
+  if (auto err = writeJSON(dir, desc, units, result)) {
+    return err;
+  }
+  if (auto err = writeKeepList(dir, desc, units, result)) {
+    return err;
+  }
+  return writeSVG(dir, desc, units, result);
+}
+
+} // namespace glow

@@ -1,0 +1,30 @@
+#ifndef GLOW_TOOLS_PRECISIONTUNER_STUDYREPORT_H
+#define GLOW_TOOLS_PRECISIONTUNER_STUDYREPORT_H
+
+#include "SensitivityStudy.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace glow {
+
+/// What the files say about how the study was run.
+struct StudyDescription {
+  std::string model;
+  /// The settings, one line ("schema asymmetric, weights 8 bits, ...").
+  std::string settings;
+  StudyOptions options;
+};
+
+/// Writes sensitivity.csv, sensitivity.json, sensitivity.svg, search.csv
+/// and keep-layers.txt into \p dir.
+llvm::Error writeStudyReport(const std::string &dir,
+                             const StudyDescription &desc,
+                             const std::vector<PrecisionUnit> &units,
+                             const StudyResult &result);
+
+} // namespace glow
+
+#endif // GLOW_TOOLS_PRECISIONTUNER_STUDYREPORT_H
