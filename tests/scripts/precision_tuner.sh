@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# precision-tuner end to end (needs Debian's dataset-fashion-mnist):
+# - on tests/models/sensitive_cnn.onnx (one convolution made sensitive to
+#   INT8 on purpose, see utils/make_tuner_test_model.py) the tuner ranks
+#   that unit first and the search keeps exactly it FP32, with the accuracy
+#   metric and with the SQNR proxy;
+# - sensitivity.csv, sensitivity.json, search.csv and keep-layers.txt parse
+#   and agree with each other;
+# - keep-layers.txt round-trips: model-compiler keeps exactly its layers
+#   FP32, and image-classifier with it reaches the accuracy it records;
+# - a run killed half way and restarted writes the same files as an
+#   uninterrupted one; a checkpoint of other settings or a damaged one is
+#   refused with a one-line error.
+set -u
+BIN=${GLOW_BIN:-build/bin}
+D=/usr/share/datasets/fashion-mnist
+if [ ! -f "$D/t10k-images-idx3-ubyte.gz" ]; then
+  echo "SKIP: $D not found (install dataset-fashion-mnist)"; exit 77
+fi
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+PP=(-image-mode=0to1 -mean=72.93 -stddev=0.353)
+TEST=(-input-dataset=idx:$D/t10k-images-idx3-ubyte.gz,$D/t10k-labels-idx1-ubyte.gz -dataset-limit=2000)
+CAL=(-calibration-dataset=idx:$D/train-images-idx3-ubyte.gz,$D/train-labels-idx1-ubyte.gz -calibration-limit=500)
+SENS=tests/models/sensitive_cnn.onnx
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+tuner() { "$BIN/precision-tuner" -backend=CPU "${PP[@]}" "${TEST[@]}" "${CAL[@]}" "$@"; }
+
+# 1. The sensitive unit first, and only it kept.
+tuner -m=$SENS -output-dir="$TMP/acc" > "$TMP/acc.log" 2>&1 || { cat "$TMP/acc.log"; fail "tuner (accuracy)"; }
+cat "$TMP/acc.log"
+first=$(awk -F, '$1 == 1 {print $3}' "$TMP/acc/sensitivity.csv")
+[ "$first" = "/sensitive/Conv + /relu_1/Relu" ] || fail "rank 1 is '$first'"
+kept=$(grep -v '^#' "$TMP/acc/keep-layers.txt" | tr '\n' ' ')
+[ "$kept" = "/sensitive/Conv /relu_1/Relu " ] || fail "keep list is '$kept'"
+
+tuner -m=$SENS -metric=proxy -output-dir="$TMP/proxy" > "$TMP/proxy.log" 2>&1 || { cat "$TMP/proxy.log"; fail "tuner (proxy)"; }
+grep -E "Spearman|search" "$TMP/proxy.log"
+first=$(awk -F, '$1 == 1 {print $3}' "$TMP/proxy/sensitivity.csv")
+[ "$first" = "/sensitive/Conv + /relu_1/Relu" ] || fail "proxy rank 1 is '$first'"
+grep -q "proxy_spearman_with_accuracy" "$TMP/proxy/sensitivity.json" || fail "no Spearman correlation in the JSON"
+
+# 2. The files agree with each other.
+python3 - "$TMP/acc" <<'PY' || fail "files disagree"
+import csv, json, sys, os
+d = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(d, "sensitivity.csv"))))
+js = json.load(open(os.path.join(d, "sensitivity.json")))
+assert len(rows) == len(js["units"]), "unit counts"
+assert sorted(int(r["rank"]) for r in rows) == list(range(1, len(rows) + 1)), "ranks"
+for r, u in zip(rows, js["units"]):
+    assert r["unit"] == u["unit"] and int(r["rank"]) == u["rank"], r["unit"]
+    assert r["layers"].split(";") == u["layers"], r["unit"]
+    assert int(r["images"]) == u["images"], r["unit"]
+    assert abs(float(r["accuracy"]) - 100 * u["accuracy"]) < 0.006, r["unit"]
+    assert abs(float(r["drop"]) - 100 * u["drop"]) < 0.006, r["unit"]
+steps = list(csv.DictReader(open(os.path.join(d, "search.csv"))))
+assert [s["unit"] for s in steps] == [s["unit"] for s in js["search"]["steps"]], "steps"
+layers = [l.strip() for l in open(os.path.join(d, "keep-layers.txt")) if l.strip() and not l.startswith("#")]
+want = [l for s in steps for l in s["layers"].split(";")]
+assert layers == want, (layers, want)
+assert js["search"]["target_met"], "target"
+print("files agree:", len(rows), "units,", len(steps), "search steps")
+PY
+
+# 3. The keep list through model-compiler and image-classifier.
+fp32=$("$BIN/model-compiler" -m=$SENS -load-profile="$TMP/acc/profile.yaml" \
+  -keep-original-precision-for-layers=@"$TMP/acc/keep-layers.txt" -list-layers |
+  awk '$NF == "FP32" {print $1}' | tr '\n' ' ')
+[ "$fp32" = "/sensitive/Conv /relu_1/Relu " ] || fail "model-compiler keeps '$fp32' FP32"
+want=$(sed -n 's/.*units FP32 \([0-9.]*\)%.*/\1/p' "$TMP/acc/keep-layers.txt")
+got=$("$BIN/image-classifier" -m=$SENS -backend=CPU "${PP[@]}" "${TEST[@]}" -minibatch=100 \
+  -load-profile="$TMP/acc/profile.yaml" -keep-original-precision-for-layers=@"$TMP/acc/keep-layers.txt" |
+  sed -n 's/.*top-1 accuracy \([0-9.]*\)%.*/\1/p')
+echo "keep list: tuner says $want%, image-classifier $got%"
+[ -n "$want" ] && [ "$want" = "$got" ] || fail "accuracy with the keep list: tuner $want, image-classifier $got"
+
+# 4. Kill and resume: the same files as an uninterrupted run.
+R18=(-m=tests/models/resnet18.onnx -group-activations=false)
+tuner "${R18[@]}" -output-dir="$TMP/whole" > /dev/null 2>&1 || fail "uninterrupted run"
+# (the tool itself in the background, so that the kill reaches it)
+"$BIN/precision-tuner" -backend=CPU "${PP[@]}" "${TEST[@]}" "${CAL[@]}" \
+  "${R18[@]}" -output-dir="$TMP/killed" > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  n=$(grep -c '^M ' "$TMP/killed/checkpoint.txt" 2>/dev/null || true)
+  [ "${n:-0}" -ge 12 ] && break
+  sleep 0.02
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+n=$(grep -c '^M ' "$TMP/killed/checkpoint.txt")
+total=$(grep -c '^M ' "$TMP/whole/checkpoint.txt")
+echo "killed after $n of $total measurements"
+[ "$n" -lt "$total" ] || fail "the run finished before it was killed"
+tuner "${R18[@]}" -output-dir="$TMP/killed" > "$TMP/resume.log" 2>&1 || { cat "$TMP/resume.log"; fail "resumed run"; }
+grep "resuming" "$TMP/resume.log" || fail "the restarted run did not resume"
+for f in sensitivity.csv sensitivity.json sensitivity.svg search.csv keep-layers.txt; do
+  cmp -s "$TMP/whole/$f" "$TMP/killed/$f" || fail "$f differs after kill and resume"
+done
+
+# 5. Checkpoints of other settings, and damaged ones, are refused.
+expect_refusal() {
+  local what=$1 pattern=$2; shift 2
+  if out=$(tuner "$@" 2>&1 >/dev/null); then
+    fail "$what: accepted"
+  elif [ "$(echo "$out" | wc -l)" -ne 1 ] || ! echo "$out" | grep -q "$pattern"; then
+    fail "$what: '$out'"
+  else
+    echo "ok   $what: $out"
+  fi
+}
+expect_refusal "other settings" "written with other settings" "${R18[@]}" -output-dir="$TMP/whole" -quantization-weight-bits=6
+cp -r "$TMP/whole" "$TMP/damaged"
+sed -i '5s/ 0\.\([0-9]\)/ 0.9\1/' "$TMP/damaged/checkpoint.txt"
+expect_refusal "damaged checkpoint" "is corrupt at line 5" "${R18[@]}" -output-dir="$TMP/damaged"
+cmp -s "$TMP/whole/profile.yaml" "$TMP/damaged/profile.yaml" || fail "a refused run changed profile.yaml"
+
+echo "precision-tuner: $failures failures"
+[ $failures -eq 0 ]
