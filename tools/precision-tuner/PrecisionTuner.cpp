@@ -240,6 +240,9 @@ int run() {
         exitOnError(kTool, loadEvaluationSet(cal, pp, imageType));
     setup.profile = exitOnError(
         kTool, profileModel(setup, calSet, quantization::numHistogramBins));
+    // Written next to its final name; moved there once the checkpoint
+    // accepts these settings, so a refused run changes nothing.
+    profilePath += ".new";
     exitOnError(kTool, writeProfile(setup.profile, profilePath));
     calibration = std::to_string(cal.size()) + " calibration images of " +
                   (calibrationDataset.empty() ? calibrationImageDir.getValue()
@@ -279,6 +282,14 @@ int run() {
       << (groupActivations ? " (conv+activation grouped)" : "") << ", backend "
       << loader::backendName;
   settings.flush();
+  llvm::raw_string_ostream brief(desc.shortSettings);
+  brief << "schema " << schemaName(config.quantization.schema)
+        << (config.quantization.channelwise ? " channelwise" : "") << ", W"
+        << config.quantization.weightBits << "/A"
+        << config.quantization.activationBits << ", " << setup.units.size()
+        << " units, " << data.count() << " images, subset "
+        << std::min<size_t>(subsetImages, data.count());
+  brief.flush();
   std::string fingerprint;
   {
     llvm::MD5 md5;
@@ -286,13 +297,7 @@ int run() {
     md5.update(exitOnError(kTool, fileDigest(profilePath)));
     md5.update(desc.settings);
     md5.update(images.size() ? images.nameOf(0) : "");
-    for (unsigned v : {unsigned(opts.subsetImages), unsigned(opts.proxyImages),
-                       unsigned(opts.recheck), unsigned(opts.search),
-                       unsigned(opts.rerank), unsigned(opts.naive)}) {
-      md5.update(std::to_string(v) + ";");
-    }
-    md5.update(std::to_string(opts.targetAccuracy) + ";" +
-               std::to_string(opts.maxDrop) + ";" +
+    md5.update(std::to_string(opts.proxyImages) + ";" +
                std::to_string(opts.maxFP32Units));
     for (auto &u : setup.units) {
       md5.update(u.name + ";");
@@ -303,8 +308,22 @@ int run() {
   }
   llvm::SmallString<256> checkpointPath(outputDir);
   llvm::sys::path::append(checkpointPath, "checkpoint.txt");
-  auto checkpoint = exitOnError(
-      kTool, StudyCheckpoint::open(checkpointPath, fingerprint, desc.settings));
+  auto opened =
+      StudyCheckpoint::open(checkpointPath, fingerprint, desc.settings);
+  if (quantization::loadProfile.empty()) {
+    llvm::SmallString<256> finalPath = profilePath;
+    finalPath.resize(finalPath.size() - 4); // drop ".new"
+    if (!opened) {
+      llvm::sys::fs::remove(profilePath);
+    } else if (auto ec = llvm::sys::fs::rename(profilePath, finalPath)) {
+      exitOnError(kTool, makeError("cannot write '" + finalPath +
+                                   "': " + ec.message()));
+    }
+  }
+  if (!opened) {
+    exitOnError(kTool, opened.takeError());
+  }
+  std::unique_ptr<StudyCheckpoint> checkpoint = std::move(*opened);
   llvm::outs() << "precision-tuner: " << loader::modelPath << ", "
                << setup.units.size() << " units, " << data.count()
                << " evaluation images\n  " << desc.settings << "\n";

@@ -264,7 +264,7 @@ llvm::Error writeSVG(const std::string &dir, const StudyDescription &d,
   double step = tickStep(hi - lo);
   lo = std::floor(lo / step) * step;
   hi = std::ceil(hi / step) * step;
-  const double left = 80, top = 60, plotH = 320, bottom = 230, right = 30;
+  const double left = 80, top = 60, plotH = 320, bottom = 260, right = 30;
   double slot = std::max(18.0, std::min(40.0, 900.0 / units.size()));
   double plotW = slot * units.size();
   double width = left + plotW + right, height = top + plotH + bottom;
@@ -283,7 +283,7 @@ llvm::Error writeSVG(const std::string &dir, const StudyDescription &d,
       << "<text x=\"" << num(left, "%.0f")
       << "\" y=\"44\" font-size=\"11\" fill=\"#555\">"
       << xmlEscape(llvm::sys::path::filename(d.model).str() + " - " +
-                   d.settings)
+                   d.shortSettings)
       << "</text>\n";
   // Grid and y axis.
   for (double t = lo; t <= hi + step / 2; t += step) {
@@ -310,8 +310,11 @@ llvm::Error writeSVG(const std::string &dir, const StudyDescription &d,
         << xmlEscape(units[u].name) << ": " << num(v[u], "%.2f")
         << "</title></rect>\n";
     double lx = left + u * slot + slot / 2, ly = top + plotH + 10;
-    std::string label = std::to_string(units[u].position) + " " +
-                        units[u].layers.front() +
+    std::string name = units[u].layers.front();
+    if (name.size() > 36) {
+      name = "..." + name.substr(name.size() - 33);
+    }
+    std::string label = std::to_string(units[u].position) + " " + name +
                         (units[u].layers.size() > 1 ? " +act" : "");
     *os << "<text transform=\"translate(" << num(lx + 4) << "," << num(ly)
         << ") rotate(-65)\" font-size=\"10\" text-anchor=\"end\">"

@@ -15,6 +15,8 @@ struct StudyDescription {
   std::string model;
   /// The settings, one line ("schema asymmetric, weights 8 bits, ...").
   std::string settings;
+  /// The few settings the figure shows under its title.
+  std::string shortSettings;
   StudyOptions options;
 };
 
