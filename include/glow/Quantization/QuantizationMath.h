@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace glow {
 
@@ -156,6 +157,22 @@ inline int64_t applyQuantizationTransform(int64_t v, QuantizationTransform t) {
 /// an int32 accumulator \p v into an output with offset \p offset.
 inline int8_t requantize(int64_t v, QuantizationTransform t, int32_t offset) {
   return clampToInt8(applyQuantizationTransform(v, t) + offset);
+}
+
+/// The bounds [lo, hi] that an INT8 Relu (\p isClip false: [0, inf)) or
+/// Clip [\p min, \p max] puts on x - offset, the input in units of its
+/// scale \p inScale: ceil(min / scale) and floor(max / scale), computed in
+/// float and kept within +-1e9.
+inline std::pair<int64_t, int64_t>
+quantizedClipBounds(bool isClip, float min, float max, float inScale) {
+  if (!isClip) {
+    return {0, INT32_MAX};
+  }
+  float l = std::ceil(min / inScale);
+  float h = std::floor(max / inScale);
+  int64_t lo = std::isfinite(l) ? int64_t(std::max(l, -1e9f)) : -1000000000;
+  int64_t hi = std::isfinite(h) ? int64_t(std::min(h, 1e9f)) : 1000000000;
+  return {lo, hi};
 }
 
 } // namespace glow

@@ -790,6 +790,14 @@ llvm::Error Planner::visit(const Node &n) {
   if (fused_.count(&n)) {
     return llvm::Error::success(); // done by the kernel it is fused into
   }
+  if (isa<ArithmeticNode>(&n)) {
+    arithmetic(n);
+    return llvm::Error::success();
+  }
+  if (isa<UnaryNode>(&n)) {
+    unary(n);
+    return llvm::Error::success();
+  }
   switch (n.getKind()) {
   case Kind::SaveKind: {
     auto &save = cast<SaveNode>(n);
@@ -825,27 +833,6 @@ llvm::Error Planner::visit(const Node &n) {
           immf(bn.getEpsilon())});
     return llvm::Error::success();
   }
-  case Kind::AddKind:
-  case Kind::SubKind:
-  case Kind::MulKind:
-  case Kind::DivKind:
-  case Kind::MaxKind:
-  case Kind::MinKind:
-  case Kind::PowKind:
-    arithmetic(n);
-    return llvm::Error::success();
-  case Kind::ReluKind:
-  case Kind::ClipKind:
-  case Kind::LeakyReluKind:
-  case Kind::SigmoidKind:
-  case Kind::TanhKind:
-  case Kind::ExpKind:
-  case Kind::LogKind:
-  case Kind::SqrtKind:
-  case Kind::NegKind:
-  case Kind::AbsKind:
-    unary(n);
-    return llvm::Error::success();
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
     pool(cast<PoolNode>(n));
@@ -945,14 +932,9 @@ llvm::Error Planner::visit(const Node &n) {
 /// The int8 bounds of a Relu/Clip on (x - offset), as the Interpreter
 /// computes them.
 std::pair<int64_t, int64_t> clipBoundsInt8(const Node &n, float inScale) {
-  int64_t lo = 0, hi = INT32_MAX;
-  if (auto *clip = dyn_cast<ClipNode>(&n)) {
-    float l = std::ceil(clip->getMin() / inScale);
-    float h = std::floor(clip->getMax() / inScale);
-    lo = std::isfinite(l) ? int64_t(std::max(l, -1e9f)) : -1000000000;
-    hi = std::isfinite(h) ? int64_t(std::min(h, 1e9f)) : 1000000000;
-  }
-  return {lo, hi};
+  auto *clip = dyn_cast<ClipNode>(&n);
+  return quantizedClipBounds(clip != nullptr, clip ? clip->getMin() : 0.f,
+                             clip ? clip->getMax() : 0.f, inScale);
 }
 
 /// \returns true if the INT8 blocked kernel's int32 accumulators and

@@ -161,13 +161,10 @@ void reluClipInt8(const Node &n, const Tensor &xT, Tensor &outT) {
   auto xq = paramsOf(xT.getType()), yq = paramsOf(outT.getType());
   QuantizationTransform t = ratio(xq.scale, yq.scale);
   // Bounds on (x - offset), the input in units of its scale.
-  int64_t lo = 0, hi = std::numeric_limits<int32_t>::max();
-  if (auto *clip = llvm::dyn_cast<ClipNode>(&n)) {
-    float l = std::ceil(clip->getMin() / xq.scale);
-    float h = std::floor(clip->getMax() / xq.scale);
-    lo = std::isfinite(l) ? int64_t(std::max(l, -1e9f)) : -1000000000;
-    hi = std::isfinite(h) ? int64_t(std::min(h, 1e9f)) : 1000000000;
-  }
+  auto *clip = llvm::dyn_cast<ClipNode>(&n);
+  auto [lo, hi] =
+      quantizedClipBounds(clip != nullptr, clip ? clip->getMin() : 0.f,
+                          clip ? clip->getMax() : 0.f, xq.scale);
   const int8_t *x = i8(xT);
   int8_t *y = i8(outT);
   for (size_t i = 0, e = outT.size(); i < e; i++) {
