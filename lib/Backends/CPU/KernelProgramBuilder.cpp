@@ -63,17 +63,6 @@ std::pair<PlannedArg, PlannedArg> transformArgs(double r) {
   return {imm(t.multiplier), imm(t.shift)};
 }
 
-/// \returns row-major strides of \p dims in elements.
-std::vector<int64_t> stridesOf(llvm::ArrayRef<dim_t> dims) {
-  std::vector<int64_t> s(dims.size());
-  int64_t acc = 1;
-  for (size_t i = dims.size(); i-- > 0;) {
-    s[i] = acc;
-    acc *= dims[i];
-  }
-  return s;
-}
-
 int32_t scalarKind(ElemKind k) {
   switch (k) {
   case ElemKind::FloatTy:
@@ -851,37 +840,11 @@ llvm::Error Planner::visit(const Node &n) {
          {ptr(out), ptr(in), imm(d[sm.getAxis()]), imm(inner)});
     return llvm::Error::success();
   }
-  case Kind::TransposeKind: {
-    auto &t = cast<TransposeNode>(n);
-    auto inStrides = stridesOf(dims(t.getInput()));
-    std::vector<int64_t> strides;
-    for (unsigned s : t.getShuffle()) {
-      strides.push_back(inStrides[s]);
-    }
-    stridedCopy(n, t.getInput(), strides, 0);
-    return llvm::Error::success();
-  }
-  case Kind::SliceKind: {
-    auto &s = cast<SliceNode>(n);
-    auto inStrides = stridesOf(dims(s.getInput()));
-    std::vector<int64_t> strides;
-    int64_t start = 0;
-    for (size_t i = 0; i < inStrides.size(); i++) {
-      strides.push_back(inStrides[i] * s.getSteps()[i]);
-      start += s.getStarts()[i] * inStrides[i];
-    }
-    stridedCopy(n, s.getInput(), strides, start);
-    return llvm::Error::success();
-  }
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
   case Kind::BroadcastKind: {
-    auto in = dims(n.getNthInput(0));
-    auto inStrides = stridesOf(in);
-    size_t off = n.dims().size() - in.size();
-    std::vector<int64_t> strides(n.dims().size(), 0);
-    for (size_t i = 0; i < in.size(); i++) {
-      strides[i + off] = in[i] == 1 ? 0 : inStrides[i];
-    }
-    stridedCopy(n, n.getNthInput(0), strides, 0);
+    StridedView v = getStridedView(n, dims(n.getNthInput(0)), n.dims().size());
+    stridedCopy(n, n.getNthInput(0), v.strides, v.start);
     return llvm::Error::success();
   }
   case Kind::ConcatKind:
@@ -1499,26 +1462,7 @@ void Planner::concat(const ConcatNode &n) {
 void Planner::pad(const PadNode &n) {
   NodeValue result(const_cast<PadNode *>(&n), 0);
   const Type &yt = n.getType();
-  // The pad value as the output's element bytes, in one int64.
-  int64_t bits = 0;
-  switch (yt.getElementType()) {
-  case ElemKind::FloatTy: {
-    float f = n.getValue();
-    std::memcpy(&bits, &f, sizeof(f));
-    break;
-  }
-  case ElemKind::Int8QTy: {
-    int8_t q = quantizeValue(n.getValue(), {yt.getScale(), yt.getOffset()});
-    std::memcpy(&bits, &q, 1);
-    break;
-  }
-  default: {
-    Tensor t(Type(yt.getElementType(), {1}));
-    t.setFromDouble(0, n.getValue());
-    std::memcpy(&bits, t.getUnsafePtr(), t.getSizeInBytes());
-    break;
-  }
-  }
+  int64_t bits = getPadValueBits(n);
   Storage x = use(n.getInput());
   Storage y = define(result, Layout::Plain);
   auto out = dims(result), in = dims(n.getInput());

@@ -1,0 +1,50 @@
+#ifndef GLOW_BACKENDS_KERNELGEOMETRY_H
+#define GLOW_BACKENDS_KERNELGEOMETRY_H
+
+// What the compiling backends (CPU, OpenCL) derive from a node for their
+// kernels, in one place: strides of the data-movement views, the bytes of a
+// Pad value, the per-channel requantization of an INT8 convolution.
+
+#include "glow/Graph/Nodes.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace glow {
+
+/// \returns the row-major strides (in elements) of \p dims.
+std::vector<int64_t> rowMajorStrides(llvm::ArrayRef<dim_t> dims);
+
+/// A Transpose, Slice or Broadcast as a strided read: output element with
+/// multi-index idx reads input element start + sum_d idx[d] * strides[d].
+struct StridedView {
+  std::vector<int64_t> strides;
+  int64_t start{0};
+};
+
+/// \returns the view of \p n (Transpose, Slice or Broadcast) whose input
+/// has shape \p inDims and whose output has rank \p outRank.
+StridedView getStridedView(const Node &n, llvm::ArrayRef<dim_t> inDims,
+                           size_t outRank);
+
+/// \returns the bytes of \p n's pad value in its output's element kind
+/// (quantized for an INT8 output), in the low bytes of an int64.
+int64_t getPadValueBits(const PadNode &n);
+
+/// Per output channel of an INT8 convolution: the filter offset and the
+/// requantization (in scale x filter scale / out scale) as multiplier and
+/// shift, exactly as the Interpreter computes them.
+struct ConvRequantization {
+  std::vector<int32_t> filterOffsets;
+  std::vector<int64_t> multipliers;
+  std::vector<int32_t> shifts;
+};
+
+/// \returns the per-channel requantization of the INT8 convolution \p n.
+ConvRequantization computeConvRequantization(const ConvolutionNode &n);
+
+} // namespace glow
+
+#endif // GLOW_BACKENDS_KERNELGEOMETRY_H

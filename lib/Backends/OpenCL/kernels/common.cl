@@ -1,0 +1,71 @@
+// Shared by the OpenCL kernels (they are built as one program). One
+// work-item computes one output element unless a kernel says otherwise.
+// The INT8 arithmetic is the Interpreter's (QuantizationMath.h): int32
+// accumulation and the fixed-point requantization, with the transform
+// computed on the host, so results are bit-exact.
+
+#pragma OPENCL FP_CONTRACT OFF
+
+#ifdef cl_khr_fp64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double acc_real;
+#else
+typedef float acc_real;
+#endif
+
+/* Element kinds of convert (LibjitLayout.h's ScalarKind). */
+#define K_FLOAT 0
+#define K_INT8 1
+#define K_INT32 2
+#define K_INT64 3
+#define K_BOOL 4
+
+/* Binary and unary operations (LibjitLayout.h). */
+#define OP_ADD 0
+#define OP_SUB 1
+#define OP_MUL 2
+#define OP_DIV 3
+#define OP_MAX 4
+#define OP_MIN 5
+#define OP_POW 6
+#define OP_RELU 0
+#define OP_CLIP 1
+#define OP_LEAKY 2
+#define OP_SIGMOID 3
+#define OP_TANH 4
+#define OP_EXP 5
+#define OP_LOG 6
+#define OP_SQRT 7
+#define OP_NEG 8
+#define OP_ABS 9
+
+/* clamp(v) to int8. */
+inline char sat8(long v) { return (char)(v < -128 ? -128 : (v > 127 ? 127 : v)); }
+
+/* round(v * m / 2^s), halves up; s <= 0 saturates (applyQuantizationTransform). */
+inline long applyTransform(long v, long m, int s) {
+  long p = v * m;
+  if (s <= 0) {
+    return p > 0 ? 2147483647L : (p < 0 ? -2147483648L : 0L);
+  }
+  return (p + (1L << (s - 1))) >> s;
+}
+
+inline char requant(long v, long m, int s, int offset) {
+  return sat8(applyTransform(v, m, s) + offset);
+}
+
+/* quantizeValue: clamp(rint(x / scale) + offset) in float. */
+inline char quantize1(float x, float scale, int offset) {
+  float q = rint(x / scale) + (float)offset;
+  q = fmin(fmax(q, -128.0f), 127.0f);
+  return (char)q;
+}
+
+/* The multi-index of flat index i in dims[0..rank). */
+inline void unflatten(long i, int rank, __global const long *dims, long *idx) {
+  for (int d = rank - 1; d >= 0; d--) {
+    idx[d] = i % dims[d];
+    i /= dims[d];
+  }
+}

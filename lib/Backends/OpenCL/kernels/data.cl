@@ -1,0 +1,123 @@
+// Data movement: one work-item per output element (or byte).
+
+/* out[i] = src[start + sum_d idx[d] * strides[d]], elements of esize bytes. */
+__kernel void strided_copy(__global uchar *dst, __global const uchar *src,
+                           int rank, __global const long *outDims,
+                           __global const long *strides, long start,
+                           int esize) {
+  long i = get_global_id(0);
+  long idx[8];
+  unflatten(i, rank, outDims, idx);
+  long off = start;
+  for (int d = 0; d < rank; d++) {
+    off += idx[d] * strides[d];
+  }
+  for (int b = 0; b < esize; b++) {
+    dst[i * esize + b] = src[off * esize + b];
+  }
+}
+
+/* ONNX Pad: modes 0 constant (the esize bytes at value), 1 reflect, 2 edge. */
+__kernel void pad(__global uchar *dst, __global const uchar *src, int rank,
+                  __global const long *outDims, __global const long *inDims,
+                  __global const long *padsBegin, int mode,
+                  __global const uchar *value, int esize) {
+  long i = get_global_id(0);
+  long idx[8];
+  unflatten(i, rank, outDims, idx);
+  long off = 0;
+  int outside = 0;
+  for (int d = 0; d < rank; d++) {
+    long j = idx[d] - padsBegin[d];
+    if (j < 0 || j >= inDims[d]) {
+      if (mode == 0) {
+        outside = 1;
+      } else if (mode == 2) {
+        j = j < 0 ? 0 : inDims[d] - 1;
+      } else {
+        j = j < 0 ? -j : 2 * (inDims[d] - 1) - j;
+      }
+    }
+    off = off * inDims[d] + j;
+  }
+  for (int b = 0; b < esize; b++) {
+    dst[i * esize + b] = outside ? value[b] : src[off * esize + b];
+  }
+}
+
+/* Work-item per (outer, index) slice of innerBytes bytes; an index out of
+   range writes zeros and sets status[0]. */
+__kernel void gather(__global uchar *dst, __global const uchar *data,
+                     __global const uchar *indices, int indices64,
+                     long numIndices, long axisDim, long innerBytes,
+                     __global int *status) {
+  long i = get_global_id(0);
+  long o = i / numIndices, k = i % numIndices;
+  long j = indices64 ? ((__global const long *)indices)[k]
+                     : (long)((__global const int *)indices)[k];
+  if (j < 0) {
+    j += axisDim;
+  }
+  __global uchar *out = dst + i * innerBytes;
+  if (j < 0 || j >= axisDim) {
+    for (long b = 0; b < innerBytes; b++) {
+      out[b] = 0;
+    }
+    status[0] = 1;
+    return;
+  }
+  __global const uchar *in = data + (o * axisDim + j) * innerBytes;
+  for (long b = 0; b < innerBytes; b++) {
+    out[b] = in[b];
+  }
+}
+
+/* Work-item per byte of an input of rows x rowBytes: Concat. */
+__kernel void copy_rows(__global uchar *dst, __global const uchar *src,
+                        long rowBytes, long dstStride, long dstOffset) {
+  long i = get_global_id(0);
+  long r = i / rowBytes, c = i % rowBytes;
+  dst[dstOffset + r * dstStride + c] = src[i];
+}
+
+inline acc_real loadScalar(__global const uchar *p, int kind) {
+  switch (kind) {
+  case K_FLOAT:
+    return *(__global const float *)p;
+  case K_INT8:
+  case K_BOOL:
+    return *(__global const char *)p;
+  case K_INT32:
+    return *(__global const int *)p;
+  default:
+    return (acc_real)*(__global const long *)p;
+  }
+}
+
+inline int kindSize(int kind) {
+  return kind == K_FLOAT || kind == K_INT32 ? 4 : (kind == K_INT64 ? 8 : 1);
+}
+
+/* ONNX Cast: to bool is (x != 0), to an integer truncates. */
+__kernel void convert(__global uchar *dst, __global const uchar *src,
+                      int srcKind, int dstKind) {
+  long i = get_global_id(0);
+  acc_real v = loadScalar(src + i * kindSize(srcKind), srcKind);
+  __global uchar *o = dst + i * kindSize(dstKind);
+  switch (dstKind) {
+  case K_FLOAT:
+    *(__global float *)o = (float)v;
+    break;
+  case K_BOOL:
+    *(__global char *)o = v != 0;
+    break;
+  case K_INT8:
+    *(__global char *)o = (char)(long)v;
+    break;
+  case K_INT32:
+    *(__global int *)o = (int)(long)v;
+    break;
+  default:
+    *(__global long *)o = (long)v;
+  }
+}

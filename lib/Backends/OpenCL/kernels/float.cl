@@ -1,0 +1,208 @@
+// FP32 (and plain integer) kernels, in the Interpreter's order of
+// operations.
+
+#define BINARY_BODY(T)                                                         \
+  long i = get_global_id(0);                                                   \
+  T a = l[i], b = r[i];                                                        \
+  switch (op) {                                                                \
+  case OP_ADD:                                                                 \
+    out[i] = a + b;                                                            \
+    break;                                                                     \
+  case OP_SUB:                                                                 \
+    out[i] = a - b;                                                            \
+    break;                                                                     \
+  case OP_MUL:                                                                 \
+    out[i] = a * b;                                                            \
+    break;                                                                     \
+  case OP_MAX:                                                                 \
+    out[i] = a < b ? b : a;                                                    \
+    break;                                                                     \
+  case OP_MIN:                                                                 \
+    out[i] = b < a ? b : a;                                                    \
+    break;                                                                     \
+  default:                                                                     \
+    BINARY_REST(T)                                                             \
+  }
+
+#define BINARY_REST(T)                                                         \
+  if (op == OP_DIV) {                                                          \
+    out[i] = a / b;                                                            \
+  } else {                                                                     \
+    out[i] = (T)pow((acc_real)a, (acc_real)b);                                 \
+  }
+__kernel void binary_f32(__global float *out, __global const float *l,
+                         __global const float *r, int op) {
+  BINARY_BODY(float)
+}
+#undef BINARY_REST
+
+#define BINARY_REST(T)                                                         \
+  if (op == OP_DIV) {                                                          \
+    out[i] = b == 0 ? (T)0 : (T)(a / b);                                       \
+  } else {                                                                     \
+    out[i] = (T)pow((acc_real)a, (acc_real)b);                                 \
+  }
+__kernel void binary_i32(__global int *out, __global const int *l,
+                         __global const int *r, int op) {
+  BINARY_BODY(int)
+}
+__kernel void binary_i64(__global long *out, __global const long *l,
+                         __global const long *r, int op) {
+  BINARY_BODY(long)
+}
+#undef BINARY_REST
+
+__kernel void unary_f32(__global float *out, __global const float *in, int op,
+                        float p0, float p1) {
+  long i = get_global_id(0);
+  float x = in[i];
+  switch (op) {
+  case OP_RELU:
+    out[i] = x < 0.0f ? 0.0f : x;
+    break;
+  case OP_CLIP: {
+    float v = x < p0 ? p0 : x;
+    out[i] = p1 < v ? p1 : v;
+    break;
+  }
+  case OP_LEAKY:
+    out[i] = x >= 0.0f ? x : p0 * x;
+    break;
+  case OP_SIGMOID:
+    out[i] = 1.0f / (1.0f + exp(-x));
+    break;
+  case OP_TANH:
+    out[i] = tanh(x);
+    break;
+  case OP_EXP:
+    out[i] = exp(x);
+    break;
+  case OP_LOG:
+    out[i] = log(x);
+    break;
+  case OP_SQRT:
+    out[i] = sqrt(x);
+    break;
+  case OP_NEG:
+    out[i] = -x;
+    break;
+  default:
+    out[i] = fabs(x);
+  }
+}
+
+/* Work-item per element; plane = i / inner, channel = plane % C. */
+__kernel void batchnorm_f32(__global float *out, __global const float *in,
+                            __global const float *scale,
+                            __global const float *bias,
+                            __global const float *mean,
+                            __global const float *var, long C, long inner,
+                            float epsilon) {
+  long i = get_global_id(0);
+  long c = (i / inner) % C;
+  float s = scale[c] / sqrt(var[c] + epsilon);
+  float t = bias[c] - mean[c] * s;
+  out[i] = in[i] * s + t;
+}
+
+/* Work-item per output element of [N*C][OH][OW]. */
+__kernel void pool_f32(__global float *out, __global const float *in, long H,
+                       long W, long OH, long OW, long KH, long KW, long SH,
+                       long SW, long PT, long PL, long PB, long PR, int isMax,
+                       int includePads) {
+  long i = get_global_id(0);
+  long ow = i % OW, oh = (i / OW) % OH, plane = i / (OW * OH);
+  __global const float *x = in + plane * H * W;
+  long h0 = oh * SH - PT, w0 = ow * SW - PL;
+  float acc = isMax ? -INFINITY : 0.0f;
+  long count = 0;
+  for (long kh = 0; kh < KH; kh++) {
+    long ih = h0 + kh;
+    if (ih < 0 || ih >= H) {
+      continue;
+    }
+    for (long kw = 0; kw < KW; kw++) {
+      long iw = w0 + kw;
+      if (iw < 0 || iw >= W) {
+        continue;
+      }
+      float v = x[ih * W + iw];
+      acc = isMax ? (acc < v ? v : acc) : acc + v;
+      count++;
+    }
+  }
+  if (!isMax) {
+    if (includePads) {
+      long hEnd = min(h0 + KH, H + PB), wEnd = min(w0 + KW, W + PR);
+      count = (hEnd - h0) * (wEnd - w0);
+    }
+    acc = count ? acc / (float)count : 0.0f;
+  }
+  out[i] = acc;
+}
+
+/* Work-item per (outer, inner) column of a softmax along len elements. */
+__kernel void softmax_f32(__global float *out, __global const float *in,
+                          long len, long inner) {
+  long i = get_global_id(0);
+  long base = (i / inner) * len * inner + i % inner;
+  float mx = -INFINITY;
+  for (long k = 0; k < len; k++) {
+    mx = fmax(mx, in[base + k * inner]);
+  }
+  acc_real sum = 0;
+  for (long k = 0; k < len; k++) {
+    float e = exp(in[base + k * inner] - mx);
+    out[base + k * inner] = e;
+    sum += e;
+  }
+  for (long k = 0; k < len; k++) {
+    out[base + k * inner] = (float)(out[base + k * inner] / sum);
+  }
+}
+
+/* Work-item per output element of [N][O][OH][OW]; filter [O][C/G][KH][KW];
+   the sum runs in the Interpreter's order (channel, kh, kw). */
+__kernel void conv_f32(__global float *out, __global const float *in,
+                       __global const float *filter,
+                       __global const float *bias, long C, long H, long W,
+                       long O, long OH, long OW, long KH, long KW, long SH,
+                       long SW, long PT, long PL, long DH, long DW, long G) {
+  long i = get_global_id(0);
+  long ow = i % OW, oh = (i / OW) % OH, o = (i / (OW * OH)) % O,
+       n = i / (OW * OH * O);
+  long CG = C / G, g = o / (O / G);
+  float acc = bias[o];
+  for (long cg = 0; cg < CG; cg++) {
+    __global const float *x = in + (n * C + g * CG + cg) * H * W;
+    __global const float *w = filter + (o * CG + cg) * KH * KW;
+    for (long kh = 0; kh < KH; kh++) {
+      long ih = oh * SH - PT + kh * DH;
+      if (ih < 0 || ih >= H) {
+        continue;
+      }
+      for (long kw = 0; kw < KW; kw++) {
+        long iw = ow * SW - PL + kw * DW;
+        if (iw < 0 || iw >= W) {
+          continue;
+        }
+        acc += w[kh * KW + kw] * x[ih * W + iw];
+      }
+    }
+  }
+  out[i] = acc;
+}
+
+/* Work-item per output element: out[n][m] = bias[m] + sum_k a[n][k] b[k][m]
+   (hasBias 0: no bias). */
+__kernel void matmul_f32(__global float *out, __global const float *a,
+                         __global const float *b, __global const float *bias,
+                         int hasBias, long K, long M) {
+  long i = get_global_id(0);
+  long n = i / M, m = i % M;
+  float acc = hasBias ? bias[m] : 0.0f;
+  for (long k = 0; k < K; k++) {
+    acc += a[n * K + k] * b[k * M + m];
+  }
+  out[i] = acc;
+}
