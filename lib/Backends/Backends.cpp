@@ -1,6 +1,7 @@
 #include "glow/Backends/Backend.h"
 #include "glow/Backends/CPU/CPUBackend.h"
 #include "glow/Backends/Interpreter/Interpreter.h"
+#include "glow/Backends/OpenCL/OpenCLBackend.h"
 #include "glow/Support/Error.h"
 
 namespace glow {
@@ -13,7 +14,7 @@ llvm::Expected<std::unique_ptr<SwitchableFunction>> Backend::compileSwitchable(
 }
 
 std::vector<std::string> getAvailableBackends() {
-  return {"Interpreter", "CPU"};
+  return {"Interpreter", "CPU", "OpenCL"};
 }
 
 llvm::Expected<std::unique_ptr<Backend>>
@@ -23,6 +24,9 @@ createBackend(llvm::StringRef name, const BackendOptions &options) {
   }
   if (name == "CPU") {
     return CPUBackend::create(options);
+  }
+  if (name == "OpenCL") {
+    return OpenCLBackend::create(options);
   }
   std::string known;
   for (auto &b : getAvailableBackends()) {

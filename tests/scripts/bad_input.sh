@@ -103,5 +103,10 @@ expect_error "unknown backend" "unknown backend 'GPU'" \
 expect_error "unknown CPU kernel variant" "unknown kernel variant 'sse9'" \
   env GLOW_CPU_KERNELS=sse9 "$BIN/image-classifier" -m="$MODEL" $PP -backend=CPU "$IMG"
 
+if "$BIN/model-compiler" -m="$MODEL" -backend=OpenCL > /dev/null 2>&1; then
+  expect_error "OpenCL platform out of range" "opencl-platform=7: there are" \
+    "$BIN/image-classifier" -m="$MODEL" $PP -backend=OpenCL -opencl-platform=7 "$IMG"
+fi
+
 echo "bad input: $checks checks, $((checks - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

@@ -13,6 +13,8 @@ if [ ! -f "$DATA/t10k-images-idx3-ubyte.gz" ]; then
   echo "SKIP: $DATA not found (install dataset-fashion-mnist)"
   exit 77
 fi
+source tests/scripts/require_backend.sh
+require_backend "$BACKEND"
 expected=$(grep -o '"pytorch_top1": *[0-9.]*' "$REF" | grep -o '[0-9.]*$')
 [ -n "$expected" ] || { echo "no pytorch_top1 in $REF"; exit 1; }
 out=$("$BIN/image-classifier" -m="tests/models/$MODEL.onnx" -backend="$BACKEND" \

@@ -11,6 +11,8 @@ if [ ! -d "$DATA" ]; then
   echo "SKIP: $DATA not found (install libonnx-testdata)"
   exit 77
 fi
+source tests/scripts/require_backend.sh
+require_backend "$BACKEND"
 ran=0; passed=0; failed=()
 while read -r t; do
   case "$t" in ''|'#'*) continue ;; esac

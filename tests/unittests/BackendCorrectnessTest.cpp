@@ -41,7 +41,7 @@ struct Target {
 
 /// \returns the backend configurations to check against the Interpreter:
 /// each CPU kernel variant on one thread, and the widest on three (an odd
-/// count, so that work splits unevenly).
+/// count, so that work splits unevenly); OpenCL on its default device.
 std::vector<Target> targets() {
   std::vector<Target> out;
   for (auto [variant, threads] :
@@ -57,6 +57,10 @@ std::vector<Target> targets() {
               "threads";
     out.push_back(t);
   }
+  Target ocl;
+  ocl.backend = "OpenCL";
+  ocl.label = "OpenCL";
+  out.push_back(ocl);
   return out;
 }
 

@@ -9,6 +9,7 @@
 // from the data, so a wrong scale cannot widen the bound. The conversion
 // nodes are checked on exact, hand-computed codes.
 
+#include "glow/Backends/Backend.h"
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Graph/Graph.h"
 #include "glow/Optimizer/Optimizer.h"
@@ -112,6 +113,14 @@ struct Outcome {
 
 class Int8KernelTest : public ::testing::TestWithParam<std::string> {
 protected:
+  void SetUp() override {
+    auto backend = createBackend(GetParam());
+    if (!backend) {
+      // A backend this machine cannot run (no OpenCL platform).
+      GTEST_SKIP() << llvm::toString(backend.takeError());
+    }
+  }
+
   std::mt19937 gen_{20240611};
 
   Tensor random(llvm::ArrayRef<dim_t> dims, float lo, float hi) {
@@ -894,7 +903,15 @@ void compileAndRun(ExecutionEngine &ee, Function *F,
 } // namespace
 
 /// The conversion nodes on one backend, against hand-computed codes.
-class Int8ConversionTest : public ::testing::TestWithParam<std::string> {};
+class Int8ConversionTest : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    auto backend = createBackend(GetParam());
+    if (!backend) {
+      GTEST_SKIP() << llvm::toString(backend.takeError());
+    }
+  }
+};
 
 TEST_P(Int8ConversionTest, quantize) {
   auto ee = ExecutionEngine::create(GetParam());

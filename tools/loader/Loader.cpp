@@ -20,13 +20,24 @@ llvm::cl::alias modelPathAlias("model", llvm::cl::desc("Alias for -m"),
                                llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     backendName("backend",
-                llvm::cl::desc("Backend to run on (Interpreter, CPU)"),
+                llvm::cl::desc("Backend to run on (Interpreter, CPU, OpenCL)"),
                 llvm::cl::init("Interpreter"), llvm::cl::cat(category));
 llvm::cl::opt<unsigned> numThreads(
     "num-threads",
     llvm::cl::desc("Threads the CPU backend runs a network on (default 0: "
                    "every core)"),
     llvm::cl::init(0), llvm::cl::cat(category));
+llvm::cl::opt<int> openclPlatform(
+    "opencl-platform",
+    llvm::cl::desc("OpenCL platform number (default: the one of the first "
+                   "GPU, else of the first device)"),
+    llvm::cl::init(-1), llvm::cl::cat(category));
+llvm::cl::opt<int> openclDevice(
+    "opencl-device",
+    llvm::cl::desc("OpenCL device number, within -opencl-platform if given, "
+                   "else among all devices (default: the first GPU, else "
+                   "the first device)"),
+    llvm::cl::init(-1), llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     dumpGraphDOT("dump-graph-DOT",
                  llvm::cl::desc("Write the optimized graph in Graphviz DOT"),
@@ -41,6 +52,13 @@ llvm::cl::opt<std::string>
                    llvm::cl::desc("Name of the model input that receives the "
                                   "data (default: the first input)"),
                    llvm::cl::cat(category));
+BackendOptions getBackendOptions() {
+  BackendOptions options;
+  options.numThreads = numThreads;
+  options.openclPlatform = openclPlatform;
+  options.openclDevice = openclDevice;
+  return options;
+}
 } // namespace loader
 
 namespace quantization {
@@ -262,9 +280,8 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
     inputTypes[parsed->first] = parsed->second;
   }
   CompiledModel cm;
-  BackendOptions backendOptions;
-  backendOptions.numThreads = loader::numThreads;
-  auto ee = ExecutionEngine::create(loader::backendName, backendOptions);
+  auto ee =
+      ExecutionEngine::create(loader::backendName, loader::getBackendOptions());
   if (!ee) {
     return ee.takeError();
   }

@@ -20,6 +20,9 @@ extern llvm::cl::OptionCategory category;
 extern llvm::cl::opt<std::string> modelPath;
 extern llvm::cl::opt<std::string> backendName;
 extern llvm::cl::opt<unsigned> numThreads;
+/// \returns the backend options the flags describe (-num-threads,
+/// -opencl-platform, -opencl-device).
+BackendOptions getBackendOptions();
 extern llvm::cl::opt<std::string> dumpGraphDOT;
 extern llvm::cl::list<std::string> modelInputs;
 extern llvm::cl::opt<std::string> modelInputName;

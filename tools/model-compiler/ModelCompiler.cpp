@@ -8,6 +8,7 @@
 #include "glow/Backends/CPU/CPUBackend.h"
 #include "glow/Support/Error.h"
 
+#include "llvm/CodeGen/CommandFlags.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -42,11 +43,13 @@ llvm::cl::opt<BundleAPI> bundleAPI(
                      clEnumValN(BundleAPI::Dynamic, "dynamic",
                                 "a NAME_config struct with a symbol table")),
     llvm::cl::init(BundleAPI::Static), llvm::cl::cat(category));
-llvm::cl::opt<std::string>
-    targetCPU("mcpu",
-              llvm::cl::desc("Target CPU of the bundle, an LLVM CPU name "
-                             "(default: native, the host)"),
-              llvm::cl::cat(category));
+// -mcpu is LLVM's own code-generation flag: an OpenCL driver built on the
+// same LLVM (PoCL) registers it in the same process, and two registrations
+// of one name abort. Registered here through LLVM, it exists once.
+llvm::codegen::RegisterCodeGenFlags codegenFlags;
+
+/// \returns -mcpu (empty: the host).
+std::string targetCPU() { return llvm::codegen::getMCPU(); }
 llvm::cl::opt<unsigned> batchSize(
     "batch-size",
     llvm::cl::desc("Batch size for inputs whose first dimension is open"),
@@ -79,6 +82,13 @@ void printLayers(const Function &F) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // Show LLVM's -mcpu among this tool's flags.
+  auto &options = llvm::cl::getRegisteredOptions();
+  if (auto it = options.find("mcpu"); it != options.end()) {
+    it->second->addCategory(category);
+    it->second->setDescription("Target CPU of the bundle, an LLVM CPU name "
+                               "(default: native, the host)");
+  }
   parseToolCommandLine(
       argc, argv, category, nullptr,
       "Compile an ONNX model for a backend, optionally quantized.\n\n"
@@ -87,7 +97,7 @@ int main(int argc, char **argv) {
       "  model-compiler -m=model.onnx -backend=CPU -emit-bundle=out "
       "-network-name=net\n");
   auto types = exitOnError(kTool, resolveInputTypes(batchSize));
-  if (emitBundle.empty() && (!networkName.empty() || !targetCPU.empty() ||
+  if (emitBundle.empty() && (!networkName.empty() || !targetCPU().empty() ||
                              bundleAPI.getNumOccurrences())) {
     exitOnError(kTool, makeError("-network-name, -bundle-api and -mcpu need "
                                  "-emit-bundle=DIR"));
@@ -113,7 +123,7 @@ int main(int argc, char **argv) {
       }
     }
     opts.dynamicAPI = bundleAPI == BundleAPI::Dynamic;
-    opts.cpu = targetCPU;
+    opts.cpu = targetCPU();
     exitOnError(kTool, cpu->saveBundle(*cm.function, opts));
     llvm::outs() << "Bundle '" << opts.networkName << "' written to "
                  << emitBundle << "\n";

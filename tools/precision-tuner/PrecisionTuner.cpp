@@ -207,7 +207,7 @@ int run() {
   setup.inputName = inputName;
   setup.batch = miniBatch;
   setup.backend = loader::backendName;
-  setup.backendOptions.numThreads = loader::numThreads;
+  setup.backendOptions = loader::getBackendOptions();
   setup.quantization = config.quantization;
   setup.data = &data;
 

@@ -63,6 +63,10 @@ struct BackendOptions {
   /// "avx2", "avx512"); the GLOW_CPU_KERNELS environment variable is read
   /// when this is empty.
   std::string cpuKernels;
+  /// OpenCL platform and device numbers; -1: a GPU if there is one, else
+  /// the first device.
+  int openclPlatform{-1};
+  int openclDevice{-1};
 };
 
 /// \returns the backend named \p name, or an error listing the known ones.

@@ -1,0 +1,672 @@
+#include "OpenCLFunction.h"
+
+#include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "glow/Backends/KernelGeometry.h"
+#include "glow/Quantization/QuantizationMath.h"
+#include "glow/Support/Error.h"
+
+#include "llvm/Support/Casting.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+using llvm::cast;
+using llvm::dyn_cast;
+
+namespace glow {
+namespace opencl {
+
+namespace {
+using Kind = Node::Kind;
+
+/// A kernel argument.
+struct Arg {
+  enum { Mem, I32, I64, F32 } kind;
+  cl_mem mem{nullptr};
+  int64_t i{0};
+  float f{0};
+};
+Arg mem(cl_mem m) { return {Arg::Mem, m}; }
+Arg i32(int64_t v) { return {Arg::I32, nullptr, v}; }
+Arg i64(int64_t v) { return {Arg::I64, nullptr, v}; }
+Arg f32(float v) { return {Arg::F32, nullptr, 0, v}; }
+
+/// Element kinds of the convert kernel (LibjitLayout.h's ScalarKind).
+int32_t scalarKind(ElemKind k) {
+  switch (k) {
+  case ElemKind::FloatTy:
+    return 0;
+  case ElemKind::Int32ITy:
+  case ElemKind::Int32QTy:
+    return 2;
+  case ElemKind::Int64ITy:
+    return 3;
+  case ElemKind::BoolTy:
+    return 4;
+  default:
+    return 1;
+  }
+}
+
+int32_t binaryOp(Kind k) {
+  switch (k) {
+  case Kind::AddKind:
+    return 0;
+  case Kind::SubKind:
+    return 1;
+  case Kind::MulKind:
+    return 2;
+  case Kind::DivKind:
+    return 3;
+  case Kind::MaxKind:
+    return 4;
+  case Kind::MinKind:
+    return 5;
+  default:
+    return 6;
+  }
+}
+
+int32_t unaryOp(Kind k) {
+  switch (k) {
+  case Kind::ReluKind:
+    return 0;
+  case Kind::ClipKind:
+    return 1;
+  case Kind::LeakyReluKind:
+    return 2;
+  case Kind::SigmoidKind:
+    return 3;
+  case Kind::TanhKind:
+    return 4;
+  case Kind::ExpKind:
+    return 5;
+  case Kind::LogKind:
+    return 6;
+  case Kind::SqrtKind:
+    return 7;
+  case Kind::NegKind:
+    return 8;
+  default:
+    return 9;
+  }
+}
+
+std::pair<Arg, Arg> transform(double ratio) {
+  QuantizationTransform t = makeQuantizationTransform(ratio);
+  return {i64(t.multiplier), i32(t.shift)};
+}
+
+NodeValue resultOf(const Node &n) {
+  return NodeValue(const_cast<Node *>(&n), 0);
+}
+} // namespace
+
+/// Turns a Function into device buffers and kernel launches.
+class FunctionBuilder {
+public:
+  FunctionBuilder(OpenCLFunction &fn) : fn_(fn) {}
+
+  llvm::Error build(const Function &F) {
+    cl_int zero = 0;
+    fn_.status_ = buffer(sizeof(zero));
+    for (Placeholder *ph : F.getParent().getPlaceholders()) {
+      if (!F.hasUsers(ph)) {
+        continue;
+      }
+      cl_mem b = buffer(ph->getType().getSizeInBytes());
+      values_[ph] = b;
+      bool out = false;
+      for (SaveNode *s : F.getSaves()) {
+        out |= s->getPlaceholder() == ph;
+      }
+      fn_.slots_.push_back({ph, b, out});
+    }
+    for (const Node *n : F.getNodesInTopologicalOrder()) {
+      if (n->isStorage()) {
+        continue;
+      }
+      if (!isNodeEvaluable(*n)) {
+        return makeError(std::string("the OpenCL backend cannot run node '") +
+                         n->getName().str() + "' (" + n->getKindName() +
+                         " on " + n->getType().toString() + ")");
+      }
+      if (auto err = visit(*n)) {
+        return err;
+      }
+      if (err_) {
+        return std::move(err_);
+      }
+    }
+    return llvm::Error::success();
+  }
+
+private:
+  cl_mem buffer(size_t bytes, const void *data = nullptr) {
+    cl_int err;
+    cl_mem m = clCreateBuffer(
+        fn_.ctx_->context(),
+        CL_MEM_READ_WRITE | (data ? CL_MEM_COPY_HOST_PTR : 0),
+        std::max<size_t>(bytes, 4), const_cast<void *>(data), &err);
+    if (err != CL_SUCCESS && !err_) {
+      err_ = makeError("cannot allocate an OpenCL buffer of " +
+                       llvm::Twine(bytes) + " bytes: " + errorName(err));
+    }
+    fn_.buffers_.push_back(m);
+    return m;
+  }
+  template <class T> cl_mem constant(const std::vector<T> &v) {
+    return buffer(v.size() * sizeof(T), v.empty() ? nullptr : v.data());
+  }
+
+  /// The buffer holding \p v (weights are uploaded on first use).
+  cl_mem value(NodeValue v) {
+    const Node *n = v.getNode();
+    auto it = values_.find(n);
+    if (it != values_.end()) {
+      return it->second;
+    }
+    auto *c = cast<Constant>(n);
+    const Tensor &t = c->getPayload();
+    size_t bytes = t.getSizeInBytes();
+    return values_[n] = buffer(bytes, bytes ? t.getUnsafePtr() : nullptr);
+  }
+  cl_mem define(const Node &n) {
+    return values_[&n] = buffer(n.getType().getSizeInBytes());
+  }
+
+  void launch(const char *name, size_t items, std::vector<Arg> args) {
+    if (err_) {
+      return;
+    }
+    cl_int err;
+    cl_kernel k = clCreateKernel(fn_.ctx_->program(), name, &err);
+    if (err != CL_SUCCESS) {
+      err_ = makeError(std::string("no OpenCL kernel '") + name +
+                       "': " + errorName(err));
+      return;
+    }
+    for (cl_uint i = 0; i < args.size(); i++) {
+      const Arg &a = args[i];
+      cl_int e;
+      switch (a.kind) {
+      case Arg::Mem:
+        e = clSetKernelArg(k, i, sizeof(cl_mem), &a.mem);
+        break;
+      case Arg::I32: {
+        cl_int v = cl_int(a.i);
+        e = clSetKernelArg(k, i, sizeof(v), &v);
+        break;
+      }
+      case Arg::I64: {
+        cl_long v = a.i;
+        e = clSetKernelArg(k, i, sizeof(v), &v);
+        break;
+      }
+      default:
+        e = clSetKernelArg(k, i, sizeof(float), &a.f);
+      }
+      if (e != CL_SUCCESS) {
+        err_ = makeError(std::string("argument ") + llvm::Twine(i) +
+                         " of OpenCL kernel '" + name + "': " + errorName(e));
+        clReleaseKernel(k);
+        return;
+      }
+    }
+    OpenCLFunction::Step s;
+    s.kernel = k;
+    s.items = items;
+    fn_.steps_.push_back(s);
+  }
+
+  void copy(cl_mem dst, cl_mem src, size_t bytes) {
+    OpenCLFunction::Step s;
+    s.src = src;
+    s.dst = dst;
+    s.bytes = bytes;
+    fn_.steps_.push_back(s);
+  }
+
+  llvm::Error visit(const Node &n);
+  void convolution(const ConvolutionNode &n);
+  void matmul(const Node &n, NodeValue a, NodeValue b, NodeValue bias);
+  void arithmetic(const Node &n);
+  void unary(const Node &n);
+  void pool(const PoolNode &n);
+  void concat(const ConcatNode &n);
+
+  OpenCLFunction &fn_;
+  std::map<const Node *, cl_mem> values_;
+  llvm::Error err_ = llvm::Error::success();
+};
+
+llvm::Error FunctionBuilder::visit(const Node &n) {
+  if (llvm::isa<ArithmeticNode>(&n)) {
+    arithmetic(n);
+    return llvm::Error::success();
+  }
+  if (llvm::isa<UnaryNode>(&n)) {
+    unary(n);
+    return llvm::Error::success();
+  }
+  const Type &yt = n.getType();
+  switch (n.getKind()) {
+  case Kind::SaveKind: {
+    auto &save = cast<SaveNode>(n);
+    copy(values_.at(save.getPlaceholder()), value(save.getInput()),
+         save.getInput().getType().getSizeInBytes());
+    break;
+  }
+  case Kind::ReshapeKind:
+    values_[&n] = value(n.getNthInput(0)); // same bytes
+    break;
+  case Kind::ConvolutionKind:
+    convolution(cast<ConvolutionNode>(n));
+    break;
+  case Kind::FullyConnectedKind:
+    matmul(n, n.getNthInput(0), n.getNthInput(1), n.getNthInput(2));
+    break;
+  case Kind::MatMulKind:
+    matmul(n, n.getNthInput(0), n.getNthInput(1), NodeValue());
+    break;
+  case Kind::BatchNormalizationKind: {
+    auto &bn = cast<BatchNormalizationNode>(n);
+    auto d = n.dims();
+    int64_t inner = yt.size() / (d[0] * d[1]);
+    cl_mem y = define(n);
+    launch("batchnorm_f32", yt.size(),
+           {mem(y), mem(value(bn.getInput())), mem(value(bn.getScale())),
+            mem(value(bn.getBias())), mem(value(bn.getMean())),
+            mem(value(bn.getVar())), i64(d[1]), i64(inner),
+            f32(bn.getEpsilon())});
+    break;
+  }
+  case Kind::MaxPoolKind:
+  case Kind::AvgPoolKind:
+    pool(cast<PoolNode>(n));
+    break;
+  case Kind::SoftMaxKind: {
+    auto &sm = cast<SoftMaxNode>(n);
+    auto d = n.dims();
+    int64_t len = d[sm.getAxis()], inner = 1;
+    for (unsigned i = sm.getAxis() + 1; i < d.size(); i++)
+      inner *= d[i];
+    cl_mem y = define(n);
+    launch("softmax_f32", yt.size() / std::max<int64_t>(len, 1),
+           {mem(y), mem(value(sm.getInput())), i64(len), i64(inner)});
+    break;
+  }
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::BroadcastKind: {
+    NodeValue in = n.getNthInput(0);
+    StridedView v = getStridedView(n, in.dims(), n.dims().size());
+    std::vector<int64_t> dims(n.dims().begin(), n.dims().end());
+    cl_mem x = value(in), y = define(n);
+    launch("strided_copy", yt.size(),
+           {mem(y), mem(x), i32(dims.size()), mem(constant(dims)),
+            mem(constant(v.strides)), i64(v.start),
+            i32(getElementSize(yt.getElementType()))});
+    break;
+  }
+  case Kind::ConcatKind:
+    concat(cast<ConcatNode>(n));
+    break;
+  case Kind::PadKind: {
+    auto &p = cast<PadNode>(n);
+    auto out = n.dims(), in = p.getInput().dims();
+    std::vector<int64_t> outDims(out.begin(), out.end()),
+        inDims(in.begin(), in.end()),
+        begins(p.getPads().begin(), p.getPads().begin() + out.size()),
+        value64 = {getPadValueBits(p)};
+    cl_mem x = value(p.getInput()), y = define(n);
+    launch("pad", yt.size(),
+           {mem(y), mem(x), i32(out.size()), mem(constant(outDims)),
+            mem(constant(inDims)), mem(constant(begins)),
+            i32(int32_t(p.getMode())), mem(constant(value64)),
+            i32(getElementSize(yt.getElementType()))});
+    break;
+  }
+  case Kind::GatherKind: {
+    auto &g = cast<GatherNode>(n);
+    auto d = g.getData().dims();
+    int64_t inner = 1, outer = 1;
+    for (unsigned i = g.getAxis() + 1; i < d.size(); i++)
+      inner *= d[i];
+    for (unsigned i = 0; i < g.getAxis(); i++)
+      outer *= d[i];
+    int64_t numIdx = g.getIndices().getType().size();
+    cl_mem data = value(g.getData()), idx = value(g.getIndices());
+    cl_mem y = define(n);
+    launch("gather", outer * numIdx,
+           {mem(y), mem(data), mem(idx),
+            i32(g.getIndices().getElementType() == ElemKind::Int64ITy),
+            i64(numIdx), i64(d[g.getAxis()]),
+            i64(inner * getElementSize(g.getData().getElementType())),
+            mem(fn_.status_)});
+    break;
+  }
+  case Kind::ConvertToKind: {
+    cl_mem x = value(n.getNthInput(0)), y = define(n);
+    launch("convert", yt.size(),
+           {mem(y), mem(x), i32(scalarKind(n.getNthInput(0).getElementType())),
+            i32(scalarKind(yt.getElementType()))});
+    break;
+  }
+  case Kind::QuantizeKind: {
+    cl_mem x = value(n.getNthInput(0)), y = define(n);
+    launch("quantize", yt.size(),
+           {mem(y), mem(x), f32(yt.getScale()), i32(yt.getOffset())});
+    break;
+  }
+  case Kind::DequantizeKind: {
+    const Type &xt = n.getNthInput(0).getType();
+    cl_mem x = value(n.getNthInput(0)), y = define(n);
+    launch("dequantize", yt.size(),
+           {mem(y), mem(x), f32(xt.getScale()), i32(xt.getOffset())});
+    break;
+  }
+  case Kind::RescaleQuantizedKind: {
+    const Type &xt = n.getNthInput(0).getType();
+    cl_mem x = value(n.getNthInput(0)), y = define(n);
+    auto [m, s] = transform(double(xt.getScale()) / yt.getScale());
+    launch("rescale_rows_i8", yt.size(),
+           {mem(y), mem(x), i64(std::max<int64_t>(yt.size(), 1)), i64(0),
+            i64(0), i32(xt.getOffset()), m, s, i32(yt.getOffset())});
+    break;
+  }
+  default:
+    return makeError(std::string("the OpenCL backend has no kernel for ") +
+                     n.getKindName() + " (node '" + n.getName().str() + "')");
+  }
+  return llvm::Error::success();
+}
+
+void FunctionBuilder::convolution(const ConvolutionNode &n) {
+  auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
+  auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
+  std::vector<Arg> geometry = {
+      i64(in[1]),  i64(in[2]), i64(in[3]), i64(out[1]), i64(out[2]),
+      i64(out[3]), i64(f[2]),  i64(f[3]),  i64(st[0]),  i64(st[1]),
+      i64(pd[0]),  i64(pd[1]), i64(dl[0]), i64(dl[1]),  i64(n.getGroup())};
+  cl_mem x = value(n.getInput()), w = value(n.getFilter()),
+         b = value(n.getBias()), y = define(n);
+  std::vector<Arg> args;
+  if (!n.getType().isQuantized()) {
+    args = {mem(y), mem(x), mem(w), mem(b)};
+    args.insert(args.end(), geometry.begin(), geometry.end());
+    launch("conv_f32", n.getType().size(), args);
+    return;
+  }
+  ConvRequantization rq = computeConvRequantization(n);
+  args = {mem(y),
+          mem(x),
+          mem(w),
+          mem(b),
+          mem(constant(rq.filterOffsets)),
+          mem(constant(rq.multipliers)),
+          mem(constant(rq.shifts)),
+          i32(n.getInput().getType().getOffset()),
+          i32(n.getType().getOffset())};
+  args.insert(args.end(), geometry.begin(), geometry.end());
+  launch("conv_i8", n.getType().size(), args);
+}
+
+void FunctionBuilder::matmul(const Node &n, NodeValue a, NodeValue b,
+                             NodeValue bias) {
+  int64_t N = a.dims()[0];
+  int64_t K = a.getType().size() / std::max<int64_t>(N, 1);
+  int64_t M = b.dims()[1];
+  cl_mem x = value(a), w = value(b);
+  cl_mem bb = bias.getNode() ? value(bias) : fn_.status_;
+  cl_mem y = define(n);
+  const Type &yt = n.getType();
+  if (!yt.isQuantized()) {
+    launch("matmul_f32", yt.size(),
+           {mem(y), mem(x), mem(w), mem(bb), i32(bias.getNode() != nullptr),
+            i64(K), i64(M)});
+    return;
+  }
+  const Type &xt = a.getType(), &wt = b.getType();
+  auto [m, s] =
+      transform(double(xt.getScale()) * wt.getScale() / yt.getScale());
+  launch("matmul_i8", yt.size(),
+         {mem(y), mem(x), mem(w), mem(bb), i32(bias.getNode() != nullptr),
+          i64(K), i64(M), i32(xt.getOffset()), i32(wt.getOffset()), m, s,
+          i32(yt.getOffset())});
+}
+
+void FunctionBuilder::arithmetic(const Node &n) {
+  cl_mem l = value(n.getNthInput(0)), r = value(n.getNthInput(1));
+  cl_mem y = define(n);
+  const Type &yt = n.getType();
+  int32_t op = binaryOp(n.getKind());
+  switch (yt.getElementType()) {
+  case ElemKind::FloatTy:
+    launch("binary_f32", yt.size(), {mem(y), mem(l), mem(r), i32(op)});
+    return;
+  case ElemKind::Int64ITy:
+    launch("binary_i64", yt.size(), {mem(y), mem(l), mem(r), i32(op)});
+    return;
+  case ElemKind::Int32ITy:
+    launch("binary_i32", yt.size(), {mem(y), mem(l), mem(r), i32(op)});
+    return;
+  default:
+    break;
+  }
+  const Type &at = n.getNthInput(0).getType(), &bt = n.getNthInput(1).getType();
+  bool mul = n.getKind() == Kind::MulKind;
+  auto [ma, sa] =
+      transform(mul ? double(at.getScale()) * bt.getScale() / yt.getScale()
+                    : double(at.getScale()) / yt.getScale());
+  auto [mb, sb] = transform(mul ? 1.0 : double(bt.getScale()) / yt.getScale());
+  launch("binary_i8", yt.size(),
+         {mem(y), mem(l), mem(r), i32(op), i32(at.getOffset()),
+          i32(bt.getOffset()), i32(yt.getOffset()), ma, sa, mb, sb});
+}
+
+void FunctionBuilder::unary(const Node &n) {
+  cl_mem x = value(n.getNthInput(0)), y = define(n);
+  const Type &yt = n.getType();
+  if (yt.isQuantized()) {
+    const Type &xt = n.getNthInput(0).getType();
+    auto *clip = dyn_cast<ClipNode>(&n);
+    auto [lo, hi] =
+        quantizedClipBounds(clip != nullptr, clip ? clip->getMin() : 0.f,
+                            clip ? clip->getMax() : 0.f, xt.getScale());
+    auto [m, s] = transform(double(xt.getScale()) / yt.getScale());
+    launch("clip_i8", yt.size(),
+           {mem(y), mem(x), i32(xt.getOffset()), i64(lo), i64(hi), m, s,
+            i32(yt.getOffset())});
+    return;
+  }
+  float p0 = 0, p1 = 0;
+  if (auto *c = dyn_cast<ClipNode>(&n)) {
+    p0 = c->getMin();
+    p1 = c->getMax();
+  } else if (auto *l = dyn_cast<LeakyReluNode>(&n)) {
+    p0 = l->getAlpha();
+  }
+  launch("unary_f32", yt.size(),
+         {mem(y), mem(x), i32(unaryOp(n.getKind())), f32(p0), f32(p1)});
+}
+
+void FunctionBuilder::pool(const PoolNode &n) {
+  auto in = n.getInput().dims(), out = n.dims();
+  auto &k = n.getKernels(), &s = n.getStrides(), &p = n.getPads();
+  cl_mem x = value(n.getInput()), y = define(n);
+  std::vector<Arg> args = {mem(y),
+                           mem(x),
+                           i64(in[2]),
+                           i64(in[3]),
+                           i64(out[2]),
+                           i64(out[3]),
+                           i64(k[0]),
+                           i64(k[1]),
+                           i64(s[0]),
+                           i64(s[1]),
+                           i64(p[0]),
+                           i64(p[1]),
+                           i64(p[2]),
+                           i64(p[3]),
+                           i32(n.getKind() == Kind::MaxPoolKind),
+                           i32(n.getCountIncludePads())};
+  const Type &yt = n.getType();
+  if (!yt.isQuantized()) {
+    launch("pool_f32", yt.size(), args);
+    return;
+  }
+  const Type &xt = n.getInput().getType();
+  // The average's requantization for each possible window size.
+  int64_t cells = int64_t(k[0]) * k[1];
+  std::vector<int64_t> mults(cells + 1, 0);
+  std::vector<int32_t> shifts(cells + 1, 62);
+  for (int64_t c = 1; c <= cells; c++) {
+    QuantizationTransform t = makeQuantizationTransform(
+        double(xt.getScale()) / (double(yt.getScale()) * double(c)));
+    mults[c] = t.multiplier;
+    shifts[c] = t.shift;
+  }
+  auto [mm, ms] = transform(double(xt.getScale()) / double(yt.getScale()));
+  args.insert(args.end(), {i32(xt.getOffset()), i32(yt.getOffset()), mm, ms,
+                           mem(constant(mults)), mem(constant(shifts))});
+  launch("pool_i8", yt.size(), args);
+}
+
+void FunctionBuilder::concat(const ConcatNode &n) {
+  auto out = n.dims();
+  unsigned dim = n.getDim();
+  int64_t outer = 1, inner = 1;
+  for (unsigned i = 0; i < dim; i++)
+    outer *= out[i];
+  for (unsigned i = dim + 1; i < out.size(); i++)
+    inner *= out[i];
+  const Type &yt = n.getType();
+  int64_t elem = getElementSize(yt.getElementType());
+  cl_mem y = define(n);
+  int64_t offset = 0;
+  for (unsigned i = 0; i < n.getNumInputs(); i++) {
+    NodeValue v = n.getNthInput(i);
+    int64_t row = v.dims()[dim] * inner;
+    cl_mem x = value(v);
+    if (yt.getElementType() == ElemKind::Int8QTy) {
+      const Type &xt = v.getType();
+      auto [m, s] = transform(double(xt.getScale()) / yt.getScale());
+      launch("rescale_rows_i8", outer * row,
+             {mem(y), mem(x), i64(std::max<int64_t>(row, 1)),
+              i64(out[dim] * inner), i64(offset), i32(xt.getOffset()), m, s,
+              i32(yt.getOffset())});
+    } else {
+      launch("copy_rows", outer * row * elem,
+             {mem(y), mem(x), i64(std::max<int64_t>(row * elem, 1)),
+              i64(out[dim] * inner * elem), i64(offset * elem)});
+    }
+    offset += row;
+  }
+}
+
+llvm::Expected<std::unique_ptr<OpenCLFunction>>
+OpenCLFunction::create(const Function &F, std::shared_ptr<OpenCLContext> ctx) {
+  std::unique_ptr<OpenCLFunction> fn(new OpenCLFunction());
+  fn->ctx_ = std::move(ctx);
+  FunctionBuilder b(*fn);
+  if (auto err = b.build(F)) {
+    return std::move(err);
+  }
+  return std::move(fn);
+}
+
+OpenCLFunction::~OpenCLFunction() {
+  for (auto &s : steps_) {
+    if (s.kernel) {
+      clReleaseKernel(s.kernel);
+    }
+  }
+  for (cl_mem m : buffers_) {
+    if (m) {
+      clReleaseMemObject(m);
+    }
+  }
+}
+
+llvm::Error OpenCLFunction::execute(PlaceholderBindings &bindings) {
+  cl_command_queue q = ctx_->queue();
+  auto check = [](cl_int err, const char *what) -> llvm::Error {
+    if (err != CL_SUCCESS) {
+      return makeError(std::string("OpenCL ") + what +
+                       " failed: " + errorName(err));
+    }
+    return llvm::Error::success();
+  };
+  cl_int zero = 0;
+  if (auto e = check(clEnqueueWriteBuffer(q, status_, CL_FALSE, 0, sizeof(zero),
+                                          &zero, 0, nullptr, nullptr),
+                     "write")) {
+    return e;
+  }
+  for (const Slot &s : slots_) {
+    Tensor *t = bindings.get(s.placeholder);
+    if (!t) {
+      return makeError("placeholder '" + s.placeholder->getName() +
+                       "' is not bound");
+    }
+    if (t->getType() != s.placeholder->getType()) {
+      return makeError("tensor bound to '" + s.placeholder->getName() +
+                       "' is " + t->getType().toString() + ", expected " +
+                       s.placeholder->getType().toString());
+    }
+    if (!s.isOutput && t->getSizeInBytes()) {
+      if (auto e = check(clEnqueueWriteBuffer(
+                             q, s.buffer, CL_FALSE, 0, t->getSizeInBytes(),
+                             t->getUnsafePtr(), 0, nullptr, nullptr),
+                         "input write")) {
+        return e;
+      }
+    }
+  }
+  for (const Step &s : steps_) {
+    cl_int err;
+    if (s.kernel) {
+      if (!s.items) {
+        continue;
+      }
+      size_t global = s.items;
+      err = clEnqueueNDRangeKernel(q, s.kernel, 1, nullptr, &global, nullptr, 0,
+                                   nullptr, nullptr);
+    } else {
+      if (!s.bytes) {
+        continue;
+      }
+      err = clEnqueueCopyBuffer(q, s.src, s.dst, 0, 0, s.bytes, 0, nullptr,
+                                nullptr);
+    }
+    if (auto e = check(err, "launch")) {
+      return e;
+    }
+  }
+  cl_int status = 0;
+  if (auto e = check(clEnqueueReadBuffer(q, status_, CL_TRUE, 0, sizeof(status),
+                                         &status, 0, nullptr, nullptr),
+                     "read")) {
+    return e;
+  }
+  if (status) {
+    return makeError("the network stopped: a Gather index is out of range");
+  }
+  for (const Slot &s : slots_) {
+    Tensor *t = bindings.get(s.placeholder);
+    if (s.isOutput && t->getSizeInBytes()) {
+      if (auto e = check(
+              clEnqueueReadBuffer(q, s.buffer, CL_TRUE, 0, t->getSizeInBytes(),
+                                  t->getUnsafePtr(), 0, nullptr, nullptr),
+              "output read")) {
+        return e;
+      }
+    }
+  }
+  return llvm::Error::success();
+}
+
+} // namespace opencl
+} // namespace glow
