@@ -9,7 +9,8 @@ Measures, each configuration with one `network-benchmark` invocation:
               skipped with a note when python3-torch is not available);
   precisions  FP32, INT8 (-load-profile) and mixed (INT8 with the first
               convolution and every fully connected layer kept FP32);
-  backends    Interpreter and CPU, one thread; batch 1 latency (min and
+  backends    Interpreter, CPU and OpenCL (the reference model; PoCL on
+              one thread), one thread; batch 1 latency (min and
               median ms) and batch 32 throughput (images/s);
   ONNX Runtime FP32, one thread (utils/ort_bench.js; "n/a" when node or
               onnxruntime-node is missing);
@@ -56,12 +57,14 @@ DEFAULT_COUNTS = {
     ("CPU", 32): (5, 1),
     ("Interpreter", 1): (3, 0),
     ("Interpreter", 32): (1, 0),
+    ("OpenCL", 1): (20, 3),
+    ("OpenCL", 32): (5, 2),
     ("ORT", 1): (20, 3),  # ort_bench.js always does 3 warm-up runs
     ("ORT", 32): (5, 3),
 }
 
 PRECISIONS = ("FP32", "INT8", "mixed")
-BACKENDS = ("Interpreter", "CPU")
+BACKENDS = ("Interpreter", "CPU", "OpenCL")
 
 ORT_INSTALL = ("ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save "
                "--prefix {dir} onnxruntime-node")
@@ -149,6 +152,16 @@ class Bench:
         self.records = []  # every network-benchmark measurement
         self.ort = {}  # (model key, batch) -> result dict or None
         self.ort_note = None
+        # OpenCL on one PoCL thread, where a device exists.
+        os.environ["POCL_MAX_PTHREAD_COUNT"] = "1"
+        probe = subprocess.run(
+            [os.path.join(self.bin, "model-compiler"),
+             "-m=" + os.path.join(ROOT, "tests/models/resnet18.onnx"),
+             "-backend=OpenCL"], cwd=ROOT, capture_output=True, text=True)
+        self.opencl_ok = probe.returncode == 0
+        if not self.opencl_ok:
+            self.notes.append("OpenCL not measured: " +
+                              (probe.stderr.strip() or "no device"))
 
     # -- tools ------------------------------------------------------------
     def network_benchmark(self, model, batch, backend, precision, threads,
@@ -458,6 +471,11 @@ def main():
                     if (backend == "Interpreter" and model.is_224 and
                             args.skip_interpreter_224):
                         continue
+                    # OpenCL: the reference model only (its INT8 kernels
+                    # are not vectorised yet), on a device that exists.
+                    if backend == "OpenCL" and (model.is_224 or
+                                                not bench.opencl_ok):
+                        continue
                     for batch in (1, 32):
                         repeats, warmups = counts(args, backend, batch)
                         rec = bench.network_benchmark(
@@ -585,6 +603,13 @@ def main():
                     ("met" if met else "NOT met")))
 
     out.append("targets (ResNet-18 224, one thread unless stated):")
+    ref = [m for m in models if not m.is_224]
+    r_ocl = by_key.get((ref[0].key, "FP32", "OpenCL", 32)) if ref else None
+    r_cpu = by_key.get((ref[0].key, "FP32", "CPU", 32)) if ref else None
+    v = ratio(r_ocl["result"]["median_ms"] if r_ocl else None,
+              r_cpu["result"]["median_ms"] if r_cpu else None)
+    target("OpenCL FP32 ref b32 <= 3x CPU", v, fmt(v, ".2f", "x CPU"),
+           None if v is None else v <= 3.0)
     if m224:
         def med(precision, batch=1):
             r = by_key.get((m224.key, precision, "CPU", batch))

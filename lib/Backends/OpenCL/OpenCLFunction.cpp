@@ -393,6 +393,31 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
   cl_mem x = value(n.getInput()), w = value(n.getFilter()),
          b = value(n.getBias()), y = define(n);
   std::vector<Arg> args;
+  auto *filterC = dyn_cast<Constant>(n.getFilter().getNode());
+  auto *biasC = dyn_cast<Constant>(n.getBias().getNode());
+  if (!n.getType().isQuantized() && n.getGroup() == 1 && filterC && biasC) {
+    // 16 output channels x 4 columns a work-item, filter packed by 16.
+    int64_t O = f[0], C = f[1], K = f[2] * f[3], Ob = (O + 15) / 16;
+    std::vector<float> packed(Ob * C * K * 16, 0.f), bias(Ob * 16, 0.f);
+    const float *fw =
+        reinterpret_cast<const float *>(filterC->getPayload().getUnsafePtr());
+    const float *fb =
+        reinterpret_cast<const float *>(biasC->getPayload().getUnsafePtr());
+    for (int64_t o = 0; o < O; o++) {
+      bias[o] = fb[o];
+      for (int64_t c = 0; c < C; c++) {
+        for (int64_t k = 0; k < K; k++) {
+          packed[(((o / 16) * C + c) * K + k) * 16 + o % 16] =
+              fw[(o * C + c) * K + k];
+        }
+      }
+    }
+    geometry.pop_back(); // no group
+    args = {mem(y), mem(x), mem(constant(packed)), mem(constant(bias))};
+    args.insert(args.end(), geometry.begin(), geometry.end());
+    launch("conv_f32_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4), args);
+    return;
+  }
   if (!n.getType().isQuantized()) {
     args = {mem(y), mem(x), mem(w), mem(b)};
     args.insert(args.end(), geometry.begin(), geometry.end());

@@ -206,3 +206,65 @@ __kernel void matmul_f32(__global float *out, __global const float *a,
   }
   out[i] = acc;
 }
+
+/* Convolution with group 1, vectorised by hand (PoCL does not vectorise
+   the loops of a work-item): a work-item computes 16 output channels of 4
+   neighbouring output columns, the accumulators spelled out so that they
+   stay in registers (measured on PoCL: this form runs twice as fast as
+   8 columns or a loop over an accumulator array). Filter packed
+   [O/16][C][KH][KW][16], bias [O/16 * 16] (zero-padded). Work-items:
+   N * ceil(O/16) * OH * ceil(OW/4). */
+__kernel void conv_f32_v16(__global float *out, __global const float *in,
+                           __global const float *filter,
+                           __global const float *bias, long C, long H, long W,
+                           long O, long OH, long OW, long KH, long KW, long SH,
+                           long SW, long PT, long PL, long DH, long DW) {
+  long i = get_global_id(0);
+  long tiles = (OW + 3) / 4, Ob = (O + 15) / 16;
+  long t = i % tiles, oh = (i / tiles) % OH, ob = (i / (tiles * OH)) % Ob,
+       n = i / (tiles * OH * Ob);
+  long ow0 = t * 4;
+  float16 b = vload16(ob, bias);
+  float16 acc0 = b, acc1 = b, acc2 = b, acc3 = b;
+  __global const float *wb = filter + ob * C * KH * KW * 16;
+  for (long c = 0; c < C; c++) {
+    __global const float *x = in + (n * C + c) * H * W;
+    for (long kh = 0; kh < KH; kh++) {
+      long ih = oh * SH - PT + kh * DH;
+      if (ih < 0 || ih >= H) {
+        continue;
+      }
+      __global const float *xr = x + ih * W;
+      for (long kw = 0; kw < KW; kw++) {
+        float16 w = vload16(((c * KH + kh) * KW + kw), wb);
+        long iw = ow0 * SW - PL + kw * DW;
+        float x0 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
+        iw += SW;
+        float x1 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
+        iw += SW;
+        float x2 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
+        iw += SW;
+        float x3 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
+        acc0 += w * x0;
+        acc1 += w * x1;
+        acc2 += w * x2;
+        acc3 += w * x3;
+      }
+    }
+  }
+  float r[64];
+  vstore16(acc0, 0, r);
+  vstore16(acc1, 1, r);
+  vstore16(acc2, 2, r);
+  vstore16(acc3, 3, r);
+  for (int l = 0; l < 16; l++) {
+    long o = ob * 16 + l;
+    if (o >= O) {
+      break;
+    }
+    __global float *y = out + ((n * O + o) * OH + oh) * OW;
+    for (int j = 0; j < 4 && ow0 + j < OW; j++) {
+      y[ow0 + j] = r[j * 16 + l];
+    }
+  }
+}
