@@ -425,6 +425,39 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
     return;
   }
   ConvRequantization rq = computeConvRequantization(n);
+  if (n.getGroup() == 1 && filterC && biasC) {
+    // 16 output channels x 4 columns a work-item; the filter packed by 16
+    // as int (w - filter offset).
+    int64_t O = f[0], C = f[1], K = f[2] * f[3], Ob = (O + 15) / 16;
+    std::vector<int32_t> packed(Ob * C * K * 16, 0), bias(Ob * 16, 0);
+    std::vector<int64_t> mults(rq.multipliers);
+    std::vector<int32_t> shifts(rq.shifts);
+    const int8_t *fw =
+        reinterpret_cast<const int8_t *>(filterC->getPayload().getUnsafePtr());
+    const int32_t *fb =
+        reinterpret_cast<const int32_t *>(biasC->getPayload().getUnsafePtr());
+    for (int64_t o = 0; o < O; o++) {
+      bias[o] = fb[o];
+      for (int64_t c = 0; c < C; c++) {
+        for (int64_t k = 0; k < K; k++) {
+          packed[(((o / 16) * C + c) * K + k) * 16 + o % 16] =
+              int32_t(fw[(o * C + c) * K + k]) - rq.filterOffsets[o];
+        }
+      }
+    }
+    geometry.pop_back(); // no group
+    args = {mem(y),
+            mem(x),
+            mem(constant(packed)),
+            mem(constant(bias)),
+            mem(constant(mults)),
+            mem(constant(shifts)),
+            i32(n.getInput().getType().getOffset()),
+            i32(n.getType().getOffset())};
+    args.insert(args.end(), geometry.begin(), geometry.end());
+    launch("conv_i8_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4), args);
+    return;
+  }
   args = {mem(y),
           mem(x),
           mem(w),
