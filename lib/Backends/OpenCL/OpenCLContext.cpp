@@ -186,7 +186,11 @@ llvm::Expected<std::shared_ptr<OpenCLContext>> OpenCLContext::get(int platform,
     return makeError("cannot create an OpenCL context on " + ctx->description_ +
                      ": " + errorName(err));
   }
-  ctx->queue_ = clCreateCommandQueue(ctx->context_, chosen, 0, &err);
+  const char *profile = std::getenv("GLOW_OPENCL_PROFILE");
+  ctx->profiling_ = profile && *profile && std::string(profile) != "0";
+  ctx->queue_ = clCreateCommandQueue(
+      ctx->context_, chosen, ctx->profiling_ ? CL_QUEUE_PROFILING_ENABLE : 0,
+      &err);
   if (err != CL_SUCCESS) {
     return makeError("cannot create an OpenCL queue on " + ctx->description_ +
                      ": " + errorName(err));

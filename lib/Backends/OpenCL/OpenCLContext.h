@@ -35,6 +35,8 @@ public:
   const std::string &description() const { return description_; }
   /// True if the program came from the binary cache.
   bool fromCache() const { return fromCache_; }
+  /// GLOW_OPENCL_PROFILE=1: the queue times every command.
+  bool profiling() const { return profiling_; }
 
 private:
   llvm::Error build(cl_device_id device);
@@ -44,6 +46,7 @@ private:
   cl_program program_{nullptr};
   std::string description_;
   bool fromCache_{false};
+  bool profiling_{false};
 };
 
 } // namespace opencl

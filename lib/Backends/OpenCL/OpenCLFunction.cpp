@@ -6,6 +6,8 @@
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cstring>
@@ -132,6 +134,7 @@ public:
                          n->getName().str() + "' (" + n->getKindName() +
                          " on " + n->getType().toString() + ")");
       }
+      layer_ = n->getName().str();
       if (auto err = visit(*n)) {
         return err;
       }
@@ -217,6 +220,7 @@ private:
     OpenCLFunction::Step s;
     s.kernel = k;
     s.items = items;
+    s.what = std::string(name) + "  " + layer_;
     fn_.steps_.push_back(s);
   }
 
@@ -225,6 +229,7 @@ private:
     s.src = src;
     s.dst = dst;
     s.bytes = bytes;
+    s.what = "copy  " + layer_;
     fn_.steps_.push_back(s);
   }
 
@@ -238,6 +243,7 @@ private:
 
   OpenCLFunction &fn_;
   std::map<const Node *, cl_mem> values_;
+  std::string layer_;
   llvm::Error err_ = llvm::Error::success();
 };
 
@@ -636,6 +642,22 @@ OpenCLFunction::create(const Function &F, std::shared_ptr<OpenCLContext> ctx) {
 }
 
 OpenCLFunction::~OpenCLFunction() {
+  if (ctx_ && ctx_->profiling() && runs_) {
+    double total = 0;
+    for (auto &s : steps_) {
+      total += s.seconds;
+    }
+    llvm::errs() << "GLOW_OPENCL_PROFILE: " << steps_.size() << " commands, "
+                 << llvm::format("%.3f", 1e3 * total / runs_)
+                 << " ms per run on the device (" << runs_ << " runs)\n";
+    for (size_t i = 0; i < steps_.size(); i++) {
+      llvm::errs() << llvm::format("%4zu %8.3f ms %5.1f%%  ", i,
+                                   1e3 * steps_[i].seconds / runs_,
+                                   100 * steps_[i].seconds /
+                                       std::max(total, 1e-12))
+                   << steps_[i].what << "\n";
+    }
+  }
   for (auto &s : steps_) {
     if (s.kernel) {
       clReleaseKernel(s.kernel);
@@ -683,7 +705,11 @@ llvm::Error OpenCLFunction::execute(PlaceholderBindings &bindings) {
       }
     }
   }
-  for (const Step &s : steps_) {
+  bool profiling = ctx_->profiling();
+  std::vector<cl_event> events(profiling ? steps_.size() : 0);
+  for (size_t i = 0; i < steps_.size(); i++) {
+    const Step &s = steps_[i];
+    cl_event *event = profiling ? &events[i] : nullptr;
     cl_int err;
     if (s.kernel) {
       if (!s.items) {
@@ -691,16 +717,32 @@ llvm::Error OpenCLFunction::execute(PlaceholderBindings &bindings) {
       }
       size_t global = s.items;
       err = clEnqueueNDRangeKernel(q, s.kernel, 1, nullptr, &global, nullptr, 0,
-                                   nullptr, nullptr);
+                                   nullptr, event);
     } else {
       if (!s.bytes) {
         continue;
       }
       err = clEnqueueCopyBuffer(q, s.src, s.dst, 0, 0, s.bytes, 0, nullptr,
-                                nullptr);
+                                event);
     }
     if (auto e = check(err, "launch")) {
       return e;
+    }
+  }
+  if (profiling) {
+    clFinish(q);
+    runs_++;
+    for (size_t i = 0; i < events.size(); i++) {
+      if (!events[i]) {
+        continue;
+      }
+      cl_ulong t0 = 0, t1 = 0;
+      clGetEventProfilingInfo(events[i], CL_PROFILING_COMMAND_START, sizeof(t0),
+                              &t0, nullptr);
+      clGetEventProfilingInfo(events[i], CL_PROFILING_COMMAND_END, sizeof(t1),
+                              &t1, nullptr);
+      steps_[i].seconds += double(t1 - t0) * 1e-9;
+      clReleaseEvent(events[i]);
     }
   }
   cl_int status = 0;

@@ -6,6 +6,7 @@
 #include "glow/Backends/Backend.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace glow {
@@ -30,6 +31,9 @@ public:
     size_t items{0};
     cl_mem src{nullptr}, dst{nullptr};
     size_t bytes{0};
+    /// Kernel and node, for GLOW_OPENCL_PROFILE.
+    std::string what;
+    double seconds{0};
   };
   /// A placeholder's device buffer.
   struct Slot {
@@ -47,6 +51,7 @@ private:
   std::vector<Slot> slots_;
   std::vector<cl_mem> buffers_;
   cl_mem status_{nullptr};
+  unsigned runs_{0};
 };
 
 } // namespace opencl
