@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 using llvm::cast;
 using llvm::dyn_cast;
@@ -111,6 +112,7 @@ public:
   FunctionBuilder(OpenCLFunction &fn) : fn_(fn) {}
 
   llvm::Error build(const Function &F) {
+    F_ = &F;
     cl_int zero = 0;
     fn_.status_ = buffer(sizeof(zero));
     for (Placeholder *ph : F.getParent().getPlaceholders()) {
@@ -133,6 +135,9 @@ public:
         return makeError(std::string("the OpenCL backend cannot run node '") +
                          n->getName().str() + "' (" + n->getKindName() +
                          " on " + n->getType().toString() + ")");
+      }
+      if (fused_.count(n)) {
+        continue; // computed by the kernel of an earlier node
       }
       layer_ = n->getName().str();
       if (auto err = visit(*n)) {
@@ -234,6 +239,16 @@ private:
   }
 
   llvm::Error visit(const Node &n);
+  /// The only reader of \p n's result, if it has exactly one.
+  const Node *soleUser(const Node &n) const {
+    auto users = F_->getUsers(resultOf(n));
+    return users.size() == 1 ? users[0].first : nullptr;
+  }
+  /// The FP32 Add and Relu that follow \p conv and can run in its kernel's
+  /// epilogue; marks them fused and \returns the EPILOGUE_* bits and the
+  /// residual buffer (\p y when none).
+  std::pair<int32_t, cl_mem> fuseEpilogue(const ConvolutionNode &conv,
+                                          cl_mem y);
   void convolution(const ConvolutionNode &n);
   void matmul(const Node &n, NodeValue a, NodeValue b, NodeValue bias);
   void arithmetic(const Node &n);
@@ -242,7 +257,9 @@ private:
   void concat(const ConcatNode &n);
 
   OpenCLFunction &fn_;
+  const Function *F_{nullptr};
   std::map<const Node *, cl_mem> values_;
+  std::set<const Node *> fused_;
   std::string layer_;
   llvm::Error err_ = llvm::Error::success();
 };
@@ -389,6 +406,43 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
   return llvm::Error::success();
 }
 
+std::pair<int32_t, cl_mem>
+FunctionBuilder::fuseEpilogue(const ConvolutionNode &conv, cl_mem y) {
+  constexpr int32_t epilogueAdd = 1, epilogueRelu = 2; // common.cl
+  int32_t epilogue = 0;
+  cl_mem residual = y;
+  const Node *tail = &conv;
+  const Node *next = soleUser(conv);
+  if (next && next->getKind() == Kind::AddKind &&
+      next->getType() == conv.getType()) {
+    // The other operand must exist already: a Constant, a Placeholder or a
+    // node visited before this one (the second convolution of a residual
+    // pair takes the Add).
+    NodeValue other = next->getNthInput(0).getNode() == &conv
+                          ? next->getNthInput(1)
+                          : next->getNthInput(0);
+    const Node *o = other.getNode();
+    if (o != &conv && (values_.count(o) || llvm::isa<Constant>(o))) {
+      residual = value(other);
+      epilogue |= epilogueAdd;
+      tail = next;
+      next = soleUser(*next);
+    }
+  }
+  if (next && next->getKind() == Kind::ReluKind &&
+      next->getType() == conv.getType()) {
+    epilogue |= epilogueRelu;
+    tail = next;
+  }
+  for (const Node *m = &conv; m != tail;) {
+    m = soleUser(*m);
+    fused_.insert(m);
+    values_[m] = y;
+    layer_ += std::string(" + ") + m->getKindName();
+  }
+  return {epilogue, residual};
+}
+
 void FunctionBuilder::convolution(const ConvolutionNode &n) {
   auto in = n.getInput().dims(), out = n.dims(), f = n.getFilter().dims();
   auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
@@ -419,7 +473,13 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
       }
     }
     geometry.pop_back(); // no group
-    args = {mem(y), mem(x), mem(constant(packed)), mem(constant(bias))};
+    auto [epilogue, residual] = fuseEpilogue(n, y);
+    args = {mem(y),
+            mem(x),
+            mem(constant(packed)),
+            mem(constant(bias)),
+            mem(residual),
+            i32(epilogue)};
     args.insert(args.end(), geometry.begin(), geometry.end());
     launch("conv_f32_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4), args);
     return;

@@ -38,6 +38,10 @@ typedef float acc_real;
 #define OP_SQRT 7
 #define OP_NEG 8
 #define OP_ABS 9
+/* What a convolution does to its result before storing it: add the
+   residual buffer (a fused Add), then clamp at 0 (a fused Relu). */
+#define EPILOGUE_ADD 1
+#define EPILOGUE_RELU 2
 
 /* clamp(v) to int8. */
 inline char sat8(long v) { return (char)(v < -128 ? -128 : (v > 127 ? 127 : v)); }
