@@ -452,7 +452,11 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
       i64(pd[0]),  i64(pd[1]), i64(dl[0]), i64(dl[1]),  i64(n.getGroup())};
   cl_mem x = value(n.getInput()), w = value(n.getFilter()),
          b = value(n.getBias()), y = define(n);
-  std::vector<Arg> args;
+  // The kernel's leading arguments followed by the geometry.
+  auto withGeometry = [&geometry](std::vector<Arg> args) {
+    args.insert(args.end(), geometry.begin(), geometry.end());
+    return args;
+  };
   auto *filterC = dyn_cast<Constant>(n.getFilter().getNode());
   auto *biasC = dyn_cast<Constant>(n.getBias().getNode());
   if (!n.getType().isQuantized() && n.getGroup() == 1 && filterC && biasC) {
@@ -474,20 +478,14 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
     }
     geometry.pop_back(); // no group
     auto [epilogue, residual] = fuseEpilogue(n, y);
-    args = {mem(y),
-            mem(x),
-            mem(constant(packed)),
-            mem(constant(bias)),
-            mem(residual),
-            i32(epilogue)};
-    args.insert(args.end(), geometry.begin(), geometry.end());
-    launch("conv_f32_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4), args);
+    launch("conv_f32_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4),
+           withGeometry({mem(y), mem(x), mem(constant(packed)),
+                         mem(constant(bias)), mem(residual), i32(epilogue)}));
     return;
   }
   if (!n.getType().isQuantized()) {
-    args = {mem(y), mem(x), mem(w), mem(b)};
-    args.insert(args.end(), geometry.begin(), geometry.end());
-    launch("conv_f32", n.getType().size(), args);
+    launch("conv_f32", n.getType().size(),
+           withGeometry({mem(y), mem(x), mem(w), mem(b)}));
     return;
   }
   ConvRequantization rq = computeConvRequantization(n);
@@ -512,29 +510,20 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
       }
     }
     geometry.pop_back(); // no group
-    args = {mem(y),
-            mem(x),
-            mem(constant(packed)),
-            mem(constant(bias)),
-            mem(constant(mults)),
-            mem(constant(shifts)),
-            i32(n.getInput().getType().getOffset()),
-            i32(n.getType().getOffset())};
-    args.insert(args.end(), geometry.begin(), geometry.end());
-    launch("conv_i8_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4), args);
+    launch("conv_i8_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4),
+           withGeometry({mem(y), mem(x), mem(constant(packed)),
+                         mem(constant(bias)), mem(constant(mults)),
+                         mem(constant(shifts)),
+                         i32(n.getInput().getType().getOffset()),
+                         i32(n.getType().getOffset())}));
     return;
   }
-  args = {mem(y),
-          mem(x),
-          mem(w),
-          mem(b),
-          mem(constant(rq.filterOffsets)),
-          mem(constant(rq.multipliers)),
-          mem(constant(rq.shifts)),
-          i32(n.getInput().getType().getOffset()),
-          i32(n.getType().getOffset())};
-  args.insert(args.end(), geometry.begin(), geometry.end());
-  launch("conv_i8", n.getType().size(), args);
+  launch("conv_i8", n.getType().size(),
+         withGeometry({mem(y), mem(x), mem(w), mem(b),
+                       mem(constant(rq.filterOffsets)),
+                       mem(constant(rq.multipliers)), mem(constant(rq.shifts)),
+                       i32(n.getInput().getType().getOffset()),
+                       i32(n.getType().getOffset())}));
 }
 
 void FunctionBuilder::matmul(const Node &n, NodeValue a, NodeValue b,
@@ -637,6 +626,11 @@ void FunctionBuilder::pool(const PoolNode &n) {
                            i32(n.getKind() == Kind::MaxPoolKind),
                            i32(n.getCountIncludePads())};
   const Type &yt = n.getType();
+  if (!yt.isQuantized() && n.getKind() == Kind::MaxPoolKind) {
+    args.resize(12); // no bottom/right pads, kind or count flag
+    launch("maxpool_f32", out[0] * out[1] * out[2], args);
+    return;
+  }
   if (!yt.isQuantized()) {
     launch("pool_f32", yt.size(), args);
     return;
