@@ -647,6 +647,12 @@ void FunctionBuilder::pool(const PoolNode &n) {
     shifts[c] = t.shift;
   }
   auto [mm, ms] = transform(double(xt.getScale()) / double(yt.getScale()));
+  if (n.getKind() == Kind::MaxPoolKind) {
+    args.resize(12); // no bottom/right pads, kind or count flag
+    args.insert(args.end(), {i32(xt.getOffset()), i32(yt.getOffset()), mm, ms});
+    launch("maxpool_i8", out[0] * out[1] * out[2], args);
+    return;
+  }
   args.insert(args.end(), {i32(xt.getOffset()), i32(yt.getOffset()), mm, ms,
                            mem(constant(mults)), mem(constant(shifts))});
   launch("pool_i8", yt.size(), args);

@@ -43,6 +43,13 @@ typedef float acc_real;
 #define EPILOGUE_ADD 1
 #define EPILOGUE_RELU 2
 
+/* The taps [*begin, *end) of a pooling window that starts at `start`
+   (possibly negative, in padding) and spans k taps of an axis of `size`. */
+inline void clipWindow(int start, int k, int size, int *begin, int *end) {
+  *begin = max(0, -start);
+  *end = min(k, size - start);
+}
+
 /* clamp(v) to int8. */
 inline char sat8(long v) { return (char)(v < -128 ? -128 : (v > 127 ? 127 : v)); }
 

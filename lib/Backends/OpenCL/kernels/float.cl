@@ -153,11 +153,11 @@ __kernel void maxpool_f32(__global float *out, __global const float *in,
   __global const float *x = in + (i / OH) * H * W;
   __global float *y = out + i * OW;
   int h = (int)H, w = (int)W, kh = (int)KH, kw = (int)KW, sw = (int)SW;
-  int h0 = (int)(i % OH) * (int)SH - (int)PT;
-  int khBegin = max(0, -h0), khEnd = min(kh, h - h0);
+  int h0 = (int)(i % OH) * (int)SH - (int)PT, khBegin, khEnd;
+  clipWindow(h0, kh, h, &khBegin, &khEnd);
   for (int ow = 0; ow < (int)OW; ow++) {
-    int w0 = ow * sw - (int)PL;
-    int kwBegin = max(0, -w0), kwEnd = min(kw, w - w0);
+    int w0 = ow * sw - (int)PL, kwBegin, kwEnd;
+    clipWindow(w0, kw, w, &kwBegin, &kwEnd);
     float acc = -INFINITY;
     for (int a = khBegin; a < khEnd; a++) {
       __global const float *xr = x + (h0 + a) * w + w0;

@@ -90,6 +90,36 @@ __kernel void pool_i8(__global char *out, __global const char *in, long H,
                  : sat8(outOffset);
 }
 
+/* INT8 MaxPool, a work-item per output row (N * C * OH items), the window
+   clipped as in maxpool_f32; the maximum is rescaled to the output type as
+   in pool_i8, so the results are identical. */
+__kernel void maxpool_i8(__global char *out, __global const char *in, long H,
+                         long W, long OH, long OW, long KH, long KW, long SH,
+                         long SW, long PT, long PL, int inOffset,
+                         int outOffset, long maxMult, int maxShift) {
+  long i = get_global_id(0);
+  __global const char *x = in + (i / OH) * H * W;
+  __global char *y = out + i * OW;
+  int h = (int)H, w = (int)W, sw = (int)SW;
+  int h0 = (int)(i % OH) * (int)SH - (int)PT, khBegin, khEnd;
+  clipWindow(h0, (int)KH, h, &khBegin, &khEnd);
+  for (int ow = 0; ow < (int)OW; ow++) {
+    int w0 = ow * sw - (int)PL, kwBegin, kwEnd;
+    clipWindow(w0, (int)KW, w, &kwBegin, &kwEnd);
+    int best = 0;
+    bool any = false;
+    for (int a = khBegin; a < khEnd; a++) {
+      __global const char *xr = x + (h0 + a) * w + w0;
+      for (int b = kwBegin; b < kwEnd; b++) {
+        int v = (int)xr[b] - inOffset;
+        best = any ? max(best, v) : v;
+        any = true;
+      }
+    }
+    y[ow] = requant(best, maxMult, maxShift, outOffset);
+  }
+}
+
 /* Work-item per output element; per output channel: filter offset and
    requantization (mult, shift). */
 __kernel void conv_i8(__global char *out, __global const char *in,
