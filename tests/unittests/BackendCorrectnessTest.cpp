@@ -260,6 +260,14 @@ std::vector<Case> cases() {
                                                 {1, 1, 1, 1}, true);
                  return n.fc(p, 7);
                }});
+  // Matrix products wider than one 16-column block, with a partial block
+  // (37 columns) and a whole one (32), on 6 rows (a partial block of 4).
+  c.push_back(
+      {"wideFullyConnectedChain", {6, 40}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue a = F->createRelu("fc.relu", n.fc(in, 37));
+         return n.fc(a, 32);
+       }});
   return c;
 }
 

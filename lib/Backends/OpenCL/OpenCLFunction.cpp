@@ -526,6 +526,27 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
                        i32(n.getType().getOffset())}));
 }
 
+/// The rows x cols matrix of \p c (of element type T; none: zeros) widened
+/// to \p paddedCols zero-filled columns, each element minus \p offset: the
+/// layout of the *_v16 matrix-product kernels (int8 becomes int).
+template <class T>
+static std::vector<std::conditional_t<std::is_same_v<T, float>, float, int32_t>>
+packColumns(const Constant *c, int64_t rows, int64_t cols, int64_t paddedCols,
+            int32_t offset = 0) {
+  std::vector<std::conditional_t<std::is_same_v<T, float>, float, int32_t>>
+      packed(rows * paddedCols, 0);
+  if (!c) {
+    return packed;
+  }
+  const T *v = reinterpret_cast<const T *>(c->getPayload().getUnsafePtr());
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t k = 0; k < cols; k++) {
+      packed[r * paddedCols + k] = v[r * cols + k] - offset;
+    }
+  }
+  return packed;
+}
+
 void FunctionBuilder::matmul(const Node &n, NodeValue a, NodeValue b,
                              NodeValue bias) {
   int64_t N = a.dims()[0];
@@ -535,6 +556,29 @@ void FunctionBuilder::matmul(const Node &n, NodeValue a, NodeValue b,
   cl_mem bb = bias.getNode() ? value(bias) : fn_.status_;
   cl_mem y = define(n);
   const Type &yt = n.getType();
+  auto *bC = dyn_cast<Constant>(b.getNode());
+  auto *biasC = llvm::dyn_cast_or_null<Constant>(bias.getNode());
+  if (bC && (biasC || !bias.getNode())) {
+    // 16 columns x 4 rows a work-item; b and bias packed to Mp columns.
+    int64_t Mp = (M + 15) / 16 * 16;
+    size_t items = (N + 3) / 4 * (Mp / 16);
+    if (!yt.isQuantized()) {
+      launch("matmul_f32_v16", items,
+             {mem(y), mem(x), mem(constant(packColumns<float>(bC, K, M, Mp))),
+              mem(constant(packColumns<float>(biasC, 1, M, Mp))), i64(N),
+              i64(K), i64(M)});
+      return;
+    }
+    const Type &xt = a.getType(), &wt = b.getType();
+    auto [m, s] =
+        transform(double(xt.getScale()) * wt.getScale() / yt.getScale());
+    launch("matmul_i8_v16", items,
+           {mem(y), mem(x),
+            mem(constant(packColumns<int8_t>(bC, K, M, Mp, wt.getOffset()))),
+            mem(constant(packColumns<int32_t>(biasC, 1, M, Mp))), i64(N),
+            i64(K), i64(M), i32(xt.getOffset()), m, s, i32(yt.getOffset())});
+    return;
+  }
   if (!yt.isQuantized()) {
     launch("matmul_f32", yt.size(),
            {mem(y), mem(x), mem(w), mem(bb), i32(bias.getNode() != nullptr),

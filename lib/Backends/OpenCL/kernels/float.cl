@@ -236,6 +236,47 @@ __kernel void matmul_f32(__global float *out, __global const float *a,
   out[i] = acc;
 }
 
+/* Matrix product vectorised by hand: a work-item computes 16 columns of 4
+   rows of out[N][M] = a[N][K] x b[K][M] + bias, in float16 lanes, adding
+   in the order of matmul_f32 (bias, then k ascending), so the results are
+   identical. b packed [K][Mp] and bias [Mp] with Mp = M rounded up to 16,
+   zero-padded (bias all zeros when there is none). Work-items:
+   ceil(N/4) * Mp/16. */
+__kernel void matmul_f32_v16(__global float *out, __global const float *a,
+                             __global const float *b,
+                             __global const float *bias, long N, long K,
+                             long M) {
+  long i = get_global_id(0);
+  long Mb = (M + 15) / 16, Mp = Mb * 16;
+  long mb = i % Mb, n0 = (i / Mb) * 4;
+  /* Rows past N repeat the last one; their results are not stored. */
+  __global const float *a0 = a + n0 * K, *a1 = a + min(n0 + 1, N - 1) * K,
+                       *a2 = a + min(n0 + 2, N - 1) * K,
+                       *a3 = a + min(n0 + 3, N - 1) * K;
+  float16 acc0 = vload16(mb, bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  __global const float *wb = b + mb * 16;
+  for (long k = 0; k < K; k++) {
+    float16 w = vload16(0, wb + k * Mp);
+    acc0 += w * a0[k];
+    acc1 += w * a1[k];
+    acc2 += w * a2[k];
+    acc3 += w * a3[k];
+  }
+  float16 accs[4] = {acc0, acc1, acc2, acc3};
+  for (int j = 0; j < 4 && n0 + j < N; j++) {
+    __global float *y = out + (n0 + j) * M + mb * 16;
+    if (mb * 16 + 16 <= M) {
+      vstore16(accs[j], 0, y);
+      continue;
+    }
+    float r[16];
+    vstore16(accs[j], 0, r);
+    for (int l = 0; mb * 16 + l < M; l++) {
+      y[l] = r[l];
+    }
+  }
+}
+
 /* Convolution with group 1, vectorised by hand (PoCL does not vectorise
    the loops of a work-item): a work-item computes 16 output channels of 4
    neighbouring output columns, the accumulators spelled out so that they

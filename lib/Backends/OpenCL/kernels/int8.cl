@@ -168,6 +168,42 @@ __kernel void matmul_i8(__global char *out, __global const char *a,
   out[i] = requant(acc, mult, shift, outOffset);
 }
 
+/* INT8 matrix product vectorised by hand like matmul_f32_v16: 16 columns
+   of 4 rows a work-item in int32 lanes, b packed [K][Mp] as int
+   (b - bOffset), bias [Mp] (zeros when there is none). Work-items:
+   ceil(N/4) * Mp/16. */
+__kernel void matmul_i8_v16(__global char *out, __global const char *a,
+                            __global const int *b, __global const int *bias,
+                            long N, long K, long M, int aOffset, long mult,
+                            int shift, int outOffset) {
+  long i = get_global_id(0);
+  long Mb = (M + 15) / 16, Mp = Mb * 16;
+  long mb = i % Mb, n0 = (i / Mb) * 4;
+  __global const char *a0 = a + n0 * K, *a1 = a + min(n0 + 1, N - 1) * K,
+                      *a2 = a + min(n0 + 2, N - 1) * K,
+                      *a3 = a + min(n0 + 3, N - 1) * K;
+  int16 acc0 = vload16(mb, bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  __global const int *wb = b + mb * 16;
+  for (long k = 0; k < K; k++) {
+    int16 w = vload16(0, wb + k * Mp);
+    acc0 += w * ((int)a0[k] - aOffset);
+    acc1 += w * ((int)a1[k] - aOffset);
+    acc2 += w * ((int)a2[k] - aOffset);
+    acc3 += w * ((int)a3[k] - aOffset);
+  }
+  int r[64];
+  vstore16(acc0, 0, r);
+  vstore16(acc1, 1, r);
+  vstore16(acc2, 2, r);
+  vstore16(acc3, 3, r);
+  for (int j = 0; j < 4 && n0 + j < N; j++) {
+    __global char *y = out + (n0 + j) * M + mb * 16;
+    for (int l = 0; l < 16 && mb * 16 + l < M; l++) {
+      y[l] = requant(r[j * 16 + l], mult, shift, outOffset);
+    }
+  }
+}
+
 /* INT8 convolution with group 1, vectorised by hand like conv_f32_v16: a
    work-item computes 16 output channels of 4 neighbouring columns in int32
    lanes. Filter packed [O/16][C][KH][KW][16] as int (w - filter offset),
