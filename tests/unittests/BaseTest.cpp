@@ -617,6 +617,38 @@ TEST(IdxDatasetTest, roundTrip) {
   EXPECT_EQ(i1.pixels, std::vector<uint8_t>(pixels.begin() + 6, pixels.end()));
 }
 
+TEST(IdxDatasetTest, limitReadsOnlyTheFirstImages) {
+  TempDir dir;
+  std::vector<uint8_t> pixels = {0,   1,   2,   3,   4,   5,
+                                 250, 251, 252, 253, 254, 255};
+  writeFile(dir.file("img"), idxImages(2, 2, 3, pixels));
+  writeFile(dir.file("lbl"), idxLabels(2, {7, 3}));
+  auto one = IdxDataset::load(dir.file("img"), dir.file("lbl"), 1);
+  ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
+  EXPECT_EQ(one->size(), 1);
+  EXPECT_EQ(one->getLabel(0), 7);
+  EXPECT_EQ(one->getImage(0).pixels,
+            std::vector<uint8_t>(pixels.begin(), pixels.begin() + 6));
+  // A limit past the end is the whole set.
+  auto all = IdxDataset::load(dir.file("img"), dir.file("lbl"), 5);
+  ASSERT_TRUE(bool(all)) << llvm::toString(all.takeError());
+  EXPECT_EQ(all->size(), 2);
+  EXPECT_EQ(all->getImage(1).pixels,
+            std::vector<uint8_t>(pixels.begin() + 6, pixels.end()));
+  // The second image cut short: the first alone still loads, both do not.
+  auto cut = idxImages(2, 2, 3, pixels);
+  cut.resize(cut.size() - 3);
+  writeFile(dir.file("cut"), cut);
+  auto first = IdxDataset::load(dir.file("cut"), dir.file("lbl"), 1);
+  ASSERT_TRUE(bool(first)) << llvm::toString(first.takeError());
+  EXPECT_EQ(first->getImage(0).pixels,
+            std::vector<uint8_t>(pixels.begin(), pixels.begin() + 6));
+  auto both = IdxDataset::load(dir.file("cut"), dir.file("lbl"), 2);
+  ASSERT_FALSE(bool(both));
+  std::string msg = llvm::toString(both.takeError());
+  EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+}
+
 TEST(IdxDatasetTest, badFilesAreErrors) {
   TempDir dir;
   std::vector<uint8_t> pixels(2 * 2 * 3, 9);

@@ -106,16 +106,13 @@ static llvm::Error openDataset(llvm::StringRef spec, size_t limit,
     return makeError("bad data set '" + spec + "': expected idx:IMAGES,LABELS");
   }
   auto [images, labels] = rest.split(',');
-  auto ds = IdxDataset::load(images, labels);
+  auto ds = IdxDataset::load(images, labels, limit);
   if (!ds) {
     return ds.takeError();
   }
   src.dataset = std::make_unique<IdxDataset>(std::move(*ds));
   src.datasetName = spec.str();
   src.datasetCount = src.dataset->size();
-  if (limit && limit < src.datasetCount) {
-    src.datasetCount = limit;
-  }
   return llvm::Error::success();
 }
 

@@ -16,8 +16,12 @@ namespace glow {
 class IdxDataset {
 public:
   /// Reads \p imagesPath and \p labelsPath; each may be gzip-compressed.
+  /// With \p limit, reads (and decompresses) only the first \p limit
+  /// images and labels: the set is then of min(limit, count) images, and
+  /// data past them is not checked.
   static llvm::Expected<IdxDataset> load(llvm::StringRef imagesPath,
-                                         llvm::StringRef labelsPath);
+                                         llvm::StringRef labelsPath,
+                                         size_t limit = 0);
 
   dim_t size() const { return count_; }
   dim_t rows() const { return rows_; }
