@@ -594,13 +594,19 @@ TEST(ImageTest, readPngErrors) {
 // IdxDataset
 //===----------------------------------------------------------------------===//
 
-TEST(IdxDatasetTest, roundTrip) {
-  TempDir dir;
-  // Two images of 2 rows x 3 columns; pixels 0..5 and 250..255.
+/// Writes "img" and "lbl" in \p dir: two images of 2 rows x 3 columns,
+/// labels 7 and 3; \returns their pixels (0..5 and 250..255).
+static std::vector<uint8_t> writeTwoImageSet(TempDir &dir) {
   std::vector<uint8_t> pixels = {0,   1,   2,   3,   4,   5,
                                  250, 251, 252, 253, 254, 255};
   writeFile(dir.file("img"), idxImages(2, 2, 3, pixels));
   writeFile(dir.file("lbl"), idxLabels(2, {7, 3}));
+  return pixels;
+}
+
+TEST(IdxDatasetTest, roundTrip) {
+  TempDir dir;
+  std::vector<uint8_t> pixels = writeTwoImageSet(dir);
   auto ds = IdxDataset::load(dir.file("img"), dir.file("lbl"));
   ASSERT_TRUE(bool(ds)) << llvm::toString(ds.takeError());
   EXPECT_EQ(ds->size(), 2);
@@ -619,10 +625,7 @@ TEST(IdxDatasetTest, roundTrip) {
 
 TEST(IdxDatasetTest, limitReadsOnlyTheFirstImages) {
   TempDir dir;
-  std::vector<uint8_t> pixels = {0,   1,   2,   3,   4,   5,
-                                 250, 251, 252, 253, 254, 255};
-  writeFile(dir.file("img"), idxImages(2, 2, 3, pixels));
-  writeFile(dir.file("lbl"), idxLabels(2, {7, 3}));
+  std::vector<uint8_t> pixels = writeTwoImageSet(dir);
   auto one = IdxDataset::load(dir.file("img"), dir.file("lbl"), 1);
   ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
   EXPECT_EQ(one->size(), 1);
