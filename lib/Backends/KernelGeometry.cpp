@@ -93,4 +93,20 @@ ConvRequantization computeConvRequantization(const ConvolutionNode &n) {
   return r;
 }
 
+std::pair<int64_t, int64_t> getClipBoundsInt8(const Node &n, float inScale) {
+  auto *clip = llvm::dyn_cast<ClipNode>(&n);
+  return quantizedClipBounds(clip != nullptr, clip ? clip->getMin() : 0.f,
+                             clip ? clip->getMax() : 0.f, inScale);
+}
+
+std::pair<float, float> getUnaryParams(const Node &n) {
+  if (auto *c = llvm::dyn_cast<ClipNode>(&n)) {
+    return {c->getMin(), c->getMax()};
+  }
+  if (auto *l = llvm::dyn_cast<LeakyReluNode>(&n)) {
+    return {l->getAlpha(), 0.f};
+  }
+  return {0.f, 0.f};
+}
+
 } // namespace glow

@@ -3,13 +3,15 @@
 
 // What the compiling backends (CPU, OpenCL) derive from a node for their
 // kernels, in one place: strides of the data-movement views, the bytes of a
-// Pad value, the per-channel requantization of an INT8 convolution.
+// Pad value, the per-channel requantization of an INT8 convolution, the
+// parameters of the element-wise unary kernels.
 
 #include "glow/Graph/Nodes.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace glow {
@@ -44,6 +46,14 @@ struct ConvRequantization {
 
 /// \returns the per-channel requantization of the INT8 convolution \p n.
 ConvRequantization computeConvRequantization(const ConvolutionNode &n);
+
+/// \returns the bounds of the INT8 Relu or Clip \p n on (x - in offset),
+/// the input in units of \p inScale, as the Interpreter computes them.
+std::pair<int64_t, int64_t> getClipBoundsInt8(const Node &n, float inScale);
+
+/// \returns the two float parameters of an FP32 element-wise unary kernel:
+/// Clip's min and max, LeakyRelu's alpha and 0, else zeros.
+std::pair<float, float> getUnaryParams(const Node &n);
 
 } // namespace glow
 

@@ -892,14 +892,6 @@ llvm::Error Planner::visit(const Node &n) {
   }
 }
 
-/// The int8 bounds of a Relu/Clip on (x - offset), as the Interpreter
-/// computes them.
-std::pair<int64_t, int64_t> clipBoundsInt8(const Node &n, float inScale) {
-  auto *clip = dyn_cast<ClipNode>(&n);
-  return quantizedClipBounds(clip != nullptr, clip ? clip->getMin() : 0.f,
-                             clip ? clip->getMax() : 0.f, inScale);
-}
-
 /// \returns true if the INT8 blocked kernel's int32 accumulators and
 /// corrected biases cannot overflow for \p n (WeightPacking.h).
 bool int8ConvFitsInt32(const ConvolutionNode &n) {
@@ -1091,7 +1083,7 @@ void Planner::convolution(const ConvolutionNode &n) {
         imm(xt.getOffset())});
   if (fu.act) {
     const Type &at = fu.act->getType();
-    auto [lo, hi] = clipBoundsInt8(*fu.act, yt.getScale());
+    auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());
     QuantizationTransform t =
         makeQuantizationTransform(double(yt.getScale()) / at.getScale());
     cs.act = 1;
@@ -1358,20 +1350,14 @@ void Planner::unary(const Node &n) {
   int64_t items = elementsOf(typeOf(result), layout);
   if (n.getType().isQuantized()) {
     const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
-    auto [lo, hi] = clipBoundsInt8(n, xt.getScale());
+    auto [lo, hi] = getClipBoundsInt8(n, xt.getScale());
     auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
     emit("libjit_clip_i8", items,
          {ptr(y), ptr(x), imm(xt.getOffset()), imm(lo), imm(hi), m, s,
           imm(yt.getOffset())});
     return;
   }
-  double p0 = 0, p1 = 0;
-  if (auto *c = dyn_cast<ClipNode>(&n)) {
-    p0 = c->getMin();
-    p1 = c->getMax();
-  } else if (auto *l = dyn_cast<LeakyReluNode>(&n)) {
-    p0 = l->getAlpha();
-  }
+  auto [p0, p1] = getUnaryParams(n);
   emit("libjit_unary_f32", items,
        {ptr(y), ptr(x), imm(unaryOp(n.getKind())), immf(p0), immf(p1)});
 }

@@ -628,23 +628,14 @@ void FunctionBuilder::unary(const Node &n) {
   const Type &yt = n.getType();
   if (yt.isQuantized()) {
     const Type &xt = n.getNthInput(0).getType();
-    auto *clip = dyn_cast<ClipNode>(&n);
-    auto [lo, hi] =
-        quantizedClipBounds(clip != nullptr, clip ? clip->getMin() : 0.f,
-                            clip ? clip->getMax() : 0.f, xt.getScale());
+    auto [lo, hi] = getClipBoundsInt8(n, xt.getScale());
     auto [m, s] = transform(double(xt.getScale()) / yt.getScale());
     launch("clip_i8", yt.size(),
            {mem(y), mem(x), i32(xt.getOffset()), i64(lo), i64(hi), m, s,
             i32(yt.getOffset())});
     return;
   }
-  float p0 = 0, p1 = 0;
-  if (auto *c = dyn_cast<ClipNode>(&n)) {
-    p0 = c->getMin();
-    p1 = c->getMax();
-  } else if (auto *l = dyn_cast<LeakyReluNode>(&n)) {
-    p0 = l->getAlpha();
-  }
+  auto [p0, p1] = getUnaryParams(n);
   launch("unary_f32", yt.size(),
          {mem(y), mem(x), i32(unaryOp(n.getKind())), f32(p0), f32(p1)});
 }
