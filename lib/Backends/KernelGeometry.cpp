@@ -7,6 +7,18 @@
 
 namespace glow {
 
+std::pair<int64_t, int64_t> getOuterInnerSizes(llvm::ArrayRef<dim_t> dims,
+                                               unsigned axis) {
+  int64_t outer = 1, inner = 1;
+  for (unsigned i = 0; i < axis; i++) {
+    outer *= dims[i];
+  }
+  for (unsigned i = axis + 1; i < dims.size(); i++) {
+    inner *= dims[i];
+  }
+  return {outer, inner};
+}
+
 std::vector<int64_t> rowMajorStrides(llvm::ArrayRef<dim_t> dims) {
   std::vector<int64_t> s(dims.size());
   int64_t acc = 1;

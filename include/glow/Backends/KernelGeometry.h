@@ -19,6 +19,11 @@ namespace glow {
 /// \returns the row-major strides (in elements) of \p dims.
 std::vector<int64_t> rowMajorStrides(llvm::ArrayRef<dim_t> dims);
 
+/// \returns the products of \p dims before and after axis \p axis (a
+/// Concat's or a softmax's outer and inner sizes).
+std::pair<int64_t, int64_t> getOuterInnerSizes(llvm::ArrayRef<dim_t> dims,
+                                               unsigned axis);
+
 /// A Transpose, Slice or Broadcast as a strided read: output element with
 /// multi-index idx reads input element start + sum_d idx[d] * strides[d].
 struct StridedView {

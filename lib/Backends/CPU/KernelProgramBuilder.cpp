@@ -829,11 +829,7 @@ llvm::Error Planner::visit(const Node &n) {
   case Kind::SoftMaxKind: {
     auto &sm = cast<SoftMaxNode>(n);
     auto d = dims(valueOf(&n));
-    int64_t outer = 1, inner = 1;
-    for (unsigned i = 0; i < sm.getAxis(); i++)
-      outer *= d[i];
-    for (unsigned i = sm.getAxis() + 1; i < d.size(); i++)
-      inner *= d[i];
+    auto [outer, inner] = getOuterInnerSizes(d, sm.getAxis());
     Storage in = use(sm.getInput());
     Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
     emit("libjit_softmax_f32", outer,
@@ -856,12 +852,7 @@ llvm::Error Planner::visit(const Node &n) {
   case Kind::GatherKind: {
     auto &g = cast<GatherNode>(n);
     auto d = dims(g.getData());
-    int64_t inner = 1;
-    for (unsigned i = g.getAxis() + 1; i < d.size(); i++)
-      inner *= d[i];
-    int64_t outer = 1;
-    for (unsigned i = 0; i < g.getAxis(); i++)
-      outer *= d[i];
+    auto [outer, inner] = getOuterInnerSizes(d, g.getAxis());
     int64_t numIdx = g.getIndices().getType().size();
     Storage data = use(g.getData()), idx = use(g.getIndices());
     Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
@@ -1416,11 +1407,7 @@ void Planner::concat(const ConcatNode &n) {
   NodeValue result(const_cast<ConcatNode *>(&n), 0);
   auto out = dims(result);
   unsigned dim = n.getDim();
-  int64_t outer = 1, inner = 1;
-  for (unsigned i = 0; i < dim; i++)
-    outer *= out[i];
-  for (unsigned i = dim + 1; i < out.size(); i++)
-    inner *= out[i];
+  auto [outer, inner] = getOuterInnerSizes(out, dim);
   int64_t elem = getElementSize(n.getType().getElementType());
   Storage y = define(result, Layout::Plain);
   int64_t offset = 0;

@@ -312,9 +312,8 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
   case Kind::SoftMaxKind: {
     auto &sm = cast<SoftMaxNode>(n);
     auto d = n.dims();
-    int64_t len = d[sm.getAxis()], inner = 1;
-    for (unsigned i = sm.getAxis() + 1; i < d.size(); i++)
-      inner *= d[i];
+    int64_t len = d[sm.getAxis()];
+    int64_t inner = getOuterInnerSizes(d, sm.getAxis()).second;
     cl_mem y = define(n);
     launch("softmax_f32", yt.size() / std::max<int64_t>(len, 1),
            {mem(y), mem(value(sm.getInput())), i64(len), i64(inner)});
@@ -354,11 +353,7 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
   case Kind::GatherKind: {
     auto &g = cast<GatherNode>(n);
     auto d = g.getData().dims();
-    int64_t inner = 1, outer = 1;
-    for (unsigned i = g.getAxis() + 1; i < d.size(); i++)
-      inner *= d[i];
-    for (unsigned i = 0; i < g.getAxis(); i++)
-      outer *= d[i];
+    auto [outer, inner] = getOuterInnerSizes(d, g.getAxis());
     int64_t numIdx = g.getIndices().getType().size();
     cl_mem data = value(g.getData()), idx = value(g.getIndices());
     cl_mem y = define(n);
@@ -696,11 +691,7 @@ void FunctionBuilder::pool(const PoolNode &n) {
 void FunctionBuilder::concat(const ConcatNode &n) {
   auto out = n.dims();
   unsigned dim = n.getDim();
-  int64_t outer = 1, inner = 1;
-  for (unsigned i = 0; i < dim; i++)
-    outer *= out[i];
-  for (unsigned i = dim + 1; i < out.size(); i++)
-    inner *= out[i];
+  auto [outer, inner] = getOuterInnerSizes(out, dim);
   const Type &yt = n.getType();
   int64_t elem = getElementSize(yt.getElementType());
   cl_mem y = define(n);
