@@ -43,6 +43,48 @@ typedef float acc_real;
 #define EPILOGUE_ADD 1
 #define EPILOGUE_RELU 2
 
+/* The tap loop of the *_v16 convolutions (group 1, 16 output channels of
+   4 neighbouring columns a work-item, accumulators spelled out so that they
+   stay in registers): declares n, ob, oh, ow0 and the accumulators acc0..3
+   of vector type V16 (the bias block to start with) and adds every tap in
+   the Interpreter's order (channel, kh, kw). LOAD(v) turns an input element
+   into a term, ZERO is the term of padding; the kernel's parameters (in,
+   filter packed [O/16][C][KH][KW][16], bias, the geometry) are in scope. */
+#define CONV_V16_ACCUMULATE(XT, ST, V16, WT, LOAD, ZERO)                       \
+  long i = get_global_id(0);                                                   \
+  long tiles = (OW + 3) / 4, Ob = (O + 15) / 16;                               \
+  long t = i % tiles, oh = (i / tiles) % OH, ob = (i / (tiles * OH)) % Ob,     \
+       n = i / (tiles * OH * Ob);                                              \
+  long ow0 = t * 4;                                                            \
+  V16 b = vload16(ob, bias);                                                   \
+  V16 acc0 = b, acc1 = b, acc2 = b, acc3 = b;                                  \
+  __global const WT *wb = filter + ob * C * KH * KW * 16;                      \
+  for (long c = 0; c < C; c++) {                                               \
+    __global const XT *x = in + (n * C + c) * H * W;                           \
+    for (long kh = 0; kh < KH; kh++) {                                         \
+      long ih = oh * SH - PT + kh * DH;                                        \
+      if (ih < 0 || ih >= H) {                                                 \
+        continue;                                                              \
+      }                                                                        \
+      __global const XT *xr = x + ih * W;                                      \
+      for (long kw = 0; kw < KW; kw++) {                                       \
+        V16 w = vload16(((c * KH + kh) * KW + kw), wb);                        \
+        long iw = ow0 * SW - PL + kw * DW;                                     \
+        ST x0 = (iw >= 0 && iw < W) ? LOAD(xr[iw]) : ZERO;                     \
+        iw += SW;                                                              \
+        ST x1 = (iw >= 0 && iw < W) ? LOAD(xr[iw]) : ZERO;                     \
+        iw += SW;                                                              \
+        ST x2 = (iw >= 0 && iw < W) ? LOAD(xr[iw]) : ZERO;                     \
+        iw += SW;                                                              \
+        ST x3 = (iw >= 0 && iw < W) ? LOAD(xr[iw]) : ZERO;                     \
+        acc0 += w * x0;                                                        \
+        acc1 += w * x1;                                                        \
+        acc2 += w * x2;                                                        \
+        acc3 += w * x3;                                                        \
+      }                                                                        \
+    }                                                                          \
+  }
+
 /* The taps [*begin, *end) of a pooling window that starts at `start`
    (possibly negative, in padding) and spans k taps of an axis of `size`. */
 inline void clipWindow(int start, int k, int size, int *begin, int *end) {

@@ -293,39 +293,9 @@ __kernel void conv_f32_v16(__global float *out, __global const float *in,
                            long C, long H, long W,
                            long O, long OH, long OW, long KH, long KW, long SH,
                            long SW, long PT, long PL, long DH, long DW) {
-  long i = get_global_id(0);
-  long tiles = (OW + 3) / 4, Ob = (O + 15) / 16;
-  long t = i % tiles, oh = (i / tiles) % OH, ob = (i / (tiles * OH)) % Ob,
-       n = i / (tiles * OH * Ob);
-  long ow0 = t * 4;
-  float16 b = vload16(ob, bias);
-  float16 acc0 = b, acc1 = b, acc2 = b, acc3 = b;
-  __global const float *wb = filter + ob * C * KH * KW * 16;
-  for (long c = 0; c < C; c++) {
-    __global const float *x = in + (n * C + c) * H * W;
-    for (long kh = 0; kh < KH; kh++) {
-      long ih = oh * SH - PT + kh * DH;
-      if (ih < 0 || ih >= H) {
-        continue;
-      }
-      __global const float *xr = x + ih * W;
-      for (long kw = 0; kw < KW; kw++) {
-        float16 w = vload16(((c * KH + kh) * KW + kw), wb);
-        long iw = ow0 * SW - PL + kw * DW;
-        float x0 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
-        iw += SW;
-        float x1 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
-        iw += SW;
-        float x2 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
-        iw += SW;
-        float x3 = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
-        acc0 += w * x0;
-        acc1 += w * x1;
-        acc2 += w * x2;
-        acc3 += w * x3;
-      }
-    }
-  }
+#define CONV_F32_LOAD(v) (v)
+  CONV_V16_ACCUMULATE(float, float, float16, float, CONV_F32_LOAD, 0.0f)
+#undef CONV_F32_LOAD
   if (ob * 16 + 16 <= O && ow0 + 4 <= OW) {
     /* Whole tile: one float4 store of 4 columns per channel. */
     __global float *y = out + ((n * O + ob * 16) * OH + oh) * OW + ow0;

@@ -215,39 +215,9 @@ __kernel void conv_i8_v16(__global char *out, __global const char *in,
                           int outOffset, long C, long H, long W, long O,
                           long OH, long OW, long KH, long KW, long SH, long SW,
                           long PT, long PL, long DH, long DW) {
-  long i = get_global_id(0);
-  long tiles = (OW + 3) / 4, Ob = (O + 15) / 16;
-  long t = i % tiles, oh = (i / tiles) % OH, ob = (i / (tiles * OH)) % Ob,
-       n = i / (tiles * OH * Ob);
-  long ow0 = t * 4;
-  int16 b = vload16(ob, bias);
-  int16 acc0 = b, acc1 = b, acc2 = b, acc3 = b;
-  __global const int *wb = filter + ob * C * KH * KW * 16;
-  for (long c = 0; c < C; c++) {
-    __global const char *x = in + (n * C + c) * H * W;
-    for (long kh = 0; kh < KH; kh++) {
-      long ih = oh * SH - PT + kh * DH;
-      if (ih < 0 || ih >= H) {
-        continue;
-      }
-      __global const char *xr = x + ih * W;
-      for (long kw = 0; kw < KW; kw++) {
-        int16 w = vload16(((c * KH + kh) * KW + kw), wb);
-        long iw = ow0 * SW - PL + kw * DW;
-        int x0 = (iw >= 0 && iw < W) ? (int)xr[iw] - inOffset : 0;
-        iw += SW;
-        int x1 = (iw >= 0 && iw < W) ? (int)xr[iw] - inOffset : 0;
-        iw += SW;
-        int x2 = (iw >= 0 && iw < W) ? (int)xr[iw] - inOffset : 0;
-        iw += SW;
-        int x3 = (iw >= 0 && iw < W) ? (int)xr[iw] - inOffset : 0;
-        acc0 += w * x0;
-        acc1 += w * x1;
-        acc2 += w * x2;
-        acc3 += w * x3;
-      }
-    }
-  }
+#define CONV_I8_LOAD(v) ((int)(v) - inOffset)
+  CONV_V16_ACCUMULATE(char, int, int16, int, CONV_I8_LOAD, 0)
+#undef CONV_I8_LOAD
   int r[64];
   vstore16(acc0, 0, r);
   vstore16(acc1, 1, r);
