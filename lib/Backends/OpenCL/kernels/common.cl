@@ -85,6 +85,29 @@ typedef float acc_real;
     }                                                                          \
   }
 
+/* The sum of the *_v16 matrix products (16 columns of 4 rows a
+   work-item): declares mb, n0 and the accumulators acc0..3 of vector type
+   V16 (the bias block to start with) and adds a[n][k] x b[k][m] for k
+   ascending. LOAD(v) turns an element of a into a term; a, b packed
+   [K][Mp], bias [Mp], N, K and M are in scope. Rows past N repeat the last
+   one; their results are not stored. */
+#define MATMUL_V16_ACCUMULATE(AT, V16, WT, LOAD)                               \
+  long i = get_global_id(0);                                                   \
+  long Mb = (M + 15) / 16, Mp = Mb * 16;                                       \
+  long mb = i % Mb, n0 = (i / Mb) * 4;                                         \
+  __global const AT *a0 = a + n0 * K, *a1 = a + min(n0 + 1, N - 1) * K,       \
+                    *a2 = a + min(n0 + 2, N - 1) * K,                          \
+                    *a3 = a + min(n0 + 3, N - 1) * K;                          \
+  V16 acc0 = vload16(mb, bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;         \
+  __global const WT *wb = b + mb * 16;                                         \
+  for (long k = 0; k < K; k++) {                                               \
+    V16 w = vload16(0, wb + k * Mp);                                           \
+    acc0 += w * LOAD(a0[k]);                                                   \
+    acc1 += w * LOAD(a1[k]);                                                   \
+    acc2 += w * LOAD(a2[k]);                                                   \
+    acc3 += w * LOAD(a3[k]);                                                   \
+  }
+
 /* The taps [*begin, *end) of a pooling window that starts at `start`
    (possibly negative, in padding) and spans k taps of an axis of `size`. */
 inline void clipWindow(int start, int k, int size, int *begin, int *end) {

@@ -246,22 +246,9 @@ __kernel void matmul_f32_v16(__global float *out, __global const float *a,
                              __global const float *b,
                              __global const float *bias, long N, long K,
                              long M) {
-  long i = get_global_id(0);
-  long Mb = (M + 15) / 16, Mp = Mb * 16;
-  long mb = i % Mb, n0 = (i / Mb) * 4;
-  /* Rows past N repeat the last one; their results are not stored. */
-  __global const float *a0 = a + n0 * K, *a1 = a + min(n0 + 1, N - 1) * K,
-                       *a2 = a + min(n0 + 2, N - 1) * K,
-                       *a3 = a + min(n0 + 3, N - 1) * K;
-  float16 acc0 = vload16(mb, bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-  __global const float *wb = b + mb * 16;
-  for (long k = 0; k < K; k++) {
-    float16 w = vload16(0, wb + k * Mp);
-    acc0 += w * a0[k];
-    acc1 += w * a1[k];
-    acc2 += w * a2[k];
-    acc3 += w * a3[k];
-  }
+#define MATMUL_F32_LOAD(v) (v)
+  MATMUL_V16_ACCUMULATE(float, float16, float, MATMUL_F32_LOAD)
+#undef MATMUL_F32_LOAD
   float16 accs[4] = {acc0, acc1, acc2, acc3};
   for (int j = 0; j < 4 && n0 + j < N; j++) {
     __global float *y = out + (n0 + j) * M + mb * 16;

@@ -176,21 +176,9 @@ __kernel void matmul_i8_v16(__global char *out, __global const char *a,
                             __global const int *b, __global const int *bias,
                             long N, long K, long M, int aOffset, long mult,
                             int shift, int outOffset) {
-  long i = get_global_id(0);
-  long Mb = (M + 15) / 16, Mp = Mb * 16;
-  long mb = i % Mb, n0 = (i / Mb) * 4;
-  __global const char *a0 = a + n0 * K, *a1 = a + min(n0 + 1, N - 1) * K,
-                      *a2 = a + min(n0 + 2, N - 1) * K,
-                      *a3 = a + min(n0 + 3, N - 1) * K;
-  int16 acc0 = vload16(mb, bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-  __global const int *wb = b + mb * 16;
-  for (long k = 0; k < K; k++) {
-    int16 w = vload16(0, wb + k * Mp);
-    acc0 += w * ((int)a0[k] - aOffset);
-    acc1 += w * ((int)a1[k] - aOffset);
-    acc2 += w * ((int)a2[k] - aOffset);
-    acc3 += w * ((int)a3[k] - aOffset);
-  }
+#define MATMUL_I8_LOAD(v) ((int)(v) - aOffset)
+  MATMUL_V16_ACCUMULATE(char, int16, int, MATMUL_I8_LOAD)
+#undef MATMUL_I8_LOAD
   int r[64];
   vstore16(acc0, 0, r);
   vstore16(acc1, 1, r);
