@@ -13,6 +13,27 @@ llvm::Expected<std::unique_ptr<SwitchableFunction>> Backend::compileSwitchable(
                    " backend cannot compile precision-switchable functions");
 }
 
+llvm::Error SwitchableFunction::executeConfigurations(
+    PlaceholderBindings &bindings, const Placeholder *output,
+    const std::vector<std::vector<bool>> &configs,
+    std::vector<Tensor> &results) {
+  const Tensor *out = bindings.get(output);
+  if (!out) {
+    return makeError("placeholder '" + output->getName() + "' is not bound");
+  }
+  results.clear();
+  for (const auto &config : configs) {
+    if (auto err = setInt8Units(config)) {
+      return err;
+    }
+    if (auto err = execute(bindings)) {
+      return err;
+    }
+    results.push_back(out->clone());
+  }
+  return llvm::Error::success();
+}
+
 std::vector<std::string> getAvailableBackends() {
   return {"Interpreter", "CPU", "OpenCL"};
 }

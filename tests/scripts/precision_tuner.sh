@@ -10,10 +10,14 @@
 #   FP32, and image-classifier with it reaches the accuracy it records;
 # - a run killed half way and restarted writes the same files as an
 #   uninterrupted one; a checkpoint of other settings or a damaged one is
-#   refused with a one-line error.
+#   refused with a one-line error;
+# - the default strategy (one switchable compile, several configurations
+#   run together from a shared FP32 prefix) measures every unit exactly as
+#   the naive one (a mixed graph compiled per configuration) does.
 # With a backend argument (e.g. OpenCL) the tuner and image-classifier run
 # on that backend and the script checks 1 to 3; 4 and 5 test the checkpoint
-# logic, which does not depend on the backend, and run only on the CPU.
+# logic, which does not depend on the backend, and 6 the CPU backend's
+# switchable compile: they run only on the CPU.
 set -u
 BIN=${GLOW_BIN:-build/bin}
 BACKEND=${1:-CPU}
@@ -128,6 +132,21 @@ cp -r "$TMP/whole" "$TMP/damaged"
 sed -i '5s/ 0\.\([0-9]\)/ 0.9\1/' "$TMP/damaged/checkpoint.txt"
 expect_refusal "damaged checkpoint" "is corrupt at line 5" "${R18[@]}" -output-dir="$TMP/damaged"
 cmp -s "$TMP/whole/profile.yaml" "$TMP/damaged/profile.yaml" || fail "a refused run changed profile.yaml"
+
+# 6. Every unit on every image both ways: the same accuracy and SQNR.
+for st in fast naive; do
+  tuner -m=$SENS -group-activations=false -search=false -subset-images=2000 \
+    -strategy=$st -output-dir="$TMP/$st" > "$TMP/$st.log" 2>&1 || { cat "$TMP/$st.log"; fail "tuner -strategy=$st"; }
+done
+python3 - "$TMP/fast/sensitivity.csv" "$TMP/naive/sensitivity.csv" <<'PY' || fail "fast and naive studies disagree"
+import csv, sys
+fast, naive = ({r["unit"]: r for r in csv.DictReader(open(p))} for p in sys.argv[1:3])
+assert fast.keys() == naive.keys() and len(fast) >= 8, (len(fast), len(naive))
+for u in fast:
+    for col in ("images", "accuracy", "sqnr_db"):
+        assert fast[u][col] == naive[u][col], (u, col, fast[u][col], naive[u][col])
+print("fast and naive agree on", len(fast), "units")
+PY
 
 echo "precision-tuner: $failures failures"
 [ $failures -eq 0 ]

@@ -116,6 +116,15 @@ llvm::Error quantize(const EvaluatorSetup &s, LoadedModel &m,
   return llvm::Error::success();
 }
 
+/// Copies images [first, first + n) of \p images into the batch \p in,
+/// zeroing the rest of it.
+void loadBatch(const Tensor &images, Tensor &in, size_t first, size_t n) {
+  size_t imageBytes = in.getSizeInBytes() / in.dims()[0];
+  in.zero();
+  std::memcpy(in.getUnsafePtr(), images.getUnsafePtr() + first * imageBytes,
+              n * imageBytes);
+}
+
 /// Runs \p fn over the first \p count images in batches, \returns the
 /// output rows.
 llvm::Expected<std::vector<float>> runBatches(const EvaluatorSetup &s,
@@ -125,15 +134,11 @@ llvm::Expected<std::vector<float>> runBatches(const EvaluatorSetup &s,
                                               size_t count) {
   Tensor *inT = bindings.get(in);
   Tensor *outT = bindings.get(out);
-  size_t imageBytes = inT->getSizeInBytes() / s.batch;
   size_t classes = outT->size() / s.batch;
   std::vector<float> rows(count * classes);
-  const char *images = s.data->images.getUnsafePtr();
   for (size_t first = 0; first < count; first += s.batch) {
     size_t n = std::min<size_t>(s.batch, count - first);
-    inT->zero();
-    std::memcpy(inT->getUnsafePtr(), images + first * imageBytes,
-                n * imageBytes);
+    loadBatch(s.data->images, *inT, first, n);
     if (auto err = fn.execute(bindings)) {
       return std::move(err);
     }
@@ -187,6 +192,33 @@ public:
     }
     return runBatches(s_, *fn_, bindings_, fp32_.input, fp32_.output, count);
   }
+
+  llvm::Expected<std::vector<std::vector<float>>>
+  runMany(const std::vector<std::vector<bool>> &configs,
+          size_t count) override {
+    Tensor *inT = bindings_.get(fp32_.input);
+    size_t classes = fp32_.output->getType().size() / s_.batch;
+    std::vector<std::vector<float>> rows(configs.size(),
+                                         std::vector<float>(count * classes));
+    std::vector<Tensor> outs;
+    for (size_t first = 0; first < count; first += s_.batch) {
+      size_t n = std::min<size_t>(s_.batch, count - first);
+      loadBatch(s_.data->images, *inT, first, n);
+      if (auto err = fn_->executeConfigurations(bindings_, fp32_.output,
+                                                configs, outs)) {
+        return std::move(err);
+      }
+      for (size_t k = 0; k < configs.size(); k++) {
+        std::memcpy(rows[k].data() + first * classes, outs[k].getUnsafePtr(),
+                    n * classes * sizeof(float));
+      }
+    }
+    return rows;
+  }
+
+  /// Enough to share the FP32 prefix; few enough that the checkpoint
+  /// grows often.
+  size_t groupSize() const override { return 8; }
 
 private:
   const EvaluatorSetup &s_;
@@ -252,6 +284,20 @@ private:
 
 } // namespace
 
+llvm::Expected<std::vector<std::vector<float>>>
+PrecisionEvaluator::runMany(const std::vector<std::vector<bool>> &configs,
+                            size_t count) {
+  std::vector<std::vector<float>> rows;
+  for (const auto &config : configs) {
+    auto out = run(config, count);
+    if (!out) {
+      return out.takeError();
+    }
+    rows.push_back(std::move(*out));
+  }
+  return rows;
+}
+
 llvm::Expected<std::unique_ptr<PrecisionEvaluator>>
 createSwitchingEvaluator(const EvaluatorSetup &setup) {
   auto e = std::make_unique<SwitchingEvaluator>(setup);
@@ -283,13 +329,9 @@ llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
   PlaceholderBindings bindings;
   bindings.allocate(m->engine->getModule().getPlaceholders());
   Tensor *inT = bindings.get(m->input);
-  size_t imageBytes = inT->getSizeInBytes() / s.batch;
   for (size_t first = 0; first < calibration.count(); first += s.batch) {
     size_t n = std::min<size_t>(s.batch, calibration.count() - first);
-    inT->zero();
-    std::memcpy(inT->getUnsafePtr(),
-                calibration.images.getUnsafePtr() + first * imageBytes,
-                n * imageBytes);
+    loadBatch(calibration.images, *inT, first, n);
     if (auto err = (*fn)->execute(bindings)) {
       return std::move(err);
     }

@@ -57,6 +57,14 @@ public:
   /// first \p count images with unit u in INT8 where \p int8[u].
   virtual llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
                                                  size_t count) = 0;
+  /// \returns the outputs (as run returns them) of every configuration of
+  /// \p configs on the first \p count images; the default runs them one
+  /// after the other.
+  virtual llvm::Expected<std::vector<std::vector<float>>>
+  runMany(const std::vector<std::vector<bool>> &configs, size_t count);
+  /// How many configurations are worth passing to runMany at once: 1 where
+  /// running them together shares nothing.
+  virtual size_t groupSize() const { return 1; }
   /// Compilations so far and the seconds they took.
   unsigned compiles() const { return compiles_; }
   double compileSeconds() const { return compileSeconds_; }
@@ -67,7 +75,9 @@ protected:
 };
 
 /// The fast evaluator: one precision-switchable compile
-/// (Backend::compileSwitchable); a configuration is a switch setting.
+/// (Backend::compileSwitchable); a configuration is a switch setting, and
+/// runMany shares the FP32 part before each configuration's first INT8 unit
+/// (SwitchableFunction::executeConfigurations).
 llvm::Expected<std::unique_ptr<PrecisionEvaluator>>
 createSwitchingEvaluator(const EvaluatorSetup &setup);
 

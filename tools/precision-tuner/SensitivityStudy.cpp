@@ -92,31 +92,9 @@ SensitivityStudy::allBut(const std::vector<bool> &fp32) const {
   return int8;
 }
 
-llvm::Expected<Measurement>
-SensitivityStudy::measure(const std::vector<bool> &int8, size_t images) {
-  std::string key;
-  bool allFP32 = true;
-  for (bool b : int8) {
-    key += b ? '1' : '0';
-    allFP32 &= !b;
-  }
-  key += "@" + std::to_string(images);
-  if (const Measurement *m = checkpoint_.find(key)) {
-    return *m;
-  }
+Measurement SensitivityStudy::score(const std::vector<float> &out,
+                                    size_t images) const {
   size_t classes = fp32Outputs_.size() / data_.count();
-  std::vector<float> out;
-  if (allFP32) {
-    // The FP32 outputs are known already.
-    out.assign(fp32Outputs_.begin(), fp32Outputs_.begin() + images * classes);
-  } else {
-    auto run = eval_.run(int8, images);
-    if (!run) {
-      return run.takeError();
-    }
-    out = std::move(*run);
-    evaluations_++;
-  }
   Measurement m;
   m.images = images;
   m.sqnr = signalToQuantizationNoise(fp32Outputs_, out, out.size());
@@ -129,10 +107,68 @@ SensitivityStudy::measure(const std::vector<bool> &int8, size_t images) {
     }
     m.accuracy = double(correct) / images;
   }
-  if (auto err = checkpoint_.add(key, m)) {
-    return std::move(err);
-  }
   return m;
+}
+
+llvm::Expected<std::vector<Measurement>>
+SensitivityStudy::measureMany(const std::vector<std::vector<bool>> &configs,
+                              size_t images) {
+  size_t classes = fp32Outputs_.size() / data_.count();
+  std::vector<Measurement> got(configs.size());
+  std::vector<std::string> keys;
+  // What neither the checkpoint nor the FP32 run already gives.
+  std::vector<size_t> todo;
+  for (size_t k = 0; k < configs.size(); k++) {
+    std::string key;
+    bool allFP32 = true;
+    for (bool b : configs[k]) {
+      key += b ? '1' : '0';
+      allFP32 &= !b;
+    }
+    key += "@" + std::to_string(images);
+    keys.push_back(key);
+    if (const Measurement *m = checkpoint_.find(key)) {
+      got[k] = *m;
+    } else if (allFP32) {
+      got[k] =
+          score(std::vector<float>(fp32Outputs_.begin(),
+                                   fp32Outputs_.begin() + images * classes),
+                images);
+      if (auto err = checkpoint_.add(key, got[k])) {
+        return std::move(err);
+      }
+    } else {
+      todo.push_back(k);
+    }
+  }
+  if (todo.empty()) {
+    return got;
+  }
+  std::vector<std::vector<bool>> run;
+  for (size_t k : todo) {
+    run.push_back(configs[k]);
+  }
+  auto outs = eval_.runMany(run, images);
+  if (!outs) {
+    return outs.takeError();
+  }
+  evaluations_ += todo.size();
+  for (size_t i = 0; i < todo.size(); i++) {
+    got[todo[i]] = score((*outs)[i], images);
+    if (auto err = checkpoint_.add(keys[todo[i]], got[todo[i]])) {
+      return std::move(err);
+    }
+  }
+  return got;
+}
+
+llvm::Expected<Measurement>
+SensitivityStudy::measure(const std::vector<bool> &int8, size_t images) {
+  auto m = measureMany({int8}, images);
+  if (!m) {
+    return m.takeError();
+  }
+  return m->front();
 }
 
 llvm::Expected<StudyResult> SensitivityStudy::run() {
@@ -199,33 +235,46 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
   {
     bool proxyMetric = opts_.metric == StudyOptions::Metric::Proxy;
     ProgressReporter progress("units", numUnits);
-    for (size_t u = 0; u < numUnits; u++) {
-      auto x = measure(config(u), proxyMetric ? proxy : subset);
-      if (!x) {
-        return x.takeError();
+    // A few units at a time: the evaluator may share work among them, and
+    // the checkpoint grows after each group.
+    size_t group = std::max<size_t>(1, eval_.groupSize());
+    for (size_t u0 = 0; u0 < numUnits; u0 += group) {
+      size_t u1 = std::min(numUnits, u0 + group);
+      std::vector<std::vector<bool>> configs;
+      for (size_t u = u0; u < u1; u++) {
+        configs.push_back(config(u));
       }
-      r.units[u].measured = *x;
-      if (proxyMetric) {
-        r.units[u].score = onlyOneMode ? -x->sqnr : x->sqnr;
-      } else {
-        auto score = accuracyScore(*x);
-        if (!score) {
-          return score.takeError();
+      auto xs = measureMany(configs, proxyMetric ? proxy : subset);
+      if (!xs) {
+        return xs.takeError();
+      }
+      for (size_t u = u0; u < u1; u++) {
+        const Measurement &x = (*xs)[u - u0];
+        r.units[u].measured = x;
+        if (proxyMetric) {
+          r.units[u].score = onlyOneMode ? -x.sqnr : x.sqnr;
+        } else {
+          auto score = accuracyScore(x);
+          if (!score) {
+            return score.takeError();
+          }
+          r.units[u].score = *score;
         }
-        r.units[u].score = *score;
       }
       if (proxyMetric && labels) {
-        auto y = measure(config(u), subset);
-        if (!y) {
-          return y.takeError();
+        auto ys = measureMany(configs, subset);
+        if (!ys) {
+          return ys.takeError();
         }
-        auto score = accuracyScore(*y);
-        if (!score) {
-          return score.takeError();
+        for (size_t u = u0; u < u1; u++) {
+          auto score = accuracyScore((*ys)[u - u0]);
+          if (!score) {
+            return score.takeError();
+          }
+          r.units[u].accuracyScore = *score;
         }
-        r.units[u].accuracyScore = *score;
       }
-      progress.update(u + 1);
+      progress.update(u1);
     }
   }
   auto rank = [&]() {
@@ -242,18 +291,24 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
   rank();
   // The most sensitive units again, on every image.
   if (opts_.metric == StudyOptions::Metric::Accuracy && subset < n) {
-    for (size_t i = 0; i < std::min(opts_.recheck, numUnits); i++) {
-      size_t u = r.ranking[i];
-      auto x = measure(config(u), n);
-      if (!x) {
-        return x.takeError();
-      }
-      r.units[u].measured = *x;
-      auto score = accuracyScore(*x);
+    std::vector<size_t> top(r.ranking.begin(),
+                            r.ranking.begin() +
+                                std::min(opts_.recheck, numUnits));
+    std::vector<std::vector<bool>> configs;
+    for (size_t u : top) {
+      configs.push_back(config(u));
+    }
+    auto xs = measureMany(configs, n);
+    if (!xs) {
+      return xs.takeError();
+    }
+    for (size_t i = 0; i < top.size(); i++) {
+      r.units[top[i]].measured = (*xs)[i];
+      auto score = accuracyScore((*xs)[i]);
       if (!score) {
         return score.takeError();
       }
-      r.units[u].score = *score;
+      r.units[top[i]].score = *score;
     }
     rank();
   }

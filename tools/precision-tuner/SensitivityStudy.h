@@ -96,6 +96,13 @@ private:
   /// first \p images images, or reads it from the checkpoint.
   llvm::Expected<Measurement> measure(const std::vector<bool> &int8,
                                       size_t images);
+  /// measure for several configurations, run together
+  /// (PrecisionEvaluator::runMany); the checkpoint gets them in order.
+  llvm::Expected<std::vector<Measurement>>
+  measureMany(const std::vector<std::vector<bool>> &configs, size_t images);
+  /// \returns the measurement of the outputs \p out of the first \p images
+  /// images.
+  Measurement score(const std::vector<float> &out, size_t images) const;
   std::vector<bool> onlyOne(size_t u) const;
   std::vector<bool> allBut(const std::vector<bool> &fp32) const;
 

@@ -30,6 +30,20 @@ public:
   /// equal those of the mixed graph that transformForPrecisionMode makes
   /// with the FP32 units kept.
   virtual llvm::Error setInt8Units(const std::vector<bool> &int8) = 0;
+
+  /// Runs the inputs bound in \p bindings once per configuration of
+  /// \p configs (as setInt8Units takes them) and stores the values of
+  /// \p output of run i in \p results[i]. Every call before a
+  /// configuration's first INT8 unit computes what FP32 computes, so a
+  /// backend may run that part once for every configuration that starts
+  /// there or later (the CPU backend does); the default runs each
+  /// configuration whole. The switches are left as the last configuration
+  /// set them.
+  virtual llvm::Error
+  executeConfigurations(PlaceholderBindings &bindings,
+                        const Placeholder *output,
+                        const std::vector<std::vector<bool>> &configs,
+                        std::vector<Tensor> &results);
 };
 
 /// Interface of the execution backends (Interpreter, CPU, OpenCL).

@@ -10,10 +10,12 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <numeric>
 
 namespace glow {
 namespace cpu {
@@ -134,6 +136,13 @@ CPUFunction::create(KernelProgram prog,
     return sym.takeError();
   }
   std::unique_ptr<CPUFunction> f(new CPUFunction());
+  if (prog.numUnits > 0 && prog.images > 1) {
+    auto from = (*jit)->lookup(getCallRangeName("glow_main"));
+    if (!from) {
+      return from.takeError();
+    }
+    f->callRange_ = from->toPtr<CallRange>();
+  }
   f->jit_ = std::move(*jit);
   f->worker_ = sym->toPtr<Worker>();
   f->constants_ = AlignedBuffer(prog.constants.size());
@@ -167,7 +176,7 @@ llvm::Error CPUFunction::setInt8Units(const std::vector<bool> &int8) {
   return llvm::Error::success();
 }
 
-llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
+llvm::Error CPUFunction::copyInputs(PlaceholderBindings &bindings) {
   for (size_t i = 0; i < placeholders_.size(); i++) {
     const Placeholder *ph = placeholders_[i];
     Tensor *t = bindings.get(ph);
@@ -183,6 +192,27 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
       std::memcpy(mutable_.data() + prog_.placeholders[i].offset,
                   t->getUnsafePtr(), t->getSizeInBytes());
     }
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error CPUFunction::checkStatus() {
+  int32_t status = 0;
+  uint64_t copies = prog_.activationCopies(prog_.numThreads);
+  for (uint64_t c = 0; c < copies && !status; c++) {
+    std::memcpy(&status,
+                activations_.data() + c * prog_.activationsSize + kStatusOffset,
+                sizeof(status));
+  }
+  if (status != 0) {
+    return makeError("the network stopped: a Gather index is out of range");
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
+  if (auto err = copyInputs(bindings)) {
+    return err;
   }
   uint8_t *act = activations_.data();
   uint64_t copies = prog_.activationCopies(prog_.numThreads);
@@ -205,13 +235,8 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
     pool_->wait();
   }
   profiledFunction = nullptr;
-  int32_t status = 0;
-  for (uint64_t c = 0; c < copies && !status; c++) {
-    std::memcpy(&status, act + c * prog_.activationsSize + kStatusOffset,
-                sizeof(status));
-  }
-  if (status != 0) {
-    return makeError("the network stopped: a Gather index is out of range");
+  if (auto err = checkStatus()) {
+    return err;
   }
   for (size_t i = 0; i < placeholders_.size(); i++) {
     if (prog_.placeholders[i].isOutput) {
@@ -222,6 +247,126 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
     }
   }
   return llvm::Error::success();
+}
+
+llvm::Error CPUFunction::executeConfigurations(
+    PlaceholderBindings &bindings, const Placeholder *output,
+    const std::vector<std::vector<bool>> &configs,
+    std::vector<Tensor> &results) {
+  if (!callRange_ || !profile_.empty()) {
+    return SwitchableFunction::executeConfigurations(bindings, output, configs,
+                                                     results);
+  }
+  size_t slot = placeholders_.size();
+  for (size_t i = 0; i < placeholders_.size(); i++) {
+    if (placeholders_[i] == output && prog_.placeholders[i].isOutput) {
+      slot = i;
+    }
+  }
+  if (slot == placeholders_.size()) {
+    return makeError("'" + output->getName() +
+                     "' is not an output of the function");
+  }
+  size_t numUnits = size_t(prog_.numUnits);
+  for (const auto &config : configs) {
+    if (config.size() != numUnits) {
+      return makeError("the function has " + llvm::Twine(numUnits) +
+                       " switchable units, " + llvm::Twine(config.size()) +
+                       " given");
+    }
+  }
+  if (auto err = copyInputs(bindings)) {
+    return err;
+  }
+  // Where each configuration leaves the FP32 run: the first call of its
+  // first INT8 unit (after the last call when it has none).
+  int64_t numCalls = int64_t(prog_.calls.size());
+  std::vector<int64_t> start(configs.size(), numCalls);
+  std::vector<const KernelProgram::UnitEntry *> entry(configs.size());
+  std::vector<std::vector<uint8_t>> switches(configs.size());
+  uint64_t maxLive = 0;
+  for (size_t k = 0; k < configs.size(); k++) {
+    for (size_t u = 0; u < numUnits; u++) {
+      switches[k].push_back(configs[k][u] ? 1 : 0);
+      const auto &e = prog_.unitEntries[u];
+      if (configs[k][u] && e.firstCall < start[k]) {
+        start[k] = e.firstCall;
+        entry[k] = &e;
+      }
+    }
+    uint64_t live = 0;
+    if (entry[k]) {
+      for (auto [begin, end] : entry[k]->live) {
+        live += end - begin;
+      }
+    }
+    maxLive = std::max(maxLive, live);
+  }
+  std::vector<size_t> order(configs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return start[a] < start[b]; });
+  results.clear();
+  for (size_t k = 0; k < configs.size(); k++) {
+    results.emplace_back(output->getType());
+  }
+  const std::vector<uint8_t> fp32(numUnits, 0);
+  const uint8_t *outRows = mutable_.data() + prog_.placeholders[slot].offset;
+  uint64_t rowBytes = output->getType().getSizeInBytes() / prog_.images;
+  unsigned threads = prog_.numThreads;
+  auto runShare = [&](unsigned t) {
+    uint8_t *act = activations_.data() + t * prog_.activationsSize;
+    std::memset(act, 0, kReservedActivationBytes);
+    std::vector<uint8_t> saved(maxLive);
+    int64_t first = prog_.images * t / threads;
+    int64_t last = prog_.images * (t + 1) / threads;
+    for (int64_t image = first; image < last; image++) {
+      int64_t done = 0; // calls of the FP32 run so far
+      for (size_t i = 0; i < order.size(); i++) {
+        size_t k = order[i];
+        if (done < start[k]) {
+          callRange_(constants_.data(), mutable_.data(), act, image,
+                     int32_t(done), int32_t(start[k]), fp32.data());
+          done = start[k];
+        }
+        // Later configurations go on from the FP32 run: keep what it
+        // needs while this one overwrites the activations.
+        bool keep = entry[k] && i + 1 < order.size();
+        if (keep) {
+          uint8_t *p = saved.data();
+          for (auto [begin, end] : entry[k]->live) {
+            std::memcpy(p, act + begin, end - begin);
+            p += end - begin;
+          }
+        }
+        if (start[k] < numCalls) {
+          callRange_(constants_.data(), mutable_.data(), act, image,
+                     int32_t(start[k]), int32_t(numCalls), switches[k].data());
+        }
+        std::memcpy(results[k].getUnsafePtr() + image * rowBytes,
+                    outRows + image * rowBytes, rowBytes);
+        if (keep) {
+          const uint8_t *p = saved.data();
+          for (auto [begin, end] : entry[k]->live) {
+            std::memcpy(act + begin, p, end - begin);
+            p += end - begin;
+          }
+        }
+      }
+    }
+  };
+  for (unsigned t = 1; t < threads; t++) {
+    pool_->async([&runShare, t] { runShare(t); });
+  }
+  runShare(0);
+  if (pool_) {
+    pool_->wait();
+  }
+  if (auto err = checkStatus()) {
+    return err;
+  }
+  return configs.empty() ? llvm::Error::success()
+                         : setInt8Units(configs.back());
 }
 
 } // namespace cpu

@@ -45,15 +45,35 @@ public:
   /// Sets the unit switches of a precision-switchable program.
   llvm::Error setInt8Units(const std::vector<bool> &int8) override;
 
+  /// Per-image switchable programs: each thread takes its share of the
+  /// images and, per image, runs the configurations in the order of their
+  /// first INT8 call, advancing one FP32 run to each start and running the
+  /// rest of the network from there (the bytes live at the start saved
+  /// and restored around it). Other programs: the default.
+  llvm::Error
+  executeConfigurations(PlaceholderBindings &bindings,
+                        const Placeholder *output,
+                        const std::vector<std::vector<bool>> &configs,
+                        std::vector<Tensor> &results) override;
+
   /// With GLOW_CPU_PROFILE=1: prints the time spent in each kernel call.
   ~CPUFunction() override;
 
 private:
   using Worker = void (*)(uint8_t *, uint8_t *, uint8_t *, int32_t, int32_t);
+  using CallRange = void (*)(uint8_t *, uint8_t *, uint8_t *, int64_t, int32_t,
+                             int32_t, const uint8_t *);
   CPUFunction() = default;
+  /// Copies the inputs bound in \p bindings into the mutable region.
+  llvm::Error copyInputs(PlaceholderBindings &bindings);
+  /// \returns an error if a run left a failure status in an activations
+  /// copy.
+  llvm::Error checkStatus();
 
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   Worker worker_{nullptr};
+  /// The call-range function (getCallRangeName) where generated.
+  CallRange callRange_{nullptr};
   KernelProgram prog_;
   std::vector<const Placeholder *> placeholders_;
   AlignedBuffer constants_, mutable_, activations_;

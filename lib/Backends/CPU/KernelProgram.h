@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace glow {
@@ -134,6 +135,19 @@ struct KernelProgram {
   /// the mutable region, 1 for INT8.
   int64_t numUnits{0};
   uint64_t switchOffset{0};
+  /// Precision-switchable programs: where each unit starts. Every call
+  /// before a unit's first call computes the same with the unit in INT8 as
+  /// in FP32, so a run with this unit the first INT8 one may start from the
+  /// activations of an FP32 run stopped there (CPUFunction's
+  /// executeConfigurations).
+  struct UnitEntry {
+    /// The unit's first call.
+    int64_t firstCall{0};
+    /// Activations byte ranges [begin, end) live there: written before the
+    /// call, read by it or later.
+    std::vector<std::pair<uint64_t, uint64_t>> live;
+  };
+  std::vector<UnitEntry> unitEntries;
 
   /// Copies of the activations region a run with \p threads needs.
   uint64_t activationCopies(unsigned threads) const {

@@ -9,6 +9,7 @@
 
 #include "llvm/Support/Casting.h"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -255,6 +256,8 @@ private:
   void conversion(const Node &n);
 
   void place();
+  /// Fills prog_.unitEntries once the buffers are placed.
+  void describeUnitEntries();
 
   const Function &F_;
   const Function *Fq_;
@@ -704,6 +707,36 @@ llvm::Expected<KernelProgram> Planner::run() {
   return std::move(prog_);
 }
 
+void Planner::describeUnitEntries() {
+  prog_.unitEntries.assign(units_.size(), {});
+  for (size_t u = 0; u < units_.size(); u++) {
+    auto &e = prog_.unitEntries[u];
+    e.firstCall = int64_t(prog_.calls.size());
+    for (size_t c = 0; c < prog_.calls.size(); c++) {
+      if (prog_.calls[c].unit == int32_t(u)) {
+        e.firstCall = int64_t(c);
+        break;
+      }
+    }
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    for (size_t i = 0; i < bufs_.size(); i++) {
+      const auto &b = bufs_[i];
+      if (i != reserved_ && b.region == Region::Activations &&
+          b.first < e.firstCall && b.last >= e.firstCall) {
+        ranges.push_back({b.offset, b.offset + b.size});
+      }
+    }
+    std::sort(ranges.begin(), ranges.end());
+    for (auto &r : ranges) {
+      if (!e.live.empty() && r.first <= e.live.back().second) {
+        e.live.back().second = std::max(e.live.back().second, r.second);
+      } else {
+        e.live.push_back(r);
+      }
+    }
+  }
+}
+
 void Planner::place() {
   // Lifetimes of the activation buffers, in call indices.
   for (size_t c = 0; c < refs_.size(); c++) {
@@ -735,6 +768,7 @@ void Planner::place() {
   if (!units_.empty()) {
     prog_.numUnits = units_.size();
     prog_.switchOffset = bufs_[switchBuf_].offset;
+    describeUnitEntries();
   }
   prog_.mutableSize = mutableSize;
   prog_.constants.assign(constSize, 0);

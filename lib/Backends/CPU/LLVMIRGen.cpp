@@ -21,6 +21,10 @@ std::string getWorkerName(llvm::StringRef entry) {
   return (entry + "_worker").str();
 }
 
+std::string getCallRangeName(llvm::StringRef entry) {
+  return (entry + "_from").str();
+}
+
 namespace {
 
 /// Propagates the substituted constants through a fresh clone and deletes
@@ -178,31 +182,21 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   Specializer spec;
   std::map<std::vector<int64_t>, llvm::GlobalVariable *> arrays;
 
-  for (size_t c = 0; c < prog.calls.size(); c++) {
-    const KernelCall &call = prog.calls[c];
-    llvm::Function *kernel = M->getFunction(call.kernel);
-    if (!kernel || kernel->isDeclaration()) {
-      return makeError("internal error: the kernel library has no '" +
-                       call.kernel + "'");
-    }
-    if (auto err = kernel->materialize()) {
-      return std::move(err);
-    }
-    llvm::FunctionType *kty = kernel->getFunctionType();
-    if (kty->getNumParams() != call.args.size() + 2) {
-      return makeError("internal error: kernel '" + call.kernel + "' takes " +
-                       llvm::Twine(kty->getNumParams()) + " arguments, " +
-                       llvm::Twine(call.args.size() + 2) + " given");
-    }
+  // The arguments of \p call, built at B's insertion point for a function
+  // whose regions, thread and image (nullptr: the whole batch) are given.
+  auto callArgs =
+      [&](const KernelCall &call, llvm::FunctionType *kty,
+          llvm::Value *const *regs, llvm::Value *tidV, llvm::Value *nV,
+          llvm::Value *img) -> llvm::Expected<std::vector<llvm::Value *>> {
     llvm::Value *items = B.getInt64(call.items);
     std::vector<llvm::Value *> args;
     if (perImage) {
       // Every item of the image on this thread.
       args = {B.getInt64(0), items};
     } else {
-      args = {B.CreateSDiv(B.CreateMul(items, tid64), n64),
-              B.CreateSDiv(
-                  B.CreateMul(items, B.CreateAdd(tid64, B.getInt64(1))), n64)};
+      args = {B.CreateSDiv(B.CreateMul(items, tidV), nV),
+              B.CreateSDiv(B.CreateMul(items, B.CreateAdd(tidV, B.getInt64(1))),
+                           nV)};
     }
     for (size_t i = 0; i < call.args.size(); i++) {
       const KernelArg &a = call.args[i];
@@ -214,19 +208,19 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
       case KernelArg::Kind::Pointer: {
         ok = wantPtr;
         llvm::Value *offset = B.getInt64(a.offset);
-        if (image && a.imageStride) {
-          offset = B.CreateAdd(offset,
-                               B.CreateMul(image, B.getInt64(a.imageStride)));
+        if (img && a.imageStride) {
+          offset =
+              B.CreateAdd(offset, B.CreateMul(img, B.getInt64(a.imageStride)));
         }
-        args.push_back(B.CreateGEP(i8, regions[int(a.region)], offset));
+        args.push_back(B.CreateGEP(i8, regs[int(a.region)], offset));
         break;
       }
       case KernelArg::Kind::ThreadScratch:
         ok = wantPtr;
         args.push_back(B.CreateGEP(
-            i8, regions[int(Region::Activations)],
+            i8, regs[int(Region::Activations)],
             B.CreateAdd(B.getInt64(a.offset),
-                        B.CreateMul(tid64, B.getInt64(a.bytesPerThread)))));
+                        B.CreateMul(tidV, B.getInt64(a.bytesPerThread)))));
         break;
       case KernelArg::Kind::Int:
         ok = wantInt;
@@ -266,22 +260,67 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
                          " of kernel '" + call.kernel + "' has the wrong kind");
       }
     }
-    llvm::Function *target = spec.get(kernel, args);
-    if (call.unit >= 0) {
-      // Runs only when the unit's switch selects this precision.
-      llvm::Value *flag = B.CreateLoad(
-          i8, B.CreateGEP(i8, worker->getArg(int(Region::Mutable)),
-                          B.getInt64(prog.switchOffset + call.unit)));
-      llvm::Value *on = B.CreateICmpEQ(flag, B.getInt8(call.int8 ? 1 : 0));
-      auto *run = llvm::BasicBlock::Create(ctx, "switched", worker);
-      auto *next = llvm::BasicBlock::Create(ctx, "next", worker);
-      B.CreateCondBr(on, run, next);
+    return args;
+  };
+  // Emits the call of \p call in function \p fn, run only where \p cond
+  // (nullptr: always) holds.
+  auto emitCall = [&](const KernelCall &call, llvm::Function *fn,
+                      llvm::Value *cond, llvm::Value *const *regs,
+                      llvm::Value *tidV, llvm::Value *nV,
+                      llvm::Value *img) -> llvm::Error {
+    llvm::Function *kernel = M->getFunction(call.kernel);
+    if (!kernel || kernel->isDeclaration()) {
+      return makeError("internal error: the kernel library has no '" +
+                       call.kernel + "'");
+    }
+    if (auto err = kernel->materialize()) {
+      return err;
+    }
+    llvm::FunctionType *kty = kernel->getFunctionType();
+    if (kty->getNumParams() != call.args.size() + 2) {
+      return makeError("internal error: kernel '" + call.kernel + "' takes " +
+                       llvm::Twine(kty->getNumParams()) + " arguments, " +
+                       llvm::Twine(call.args.size() + 2) + " given");
+    }
+    llvm::BasicBlock *next = nullptr;
+    if (cond) {
+      auto *run = llvm::BasicBlock::Create(ctx, "switched", fn);
+      next = llvm::BasicBlock::Create(ctx, "next", fn);
+      B.CreateCondBr(cond, run, next);
       B.SetInsertPoint(run);
-      B.CreateCall(target, args);
+    }
+    auto args = callArgs(call, kty, regs, tidV, nV, img);
+    if (!args) {
+      return args.takeError();
+    }
+    llvm::Function *target = spec.get(kernel, *args);
+    B.CreateCall(target, *args);
+    if (next) {
       B.CreateBr(next);
       B.SetInsertPoint(next);
-    } else {
-      B.CreateCall(target, args);
+    }
+    return llvm::Error::success();
+  };
+  // The condition that unit \p u's switch (a byte at \p switches + u)
+  // selects the precision of \p call; nullptr for calls outside units.
+  auto switchedOn = [&](const KernelCall &call,
+                        llvm::Value *switches) -> llvm::Value * {
+    if (call.unit < 0) {
+      return nullptr;
+    }
+    llvm::Value *flag =
+        B.CreateLoad(i8, B.CreateGEP(i8, switches, B.getInt64(call.unit)));
+    return B.CreateICmpEQ(flag, B.getInt8(call.int8 ? 1 : 0));
+  };
+
+  llvm::Value *workerSwitches =
+      B.CreateGEP(i8, worker->getArg(int(Region::Mutable)),
+                  B.getInt64(prog.switchOffset), "switches");
+  for (size_t c = 0; c < prog.calls.size(); c++) {
+    const KernelCall &call = prog.calls[c];
+    if (auto err = emitCall(call, worker, switchedOn(call, workerSwitches),
+                            regions, tid64, n64, image)) {
+      return std::move(err);
     }
     if (!perImage && (c + 1 < prog.calls.size() || profile)) {
       B.CreateCall(barrier, {barrierState, numThreads});
@@ -319,6 +358,42 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   B.CreateCall(worker, {entryFn->getArg(0), entryFn->getArg(1), act,
                         B.getInt32(0), B.getInt32(1)});
   B.CreateRet(B.CreateLoad(i32, status));
+
+  // void ENTRY_from(constants, mutable, activations, int64 image,
+  //                 int first, int end, const uint8_t *switches)
+  if (prog.numUnits > 0 && perImage) {
+    auto *fromTy = llvm::FunctionType::get(
+        llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy, ptrTy, i64, i32, i32, ptrTy},
+        false);
+    auto *fromFn =
+        llvm::Function::Create(fromTy, llvm::GlobalValue::ExternalLinkage,
+                               getCallRangeName(entry), M.get());
+    for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
+      llvm::Attribute a = barrier->getFnAttribute(attr);
+      if (a.isValid()) {
+        fromFn->addFnAttr(a);
+      }
+    }
+    fromFn->addFnAttr(llvm::Attribute::NoUnwind);
+    B.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fromFn));
+    llvm::Value *regs[3] = {fromFn->getArg(0), fromFn->getArg(1),
+                            fromFn->getArg(2)};
+    llvm::Value *first = fromFn->getArg(4), *end = fromFn->getArg(5);
+    for (size_t c = 0; c < prog.calls.size(); c++) {
+      const KernelCall &call = prog.calls[c];
+      llvm::Value *index = B.getInt32(c);
+      llvm::Value *cond = B.CreateAnd(B.CreateICmpSLE(first, index),
+                                      B.CreateICmpSLT(index, end));
+      if (llvm::Value *on = switchedOn(call, fromFn->getArg(6))) {
+        cond = B.CreateAnd(cond, on);
+      }
+      if (auto err = emitCall(call, fromFn, cond, regs, B.getInt64(0),
+                              B.getInt64(1), fromFn->getArg(3))) {
+        return std::move(err);
+      }
+    }
+    B.CreateRetVoid();
+  }
 
   // Parse what the specialised kernels call.
   std::vector<llvm::Function *> work;

@@ -17,13 +17,24 @@ namespace cpu {
 /// \returns the name of the per-thread function generated beside \p entry.
 std::string getWorkerName(llvm::StringRef entry);
 
+/// \returns the name of the call-range function generated beside \p entry
+/// for precision-switchable per-image programs.
+std::string getCallRangeName(llvm::StringRef entry);
+
 /// Generates the LLVM module of \p prog: the kernel library (variant \p v)
 /// linked with two generated functions,
 ///   int ENTRY(uint8_t *constants, uint8_t *mutable, uint8_t *activations)
 ///     runs the network on one thread and returns its status (0: success);
 ///   void ENTRY_worker(constants, mutable, activations, int tid, int n)
 ///     runs thread tid's share of every kernel call, with a barrier after
-///     each, when n threads run it together.
+///     each, when n threads run it together;
+/// and, for precision-switchable per-image programs (KernelProgram::images
+/// > 1, numUnits > 0), a third,
+///   void ENTRY_from(constants, mutable, activations, int64_t image,
+///                   int first, int end, const uint8_t *switches)
+///     runs calls [first, end) on image \p image alone, on one thread, with
+///     the unit switches read from \p switches rather than from the mutable
+///     region.
 /// Every call is specialised: the kernel is cloned with its constant
 /// arguments (shapes, quantization parameters, small arrays) substituted,
 /// one clone per distinct set of constants. With \p profile, the worker
