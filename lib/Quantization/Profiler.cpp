@@ -2,6 +2,8 @@
 
 #include "llvm/Support/Casting.h"
 
+#include <thread>
+
 namespace glow {
 
 std::unique_ptr<Profiler> Profiler::instrument(Function *F, uint64_t graphHash,
@@ -38,6 +40,16 @@ std::unique_ptr<Profiler> Profiler::instrument(Function *F, uint64_t graphHash,
 }
 
 void Profiler::record(PlaceholderBindings &bindings, dim_t validBatch) {
+  // Each probe folds into its own entry: the probes are split between two
+  // threads by element count (the entries are looked up first, because
+  // the lookup may insert).
+  struct Work {
+    NodeProfile *entry;
+    const float *values;
+    size_t n;
+  };
+  std::vector<Work> work;
+  size_t total = 0;
   for (auto &probe : probes_) {
     Tensor *t = bindings.get(probe.output);
     if (!t) {
@@ -47,9 +59,26 @@ void Profiler::record(PlaceholderBindings &bindings, dim_t validBatch) {
     if (validBatch && !t->dims().empty() && t->dims()[0] > validBatch) {
       n = n / t->dims()[0] * validBatch;
     }
-    profile_.entries[probe.name].update(t->getHandle<float>().data(), n,
-                                        numBins_);
+    work.push_back(
+        {&profile_.entries[probe.name], t->getHandle<float>().data(), n});
+    total += n;
   }
+  auto fold = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; i++) {
+      work[i].entry->update(work[i].values, work[i].n, numBins_);
+    }
+  };
+  size_t half = 0;
+  for (size_t seen = 0; half < work.size() && 2 * seen < total; half++) {
+    seen += work[half].n;
+  }
+  if (std::thread::hardware_concurrency() < 2 || total < (1u << 16)) {
+    fold(0, work.size());
+    return;
+  }
+  std::thread second(fold, half, work.size());
+  fold(0, half);
+  second.join();
 }
 
 } // namespace glow
