@@ -130,19 +130,22 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     return makeError("the kernel library lacks libjit_barrier");
   }
 
+  // The generated code is compiled for the instruction set of the kernels
+  // so that LLVM may inline them into it.
+  auto useKernelTarget = [&](llvm::Function *fn) {
+    for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
+      llvm::Attribute a = barrier->getFnAttribute(attr);
+      if (a.isValid()) {
+        fn->addFnAttr(a);
+      }
+    }
+  };
   auto *workerTy = llvm::FunctionType::get(
       llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy, ptrTy, i32, i32}, false);
   auto *worker =
       llvm::Function::Create(workerTy, llvm::GlobalValue::ExternalLinkage,
                              getWorkerName(entry), M.get());
-  // The generated code is compiled for the instruction set of the kernels
-  // so that LLVM may inline them into it.
-  for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
-    llvm::Attribute a = barrier->getFnAttribute(attr);
-    if (a.isValid()) {
-      worker->addFnAttr(a);
-    }
-  }
+  useKernelTarget(worker);
   worker->addFnAttr(llvm::Attribute::NoUnwind);
 
   llvm::IRBuilder<> B(llvm::BasicBlock::Create(ctx, "entry", worker));
@@ -343,12 +346,7 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   auto *entryTy = llvm::FunctionType::get(i32, {ptrTy, ptrTy, ptrTy}, false);
   auto *entryFn = llvm::Function::Create(
       entryTy, llvm::GlobalValue::ExternalLinkage, entry, M.get());
-  for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
-    llvm::Attribute a = barrier->getFnAttribute(attr);
-    if (a.isValid()) {
-      entryFn->addFnAttr(a);
-    }
-  }
+  useKernelTarget(entryFn);
   B.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", entryFn));
   llvm::Value *act = entryFn->getArg(2);
   llvm::Value *status = B.CreateGEP(i8, act, B.getInt64(kStatusOffset));
@@ -368,12 +366,7 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     auto *fromFn =
         llvm::Function::Create(fromTy, llvm::GlobalValue::ExternalLinkage,
                                getCallRangeName(entry), M.get());
-    for (llvm::StringRef attr : {"target-cpu", "target-features"}) {
-      llvm::Attribute a = barrier->getFnAttribute(attr);
-      if (a.isValid()) {
-        fromFn->addFnAttr(a);
-      }
-    }
+    useKernelTarget(fromFn);
     fromFn->addFnAttr(llvm::Attribute::NoUnwind);
     B.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fromFn));
     llvm::Value *regs[3] = {fromFn->getArg(0), fromFn->getArg(1),
