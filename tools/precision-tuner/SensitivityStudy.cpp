@@ -117,7 +117,7 @@ SensitivityStudy::measureMany(const std::vector<std::vector<bool>> &configs,
   std::vector<Measurement> got(configs.size());
   std::vector<std::string> keys;
   // What neither the checkpoint nor the FP32 run already gives.
-  std::vector<size_t> todo;
+  std::vector<size_t> pending;
   for (size_t k = 0; k < configs.size(); k++) {
     std::string key;
     bool allFP32 = true;
@@ -138,24 +138,24 @@ SensitivityStudy::measureMany(const std::vector<std::vector<bool>> &configs,
         return std::move(err);
       }
     } else {
-      todo.push_back(k);
+      pending.push_back(k);
     }
   }
-  if (todo.empty()) {
+  if (pending.empty()) {
     return got;
   }
   std::vector<std::vector<bool>> run;
-  for (size_t k : todo) {
+  for (size_t k : pending) {
     run.push_back(configs[k]);
   }
   auto outs = eval_.runMany(run, images);
   if (!outs) {
     return outs.takeError();
   }
-  evaluations_ += todo.size();
-  for (size_t i = 0; i < todo.size(); i++) {
-    got[todo[i]] = score((*outs)[i], images);
-    if (auto err = checkpoint_.add(keys[todo[i]], got[todo[i]])) {
+  evaluations_ += pending.size();
+  for (size_t i = 0; i < pending.size(); i++) {
+    got[pending[i]] = score((*outs)[i], images);
+    if (auto err = checkpoint_.add(keys[pending[i]], got[pending[i]])) {
       return std::move(err);
     }
   }
