@@ -43,6 +43,14 @@ typedef float acc_real;
 #define EPILOGUE_ADD 1
 #define EPILOGUE_RELU 2
 
+/* Spills the accumulators acc0..3 of a *_v16 kernel into the 64-element
+   array r, row (or column) j's 16 lanes at r[j * 16]. */
+#define V16_SPILL4(r)                                                          \
+  vstore16(acc0, 0, r);                                                        \
+  vstore16(acc1, 1, r);                                                        \
+  vstore16(acc2, 2, r);                                                        \
+  vstore16(acc3, 3, r);
+
 /* The tap loop of the *_v16 convolutions (group 1, 16 output channels of
    4 neighbouring columns a work-item, accumulators spelled out so that they
    stay in registers): declares n, ob, oh, ow0 and the accumulators acc0..3

@@ -320,10 +320,7 @@ __kernel void conv_f32_v16(__global float *out, __global const float *in,
     return;
   }
   float r[64];
-  vstore16(acc0, 0, r);
-  vstore16(acc1, 1, r);
-  vstore16(acc2, 2, r);
-  vstore16(acc3, 3, r);
+  V16_SPILL4(r)
   for (int l = 0; l < 16; l++) {
     long o = ob * 16 + l;
     if (o >= O) {

@@ -180,10 +180,7 @@ __kernel void matmul_i8_v16(__global char *out, __global const char *a,
   MATMUL_V16_ACCUMULATE(char, int16, int, MATMUL_I8_LOAD)
 #undef MATMUL_I8_LOAD
   int r[64];
-  vstore16(acc0, 0, r);
-  vstore16(acc1, 1, r);
-  vstore16(acc2, 2, r);
-  vstore16(acc3, 3, r);
+  V16_SPILL4(r)
   for (int j = 0; j < 4 && n0 + j < N; j++) {
     __global char *y = out + (n0 + j) * M + mb * 16;
     for (int l = 0; l < 16 && mb * 16 + l < M; l++) {
@@ -207,10 +204,7 @@ __kernel void conv_i8_v16(__global char *out, __global const char *in,
   CONV_V16_ACCUMULATE(char, int, int16, int, CONV_I8_LOAD, 0)
 #undef CONV_I8_LOAD
   int r[64];
-  vstore16(acc0, 0, r);
-  vstore16(acc1, 1, r);
-  vstore16(acc2, 2, r);
-  vstore16(acc3, 3, r);
+  V16_SPILL4(r)
   for (int l = 0; l < 16; l++) {
     long o = ob * 16 + l;
     if (o >= O) {
