@@ -2,12 +2,14 @@
 # packages the project needs (when root), configure and build into build/.
 # Source it from the repository root.
 
-# DESIGN.md §7. python3-torch/python3-onnx are needed only to retrain the
-# reference model (utils/train_reference_model.py), not to build or test.
+# DESIGN.md §7. python3-onnx and python3-numpy write the hostile models of
+# tests/scripts/hostile_input.sh and check the INT8 reference
+# (int8_reference.sh); python3-torch is needed only to retrain the reference
+# model (utils/train_reference_model.py), not to build or test.
 GLOW_PACKAGES=(cmake ninja-build g++ llvm-15-dev clang-15 libprotobuf-dev
   protobuf-compiler libonnx-dev libgoogle-glog-dev libgflags-dev libgtest-dev
   libpng-dev zlib1g-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-  libonnx-testdata dataset-fashion-mnist ccache)
+  libonnx-testdata dataset-fashion-mnist ccache python3-onnx python3-numpy)
 
 glow_install_packages() {
   local missing=()

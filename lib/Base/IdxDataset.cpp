@@ -1,5 +1,6 @@
 #include "glow/Base/IdxDataset.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include <algorithm>
 #include <zlib.h>
@@ -12,6 +13,11 @@ namespace {
 /// \p maxBytes is 0.
 llvm::Expected<std::vector<uint8_t>> readMaybeGzipped(llvm::StringRef path,
                                                       size_t maxBytes = 0) {
+  if (auto err = checkNotDirectoryOrDevice(path, "data set file")) {
+    return std::move(err);
+  }
+  // Never more than the memory budget, whatever the file says.
+  const size_t budget = getMemoryBudget();
   gzFile f = gzopen(path.str().c_str(), "rb");
   if (!f) {
     return makeError("cannot open data set file '" + path + "'");
@@ -20,6 +26,11 @@ llvm::Expected<std::vector<uint8_t>> readMaybeGzipped(llvm::StringRef path,
   uint8_t buf[1 << 16];
   int n = 0;
   while (!maxBytes || data.size() < maxBytes) {
+    if (data.size() > budget) {
+      gzclose(f);
+      return makeError("data set file '" + path +
+                       "' is larger than the memory limit (-memory-limit)");
+    }
     size_t want =
         maxBytes ? std::min(sizeof(buf), maxBytes - data.size()) : sizeof(buf);
     if ((n = gzread(f, buf, unsigned(want))) <= 0) {

@@ -1,11 +1,13 @@
 #include "glow/Base/Image.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 
 #include <png.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -64,6 +66,13 @@ llvm::Expected<RawImage> readPngImage(llvm::StringRef path) {
   img.height = png_get_image_height(png, info);
   img.channels = png_get_channels(png, info);
   size_t rowBytes = png_get_rowbytes(png, info);
+  // The header's size is checked before the pixels are allocated.
+  if (img.width > kMaxImageSide || img.height > kMaxImageSide) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return makeError("'" + path + "' is " + llvm::Twine(img.width) + "x" +
+                     llvm::Twine(img.height) + " pixels, more than the limit " +
+                     llvm::Twine(kMaxImageSide) + " on a side");
+  }
   interleaved.resize(rowBytes * img.height);
   rows.resize(img.height);
   for (dim_t y = 0; y < img.height; y++) {
@@ -77,6 +86,21 @@ llvm::Expected<RawImage> readPngImage(llvm::StringRef path) {
   }
   img.pixels = std::move(interleaved);
   return img;
+}
+
+llvm::Error ImagePreprocessing::validate() const {
+  for (float m : mean) {
+    if (!std::isfinite(m)) {
+      return makeError("-mean must be finite, got " + formatNumber(m));
+    }
+  }
+  for (float s : stddev) {
+    if (!std::isfinite(s) || s == 0) {
+      return makeError("-stddev must be finite and non-zero, got " +
+                       formatNumber(s));
+    }
+  }
+  return llvm::Error::success();
 }
 
 /// \returns the (scale, bias) that maps 0..255 onto \p mode's range.

@@ -1,5 +1,6 @@
 #include "glow/Graph/Graph.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/Casting.h"
 
@@ -221,6 +222,16 @@ llvm::Error Function::verify() const {
   for (auto *c : parent_->getConstants()) {
     known.insert(c);
   }
+  // The backends allocate every result and placeholder: all of them
+  // together must fit the memory budget.
+  uint64_t total = 0;
+  for (auto *p : parent_->getPlaceholders()) {
+    std::string problem = p->validate();
+    if (!problem.empty()) {
+      return makeError("placeholder '" + p->getName() + "': " + problem);
+    }
+    total += p->getType().getSizeInBytes();
+  }
   for (auto &n : nodes_) {
     for (unsigned i = 0; i < n->getNumInputs(); i++) {
       NodeValue in = n->getNthInput(i);
@@ -230,13 +241,17 @@ llvm::Error Function::verify() const {
                          ") has a dangling input " + n->getInputName(i));
       }
     }
-    std::string problem = n->verify();
+    std::string problem = n->validate();
     if (!problem.empty()) {
       return makeError("node '" + n->getName() + "' (" + n->getKindName() +
                        "): " + problem);
     }
+    // Each size is within the budget, so the sum cannot wrap.
+    for (unsigned r = 0; r < n->getNumResults(); r++) {
+      total += n->getType(r).getSizeInBytes();
+    }
   }
-  return llvm::Error::success();
+  return checkMemoryBudget(total, "function '" + getName() + "'");
 }
 
 //===----------------------------------------------------------------------===//

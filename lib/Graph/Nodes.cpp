@@ -1,4 +1,5 @@
 #include "glow/Graph/Nodes.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include <sstream>
 
@@ -24,6 +25,19 @@ bool Node::getKindFromName(llvm::StringRef name, Kind &k) {
   }
 #include "glow/Graph/Nodes.def"
   return false;
+}
+
+std::string Node::validate() const {
+  for (unsigned r = 0; r < getNumResults(); r++) {
+    const Type &ty = getType(r);
+    auto bytes =
+        checkedTensorBytes(ty.dims(), getElementSize(ty.getElementType()),
+                           "result " + llvm::Twine(r));
+    if (!bytes) {
+      return llvm::toString(bytes.takeError());
+    }
+  }
+  return verify();
 }
 
 bool isDataMovementKind(Node::Kind k) {

@@ -1,15 +1,16 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/Casting.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <set>
 
 using llvm::cast;
 using llvm::dyn_cast;
@@ -79,6 +80,35 @@ llvm::Expected<ElemKind> elemKindFromONNX(int32_t dt) {
   }
 }
 
+/// \returns an error unless the graph input or output \p v is a tensor
+/// (sequences, maps, optionals and sparse tensors are not supported).
+llvm::Error checkTensorValueType(const onnx::ValueInfoProto &v) {
+  const auto &t = v.type();
+  const char *what = nullptr;
+  switch (t.value_case()) {
+  case onnx::TypeProto::kTensorType:
+  case onnx::TypeProto::VALUE_NOT_SET: // checked where the kind is needed
+    return llvm::Error::success();
+  case onnx::TypeProto::kSequenceType:
+    what = "a sequence";
+    break;
+  case onnx::TypeProto::kMapType:
+    what = "a map";
+    break;
+  case onnx::TypeProto::kOptionalType:
+    what = "an optional";
+    break;
+  case onnx::TypeProto::kSparseTensorType:
+    what = "a sparse tensor";
+    break;
+  default:
+    what = "an unknown";
+    break;
+  }
+  return makeError("'" + v.name() + "' has " + what +
+                   " type; only tensors are supported");
+}
+
 /// Converts an onnx.TensorProto to a Tensor.
 llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
   auto kind = elemKindFromONNX(t.data_type());
@@ -90,56 +120,50 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
     return makeError("tensor '" + t.name() +
                      "' uses external data, which is not supported");
   }
-  std::vector<dim_t> dims;
-  for (int64_t d : t.dims()) {
-    if (d < 0) {
-      return makeError("tensor '" + t.name() + "' has a negative dimension");
-    }
-    dims.push_back(d);
+  std::vector<dim_t> dims(t.dims().begin(), t.dims().end());
+  // The data present must match the shape before anything is allocated.
+  size_t elemSize = getElementSize(*kind);
+  auto bytes = checkedTensorBytes(dims, elemSize, "tensor '" + t.name() + "'");
+  if (!bytes) {
+    return bytes.takeError();
   }
-  Tensor out(*kind, dims);
-  size_t n = out.size();
+  size_t n = *bytes / elemSize;
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != out.getSizeInBytes()) {
-      return makeError(
-          "tensor '" + t.name() + "' has " + llvm::Twine(t.raw_data().size()) +
-          " bytes of data, expected " + llvm::Twine(out.getSizeInBytes()));
+    if (t.raw_data().size() != *bytes) {
+      return makeError("tensor '" + t.name() + "' has " +
+                       llvm::Twine(t.raw_data().size()) +
+                       " bytes of data, expected " + llvm::Twine(*bytes));
     }
-    std::memcpy(out.getUnsafePtr(), t.raw_data().data(), out.getSizeInBytes());
+    Tensor out(*kind, dims);
+    std::memcpy(out.getUnsafePtr(), t.raw_data().data(), *bytes);
     return std::move(out);
   }
-  size_t have = 0;
-  switch (*kind) {
-  case ElemKind::FloatTy:
-    have = t.float_data_size();
-    for (size_t i = 0; i < n && i < have; i++)
-      out.setFromDouble(i, t.float_data(i));
-    break;
-  case ElemKind::Int64ITy:
-    have = t.int64_data_size();
-    for (size_t i = 0; i < n && i < have; i++)
-      out.getHandle<int64_t>().raw(i) = t.int64_data(i);
-    break;
-  default:
-    have = t.int32_data_size();
-    for (size_t i = 0; i < n && i < have; i++)
-      out.setFromDouble(i, t.int32_data(i));
-    break;
-  }
+  size_t have = *kind == ElemKind::FloatTy    ? t.float_data_size()
+                : *kind == ElemKind::Int64ITy ? t.int64_data_size()
+                                              : t.int32_data_size();
   if (have != n) {
     return makeError("tensor '" + t.name() + "' has " + llvm::Twine(have) +
                      " values, expected " + llvm::Twine(n));
+  }
+  Tensor out(*kind, dims);
+  for (size_t i = 0; i < n; i++) {
+    switch (*kind) {
+    case ElemKind::FloatTy:
+      out.setFromDouble(i, t.float_data(i));
+      break;
+    case ElemKind::Int64ITy:
+      out.getHandle<int64_t>().raw(i) = t.int64_data(i);
+      break;
+    default:
+      out.setFromDouble(i, t.int32_data(i));
+      break;
+    }
   }
   return std::move(out);
 }
 
 llvm::Expected<std::string> readFile(llvm::StringRef path) {
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                         /*RequiresNullTerminator=*/false);
-  if (!buf) {
-    return makeError("cannot open '" + path + "': " + buf.getError().message());
-  }
-  return (*buf)->getBuffer().str();
+  return readFileBounded(path, kMaxModelBytes, "file");
 }
 
 llvm::Expected<onnx::ModelProto> parseModel(const std::string &bytes,
@@ -196,17 +220,22 @@ windowAttributes(const onnx::NodeProto &node, const std::string &name,
     return makeError(describe(node, name) +
                      ": strides, dilations and pads must have 2, 2, 4 values");
   }
-  for (int64_t v : st) {
-    if (v < 1)
-      return makeError(describe(node, name) + ": strides must be >= 1");
+  for (auto [values, what, lo] : {std::make_tuple(&ks, "kernel_shape", 1),
+                                  {&st, "strides", 1},
+                                  {&dl, "dilations", 1},
+                                  {&pd, "pads", 0}}) {
+    for (int64_t v : *values) {
+      if (auto err = checkRange(v, lo, kMaxDimension,
+                                describe(node, name) + ": " + what)) {
+        return err;
+      }
+    }
   }
-  for (int64_t v : dl) {
-    if (v < 1)
-      return makeError(describe(node, name) + ": dilations must be >= 1");
-  }
-  for (int64_t v : pd) {
-    if (v < 0)
-      return makeError(describe(node, name) + ": pads must be >= 0");
+  for (unsigned k : kernel) {
+    if (auto err = checkRange(k, 1, kMaxDimension,
+                              describe(node, name) + ": kernel size")) {
+      return err;
+    }
   }
   strides.assign(st.begin(), st.end());
   dilations.assign(dl.begin(), dl.end());
@@ -302,6 +331,37 @@ ONNXModelLoader::getBuilders() {
   return builders;
 }
 
+namespace {
+/// How many inputs (at least, at most over the supported opsets) and
+/// outputs (at most) an operator takes, per the ONNX operator spec. An
+/// input or output beyond these would be silently ignored, so it is an
+/// error.
+struct Arity {
+  int minInputs, maxInputs, maxOutputs;
+};
+constexpr int kAny = std::numeric_limits<int>::max();
+
+const Arity &getArity(const std::string &op) {
+  static const std::map<std::string, Arity> arities = {
+      {"Conv", {2, 3, 1}},    {"BatchNormalization", {5, 5, 5}},
+      {"Gemm", {2, 3, 1}},    {"MatMul", {2, 2, 1}},
+      {"Add", {2, 2, 1}},     {"Sub", {2, 2, 1}},
+      {"Mul", {2, 2, 1}},     {"Div", {2, 2, 1}},
+      {"Pow", {2, 2, 1}},     {"Max", {1, kAny, 1}},
+      {"Min", {1, kAny, 1}},  {"Sum", {1, kAny, 1}},
+      {"Clip", {1, 3, 1}},    {"MaxPool", {1, 1, 2}},
+      {"Reshape", {1, 2, 1}}, {"Concat", {1, kAny, 1}},
+      {"Dropout", {1, 3, 2}}, {"Constant", {0, 0, 1}},
+      {"Gather", {2, 2, 1}},  {"Unsqueeze", {1, 2, 1}},
+      {"Squeeze", {1, 2, 1}}, {"Pad", {1, 4, 1}},
+      {"Slice", {1, 5, 1}},   {"Expand", {2, 2, 1}},
+  };
+  static const Arity unary = {1, 1, 1};
+  auto it = arities.find(op);
+  return it == arities.end() ? unary : it->second;
+}
+} // namespace
+
 std::vector<std::string> ONNXModelLoader::getSupportedOperators() {
   std::vector<std::string> ops;
   for (auto &kv : getBuilders()) {
@@ -374,6 +434,9 @@ ONNXModelLoader::readInputInfo(llvm::StringRef path) {
     if (initializers.count(in.name())) {
       continue;
     }
+    if (auto err = checkTensorValueType(in)) {
+      return makeError(path + ": " + llvm::toString(std::move(err)));
+    }
     ONNXInputInfo info;
     info.name = in.name();
     const auto &tt = in.type().tensor_type();
@@ -410,16 +473,29 @@ ONNXModelLoader::loadModel(const onnx::ModelProto &model,
                      ")");
   }
   const auto &graph = model.graph();
+  if (graph.output_size() == 0) {
+    return makeError("the graph has no outputs");
+  }
   for (const auto &t : graph.initializer()) {
+    if (values_.count(t.name())) {
+      return makeError("initializer '" + t.name() + "' is defined twice");
+    }
     auto tensor = tensorFromProto(t);
     if (!tensor) {
       return tensor.takeError();
     }
     values_[t.name()] = M_.createConstant(t.name(), std::move(*tensor));
   }
+  std::set<std::string> inputNames;
   for (const auto &in : graph.input()) {
+    if (!inputNames.insert(in.name()).second) {
+      return makeError("input '" + in.name() + "' is declared twice");
+    }
     if (values_.count(in.name())) {
       continue; // An initializer listed as an input (IR 3): a constant.
+    }
+    if (auto err = checkTensorValueType(in)) {
+      return err;
     }
     Type ty;
     auto it = inputTypes.find(in.name());
@@ -443,6 +519,12 @@ ONNXModelLoader::loadModel(const onnx::ModelProto &model,
         dims.push_back(d.dim_value());
       }
       ty = Type(*kind, dims);
+    }
+    if (auto bytes =
+            checkedTensorBytes(ty.dims(), getElementSize(ty.getElementType()),
+                               "input '" + in.name() + "'");
+        !bytes) {
+      return bytes.takeError();
     }
     Placeholder *ph = M_.createPlaceholder(ty, in.name());
     values_[in.name()] = ph;
@@ -468,6 +550,9 @@ ONNXModelLoader::loadModel(const onnx::ModelProto &model,
     }
   }
   for (const auto &out : graph.output()) {
+    if (auto err = checkTensorValueType(out)) {
+      return err;
+    }
     auto v = getValue(out.name());
     if (!v) {
       return v.takeError();
@@ -494,6 +579,26 @@ llvm::Error ONNXModelLoader::loadNode(const onnx::NodeProto &node) {
     return makeError("unsupported ONNX operator '" + node.op_type() +
                      "' in node '" + name + "'");
   }
+  const Arity &arity = getArity(node.op_type());
+  if (node.input_size() < arity.minInputs ||
+      node.input_size() > arity.maxInputs ||
+      node.output_size() > arity.maxOutputs) {
+    return makeError(
+        describe(node, name) + " has " + llvm::Twine(node.input_size()) +
+        " inputs and " + llvm::Twine(node.output_size()) +
+        " outputs; the operator takes " + llvm::Twine(arity.minInputs) +
+        " to " +
+        (arity.maxInputs == kAny ? std::string("any number of")
+                                 : std::to_string(arity.maxInputs)) +
+        " inputs and at most " + llvm::Twine(arity.maxOutputs) + " outputs");
+  }
+  // Every tensor is defined once (the graph is in SSA form).
+  for (const auto &out : node.output()) {
+    if (!out.empty() && values_.count(out)) {
+      return makeError(describe(node, name) + " writes tensor '" + out +
+                       "', which is already defined");
+    }
+  }
   size_t before = F_->getNodes().size();
   if (auto err = (this->*(it->second))(node, name)) {
     return err;
@@ -503,7 +608,7 @@ llvm::Error ONNXModelLoader::loadNode(const onnx::NodeProto &node) {
   auto nodes = F_->getNodes();
   for (size_t i = before; i < nodes.size(); i++) {
     nodes[i]->setLayerName(name);
-    std::string problem = nodes[i]->verify();
+    std::string problem = nodes[i]->validate();
     if (!problem.empty()) {
       return makeError(describe(node, name) + ": " + problem);
     }
@@ -874,6 +979,16 @@ llvm::Error ONNXModelLoader::loadPool(const onnx::NodeProto &node,
     return makeError(describe(node, name) + ": input must be float");
   }
   if (node.op_type() == "MaxPool") {
+    // A window entirely in the padding has no element to take the maximum
+    // of; ONNX requires pads smaller than the kernel.
+    for (unsigned i = 0; i < 4; i++) {
+      if (pads[i] >= kernels[i % 2]) {
+        return makeError(describe(node, name) + ": pad " +
+                         llvm::Twine(pads[i]) +
+                         " is not smaller than the kernel size " +
+                         llvm::Twine(kernels[i % 2]));
+      }
+    }
     setOutput(node, 0,
               F_->createMaxPool(name, in, kernels, strides, pads, ceil));
   } else {
@@ -975,8 +1090,14 @@ llvm::Error ONNXModelLoader::loadReshape(const onnx::NodeProto &node,
     if (s < 0) {
       return makeError(describe(node, name) + ": negative dimension");
     }
+    if (auto err = checkRange(s, 0, kMaxDimension,
+                              describe(node, name) + ": dimension")) {
+      return err;
+    }
     dims.push_back(s);
-    known *= s;
+    if (auto err = checkedMul(known, s, describe(node, name)).moveInto(known)) {
+      return err;
+    }
   }
   dim_t total = in.getType().size();
   if (inferAt >= 0) {
@@ -1082,6 +1203,11 @@ llvm::Error ONNXModelLoader::loadConstantOfShape(const onnx::NodeProto &node,
     ASSIGN_OR_RETURN(v, tensorFromProto(a->t()));
     kind = v.getElementType();
     value = v.size() ? v.getAsDouble(0) : 0;
+  }
+  if (auto bytes =
+          checkedTensorBytes(dims, getElementSize(kind), describe(node, name));
+      !bytes) {
+    return bytes.takeError();
   }
   Tensor t(kind, dims);
   for (size_t i = 0; i < t.size(); i++) {
@@ -1221,6 +1347,10 @@ llvm::Error ONNXModelLoader::loadPad(const onnx::NodeProto &node,
       return makeError(describe(node, name) + ": negative pads are not "
                                               "supported");
     }
+    if (auto err =
+            checkRange(p, 0, kMaxDimension, describe(node, name) + ": pad")) {
+      return err;
+    }
   }
   std::string mode = getString(node, "mode", "constant");
   PadNode::Mode m;
@@ -1294,11 +1424,21 @@ llvm::Error ONNXModelLoader::loadSlice(const onnx::NodeProto &node,
   }
   std::vector<dim_t> outStarts(d.size(), 0), outSteps(d.size(), 1),
       outDims(d.begin(), d.end());
+  std::vector<bool> seen(d.size(), false);
   for (size_t i = 0; i < starts.size(); i++) {
     ASSIGN_OR_RETURN(ax, normalizeAxis(axes[i], d.size(), node, name));
+    if (seen[ax]) {
+      return makeError(describe(node, name) + ": axis " + llvm::Twine(ax) +
+                       " is repeated");
+    }
+    seen[ax] = true;
     int64_t n = d[ax], step = steps[i];
     if (step == 0) {
       return makeError(describe(node, name) + ": step is zero");
+    }
+    if (auto err = checkRange(step, -kMaxDimension, kMaxDimension,
+                              describe(node, name) + ": step")) {
+      return err;
     }
     int64_t s = starts[i], e = ends[i];
     s = s < 0 ? s + n : s;
@@ -1335,6 +1475,11 @@ llvm::Error ONNXModelLoader::loadExpand(const onnx::NodeProto &node,
                        dimsToString(d));
     }
     out[i] = x == 1 ? y : x;
+  }
+  if (auto bytes = checkedTensorBytes(out, getElementSize(in.getElementType()),
+                                      describe(node, name));
+      !bytes) {
+    return bytes.takeError();
   }
   setOutput(node, 0, F_->createBroadcast(name, in, out));
   return llvm::Error::success();

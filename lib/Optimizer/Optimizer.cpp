@@ -40,6 +40,11 @@ static llvm::Expected<Constant *> evaluateToConstant(Function *F, Node *n) {
   for (unsigned i = 0; i < n->getNumInputs(); i++) {
     ins.push_back(&cast<Constant>(n->getNthInput(i).getNode())->getPayload());
   }
+  std::string problem = n->validate();
+  if (!problem.empty()) {
+    return makeError("node '" + n->getName() + "' (" + n->getKindName() +
+                     "): " + problem);
+  }
   std::vector<Tensor> outs;
   outs.emplace_back(n->getType());
   if (auto err = evaluateNode(*n, ins, outs)) {

@@ -1,10 +1,10 @@
 #include "glow/Optimizer/PrecisionMode.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Casting.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <algorithm>
 
@@ -15,7 +15,11 @@ closestNames(llvm::StringRef name, const std::vector<std::string> &candidates,
              unsigned count) {
   std::vector<std::pair<unsigned, std::string>> scored;
   for (auto &c : candidates) {
-    scored.push_back({name.edit_distance(c), c});
+    // Bounded: a distance above the candidate's length means "nothing in
+    // common", and the bound stops the search early for a very long name.
+    unsigned bound = unsigned(c.size()) + 1;
+    scored.push_back(
+        {name.edit_distance(c, /*AllowReplacements=*/true, bound), c});
   }
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> out;
@@ -31,13 +35,12 @@ closestNames(llvm::StringRef name, const std::vector<std::string> &candidates,
 llvm::Expected<std::vector<std::string>> parseLayerList(llvm::StringRef spec) {
   std::vector<std::string> names;
   if (spec.consume_front("@")) {
-    auto buf = llvm::MemoryBuffer::getFile(spec, /*IsText=*/true);
+    auto buf = readFileBounded(spec, kMaxTextFileBytes, "layer list");
     if (!buf) {
-      return makeError("cannot open layer list '" + spec +
-                       "': " + buf.getError().message());
+      return buf.takeError();
     }
     llvm::SmallVector<llvm::StringRef, 64> lines;
-    (*buf)->getBuffer().split(lines, '\n');
+    llvm::StringRef(*buf).split(lines, '\n');
     for (auto line : lines) {
       line = line.split('#').first.trim();
       if (!line.empty()) {
@@ -80,7 +83,10 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
       for (auto &c : closestNames(name, layers)) {
         hint += (hint.empty() ? "" : ", ") + ("'" + c + "'");
       }
-      return makeError("unknown layer '" + name +
+      // A message stays readable whatever the list held.
+      std::string shown =
+          name.size() > 120 ? name.substr(0, 120) + "..." : name;
+      return makeError("unknown layer '" + shown +
                        "' in -keep-original-precision-for-layers; closest "
                        "layers: " +
                        hint + " (model-compiler -list-layers lists them all)");

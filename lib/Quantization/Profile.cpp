@@ -1,9 +1,9 @@
 #include "glow/Quantization/Profile.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/ADT/Hashing.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/YAMLTraits.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -195,11 +195,61 @@ llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path) {
   return llvm::Error::success();
 }
 
+/// \returns false if \p text nests YAML collections deeper than
+/// \p maxDepth: flow brackets, block sequence dashes or indentation. LLVM's
+/// YAML parser recurses once a level, so a deep file would exhaust the
+/// stack; a profile has three levels.
+static bool yamlNestingWithin(llvm::StringRef text, unsigned maxDepth) {
+  unsigned flow = 0;
+  bool lineStart = true, inQuote = false;
+  char quote = 0;
+  unsigned indent = 0;
+  for (size_t i = 0; i < text.size(); i++) {
+    char c = text[i];
+    if (inQuote) {
+      inQuote = !(c == quote || c == '\n');
+      continue;
+    }
+    if (c == '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart && (c == ' ' || c == '-' || c == '?' || c == '\t')) {
+      if (++indent > maxDepth) {
+        return false;
+      }
+      continue;
+    }
+    lineStart = false;
+    if (c == '#') {
+      i = text.find('\n', i);
+      if (i == llvm::StringRef::npos) {
+        break;
+      }
+      i--;
+    } else if (c == '"' || c == '\'') {
+      inQuote = true;
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      if (++flow > maxDepth) {
+        return false;
+      }
+    } else if ((c == ']' || c == '}') && flow) {
+      flow--;
+    }
+  }
+  return true;
+}
+
 llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  auto buf = readFileBounded(path, uint64_t(256) << 20, "profile");
   if (!buf) {
-    return makeError("cannot open profile '" + path +
-                     "': " + buf.getError().message());
+    return buf.takeError();
+  }
+  if (!yamlNestingWithin(*buf, 64)) {
+    return makeError("profile '" + path +
+                     "' is malformed: YAML nested more than 64 levels deep");
   }
   YamlVersion version;
   YamlHash hash;
@@ -211,7 +261,7 @@ llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
       *s = d.getMessage().str();
     }
   };
-  llvm::yaml::Input yin((*buf)->getBuffer(), nullptr, handler, &diag);
+  llvm::yaml::Input yin(*buf, nullptr, handler, &diag);
   yin >> version;
   if (!yin.error() && yin.nextDocument()) {
     yin >> hash;
@@ -234,6 +284,25 @@ llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
     if (!(e.Min.value <= e.Max.value)) {
       return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
                        "' has Min > Max");
+    }
+    for (double v : {double(e.Min.value), double(e.Max.value)}) {
+      if (!std::isfinite(v) || std::fabs(v) > kMaxProfileMagnitude) {
+        return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
+                         "' has a Min or Max of " + formatNumber(v) +
+                         ", beyond +-" + formatNumber(kMaxProfileMagnitude));
+      }
+    }
+    if (e.Histogram.size() > kMaxHistogramBins) {
+      return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
+                       "' has more than " + llvm::Twine(kMaxHistogramBins) +
+                       " histogram bins");
+    }
+    for (auto &h : e.Histogram) {
+      if (!std::isfinite(h.value) || h.value < 0) {
+        return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
+                         "' has a histogram count that is negative or not "
+                         "finite");
+      }
     }
     NodeProfile p;
     p.min = e.Min.value;

@@ -2,9 +2,16 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace glow {
+
+std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
 
 void exitOnError(const char *tool, llvm::Error err, int code) {
   if (!err) {

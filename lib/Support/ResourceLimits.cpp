@@ -100,6 +100,26 @@ llvm::Expected<uint64_t> checkedTensorBytes(llvm::ArrayRef<int64_t> dims,
   return n;
 }
 
+/// \returns the error for a file of mode \p mode that is no data file.
+static llvm::Error refuseFileKind(mode_t mode, llvm::StringRef path,
+                                  const llvm::Twine &what) {
+  if (S_ISREG(mode) || S_ISFIFO(mode) || S_ISSOCK(mode)) {
+    return llvm::Error::success();
+  }
+  return makeError("cannot read " + what + " '" + path + "': it is " +
+                   (S_ISDIR(mode) ? "a directory" : "a device") +
+                   ", not a file");
+}
+
+llvm::Error checkNotDirectoryOrDevice(llvm::StringRef path,
+                                      const llvm::Twine &what) {
+  struct stat st;
+  if (::stat(path.str().c_str(), &st) != 0) {
+    return llvm::Error::success();
+  }
+  return refuseFileKind(st.st_mode, path, what);
+}
+
 llvm::Expected<std::string> readFileBounded(llvm::StringRef path,
                                             uint64_t maxBytes,
                                             const llvm::Twine &what) {
@@ -110,10 +130,11 @@ llvm::Expected<std::string> readFileBounded(llvm::StringRef path,
                      "': " + std::strerror(errno));
   }
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return makeError("cannot read " + what + " '" + path +
-                     "': it is a directory");
+  if (::fstat(fd, &st) == 0) {
+    if (auto err = refuseFileKind(st.st_mode, path, what)) {
+      ::close(fd);
+      return std::move(err);
+    }
   }
   std::string data;
   char buf[1 << 16];

@@ -11,28 +11,7 @@ trap 'rm -rf "$TMP"' EXIT
 head -c 100000 "$MODEL" > "$TMP/truncated.onnx"
 head -c 4096 /dev/urandom > "$TMP/garbage.onnx"
 printf 'not an image\n' > "$TMP/text.png"
-failures=0; checks=0
-
-# expect_error NAME PATTERN COMMAND...: the command must exit with 1..127,
-# print exactly one line on stderr matching PATTERN and nothing on stdout.
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  checks=$((checks + 1))
-  timeout 60 "$@" > "$TMP/out" 2> "$TMP/err"
-  local status=$?
-  local lines; lines=$(wc -l < "$TMP/err")
-  if [ $status -eq 0 ] || [ $status -ge 124 ]; then
-    echo "FAIL $name: exit status $status"; failures=$((failures + 1))
-  elif [ "$lines" -ne 1 ]; then
-    echo "FAIL $name: $lines lines on stderr:"; cat "$TMP/err"; failures=$((failures + 1))
-  elif ! grep -q -E "$pattern" "$TMP/err"; then
-    echo "FAIL $name: stderr does not match '$pattern':"; cat "$TMP/err"; failures=$((failures + 1))
-  elif [ -s "$TMP/out" ]; then
-    echo "FAIL $name: printed a result:"; cat "$TMP/out"; failures=$((failures + 1))
-  else
-    echo "ok   $name (exit $status): $(cat "$TMP/err")"
-  fi
-}
+source tests/scripts/expect_error.sh
 
 expect_error "truncated model" "not a valid ONNX model" \
   "$BIN/image-classifier" -m="$TMP/truncated.onnx" $PP "$IMG"

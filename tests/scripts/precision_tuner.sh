@@ -132,6 +132,22 @@ cp -r "$TMP/whole" "$TMP/damaged"
 sed -i '5s/ 0\.\([0-9]\)/ 0.9\1/' "$TMP/damaged/checkpoint.txt"
 expect_refusal "damaged checkpoint" "is corrupt at line 5" "${R18[@]}" -output-dir="$TMP/damaged"
 cmp -s "$TMP/whole/profile.yaml" "$TMP/damaged/profile.yaml" || fail "a refused run changed profile.yaml"
+# A forged line whose checksum is right but whose value no measurement gives.
+for bad in nan 1e308 -5; do
+  rm -rf "$TMP/forged"; cp -r "$TMP/whole" "$TMP/forged"
+  python3 - "$TMP/forged/checkpoint.txt" "$bad" <<'PY'
+import sys, zlib
+path, bad = sys.argv[1:3]
+lines = open(path).read().split("\n")
+f = lines[4].split(" ")
+f[2] = bad
+body = " ".join(f[:5])
+lines[4] = body + " %08x" % zlib.crc32(body.encode())
+open(path, "w").write("\n".join(lines))
+PY
+  expect_refusal "forged checkpoint accuracy $bad" "corrupt at line 5 (measurement out of range)" \
+    "${R18[@]}" -output-dir="$TMP/forged"
+done
 
 # 6. Every unit on every image both ways: the same accuracy and SQNR.
 for st in fast naive; do

@@ -6,6 +6,7 @@
 #include "glow/Base/Image.h"
 #include "glow/Base/Tensor.h"
 #include "glow/Base/Type.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Error.h"
@@ -722,4 +723,84 @@ TEST(IdxDatasetTest, pngMatchesFashionMnistTestImage0) {
   ASSERT_EQ(png->pixels.size(), idx.pixels.size());
   EXPECT_EQ(png->pixels, idx.pixels);
   EXPECT_EQ(getLabelFromFileName("fmnist_0000_9.png"), ds->getLabel(0));
+}
+
+//===----------------------------------------------------------------------===//
+// Resource limits: checked sizes, the memory budget, bounded reads.
+//===----------------------------------------------------------------------===//
+
+TEST(ResourceLimitsTest, TensorBytesAreCheckedBeforeUse) {
+  auto ok = checkedTensorBytes({2, 3, 4}, 4, "t");
+  ASSERT_TRUE(bool(ok));
+  EXPECT_EQ(*ok, 96u);
+  auto zero = checkedTensorBytes({5, 0, 7}, 4, "t");
+  ASSERT_TRUE(bool(zero));
+  EXPECT_EQ(*zero, 0u);
+  // A negative dimension and one above kMaxDimension are named.
+  auto neg = checkedTensorBytes({-4, 2}, 4, "node 'c'");
+  ASSERT_FALSE(bool(neg));
+  EXPECT_NE(llvm::toString(neg.takeError()).find("node 'c' has a dimension -4"),
+            std::string::npos);
+  auto big = checkedTensorBytes({kMaxDimension + 1}, 1, "t");
+  EXPECT_FALSE(bool(big));
+  llvm::consumeError(big.takeError());
+  // Within range each, but the product overflows 64 bits: 2^31^3 * 8.
+  auto wrap =
+      checkedTensorBytes({kMaxDimension, kMaxDimension, kMaxDimension}, 8, "t");
+  ASSERT_FALSE(bool(wrap));
+  EXPECT_NE(llvm::toString(wrap.takeError()).find("overflows"),
+            std::string::npos);
+  auto rank = checkedTensorBytes(std::vector<int64_t>(kMaxRank + 1, 1), 1, "t");
+  EXPECT_FALSE(bool(rank));
+  llvm::consumeError(rank.takeError());
+}
+
+TEST(ResourceLimitsTest, MemoryBudget) {
+  setMemoryBudget(1000);
+  auto over = checkedTensorBytes({251}, 4, "t");
+  ASSERT_FALSE(bool(over));
+  EXPECT_NE(llvm::toString(over.takeError()).find("more than the memory limit"),
+            std::string::npos);
+  auto under = checkedTensorBytes({250}, 4, "t");
+  EXPECT_TRUE(bool(under));
+  llvm::consumeError(under.takeError());
+  // A tensor over the budget is refused by the graph verifier too.
+  setMemoryBudget(0);
+  EXPECT_EQ(getMemoryBudget(), getPhysicalMemory() / 2);
+  auto mul = checkedMul(uint64_t(1) << 40, uint64_t(1) << 30, "x");
+  EXPECT_FALSE(bool(mul));
+  llvm::consumeError(mul.takeError());
+  llvm::Error outside = checkRange(5, 0, 4, "-flag");
+  ASSERT_TRUE(bool(outside));
+  EXPECT_EQ(llvm::toString(std::move(outside)), "-flag is 5, outside 0..4");
+  EXPECT_FALSE(bool(checkRange(0, 0, 4, "-flag")));
+}
+
+TEST(ResourceLimitsTest, BoundedReads) {
+  // /proc files have a stat size of 0 but content.
+  auto version = readFileBounded("/proc/version", 1 << 20, "file");
+  ASSERT_TRUE(bool(version));
+  EXPECT_EQ(version->rfind("Linux", 0), 0u);
+  // Devices and directories are refused at once.
+  auto zero = readFileBounded("/dev/zero", 1 << 20, "list");
+  ASSERT_FALSE(bool(zero));
+  EXPECT_NE(llvm::toString(zero.takeError()).find("it is a device"),
+            std::string::npos);
+  auto dir = readFileBounded("/tmp", 1 << 20, "list");
+  ASSERT_FALSE(bool(dir));
+  EXPECT_NE(llvm::toString(dir.takeError()).find("it is a directory"),
+            std::string::npos);
+  // More than the limit is an error, exactly the limit is not.
+  std::string path = testing::TempDir() + "/bounded.txt";
+  {
+    std::ofstream f(path);
+    f << std::string(100, 'x');
+  }
+  auto exact = readFileBounded(path, 100, "file");
+  ASSERT_TRUE(bool(exact));
+  EXPECT_EQ(exact->size(), 100u);
+  auto over = readFileBounded(path, 99, "file");
+  ASSERT_FALSE(bool(over));
+  EXPECT_NE(llvm::toString(over.takeError()).find("larger than the limit"),
+            std::string::npos);
 }

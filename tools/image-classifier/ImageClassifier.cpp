@@ -97,8 +97,17 @@ int run() {
                                  " is not a float [batch, classes] tensor"));
   }
   size_t numClasses = outPH->getType().size() / batch;
+  // Labels given as labels (not read from a file name) must be classes.
+  for (size_t i = 0; i < expectedLabels.size(); i++) {
+    if (expectedLabels[i] >= numClasses) {
+      exitOnError(kTool, makeError("-expected-labels: label " +
+                                   llvm::Twine(expectedLabels[i]) +
+                                   " is not a class of the model (" +
+                                   llvm::Twine(numClasses) + " classes)"));
+    }
+  }
 
-  ImagePreprocessing pp = getImagePreprocessing();
+  ImagePreprocessing pp = exitOnError(kTool, getImagePreprocessing());
 
   PlaceholderBindings bindings;
   bindings.allocate(cm.engine->getModule().getPlaceholders());
@@ -138,6 +147,12 @@ int run() {
       }
       int label =
           expectedLabels.empty() ? src.labelOf(i) : int(expectedLabels[i]);
+      if (src.dataset && size_t(label) >= numClasses) {
+        exitOnError(kTool,
+                    makeError(src.nameOf(i) + ": label " + llvm::Twine(label) +
+                              " is not a class of the model (" +
+                              llvm::Twine(numClasses) + " classes)"));
+      }
       // A number in a file name that is no class index is not a label.
       bool known =
           label >= 0 && (size_t(label) < numClasses || !expectedLabels.empty());

@@ -2,11 +2,11 @@
 #include "Loader.h"
 
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/FileSystem.h"
 
 #include <algorithm>
-#include <fstream>
 
 namespace glow {
 namespace imageinput {
@@ -125,14 +125,16 @@ llvm::Expected<ImageSource> collectImages() {
     }
   }
   if (!inputImageListFile.empty()) {
-    std::ifstream in(inputImageListFile);
-    if (!in) {
-      return makeError("cannot open image list '" + inputImageListFile + "'");
+    auto text =
+        readFileBounded(inputImageListFile, kMaxTextFileBytes, "image list");
+    if (!text) {
+      return text.takeError();
     }
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!llvm::StringRef(line).trim().empty()) {
-        src.files.push_back(llvm::StringRef(line).trim().str());
+    llvm::SmallVector<llvm::StringRef, 64> lines;
+    llvm::StringRef(*text).split(lines, '\n');
+    for (auto line : lines) {
+      if (!line.trim().empty()) {
+        src.files.push_back(line.trim().str());
       }
     }
   }
@@ -171,13 +173,16 @@ llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
   return std::move(src);
 }
 
-ImagePreprocessing getImagePreprocessing() {
+llvm::Expected<ImagePreprocessing> getImagePreprocessing() {
   ImagePreprocessing pp;
   pp.mode = imageMode;
   pp.layout = imageLayout;
   pp.order = imageChannelOrder;
   pp.mean.assign(meanValues.begin(), meanValues.end());
   pp.stddev.assign(stddevValues.begin(), stddevValues.end());
+  if (auto err = pp.validate()) {
+    return std::move(err);
+  }
   return pp;
 }
 
@@ -224,6 +229,12 @@ llvm::Expected<std::pair<std::string, Type>> resolveImageInput(dim_t batch) {
                        dimsToString(info->dims) + "; give -model-input=" +
                        info->name + ",float,[N,C,H,W]");
     }
+  }
+  if (auto bytes = checkedTensorBytes(dims, sizeof(float),
+                                      "input '" + info->name + "' (batch " +
+                                          llvm::Twine(batch) + ")");
+      !bytes) {
+    return bytes.takeError();
   }
   return std::make_pair(info->name, Type(ElemKind::FloatTy, dims));
 }

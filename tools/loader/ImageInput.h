@@ -46,7 +46,7 @@ llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
                                        llvm::StringRef dir, size_t limit);
 
 /// \returns the pre-processing the flags describe.
-ImagePreprocessing getImagePreprocessing();
+llvm::Expected<ImagePreprocessing> getImagePreprocessing();
 
 /// \returns the model input that receives the images and its type: the
 /// declared shape with the batch dimension set to \p batch, or

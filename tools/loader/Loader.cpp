@@ -3,11 +3,13 @@
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstring>
 
 namespace glow {
 namespace loader {
@@ -52,6 +54,12 @@ llvm::cl::opt<std::string>
                    llvm::cl::desc("Name of the model input that receives the "
                                   "data (default: the first input)"),
                    llvm::cl::cat(category));
+llvm::cl::opt<uint64_t> memoryLimit(
+    "memory-limit",
+    llvm::cl::desc("Most memory in MB that one tensor, or all the tensors "
+                   "of the compiled model together, may take (default: half "
+                   "of the physical memory)"),
+    llvm::cl::init(0), llvm::cl::cat(category));
 BackendOptions getBackendOptions() {
   BackendOptions options;
   options.numThreads = numThreads;
@@ -180,6 +188,17 @@ void parseToolCommandLine(int argc, char **argv,
   }
   llvm::cl::HideUnrelatedOptions(shown);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
+  // The shared flags that bound resources, checked before any work.
+  const char *tool = argc ? argv[0] : "tool";
+  tool = std::strrchr(tool, '/') ? std::strrchr(tool, '/') + 1 : tool;
+  exitOnError(tool, checkRange(int64_t(loader::memoryLimit), 0,
+                               int64_t(getPhysicalMemory() >> 20),
+                               "-memory-limit (MB)"));
+  setMemoryBudget(uint64_t(loader::memoryLimit) << 20);
+  exitOnError(tool, checkRange(loader::numThreads, 0, loader::kMaxThreads,
+                               "-num-threads"));
+  exitOnError(tool, checkRange(quantization::numHistogramBins, 1,
+                               kMaxHistogramBins, "-num-histogram-bins"));
 }
 
 void CompiledModel::afterRun(PlaceholderBindings &bindings, dim_t validBatch) {

@@ -20,6 +20,8 @@ extern llvm::cl::OptionCategory category;
 extern llvm::cl::opt<std::string> modelPath;
 extern llvm::cl::opt<std::string> backendName;
 extern llvm::cl::opt<unsigned> numThreads;
+/// Most threads -num-threads may ask for.
+constexpr int64_t kMaxThreads = 1024;
 /// \returns the backend options the flags describe (-num-threads,
 /// -opencl-platform, -opencl-device).
 BackendOptions getBackendOptions();

@@ -5,6 +5,7 @@
 #include "../loader/Loader.h"
 
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -18,6 +19,8 @@ using namespace glow;
 
 namespace {
 const char *kTool = "network-benchmark";
+/// Most runs -repeats and -warmups may ask for.
+constexpr int64_t kMaxRuns = 10000000;
 
 llvm::cl::OptionCategory category("network-benchmark options");
 llvm::cl::opt<unsigned> batchSize(
@@ -46,9 +49,8 @@ int main(int argc, char **argv) {
       "runs also profile (calibration on random inputs).\n\n"
       "  network-benchmark -m=model.onnx -backend=CPU -num-threads=1 "
       "-repeats=20\n");
-  if (repeats < 1) {
-    exitOnError(kTool, makeError("-repeats must be at least 1"));
-  }
+  exitOnError(kTool, checkRange(repeats, 1, kMaxRuns, "-repeats"));
+  exitOnError(kTool, checkRange(warmups, 0, kMaxRuns, "-warmups"));
   auto types = exitOnError(kTool, resolveInputTypes(batchSize));
   auto start = std::chrono::steady_clock::now();
   CompiledModel cm = exitOnError(kTool, loadAndCompileModel(types));

@@ -5,6 +5,7 @@
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Profiler.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include <chrono>
 #include <cstring>
@@ -26,6 +27,11 @@ llvm::Expected<EvaluationSet> loadEvaluationSet(const ImageSource &src,
   EvaluationSet set;
   std::vector<dim_t> dims(image.dims().begin(), image.dims().end());
   dims[0] = dim_t(src.size());
+  if (auto bytes =
+          checkedTensorBytes(dims, sizeof(float), "the evaluation images");
+      !bytes) {
+    return bytes.takeError();
+  }
   set.images.reset(Type(ElemKind::FloatTy, dims));
   for (size_t i = 0; i < src.size(); i++) {
     auto img = src.imageOf(i);

@@ -198,7 +198,7 @@ int run() {
   // Evaluation images, pre-processed once.
   ImageSource images = exitOnError(kTool, collectImages());
   auto [inputName, imageType] = exitOnError(kTool, resolveImageInput(1));
-  ImagePreprocessing pp = getImagePreprocessing();
+  ImagePreprocessing pp = exitOnError(kTool, getImagePreprocessing());
   EvaluationSet data =
       exitOnError(kTool, loadEvaluationSet(images, pp, imageType));
 

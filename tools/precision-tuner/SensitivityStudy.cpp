@@ -190,6 +190,17 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
   }
   evaluations_++;
   fp32Outputs_ = std::move(*fp32);
+  if (labels) {
+    size_t classes = fp32Outputs_.size() / n;
+    for (size_t i = 0; i < n; i++) {
+      if (size_t(data_.labels[i]) >= classes) {
+        return makeError("image " + llvm::Twine(i) + " has label " +
+                         llvm::Twine(data_.labels[i]) +
+                         ", which is not a class of the model (" +
+                         llvm::Twine(classes) + " classes)");
+      }
+    }
+  }
   auto m = measure(none, n);
   if (!m) {
     return m.takeError();

@@ -1,13 +1,15 @@
 #include "StudyCheckpoint.h"
 
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
 
 namespace glow {
 
@@ -37,12 +39,11 @@ StudyCheckpoint::open(llvm::StringRef path, llvm::StringRef fingerprint,
                        fingerprint.str() + "\nsettings " + description.str() +
                        "\n";
   if (llvm::sys::fs::exists(path)) {
-    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    auto buf = readFileBounded(path, kMaxTextFileBytes, "checkpoint");
     if (!buf) {
-      return makeError("cannot read checkpoint '" + path +
-                       "': " + buf.getError().message());
+      return buf.takeError();
     }
-    llvm::StringRef text = (*buf)->getBuffer();
+    llvm::StringRef text = *buf;
     auto bad = [&](size_t line, llvm::StringRef why) {
       return makeError("checkpoint '" + path + "' is corrupt at line " +
                        llvm::Twine(line) + " (" + why +
@@ -81,6 +82,15 @@ StudyCheckpoint::open(llvm::StringRef path, llvm::StringRef fingerprint,
       llvm::StringRef content = lines[i].rsplit(' ').first;
       if (checksum(content) != sum) {
         return bad(i + 1, "checksum mismatch");
+      }
+      // A checksum proves no accident, not sense: the values must be ones
+      // a measurement can give (an accuracy -1 means no labels; the SQNR
+      // is capped at 200 dB).
+      bool accuracyOk =
+          m.accuracy == -1 || (m.accuracy >= 0 && m.accuracy <= 1);
+      if (!accuracyOk || std::isnan(m.sqnr) || m.sqnr > 200 || images == 0 ||
+          images > (1ull << 40)) {
+        return bad(i + 1, "measurement out of range");
       }
       m.images = images;
       cp->entries_[f[1].str()] = m;

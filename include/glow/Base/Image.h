@@ -27,6 +27,10 @@ struct ImagePreprocessing {
   ImageChannelOrder order{ImageChannelOrder::BGR};
   std::vector<float> mean;
   std::vector<float> stddev;
+
+  /// \returns an error unless every mean is finite and every standard
+  /// deviation finite and non-zero.
+  llvm::Error validate() const;
 };
 
 /// An 8-bit image in memory, pixels interleaved as [height][width][channels]
@@ -40,6 +44,10 @@ struct RawImage {
 /// bits). Alpha is dropped. \returns an error naming the file if it is
 /// missing or not a PNG.
 llvm::Expected<RawImage> readPngImage(llvm::StringRef path);
+
+/// The largest width or height of an image the readers decode; a header
+/// that says more is an error before anything is allocated.
+constexpr dim_t kMaxImageSide = 16384;
 
 /// Writes \p img, preprocessed by \p pp, into image \p slot of the float
 /// batch tensor \p batch ([N,C,H,W] or [N,H,W,C] per pp.layout). \returns an

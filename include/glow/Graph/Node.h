@@ -89,6 +89,11 @@ public:
   /// \returns an empty string when valid, else a description of the problem.
   virtual std::string verify() const { return ""; }
 
+  /// Checks that every result fits the limits of ResourceLimits.h (no
+  /// dimension out of range, no size overflow, within the memory budget),
+  /// then verify(). \returns an empty string when valid.
+  std::string validate() const;
+
   /// \returns the kind-specific attributes, printed.
   virtual AttributeList getAttributes() const { return {}; }
 

@@ -53,8 +53,16 @@ uint64_t hashGraph(const Function &F);
 /// that reading gives back the same floats.
 llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path);
 
+/// Most histogram bins a profile entry may have (-num-histogram-bins).
+constexpr unsigned kMaxHistogramBins = 1u << 20;
+/// Largest magnitude of a profiled Min or Max: beyond it the quantization
+/// arithmetic (products of scales) would overflow float.
+constexpr double kMaxProfileMagnitude = 1e16;
+
 /// Reads a profile written by writeProfile. \returns an error for a
-/// malformed file or an entry with min > max.
+/// malformed or oversized file, YAML nested too deeply, an entry with
+/// min > max, a Min or Max that is not finite or beyond
+/// kMaxProfileMagnitude, a bad histogram, or an entry given twice.
 llvm::Expected<ProfileSet> readProfile(llvm::StringRef path);
 
 /// \returns the range [min, max] of \p p to quantize with under \p mode:

@@ -12,6 +12,9 @@ inline llvm::Error makeError(const llvm::Twine &msg) {
                                              llvm::inconvertibleErrorCode());
 }
 
+/// \returns \p v printed for a message ("%g": 0, 1e+16, inf, nan).
+std::string formatNumber(double v);
+
 /// Exits the process with a one-line "TOOL: error: MSG" on stderr and status
 /// \p code if \p err is an error; otherwise consumes it. For tools only.
 void exitOnError(const char *tool, llvm::Error err, int code = 1);

@@ -58,12 +58,19 @@ llvm::Error checkMemoryBudget(uint64_t bytes, const llvm::Twine &what);
 
 /// Reads the whole file \p path, which may be a regular file, a pipe or a
 /// /proc file (read until end of file, never trusting the size that stat
-/// gives). Stops with an error once more than \p maxBytes have been read,
-/// so that /dev/zero or a huge file cannot exhaust memory. \p what names the
-/// file's role in messages ("model", "keep list" ...).
+/// gives); directories and devices (/dev/zero) are refused. Stops with an error
+/// once more than \p maxBytes have been read, so that /dev/zero or a huge file
+/// cannot exhaust memory. \p what names the file's role in messages ("model",
+/// "keep list" ...).
 llvm::Expected<std::string> readFileBounded(llvm::StringRef path,
                                             uint64_t maxBytes,
                                             const llvm::Twine &what);
+
+/// \returns an error naming \p what if \p path is a directory or a device
+/// (such as /dev/zero, which would never end); a missing file passes, for
+/// the caller's open to report.
+llvm::Error checkNotDirectoryOrDevice(llvm::StringRef path,
+                                      const llvm::Twine &what);
 
 /// Size limits of the text and data files the tools read.
 constexpr uint64_t kMaxModelBytes = uint64_t(2) << 30; ///< protobuf's limit
