@@ -179,6 +179,9 @@ std::string ConvolutionNode::verify() const {
                " is not the computed one");
   c.expect(compatibleKinds(getType(), getInput().getType()),
            "Convolution input and result element kinds differ");
+  c.expect(!getType().isFloat() || (getFilter().getType().isFloat() &&
+                                    getBias().getType().isFloat()),
+           "float Convolution needs a float filter and bias");
   if (isChannelwise()) {
     c.expect(getFilterScales().dims() == llvm::ArrayRef<dim_t>{f[0]} &&
                  getFilterOffsets().dims() == llvm::ArrayRef<dim_t>{f[0]},
@@ -234,6 +237,11 @@ std::string FullyConnectedNode::verify() const {
   c.expect(b[0] == w[1], "FullyConnected bias size does not match weights");
   c.expect(out[0] == in[0] && out[1] == w[1],
            "FullyConnected result shape is not the computed one");
+  c.expect(compatibleKinds(getType(), getInput().getType()) &&
+               compatibleKinds(getType(), getWeights().getType()),
+           "FullyConnected input, weights and result element kinds differ");
+  c.expect(!getType().isFloat() || getBias().getType().isFloat(),
+           "float FullyConnected needs a float bias");
   return c.result();
 }
 
@@ -252,6 +260,10 @@ std::string BatchNormalizationNode::verify() const {
   }
   c.expect(getType() == getInput().getType(),
            "BatchNormalization result type must equal its input type");
+  for (unsigned i = 0; i < 5; i++) {
+    c.expect(getNthInput(i).getType().isFloat(),
+             "BatchNormalization operands must be float");
+  }
   return c.result();
 }
 
@@ -270,6 +282,10 @@ std::string MatMulNode::verify() const {
   c.expect(l[1] == r[0], "MatMul inner dimensions differ: " +
                              shapeOf(getLHS()) + " x " + shapeOf(getRHS()));
   c.expect(o[0] == l[0] && o[1] == r[1], "MatMul result shape is wrong");
+  c.expect(compatibleKinds(getType(), getLHS().getType()) &&
+               compatibleKinds(getType(), getRHS().getType()),
+           "MatMul operands and result differ in element kind: " +
+               shapeOf(getLHS()) + " x " + shapeOf(getRHS()));
   return c.result();
 }
 

@@ -599,16 +599,16 @@ llvm::Error ONNXModelLoader::loadNode(const onnx::NodeProto &node) {
                        "', which is already defined");
     }
   }
-  size_t before = F_->getNodes().size();
+  size_t before = F_->getNumNodes();
   if (auto err = (this->*(it->second))(node, name)) {
     return err;
   }
   // Verify what this ONNX node turned into before anything evaluates it;
   // every node it turned into belongs to its layer.
-  auto nodes = F_->getNodes();
-  for (size_t i = before; i < nodes.size(); i++) {
-    nodes[i]->setLayerName(name);
-    std::string problem = nodes[i]->validate();
+  for (size_t i = before; i < F_->getNumNodes(); i++) {
+    Node *n = F_->getNode(i);
+    n->setLayerName(name);
+    std::string problem = n->validate();
     if (!problem.empty()) {
       return makeError(describe(node, name) + ": " + problem);
     }

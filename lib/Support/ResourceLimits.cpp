@@ -19,11 +19,12 @@ std::string megabytes(uint64_t bytes) {
 } // namespace
 
 uint64_t getPhysicalMemory() {
-  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || pageSize <= 0) {
-    return uint64_t(4) << 30;
-  }
-  return uint64_t(pages) * uint64_t(pageSize);
+  static const uint64_t bytes = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && pageSize > 0 ? uint64_t(pages) * uint64_t(pageSize)
+                                     : uint64_t(4) << 30;
+  }();
+  return bytes;
 }
 
 uint64_t getMemoryBudget() {

@@ -72,6 +72,9 @@ public:
 
   /// \returns the nodes in insertion order (not necessarily topological).
   std::vector<Node *> getNodes() const;
+  /// \returns the number of nodes, and node \p i in insertion order.
+  size_t getNumNodes() const { return nodes_.size(); }
+  Node *getNode(size_t i) const { return nodes_[i].get(); }
   /// \returns every node of the function, each after the nodes it reads.
   std::vector<Node *> getNodesInTopologicalOrder() const;
   /// \returns the node named \p name or null.

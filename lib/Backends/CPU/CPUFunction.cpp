@@ -146,8 +146,10 @@ CPUFunction::create(KernelProgram prog,
   f->jit_ = std::move(*jit);
   f->worker_ = sym->toPtr<Worker>();
   f->constants_ = AlignedBuffer(prog.constants.size());
-  std::memcpy(f->constants_.data(), prog.constants.data(),
-              prog.constants.size());
+  if (!prog.constants.empty()) {
+    std::memcpy(f->constants_.data(), prog.constants.data(),
+                prog.constants.size());
+  }
   f->mutable_ = AlignedBuffer(prog.mutableSize);
   f->activations_ = AlignedBuffer(prog.activationsSize *
                                   prog.activationCopies(prog.numThreads));
