@@ -132,6 +132,11 @@ cp -r "$TMP/whole" "$TMP/damaged"
 sed -i '5s/ 0\.\([0-9]\)/ 0.9\1/' "$TMP/damaged/checkpoint.txt"
 expect_refusal "damaged checkpoint" "is corrupt at line 5" "${R18[@]}" -output-dir="$TMP/damaged"
 cmp -s "$TMP/whole/profile.yaml" "$TMP/damaged/profile.yaml" || fail "a refused run changed profile.yaml"
+# A checkpoint that is a link to a device is refused, not read forever.
+rm -rf "$TMP/devlink"; cp -r "$TMP/whole" "$TMP/devlink"
+ln -sf /dev/zero "$TMP/devlink/checkpoint.txt"
+expect_refusal "checkpoint linked to /dev/zero" "checkpoint '.*': it is a device" \
+  "${R18[@]}" -output-dir="$TMP/devlink"
 # A forged line whose checksum is right but whose value no measurement gives.
 for bad in nan 1e308 -5; do
   rm -rf "$TMP/forged"; cp -r "$TMP/whole" "$TMP/forged"

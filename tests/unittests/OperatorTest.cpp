@@ -456,6 +456,30 @@ TEST_P(OperatorTest, quantizeDequantizeRoundTrip) {
   expectFloats(outs[1], {9}, {0, 1, -1, 0.5f, 62, 62, -65.5f, 0, 1});
 }
 
+//===----------------------------------------------------------------------===//
+// Long chains (the CPU backend runs a chain of one kernel as a loop over a
+// table of buffer offsets)
+//===----------------------------------------------------------------------===//
+
+TEST_P(OperatorTest, chainOfAddsWithDistinctConstants) {
+  // y = x + 1 + 2 + ... + 40, each step its own constant and buffer; a
+  // Relu chain on the result keeps it, then Neg once: -(x + 820).
+  NodeValue y = input("x", {2, 3}, {0, 1, -2, 3.5f, -4, 5});
+  for (int i = 1; i <= 40; i++) {
+    y = F_->createArithmetic(Node::Kind::AddKind, "add" + std::to_string(i), y,
+                             constant("c" + std::to_string(i), {2, 3},
+                                      std::vector<float>(6, float(i))));
+  }
+  for (int i = 0; i < 12; i++) {
+    y = F_->createRelu("relu" + std::to_string(i), y);
+  }
+  y = F_->createArithmetic(Node::Kind::SubKind, "neg",
+                           constant("z", {2, 3}, std::vector<float>(6, 0.f)),
+                           y);
+  Tensor out = run(y);
+  expectFloats(out, {2, 3}, {-820, -821, -818, -823.5f, -816, -825});
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OperatorTest,
                          ::testing::ValuesIn(getAvailableBackends()),
                          [](const ::testing::TestParamInfo<std::string> &info) {

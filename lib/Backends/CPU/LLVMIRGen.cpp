@@ -129,6 +129,10 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   if (!barrier) {
     return makeError("the kernel library lacks libjit_barrier");
   }
+  // The worker stays a straight line of calls: an inlined barrier would add
+  // a branch and a loop per kernel call, and GVN's critical-edge splitting
+  // on thousands of such blocks takes time quadratic in the graph size.
+  barrier->addFnAttr(llvm::Attribute::NoInline);
 
   // The generated code is compiled for the instruction set of the kernels
   // so that LLVM may inline them into it.
@@ -179,18 +183,20 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     B.SetInsertPoint(body);
     image = imagePhi;
   }
-  llvm::Value *barrierState =
-      B.CreateGEP(i8, regions[int(Region::Activations)],
-                  B.getInt64(kBarrierOffset), "barrier");
   Specializer spec;
   std::map<std::vector<int64_t>, llvm::GlobalVariable *> arrays;
 
   // The arguments of \p call, built at B's insertion point for a function
   // whose regions, thread and image (nullptr: the whole batch) are given.
+  // \p pointerOffsets, if given, replaces the offsets of the pointer
+  // arguments, in their order (a loop over calls that differ only there).
   auto callArgs =
       [&](const KernelCall &call, llvm::FunctionType *kty,
           llvm::Value *const *regs, llvm::Value *tidV, llvm::Value *nV,
-          llvm::Value *img) -> llvm::Expected<std::vector<llvm::Value *>> {
+          llvm::Value *img,
+          const std::vector<llvm::Value *> *pointerOffsets =
+              nullptr) -> llvm::Expected<std::vector<llvm::Value *>> {
+    size_t pointers = 0;
     llvm::Value *items = B.getInt64(call.items);
     std::vector<llvm::Value *> args;
     if (perImage) {
@@ -210,7 +216,8 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
       switch (a.kind) {
       case KernelArg::Kind::Pointer: {
         ok = wantPtr;
-        llvm::Value *offset = B.getInt64(a.offset);
+        llvm::Value *offset = pointerOffsets ? (*pointerOffsets)[pointers++]
+                                             : B.getInt64(a.offset);
         if (img && a.imageStride) {
           offset =
               B.CreateAdd(offset, B.CreateMul(img, B.getInt64(a.imageStride)));
@@ -316,23 +323,155 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     return B.CreateICmpEQ(flag, B.getInt8(call.int8 ? 1 : 0));
   };
 
-  llvm::Value *workerSwitches =
-      B.CreateGEP(i8, worker->getArg(int(Region::Mutable)),
-                  B.getInt64(prog.switchOffset), "switches");
-  for (size_t c = 0; c < prog.calls.size(); c++) {
+  // The calls go into parts of at most kCallsPerPart calls, each its own
+  // function that the worker calls in turn: one function of thousands of
+  // calls would make register allocation and GVN superlinear in the graph
+  // size, while parts keep compile time linear.
+  constexpr size_t kCallsPerPart = 64;
+  // Consecutive calls of one kernel that differ only in the offsets of
+  // their pointers (a long chain of identical layers) become one loop over
+  // a table of offsets: the code then grows with the number of distinct
+  // calls, not with the length of the chain.
+  constexpr size_t kMinLoopCalls = 4;
+  auto sameButPointers = [&](const KernelCall &a, const KernelCall &b) {
+    if (a.kernel != b.kernel || a.items != b.items || a.unit >= 0 ||
+        b.unit >= 0 || a.args.size() != b.args.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.args.size(); i++) {
+      const KernelArg &x = a.args[i], &y = b.args[i];
+      bool same = x.kind == y.kind && x.region == y.region &&
+                  x.imageStride == y.imageStride;
+      if (x.kind != KernelArg::Kind::Pointer) {
+        same &=
+            x.offset == y.offset && x.bytesPerThread == y.bytesPerThread &&
+            x.intValue == y.intValue && x.array == y.array &&
+            (x.floatValue == y.floatValue ||
+             (x.floatValue != x.floatValue && y.floatValue != y.floatValue));
+      }
+      if (!same) {
+        return false;
+      }
+    }
+    return true;
+  };
+  // Emits calls [c, end) of one kernel as a loop in \p fn.
+  auto emitCallLoop = [&](size_t c, size_t end, llvm::Function *fn,
+                          llvm::Value *const *regs, llvm::Value *tidV,
+                          llvm::Value *nV, llvm::Value *img, llvm::Value *state,
+                          llvm::Value *n32) -> llvm::Error {
     const KernelCall &call = prog.calls[c];
-    if (auto err = emitCall(call, worker, switchedOn(call, workerSwitches),
-                            regions, tid64, n64, image)) {
-      return std::move(err);
+    llvm::Function *kernel = M->getFunction(call.kernel);
+    if (!kernel || kernel->isDeclaration()) {
+      return makeError("internal error: the kernel library has no '" +
+                       call.kernel + "'");
     }
-    if (!perImage && (c + 1 < prog.calls.size() || profile)) {
-      B.CreateCall(barrier, {barrierState, numThreads});
+    if (auto err = kernel->materialize()) {
+      return err;
     }
-    if (profile) {
-      llvm::FunctionCallee hook = M->getOrInsertFunction(
-          "glow_cpu_profile", llvm::Type::getVoidTy(ctx), i32, i32);
-      B.CreateCall(hook, {B.getInt32(c), tid});
+    std::vector<uint64_t> table;
+    for (size_t k = c; k < end; k++) {
+      for (const KernelArg &a : prog.calls[k].args) {
+        if (a.kind == KernelArg::Kind::Pointer) {
+          table.push_back(a.offset);
+        }
+      }
     }
+    size_t perCall = table.size() / (end - c);
+    auto *init = llvm::ConstantDataArray::get(ctx, table);
+    auto *offsets = new llvm::GlobalVariable(*M, init->getType(), true,
+                                             llvm::GlobalValue::PrivateLinkage,
+                                             init, "glow.offsets");
+    llvm::BasicBlock *pre = B.GetInsertBlock();
+    auto *body = llvm::BasicBlock::Create(ctx, "chain", fn);
+    auto *after = llvm::BasicBlock::Create(ctx, "chain.end", fn);
+    B.CreateBr(body);
+    B.SetInsertPoint(body);
+    llvm::PHINode *i = B.CreatePHI(i64, 2, "i");
+    i->addIncoming(B.getInt64(0), pre);
+    std::vector<llvm::Value *> offs;
+    for (size_t j = 0; j < perCall; j++) {
+      llvm::Value *at =
+          B.CreateAdd(B.CreateMul(i, B.getInt64(perCall)), B.getInt64(j));
+      offs.push_back(B.CreateLoad(i64, B.CreateGEP(i64, offsets, at)));
+    }
+    auto args =
+        callArgs(call, kernel->getFunctionType(), regs, tidV, nV, img, &offs);
+    if (!args) {
+      return args.takeError();
+    }
+    llvm::Function *target = spec.get(kernel, *args); // trims *args
+    B.CreateCall(target, *args);
+    if (!perImage) {
+      B.CreateCall(barrier, {state, n32});
+    }
+    llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
+    i->addIncoming(next, B.GetInsertBlock());
+    B.CreateCondBr(B.CreateICmpULT(next, B.getInt64(end - c)), body, after);
+    B.SetInsertPoint(after);
+    return llvm::Error::success();
+  };
+  auto *partTy = llvm::FunctionType::get(
+      llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy, ptrTy, i32, i32, i64}, false);
+  for (size_t first = 0; first < prog.calls.size();) {
+    auto *part =
+        llvm::Function::Create(partTy, llvm::GlobalValue::InternalLinkage,
+                               getWorkerName(entry) + ".part", M.get());
+    useKernelTarget(part);
+    part->addFnAttr(llvm::Attribute::NoUnwind);
+    part->addFnAttr(llvm::Attribute::NoInline);
+    // A part only computes addresses and calls kernels (specialised,
+    // not inlined): optimizing it gains nothing at run time and would cost
+    // most of the compile time of a long graph.
+    part->addFnAttr(llvm::Attribute::OptimizeNone);
+    {
+      llvm::IRBuilderBase::InsertPointGuard inWorker(B);
+      B.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", part));
+      llvm::Value *regs[3] = {part->getArg(0), part->getArg(1),
+                              part->getArg(2)};
+      llvm::Value *partTid = part->getArg(3), *partN = part->getArg(4);
+      llvm::Value *partTid64 = B.CreateSExt(partTid, i64);
+      llvm::Value *partN64 = B.CreateSExt(partN, i64);
+      llvm::Value *partImage = perImage ? part->getArg(5) : nullptr;
+      llvm::Value *state = B.CreateGEP(i8, regs[int(Region::Activations)],
+                                       B.getInt64(kBarrierOffset), "barrier");
+      llvm::Value *switches =
+          B.CreateGEP(i8, regs[int(Region::Mutable)],
+                      B.getInt64(prog.switchOffset), "switches");
+      for (size_t groups = 0;
+           groups < kCallsPerPart && first < prog.calls.size(); groups++) {
+        size_t c = first, end = c + 1;
+        while (!profile && end < prog.calls.size() &&
+               sameButPointers(prog.calls[c], prog.calls[end])) {
+          end++;
+        }
+        if (end - c >= kMinLoopCalls) {
+          if (auto err = emitCallLoop(c, end, part, regs, partTid64, partN64,
+                                      partImage, state, partN)) {
+            return std::move(err);
+          }
+          first = end;
+          continue;
+        }
+        first = c + 1;
+        const KernelCall &call = prog.calls[c];
+        if (auto err = emitCall(call, part, switchedOn(call, switches), regs,
+                                partTid64, partN64, partImage)) {
+          return std::move(err);
+        }
+        if (!perImage && (c + 1 < prog.calls.size() || profile)) {
+          B.CreateCall(barrier, {state, partN});
+        }
+        if (profile) {
+          llvm::FunctionCallee hook = M->getOrInsertFunction(
+              "glow_cpu_profile", llvm::Type::getVoidTy(ctx), i32, i32);
+          B.CreateCall(hook, {B.getInt32(c), partTid});
+        }
+      }
+      B.CreateRetVoid();
+    }
+    B.CreateCall(part, {regions[0], regions[1], regions[2], tid, numThreads,
+                        image ? image : B.getInt64(0)});
   }
   if (perImage) {
     imagePhi->addIncoming(B.CreateAdd(imagePhi, B.getInt64(1)),
