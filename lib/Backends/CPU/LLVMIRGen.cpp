@@ -129,10 +129,6 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   if (!barrier) {
     return makeError("the kernel library lacks libjit_barrier");
   }
-  // The worker stays a straight line of calls: an inlined barrier would add
-  // a branch and a loop per kernel call, and GVN's critical-edge splitting
-  // on thousands of such blocks takes time quadratic in the graph size.
-  barrier->addFnAttr(llvm::Attribute::NoInline);
 
   // The generated code is compiled for the instruction set of the kernels
   // so that LLVM may inline them into it.
@@ -325,9 +321,11 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
 
   // The calls go into parts of at most kCallsPerPart calls, each its own
   // function that the worker calls in turn: one function of thousands of
-  // calls would make register allocation and GVN superlinear in the graph
-  // size, while parts keep compile time linear.
+  // calls (each with an inlined barrier: a branch and a loop) would make
+  // GVN and register allocation superlinear in the graph size, while parts
+  // keep compile time linear.
   constexpr size_t kCallsPerPart = 64;
+  constexpr size_t kOptimizedCalls = 512;
   // Consecutive calls of one kernel that differ only in the offsets of
   // their pointers (a long chain of identical layers) become one loop over
   // a table of offsets: the code then grows with the number of distinct
@@ -420,10 +418,12 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     useKernelTarget(part);
     part->addFnAttr(llvm::Attribute::NoUnwind);
     part->addFnAttr(llvm::Attribute::NoInline);
-    // A part only computes addresses and calls kernels (specialised,
-    // not inlined): optimizing it gains nothing at run time and would cost
-    // most of the compile time of a long graph.
-    part->addFnAttr(llvm::Attribute::OptimizeNone);
+    // A part only computes addresses and calls kernels (specialised, not
+    // inlined): in a long program, optimizing the parts gains nothing at
+    // run time and would cost most of the compile time.
+    if (prog.calls.size() > kOptimizedCalls) {
+      part->addFnAttr(llvm::Attribute::OptimizeNone);
+    }
     {
       llvm::IRBuilderBase::InsertPointGuard inWorker(B);
       B.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", part));
