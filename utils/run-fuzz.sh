@@ -15,7 +15,9 @@
 # Exits 1 if any target produced a crash, leak, timeout or OOM input (the
 # loaders work within a memory budget, so an OOM is a bug too).
 # Environment: JOBS (ninja parallelism, default 2), FUZZ_TARGETS (default:
-# all), FUZZ_FLAGS (extra libFuzzer flags), GLOW_BIN.
+# all), FUZZ_FLAGS (extra libFuzzer flags), GLOW_BIN, FUZZ_REUSE_SEEDS=1
+# (keep build-fuzz/seeds as it is: for several runs in parallel, each on
+# its own targets).
 set -uo pipefail
 T=${1:-60}
 cd "$(dirname "$0")/.."
@@ -35,7 +37,9 @@ ninja -C "$B" -j"$JOBS" fuzz-targets fuzz-replay ||
   { echo "run-fuzz.sh: build failed" >&2; exit 2; }
 echo "build-fuzz: fuzz targets built in $((SECONDS - start)) s"
 
-bash tests/fuzz/make_seeds.sh "$B/seeds" "${GLOW_BIN:-$ROOT/build/bin}"
+if [ -z "${FUZZ_REUSE_SEEDS:-}" ] || [ ! -d "$B/seeds" ]; then
+  bash tests/fuzz/make_seeds.sh "$B/seeds" "${GLOW_BIN:-$ROOT/build/bin}"
+fi
 
 # UBSan errors abort (the build uses -fno-sanitize-recover); the stack goes
 # into the log. Leaks are reported per input by libFuzzer itself.

@@ -45,6 +45,11 @@ expect_error "Relu with two inputs" "has 2 inputs and 1 outputs; the operator ta
 expect_error "graph without outputs" "the graph has no outputs" "${LIST[@]}" -m="$H/empty_graph.onnx"
 expect_error "sequence input" "'s' has a sequence type; only tensors" "${LIST[@]}" -m="$H/sequence_input.onnx"
 expect_error "optional input" "'o' has an optional type; only tensors" "${LIST[@]}" -m="$H/optional_input.onnx"
+N=/usr/share/libonnx-testdata/data/node
+for t in test_loop13_seq test_optional_get_element test_sequence_insert_at_back; do
+  [ -d "$N/$t" ] && expect_error "ONNX node test $t" "has an? (sequence|optional) type; only tensors" \
+    "$BIN/model-runner" -onnx-test-dir="$N/$t"
+done
 expect_error "memory limit flag" "more than the memory limit of 1 MB" \
   "$BIN/image-classifier" -m="$MODEL" $PP -minibatch=100 -memory-limit=1 "$IMG"
 
