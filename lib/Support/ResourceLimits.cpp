@@ -52,15 +52,6 @@ llvm::Expected<uint64_t> checkedMul(uint64_t a, uint64_t b,
   return r;
 }
 
-llvm::Expected<uint64_t> checkedAdd(uint64_t a, uint64_t b,
-                                    const llvm::Twine &what) {
-  uint64_t r;
-  if (__builtin_add_overflow(a, b, &r)) {
-    return makeError(what + ": size overflows 64 bits");
-  }
-  return r;
-}
-
 llvm::Error checkMemoryBudget(uint64_t bytes, const llvm::Twine &what) {
   uint64_t budget = getMemoryBudget();
   if (bytes > budget) {

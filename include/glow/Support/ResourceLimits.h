@@ -41,10 +41,6 @@ llvm::Error checkRange(int64_t v, int64_t lo, int64_t hi,
 llvm::Expected<uint64_t> checkedMul(uint64_t a, uint64_t b,
                                     const llvm::Twine &what);
 
-/// \returns a + b, or an error naming \p what on overflow of uint64.
-llvm::Expected<uint64_t> checkedAdd(uint64_t a, uint64_t b,
-                                    const llvm::Twine &what);
-
 /// Checks a shape: rank at most kMaxRank, every dimension in
 /// [0, kMaxDimension], and \p elementSize times the element count within the
 /// memory budget. \returns the size in bytes, or an error naming \p what.

@@ -268,26 +268,38 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     }
     return args;
   };
-  // Emits the call of \p call in function \p fn, run only where \p cond
-  // (nullptr: always) holds.
-  auto emitCall = [&](const KernelCall &call, llvm::Function *fn,
-                      llvm::Value *cond, llvm::Value *const *regs,
-                      llvm::Value *tidV, llvm::Value *nV,
-                      llvm::Value *img) -> llvm::Error {
+  // \returns the library function \p call calls, materialized, after
+  // checking that it takes the call's arguments.
+  auto kernelOf =
+      [&](const KernelCall &call) -> llvm::Expected<llvm::Function *> {
     llvm::Function *kernel = M->getFunction(call.kernel);
     if (!kernel || kernel->isDeclaration()) {
       return makeError("internal error: the kernel library has no '" +
                        call.kernel + "'");
     }
     if (auto err = kernel->materialize()) {
-      return err;
+      return std::move(err);
     }
-    llvm::FunctionType *kty = kernel->getFunctionType();
-    if (kty->getNumParams() != call.args.size() + 2) {
+    size_t params = kernel->getFunctionType()->getNumParams();
+    if (params != call.args.size() + 2) {
       return makeError("internal error: kernel '" + call.kernel + "' takes " +
-                       llvm::Twine(kty->getNumParams()) + " arguments, " +
+                       llvm::Twine(params) + " arguments, " +
                        llvm::Twine(call.args.size() + 2) + " given");
     }
+    return kernel;
+  };
+  // Emits the call of \p call in function \p fn, run only where \p cond
+  // (nullptr: always) holds.
+  auto emitCall = [&](const KernelCall &call, llvm::Function *fn,
+                      llvm::Value *cond, llvm::Value *const *regs,
+                      llvm::Value *tidV, llvm::Value *nV,
+                      llvm::Value *img) -> llvm::Error {
+    auto kernelOrErr = kernelOf(call);
+    if (!kernelOrErr) {
+      return kernelOrErr.takeError();
+    }
+    llvm::Function *kernel = *kernelOrErr;
+    llvm::FunctionType *kty = kernel->getFunctionType();
     llvm::BasicBlock *next = nullptr;
     if (cond) {
       auto *run = llvm::BasicBlock::Create(ctx, "switched", fn);
@@ -359,14 +371,11 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
                           llvm::Value *nV, llvm::Value *img, llvm::Value *state,
                           llvm::Value *n32) -> llvm::Error {
     const KernelCall &call = prog.calls[c];
-    llvm::Function *kernel = M->getFunction(call.kernel);
-    if (!kernel || kernel->isDeclaration()) {
-      return makeError("internal error: the kernel library has no '" +
-                       call.kernel + "'");
+    auto kernelOrErr = kernelOf(call);
+    if (!kernelOrErr) {
+      return kernelOrErr.takeError();
     }
-    if (auto err = kernel->materialize()) {
-      return err;
-    }
+    llvm::Function *kernel = *kernelOrErr;
     std::vector<uint64_t> table;
     for (size_t k = c; k < end; k++) {
       for (const KernelArg &a : prog.calls[k].args) {
