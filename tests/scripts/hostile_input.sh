@@ -138,5 +138,18 @@ expect_error "-expected-labels beyond the classes" "label 10 is not a class" \
 expect_error "data set /dev/zero" "data set file '/dev/zero': it is a device" \
   "$BIN/image-classifier" -m="$MODEL" $PP -input-dataset=idx:/dev/zero,/dev/zero
 
+# 256 mismatches: the exit status is capped at 255, never wraps to 0.
+checks=$((checks + 1))
+pred=$("$BIN/image-classifier" -m="$MODEL" $PP "$IMG" | grep -o 'Label-K1: [0-9]*' | cut -d' ' -f2)
+wrong=$(( (pred + 1) % 10 ))
+"$BIN/image-classifier" -m="$MODEL" $PP -expected-labels="$(yes $wrong | head -n 256 | paste -sd,)" \
+  $(yes "$IMG" | head -n 256) > /dev/null 2>&1
+status=$?
+if [ $status -eq 255 ]; then
+  echo "ok   256 mismatches with -expected-labels: exit 255"
+else
+  echo "FAIL 256 mismatches with -expected-labels: exit $status"; failures=$((failures + 1))
+fi
+
 echo "hostile input: $checks checks, $((checks - failures)) passed, $failures failed"
 [ $failures -eq 0 ]
