@@ -195,16 +195,20 @@ llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path) {
   return llvm::Error::success();
 }
 
-/// \returns false if \p text nests YAML collections deeper than
-/// \p maxDepth: flow brackets, block sequence dashes or indentation. LLVM's
-/// YAML parser recurses once a level, so a deep file would exhaust the
-/// stack; a profile has three levels.
-static bool yamlNestingWithin(llvm::StringRef text, unsigned maxDepth) {
+/// \returns a description of what a profile may not hold: YAML nested more
+/// than \p maxDepth levels (flow brackets, block sequence dashes or
+/// indentation: LLVM's YAML parser recurses once a level, so a deep file
+/// would exhaust the stack; a profile has three levels), or an anchor or
+/// alias (a profile has none, and LLVM 15's YAML input dereferences a null
+/// node for an alias where a sequence is expected). Empty if neither.
+static std::string unsupportedYaml(llvm::StringRef text, unsigned maxDepth) {
+  const std::string tooDeep =
+      "YAML nested more than " + std::to_string(maxDepth) + " levels deep";
   unsigned flow = 0;
   bool lineStart = true, inQuote = false;
-  char quote = 0;
+  char quote = 0, prev = '\n';
   unsigned indent = 0;
-  for (size_t i = 0; i < text.size(); i++) {
+  for (size_t i = 0; i < text.size(); prev = text[i], i++) {
     char c = text[i];
     if (inQuote) {
       inQuote = !(c == quote || c == '\n');
@@ -217,11 +221,15 @@ static bool yamlNestingWithin(llvm::StringRef text, unsigned maxDepth) {
     }
     if (lineStart && (c == ' ' || c == '-' || c == '?' || c == '\t')) {
       if (++indent > maxDepth) {
-        return false;
+        return tooDeep;
       }
       continue;
     }
     lineStart = false;
+    if ((c == '*' || c == '&') &&
+        llvm::StringRef(" \t\n-?:,[{").contains(prev)) {
+      return "YAML anchors and aliases are not supported";
+    }
     if (c == '#') {
       i = text.find('\n', i);
       if (i == llvm::StringRef::npos) {
@@ -233,13 +241,13 @@ static bool yamlNestingWithin(llvm::StringRef text, unsigned maxDepth) {
       quote = c;
     } else if (c == '[' || c == '{') {
       if (++flow > maxDepth) {
-        return false;
+        return tooDeep;
       }
     } else if ((c == ']' || c == '}') && flow) {
       flow--;
     }
   }
-  return true;
+  return "";
 }
 
 llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
@@ -247,9 +255,9 @@ llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
   if (!buf) {
     return buf.takeError();
   }
-  if (!yamlNestingWithin(*buf, 64)) {
-    return makeError("profile '" + path +
-                     "' is malformed: YAML nested more than 64 levels deep");
+  std::string unsupported = unsupportedYaml(*buf, 64);
+  if (!unsupported.empty()) {
+    return makeError("profile '" + path + "' is malformed: " + unsupported);
   }
   YamlVersion version;
   YamlHash hash;
