@@ -740,8 +740,9 @@ llvm::Error ONNXModelLoader::loadConv(const onnx::NodeProto &node,
                              Tensor(ElemKind::FloatTy, {filter.dims()[0]}));
   }
   int64_t group = getInt(node, "group", 1);
-  if (group < 1) {
-    return makeError(describe(node, name) + ": group must be >= 1");
+  if (group < 1 || group > kMaxDimension) {
+    return makeError(describe(node, name) + ": group must be in 1.." +
+                     llvm::Twine(kMaxDimension));
   }
   auto *conv = F_->createConv(name, in, filter, bias, kernels, strides, pads,
                               unsigned(group), dilations);
