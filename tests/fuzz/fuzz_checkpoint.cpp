@@ -4,7 +4,7 @@
 
 #include "FuzzUtil.h"
 
-#include "StudyCheckpoint.h"
+#include "glow/Tuner/StudyCheckpoint.h"
 
 #include <cmath>
 

@@ -173,6 +173,31 @@ llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
   return std::move(src);
 }
 
+llvm::Expected<Tensor> readAllImages(const ImageSource &src,
+                                     const ImagePreprocessing &pp,
+                                     const Type &image,
+                                     std::vector<int> &labels) {
+  std::vector<dim_t> dims(image.dims().begin(), image.dims().end());
+  dims[0] = dim_t(src.size());
+  if (auto bytes = checkedTensorBytes(dims, sizeof(float), "the images");
+      !bytes) {
+    return bytes.takeError();
+  }
+  Tensor images(ElemKind::FloatTy, dims);
+  labels.clear();
+  for (size_t i = 0; i < src.size(); i++) {
+    auto img = src.imageOf(i);
+    if (!img) {
+      return img.takeError();
+    }
+    if (auto err = writeImageToBatch(*img, pp, images, i)) {
+      return makeError(src.nameOf(i) + ": " + llvm::toString(std::move(err)));
+    }
+    labels.push_back(src.labelOf(i));
+  }
+  return std::move(images);
+}
+
 llvm::Expected<ImagePreprocessing> getImagePreprocessing() {
   ImagePreprocessing pp;
   pp.mode = imageMode;

@@ -45,6 +45,15 @@ llvm::Expected<ImageSource> collectImages();
 llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
                                        llvm::StringRef dir, size_t limit);
 
+/// Reads and pre-processes every image of \p src into one tensor
+/// [count, ...] for a model input of one image of type \p image
+/// ([1, C, H, W] or [1, H, W, C]); \p labels receives each image's label
+/// (-1 where unknown). The size is checked against the memory limit first.
+llvm::Expected<Tensor> readAllImages(const ImageSource &src,
+                                     const ImagePreprocessing &pp,
+                                     const Type &image,
+                                     std::vector<int> &labels);
+
 /// \returns the pre-processing the flags describe.
 llvm::Expected<ImagePreprocessing> getImagePreprocessing();
 

@@ -3,11 +3,11 @@
 // met; writes the tables, the figure and the keep list that
 // -keep-original-precision-for-layers=@FILE reads. See docs/MixedPrecision.md.
 
-#include "PrecisionEvaluator.h"
-#include "PrecisionUnits.h"
-#include "SensitivityStudy.h"
-#include "StudyCheckpoint.h"
-#include "StudyReport.h"
+#include "glow/Tuner/PrecisionEvaluator.h"
+#include "glow/Tuner/PrecisionUnits.h"
+#include "glow/Tuner/SensitivityStudy.h"
+#include "glow/Tuner/StudyCheckpoint.h"
+#include "glow/Tuner/StudyReport.h"
 
 #include "../loader/ImageInput.h"
 #include "../loader/Loader.h"
@@ -199,8 +199,9 @@ int run() {
   ImageSource images = exitOnError(kTool, collectImages());
   auto [inputName, imageType] = exitOnError(kTool, resolveImageInput(1));
   ImagePreprocessing pp = exitOnError(kTool, getImagePreprocessing());
-  EvaluationSet data =
-      exitOnError(kTool, loadEvaluationSet(images, pp, imageType));
+  EvaluationSet data;
+  data.images =
+      exitOnError(kTool, readAllImages(images, pp, imageType, data.labels));
 
   EvaluatorSetup setup;
   setup.modelPath = loader::modelPath;
@@ -236,8 +237,9 @@ int run() {
     ImageSource cal =
         exitOnError(kTool, openImages(calibrationDataset, calibrationImageDir,
                                       calibrationLimit));
-    EvaluationSet calSet =
-        exitOnError(kTool, loadEvaluationSet(cal, pp, imageType));
+    EvaluationSet calSet;
+    calSet.images =
+        exitOnError(kTool, readAllImages(cal, pp, imageType, calSet.labels));
     setup.profile = exitOnError(
         kTool, profileModel(setup, calSet, quantization::numHistogramBins));
     // Written next to its final name; moved there once the checkpoint

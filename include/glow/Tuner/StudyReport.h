@@ -1,7 +1,7 @@
-#ifndef GLOW_TOOLS_PRECISIONTUNER_STUDYREPORT_H
-#define GLOW_TOOLS_PRECISIONTUNER_STUDYREPORT_H
+#ifndef GLOW_TUNER_STUDYREPORT_H
+#define GLOW_TUNER_STUDYREPORT_H
 
-#include "SensitivityStudy.h"
+#include "glow/Tuner/SensitivityStudy.h"
 
 #include "llvm/Support/Error.h"
 
@@ -29,4 +29,4 @@ llvm::Error writeStudyReport(const std::string &dir,
 
 } // namespace glow
 
-#endif // GLOW_TOOLS_PRECISIONTUNER_STUDYREPORT_H
+#endif // GLOW_TUNER_STUDYREPORT_H

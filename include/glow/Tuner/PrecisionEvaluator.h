@@ -1,9 +1,9 @@
-#ifndef GLOW_TOOLS_PRECISIONTUNER_PRECISIONEVALUATOR_H
-#define GLOW_TOOLS_PRECISIONTUNER_PRECISIONEVALUATOR_H
+#ifndef GLOW_TUNER_PRECISIONEVALUATOR_H
+#define GLOW_TUNER_PRECISIONEVALUATOR_H
 
-#include "PrecisionUnits.h"
+#include "glow/Tuner/PrecisionUnits.h"
 
-#include "../loader/ImageInput.h"
+#include "glow/Base/Tensor.h"
 
 #include "glow/Backends/Backend.h"
 #include "glow/Optimizer/PrecisionMode.h"
@@ -26,12 +26,6 @@ struct EvaluationSet {
   /// \returns true if every image has a label.
   bool hasLabels() const;
 };
-
-/// Reads and pre-processes every image of \p src for an input of one image
-/// of type \p image ([1, C, H, W] or [1, H, W, C]).
-llvm::Expected<EvaluationSet> loadEvaluationSet(const ImageSource &src,
-                                                const ImagePreprocessing &pp,
-                                                const Type &image);
 
 /// What an evaluator runs: the model, its input, the backend, the
 /// quantization, the units, the images.
@@ -95,4 +89,4 @@ llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
 
 } // namespace glow
 
-#endif // GLOW_TOOLS_PRECISIONTUNER_PRECISIONEVALUATOR_H
+#endif // GLOW_TUNER_PRECISIONEVALUATOR_H

@@ -1,4 +1,4 @@
-#include "SensitivityStudy.h"
+#include "glow/Tuner/SensitivityStudy.h"
 
 #include "glow/Support/Error.h"
 #include "glow/Support/Progress.h"

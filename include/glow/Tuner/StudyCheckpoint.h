@@ -1,5 +1,5 @@
-#ifndef GLOW_TOOLS_PRECISIONTUNER_STUDYCHECKPOINT_H
-#define GLOW_TOOLS_PRECISIONTUNER_STUDYCHECKPOINT_H
+#ifndef GLOW_TUNER_STUDYCHECKPOINT_H
+#define GLOW_TUNER_STUDYCHECKPOINT_H
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -48,4 +48,4 @@ private:
 
 } // namespace glow
 
-#endif // GLOW_TOOLS_PRECISIONTUNER_STUDYCHECKPOINT_H
+#endif // GLOW_TUNER_STUDYCHECKPOINT_H

@@ -1,5 +1,5 @@
-#ifndef GLOW_TOOLS_PRECISIONTUNER_PRECISIONUNITS_H
-#define GLOW_TOOLS_PRECISIONTUNER_PRECISIONUNITS_H
+#ifndef GLOW_TUNER_PRECISIONUNITS_H
+#define GLOW_TUNER_PRECISIONUNITS_H
 
 #include "glow/Graph/Graph.h"
 
@@ -32,4 +32,4 @@ std::vector<PrecisionUnit> findPrecisionUnits(const Function &F,
 
 } // namespace glow
 
-#endif // GLOW_TOOLS_PRECISIONTUNER_PRECISIONUNITS_H
+#endif // GLOW_TUNER_PRECISIONUNITS_H

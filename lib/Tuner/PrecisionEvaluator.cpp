@@ -1,11 +1,10 @@
-#include "PrecisionEvaluator.h"
+#include "glow/Tuner/PrecisionEvaluator.h"
 
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Profiler.h"
 #include "glow/Support/Error.h"
-#include "glow/Support/ResourceLimits.h"
 
 #include <chrono>
 #include <cstring>
@@ -19,31 +18,6 @@ bool EvaluationSet::hasLabels() const {
     }
   }
   return !labels.empty();
-}
-
-llvm::Expected<EvaluationSet> loadEvaluationSet(const ImageSource &src,
-                                                const ImagePreprocessing &pp,
-                                                const Type &image) {
-  EvaluationSet set;
-  std::vector<dim_t> dims(image.dims().begin(), image.dims().end());
-  dims[0] = dim_t(src.size());
-  if (auto bytes =
-          checkedTensorBytes(dims, sizeof(float), "the evaluation images");
-      !bytes) {
-    return bytes.takeError();
-  }
-  set.images.reset(Type(ElemKind::FloatTy, dims));
-  for (size_t i = 0; i < src.size(); i++) {
-    auto img = src.imageOf(i);
-    if (!img) {
-      return img.takeError();
-    }
-    if (auto err = writeImageToBatch(*img, pp, set.images, i)) {
-      return makeError(src.nameOf(i) + ": " + llvm::toString(std::move(err)));
-    }
-    set.labels.push_back(src.labelOf(i));
-  }
-  return std::move(set);
 }
 
 namespace {

@@ -1,4 +1,4 @@
-#include "PrecisionUnits.h"
+#include "glow/Tuner/PrecisionUnits.h"
 
 #include "glow/Quantization/Quantizer.h"
 

@@ -1,8 +1,8 @@
-#ifndef GLOW_TOOLS_PRECISIONTUNER_SENSITIVITYSTUDY_H
-#define GLOW_TOOLS_PRECISIONTUNER_SENSITIVITYSTUDY_H
+#ifndef GLOW_TUNER_SENSITIVITYSTUDY_H
+#define GLOW_TUNER_SENSITIVITYSTUDY_H
 
-#include "PrecisionEvaluator.h"
-#include "StudyCheckpoint.h"
+#include "glow/Tuner/PrecisionEvaluator.h"
+#include "glow/Tuner/StudyCheckpoint.h"
 
 #include <functional>
 #include <string>
@@ -118,4 +118,4 @@ private:
 
 } // namespace glow
 
-#endif // GLOW_TOOLS_PRECISIONTUNER_SENSITIVITYSTUDY_H
+#endif // GLOW_TUNER_SENSITIVITYSTUDY_H

@@ -1,4 +1,4 @@
-#include "StudyReport.h"
+#include "glow/Tuner/StudyReport.h"
 
 #include "glow/Support/Error.h"
 

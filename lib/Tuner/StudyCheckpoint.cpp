@@ -1,4 +1,4 @@
-#include "StudyCheckpoint.h"
+#include "glow/Tuner/StudyCheckpoint.h"
 
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
