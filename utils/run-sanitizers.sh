@@ -6,6 +6,7 @@
 # (ccache when present, through the top-level CMakeLists.txt) and runs a
 # subset of ctest that fits about 10-15 minutes on 2 cores, build included:
 #   BaseTest GraphTest OnnxImporterTest QuantizationTest MixedPrecisionTest
+#   TunerTest
 #   ReferenceModelTest OperatorTest.{Interpreter,CPU}
 #   Int8KernelTest.{Interpreter,CPU} FuzzRegression, and the tool-level
 #   BadInput, HostileInput and ToolsSmoke (image-classifier, model-runner,
@@ -30,7 +31,7 @@ cd "$(dirname "$0")/.."
 B=build-asan
 JOBS=${JOBS:-2}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-TESTS=(BaseTest GraphTest OnnxImporterTest QuantizationTest MixedPrecisionTest
+TESTS=(BaseTest GraphTest OnnxImporterTest QuantizationTest MixedPrecisionTest TunerTest
        ReferenceModelTest OperatorTest Int8KernelTest
        image-classifier model-runner model-compiler network-benchmark)
 
@@ -56,7 +57,7 @@ start=$SECONDS
 cd "$B"
 rc=0
 ctest --output-on-failure -j"$JOBS" \
-  -R '^(BaseTest|GraphTest|OnnxImporterTest|QuantizationTest|MixedPrecisionTest|ReferenceModelTest|OperatorTest\.(Interpreter|CPU)|Int8KernelTest\.(Interpreter|CPU)|FuzzRegression|BadInput|HostileInput|ToolsSmoke)$' \
+  -R '^(BaseTest|GraphTest|OnnxImporterTest|QuantizationTest|MixedPrecisionTest|TunerTest|ReferenceModelTest|OperatorTest\.(Interpreter|CPU)|Int8KernelTest\.(Interpreter|CPU)|FuzzRegression|BadInput|HostileInput|ToolsSmoke)$' \
   "$@" || rc=$?
 echo "build-asan: build ${build_s} s, tests $((SECONDS - start)) s"
 exit $rc
