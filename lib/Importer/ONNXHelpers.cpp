@@ -1,0 +1,266 @@
+#include "ONNXHelpers.h"
+
+#include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace glow {
+namespace onnximport {
+
+const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                     llvm::StringRef name) {
+  for (const auto &a : node.attribute()) {
+    if (a.name() == name) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+int64_t getInt(const onnx::NodeProto &node, llvm::StringRef name, int64_t def) {
+  auto *a = findAttr(node, name);
+  return a ? a->i() : def;
+}
+
+float getFloat(const onnx::NodeProto &node, llvm::StringRef name, float def) {
+  auto *a = findAttr(node, name);
+  return a ? a->f() : def;
+}
+
+std::string getString(const onnx::NodeProto &node, llvm::StringRef name,
+                      const std::string &def) {
+  auto *a = findAttr(node, name);
+  return a ? a->s() : def;
+}
+
+std::vector<int64_t> getInts(const onnx::NodeProto &node, llvm::StringRef name,
+                             std::vector<int64_t> def) {
+  auto *a = findAttr(node, name);
+  if (!a) {
+    return def;
+  }
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+/// \returns the ONNX node's description for messages: "'NAME' (OpType)".
+std::string describe(const onnx::NodeProto &node, const std::string &name) {
+  return "node '" + name + "' (" + node.op_type() + ")";
+}
+
+llvm::Expected<ElemKind> elemKindFromONNX(int32_t dt) {
+  switch (dt) {
+  case onnx::TensorProto::FLOAT:
+    return ElemKind::FloatTy;
+  case onnx::TensorProto::INT64:
+    return ElemKind::Int64ITy;
+  case onnx::TensorProto::INT32:
+    return ElemKind::Int32ITy;
+  case onnx::TensorProto::BOOL:
+    return ElemKind::BoolTy;
+  default:
+    return makeError(
+        "unsupported ONNX element type " +
+        onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(dt)));
+  }
+}
+
+/// \returns an error unless the graph input or output \p v is a tensor
+/// (sequences, maps, optionals and sparse tensors are not supported).
+llvm::Error checkTensorValueType(const onnx::ValueInfoProto &v) {
+  const auto &t = v.type();
+  const char *what = nullptr;
+  switch (t.value_case()) {
+  case onnx::TypeProto::kTensorType:
+  case onnx::TypeProto::VALUE_NOT_SET: // checked where the kind is needed
+    return llvm::Error::success();
+  case onnx::TypeProto::kSequenceType:
+    what = "a sequence";
+    break;
+  case onnx::TypeProto::kMapType:
+    what = "a map";
+    break;
+  case onnx::TypeProto::kOptionalType:
+    what = "an optional";
+    break;
+  case onnx::TypeProto::kSparseTensorType:
+    what = "a sparse tensor";
+    break;
+  default:
+    what = "an unknown";
+    break;
+  }
+  return makeError("'" + v.name() + "' has " + what +
+                   " type; only tensors are supported");
+}
+
+/// Converts an onnx.TensorProto to a Tensor.
+llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
+  auto kind = elemKindFromONNX(t.data_type());
+  if (!kind) {
+    return makeError("tensor '" + t.name() +
+                     "': " + llvm::toString(kind.takeError()));
+  }
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    return makeError("tensor '" + t.name() +
+                     "' uses external data, which is not supported");
+  }
+  std::vector<dim_t> dims(t.dims().begin(), t.dims().end());
+  // The data present must match the shape before anything is allocated.
+  size_t elemSize = getElementSize(*kind);
+  auto bytes = checkedTensorBytes(dims, elemSize, "tensor '" + t.name() + "'");
+  if (!bytes) {
+    return bytes.takeError();
+  }
+  size_t n = *bytes / elemSize;
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != *bytes) {
+      return makeError("tensor '" + t.name() + "' has " +
+                       llvm::Twine(t.raw_data().size()) +
+                       " bytes of data, expected " + llvm::Twine(*bytes));
+    }
+    Tensor out(*kind, dims);
+    std::memcpy(out.getUnsafePtr(), t.raw_data().data(), *bytes);
+    return std::move(out);
+  }
+  size_t have = *kind == ElemKind::FloatTy    ? t.float_data_size()
+                : *kind == ElemKind::Int64ITy ? t.int64_data_size()
+                                              : t.int32_data_size();
+  if (have != n) {
+    return makeError("tensor '" + t.name() + "' has " + llvm::Twine(have) +
+                     " values, expected " + llvm::Twine(n));
+  }
+  Tensor out(*kind, dims);
+  for (size_t i = 0; i < n; i++) {
+    switch (*kind) {
+    case ElemKind::FloatTy:
+      out.setFromDouble(i, t.float_data(i));
+      break;
+    case ElemKind::Int64ITy:
+      out.getHandle<int64_t>().raw(i) = t.int64_data(i);
+      break;
+    default:
+      out.setFromDouble(i, t.int32_data(i));
+      break;
+    }
+  }
+  return std::move(out);
+}
+
+llvm::Expected<std::string> readFile(llvm::StringRef path) {
+  return readFileBounded(path, kMaxModelBytes, "file");
+}
+
+llvm::Expected<onnx::ModelProto> parseModel(const std::string &bytes,
+                                            llvm::StringRef what) {
+  onnx::ModelProto model;
+  if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph()) {
+    return makeError("'" + what +
+                     "' is not a valid ONNX model (truncated or not ONNX)");
+  }
+  if (model.ir_version() < 3) {
+    return makeError("'" + what + "' has ONNX IR version " +
+                     llvm::Twine(model.ir_version()) +
+                     "; versions 3 and later are supported");
+  }
+  return std::move(model);
+}
+
+/// Computes begin/end padding for auto_pad SAME_UPPER / SAME_LOWER.
+static void samePads(dim_t in, unsigned kernel, unsigned stride,
+                     unsigned dilation, bool upper, unsigned &begin,
+                     unsigned &end) {
+  dim_t out = (in + stride - 1) / stride;
+  dim_t eff = dim_t(dilation) * (kernel - 1) + 1;
+  dim_t total = std::max<dim_t>(0, (out - 1) * stride + eff - in);
+  begin = upper ? total / 2 : total - total / 2;
+  end = total - begin;
+}
+
+/// Resolves the window attributes shared by Conv and the pools.
+llvm::Error
+windowAttributes(const onnx::NodeProto &node, const std::string &name,
+                 llvm::ArrayRef<dim_t> inDims, std::vector<unsigned> kernel,
+                 std::vector<unsigned> &kernels, std::vector<unsigned> &strides,
+                 std::vector<unsigned> &pads,
+                 std::vector<unsigned> &dilations) {
+  if (inDims.size() != 4) {
+    return makeError(describe(node, name) +
+                     ": only 2-D windows on 4-D NCHW "
+                     "inputs are supported, input is " +
+                     dimsToString(inDims));
+  }
+  auto ks = getInts(node, "kernel_shape");
+  if (!ks.empty()) {
+    kernel.assign(ks.begin(), ks.end());
+  }
+  if (kernel.size() != 2) {
+    return makeError(describe(node, name) +
+                     ": kernel_shape must have 2 values");
+  }
+  kernels = kernel;
+  auto st = getInts(node, "strides", {1, 1});
+  auto dl = getInts(node, "dilations", {1, 1});
+  auto pd = getInts(node, "pads", {0, 0, 0, 0});
+  if (st.size() != 2 || dl.size() != 2 || pd.size() != 4) {
+    return makeError(describe(node, name) +
+                     ": strides, dilations and pads must have 2, 2, 4 values");
+  }
+  for (auto [values, what, lo] : {std::make_tuple(&ks, "kernel_shape", 1),
+                                  {&st, "strides", 1},
+                                  {&dl, "dilations", 1},
+                                  {&pd, "pads", 0}}) {
+    for (int64_t v : *values) {
+      if (auto err = checkRange(v, lo, kMaxDimension,
+                                describe(node, name) + ": " + what)) {
+        return err;
+      }
+    }
+  }
+  for (unsigned k : kernel) {
+    if (auto err = checkRange(k, 1, kMaxDimension,
+                              describe(node, name) + ": kernel size")) {
+      return err;
+    }
+  }
+  strides.assign(st.begin(), st.end());
+  dilations.assign(dl.begin(), dl.end());
+  pads.assign(pd.begin(), pd.end());
+  std::string autoPad = getString(node, "auto_pad", "NOTSET");
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (unsigned i = 0; i < 2; i++) {
+      samePads(inDims[2 + i], kernels[i], strides[i], dilations[i],
+               autoPad == "SAME_UPPER", pads[i], pads[i + 2]);
+    }
+  } else if (autoPad == "VALID") {
+    pads = {0, 0, 0, 0};
+  } else if (autoPad != "NOTSET") {
+    return makeError(describe(node, name) + ": unknown auto_pad '" + autoPad +
+                     "'");
+  }
+  return llvm::Error::success();
+}
+
+/// \returns \p axis made non-negative for rank \p rank, or an error.
+llvm::Expected<unsigned> normalizeAxis(int64_t axis, size_t rank,
+                                       const onnx::NodeProto &node,
+                                       const std::string &name) {
+  int64_t r = int64_t(rank);
+  if (axis < -r || axis >= r) {
+    return makeError(describe(node, name) + ": axis " + llvm::Twine(axis) +
+                     " out of range for rank " + llvm::Twine(r));
+  }
+  return unsigned(axis < 0 ? axis + r : axis);
+}
+
+std::vector<int64_t> intsOf(const Tensor &t) {
+  std::vector<int64_t> v;
+  for (size_t i = 0; i < t.size(); i++) {
+    v.push_back(int64_t(t.getAsDouble(i)));
+  }
+  return v;
+}
+
+} // namespace onnximport
+} // namespace glow
