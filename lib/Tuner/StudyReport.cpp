@@ -352,4 +352,47 @@ llvm::Error writeStudyReport(const std::string &dir,
   return writeSVG(dir, desc, units, result);
 }
 
+/// \returns "12.34%" for 0.1234.
+static std::string percentText(double fraction) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.2f%%", 100 * fraction);
+  return s;
+}
+
+void printStudySummary(llvm::raw_ostream &os, const StudyOptions &opts,
+                       const std::vector<PrecisionUnit> &units,
+                       const StudyResult &result, bool searched) {
+  bool only = opts.mode == StudyOptions::Mode::OnlyOne;
+  bool proxy = opts.metric == StudyOptions::Metric::Proxy;
+  os << "\nrank  pos  "
+     << (proxy  ? "SQNR dB"
+         : only ? "drop pts"
+                : "gain pts")
+     << "  images  unit\n";
+  for (size_t i = 0; i < result.ranking.size(); i++) {
+    size_t u = result.ranking[i];
+    const UnitSensitivity &s = result.units[u];
+    double shown = proxy ? s.measured.sqnr : 100 * s.score;
+    os << llvm::format("%4zu %4zu %9.2f %7zu  ", i + 1, units[u].position,
+                       shown, s.measured.images)
+       << units[u].name << "\n";
+  }
+  if (!std::isnan(result.spearman)) {
+    os << "Spearman correlation of the proxy ranking with the "
+          "accuracy ranking: "
+       << llvm::format("%.3f", result.spearman) << "\n";
+  }
+  if (searched) {
+    double achieved = result.steps.empty()
+                          ? result.int8.accuracy
+                          : result.steps.back().measured.accuracy;
+    os << "search: " << result.steps.size() << " units FP32, "
+       << percentText(achieved) << " (FP32 "
+       << percentText(result.fp32.accuracy) << ", all INT8 "
+       << percentText(result.int8.accuracy) << ", target "
+       << percentText(result.target) << ": "
+       << (result.targetMet ? "met" : "NOT met") << ")\n";
+  }
+}
+
 } // namespace glow

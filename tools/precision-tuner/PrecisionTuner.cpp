@@ -16,12 +16,12 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MD5.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -128,12 +128,12 @@ llvm::cl::opt<unsigned>
 
 /// \returns the MD5 of the file \p path, in hex.
 llvm::Expected<std::string> fileDigest(llvm::StringRef path) {
-  auto buf = llvm::MemoryBuffer::getFile(path);
+  auto buf = readFileBounded(path, kMaxModelBytes, "file");
   if (!buf) {
-    return makeError("cannot read '" + path + "': " + buf.getError().message());
+    return buf.takeError();
   }
   llvm::MD5 md5;
-  md5.update((*buf)->getBuffer());
+  md5.update(*buf);
   llvm::MD5::MD5Result result;
   md5.final(result);
   return result.digest().str().str();
@@ -151,12 +151,6 @@ const char *schemaName(QuantizationSchema s) {
     return "symmetric_with_power2_scale";
   }
   return "?";
-}
-
-std::string pct(double fraction) {
-  std::string s;
-  llvm::raw_string_ostream(s) << llvm::format("%.2f%%", 100 * fraction);
-  return s;
 }
 
 int run() {
@@ -358,38 +352,8 @@ int run() {
   StudyResult result = exitOnError(kTool, study.run());
   double elapsed = seconds();
 
-  // The table, most sensitive first.
-  bool only = opts.mode == StudyOptions::Mode::OnlyOne;
-  bool proxy = opts.metric == StudyOptions::Metric::Proxy;
-  llvm::outs() << "\nrank  pos  "
-               << (proxy  ? "SQNR dB"
-                   : only ? "drop pts"
-                          : "gain pts")
-               << "  images  unit\n";
-  for (size_t i = 0; i < result.ranking.size(); i++) {
-    size_t u = result.ranking[i];
-    const UnitSensitivity &s = result.units[u];
-    double shown = proxy ? s.measured.sqnr : 100 * s.score;
-    llvm::outs() << llvm::format("%4zu %4zu %9.2f %7zu  ", i + 1,
-                                 setup.units[u].position, shown,
-                                 s.measured.images)
-                 << setup.units[u].name << "\n";
-  }
-  if (!std::isnan(result.spearman)) {
-    llvm::outs() << "Spearman correlation of the proxy ranking with the "
-                    "accuracy ranking: "
-                 << llvm::format("%.3f", result.spearman) << "\n";
-  }
-  if (search && data.hasLabels()) {
-    double achieved = result.steps.empty()
-                          ? result.int8.accuracy
-                          : result.steps.back().measured.accuracy;
-    llvm::outs() << "search: " << result.steps.size() << " units FP32, "
-                 << pct(achieved) << " (FP32 " << pct(result.fp32.accuracy)
-                 << ", all INT8 " << pct(result.int8.accuracy) << ", target "
-                 << pct(result.target) << ": "
-                 << (result.targetMet ? "met" : "NOT met") << ")\n";
-  }
+  printStudySummary(llvm::outs(), opts, setup.units, result,
+                    search && data.hasLabels());
   exitOnError(kTool, writeStudyReport(outputDir, desc, setup.units, result));
   llvm::outs() << "wrote sensitivity.csv, sensitivity.json, sensitivity.svg, "
                   "search.csv, keep-layers.txt and "

@@ -4,6 +4,7 @@
 #include "glow/Tuner/SensitivityStudy.h"
 
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ llvm::Error writeStudyReport(const std::string &dir,
                              const StudyDescription &desc,
                              const std::vector<PrecisionUnit> &units,
                              const StudyResult &result);
+
+/// Prints the ranking table (most sensitive first), the proxy's Spearman
+/// correlation where measured and, if \p searched, the search's outcome.
+void printStudySummary(llvm::raw_ostream &os, const StudyOptions &opts,
+                       const std::vector<PrecisionUnit> &units,
+                       const StudyResult &result, bool searched);
 
 } // namespace glow
 
