@@ -254,6 +254,21 @@ llvm::Expected<unsigned> normalizeAxis(int64_t axis, size_t rank,
   return unsigned(axis < 0 ? axis + r : axis);
 }
 
+bool broadcastShape(llvm::ArrayRef<dim_t> a, llvm::ArrayRef<dim_t> b,
+                    std::vector<dim_t> &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 0);
+  for (size_t i = 0; i < rank; i++) {
+    dim_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    dim_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x != y && x != 1 && y != 1) {
+      return false;
+    }
+    out[i] = x == 1 ? y : x;
+  }
+  return true;
+}
+
 std::vector<int64_t> intsOf(const Tensor &t) {
   std::vector<int64_t> v;
   for (size_t i = 0; i < t.size(); i++) {

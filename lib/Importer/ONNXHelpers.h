@@ -54,6 +54,10 @@ windowAttributes(const onnx::NodeProto &node, const std::string &name,
 llvm::Expected<unsigned> normalizeAxis(int64_t axis, size_t rank,
                                        const onnx::NodeProto &node,
                                        const std::string &name);
+/// Sets \p out to the common shape of \p a and \p b under numpy's
+/// broadcasting rules. \returns false if they cannot be broadcast.
+bool broadcastShape(llvm::ArrayRef<dim_t> a, llvm::ArrayRef<dim_t> b,
+                    std::vector<dim_t> &out);
 /// \returns the values of an integer tensor.
 std::vector<int64_t> intsOf(const Tensor &t);
 

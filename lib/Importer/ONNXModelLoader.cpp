@@ -427,17 +427,11 @@ void ONNXModelLoader::setOutput(const onnx::NodeProto &node, unsigned i,
 
 llvm::Error ONNXModelLoader::broadcastOperands(const std::string &name,
                                                NodeValue &a, NodeValue &b) {
-  auto da = a.dims(), db = b.dims();
-  size_t rank = std::max(da.size(), db.size());
-  std::vector<dim_t> out(rank);
-  for (size_t i = 0; i < rank; i++) {
-    dim_t x = i < rank - da.size() ? 1 : da[i - (rank - da.size())];
-    dim_t y = i < rank - db.size() ? 1 : db[i - (rank - db.size())];
-    if (x != y && x != 1 && y != 1) {
-      return makeError("node '" + name + "': cannot broadcast " +
-                       dimsToString(da) + " with " + dimsToString(db));
-    }
-    out[i] = x == 1 ? y : x;
+  std::vector<dim_t> out;
+  if (!broadcastShape(a.dims(), b.dims(), out)) {
+    return makeError("node '" + name + "': cannot broadcast " +
+                     dimsToString(a.dims()) + " with " +
+                     dimsToString(b.dims()));
   }
   if (a.dims() != llvm::ArrayRef<dim_t>(out)) {
     a = F_->createBroadcast(name + ".broadcast_a", a, out);

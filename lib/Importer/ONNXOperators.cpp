@@ -779,17 +779,10 @@ llvm::Error ONNXModelLoader::loadExpand(const onnx::NodeProto &node,
                                         const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
   ASSIGN_OR_RETURN(shape, getConstantInts(node, 1));
-  auto d = in.dims();
-  size_t rank = std::max(d.size(), shape.size());
-  std::vector<dim_t> out(rank);
-  for (size_t i = 0; i < rank; i++) {
-    dim_t x = i < rank - d.size() ? 1 : d[i - (rank - d.size())];
-    dim_t y = i < rank - shape.size() ? 1 : shape[i - (rank - shape.size())];
-    if (x != y && x != 1 && y != 1) {
-      return makeError(describe(node, name) + ": cannot expand " +
-                       dimsToString(d));
-    }
-    out[i] = x == 1 ? y : x;
+  std::vector<dim_t> out;
+  if (!broadcastShape(in.dims(), shape, out)) {
+    return makeError(describe(node, name) + ": cannot expand " +
+                     dimsToString(in.dims()));
   }
   if (auto bytes = checkedTensorBytes(out, getElementSize(in.getElementType()),
                                       describe(node, name));
