@@ -331,45 +331,46 @@ MatMulNode *Function::createMatMul(llvm::StringRef name, NodeValue lhs,
   return addNode(std::make_unique<MatMulNode>(name, outTy, lhs, rhs));
 }
 
+namespace {
+/// \returns a new CLASS(args...) if CLASS is of family \p want and has
+/// that constructor, else null (createArithmetic and createUnary use it
+/// for every kind of Nodes.def).
+template <NodeFamily want, NodeFamily family, class CLASS, class... Args>
+std::unique_ptr<Node> makeOfFamily(Args &&...args) {
+  if constexpr (want == family && std::is_constructible_v<CLASS, Args &&...>) {
+    return std::make_unique<CLASS>(std::forward<Args>(args)...);
+  } else {
+    return nullptr;
+  }
+}
+
+template <NodeFamily want, class... Args>
+std::unique_ptr<Node> makeNodeOfFamily(Node::Kind kind, Args &&...args) {
+  switch (kind) {
+#define DEF_NODE(CLASS, NAME, FAMILY, ...)                                     \
+  case Node::Kind::NAME##Kind:                                                 \
+    return makeOfFamily<want, NodeFamily::FAMILY, CLASS>(                      \
+        std::forward<Args>(args)...);
+#include "glow/Graph/Nodes.def"
+  }
+  return nullptr;
+}
+} // namespace
+
 Node *Function::createArithmetic(Node::Kind kind, llvm::StringRef name,
                                  NodeValue lhs, NodeValue rhs) {
   const Type &ty = lhs.getType();
-  switch (kind) {
-#define CASE(NAME)                                                             \
-  case Node::Kind::NAME##Kind:                                                 \
-    return addNode(std::make_unique<NAME##Node>(name, ty, lhs, rhs));
-    CASE(Add)
-    CASE(Sub)
-    CASE(Mul)
-    CASE(Div)
-    CASE(Max)
-    CASE(Min)
-    CASE(Pow)
-#undef CASE
-  default:
-    llvm_unreachable("not an arithmetic node kind");
-  }
+  auto n = makeNodeOfFamily<NodeFamily::Binary>(kind, name, ty, lhs, rhs);
+  assert(n && "not an element-wise binary kind");
+  return addNode(std::move(n));
 }
 
 Node *Function::createUnary(Node::Kind kind, llvm::StringRef name,
                             NodeValue input) {
   const Type &ty = input.getType();
-  switch (kind) {
-#define CASE(NAME)                                                             \
-  case Node::Kind::NAME##Kind:                                                 \
-    return addNode(std::make_unique<NAME##Node>(name, ty, input));
-    CASE(Relu)
-    CASE(Sigmoid)
-    CASE(Tanh)
-    CASE(Exp)
-    CASE(Log)
-    CASE(Sqrt)
-    CASE(Neg)
-    CASE(Abs)
-#undef CASE
-  default:
-    llvm_unreachable("not a unary node kind");
-  }
+  auto n = makeNodeOfFamily<NodeFamily::Unary>(kind, name, ty, input);
+  assert(n && "not an element-wise unary kind without attributes");
+  return addNode(std::move(n));
 }
 
 ReluNode *Function::createRelu(llvm::StringRef name, NodeValue input) {

@@ -25,16 +25,11 @@ std::string escape(llvm::StringRef s) {
 /// Fill colour by precision: INT8 (quantized result) green, FP32 blue,
 /// storage grey, conversions orange.
 const char *fillColor(const Node *n) {
-  switch (n->getKind()) {
-  case Node::Kind::PlaceholderKind:
-  case Node::Kind::ConstantKind:
+  if (n->getFamily() == NodeFamily::Storage) {
     return "#d9d9d9";
-  case Node::Kind::QuantizeKind:
-  case Node::Kind::DequantizeKind:
-  case Node::Kind::RescaleQuantizedKind:
+  }
+  if (n->getFamily() == NodeFamily::Quantization) {
     return "#fdb462";
-  default:
-    break;
   }
   const Node *typed = n;
   if (n->getNumResults() == 0 && n->getNumInputs() > 0) {

@@ -1,24 +1,32 @@
 #include "glow/Graph/Nodes.h"
 #include "glow/Support/ResourceLimits.h"
 
+#include "llvm/Support/Casting.h"
+
 #include <sstream>
 
 namespace glow {
 
 using Kind = Node::Kind;
 
-const char *Node::getKindName(Kind k) {
-  switch (k) {
-#define DEF_NODE(CLASS, NAME)                                                  \
-  case Kind::NAME##Kind:                                                       \
-    return #NAME;
+const NodeKindInfo &Node::getKindInfo(Kind k) {
+  static const NodeKindInfo table[] = {
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE)           \
+  {#NAME,                                                                      \
+   NodeFamily::FAMILY,                                                         \
+   Int8Rule::INT8,                                                             \
+   ImageOperands::IMAGES,                                                      \
+   BatchMixing::BATCH,                                                         \
+   EpilogueRole::EPILOGUE},
 #include "glow/Graph/Nodes.def"
-  }
-  return "<unknown>";
+  };
+  static_assert(sizeof(table) / sizeof(table[0]) == kNumKinds,
+                "one row per kind");
+  return table[unsigned(k)];
 }
 
 bool Node::getKindFromName(llvm::StringRef name, Kind &k) {
-#define DEF_NODE(CLASS, NAME)                                                  \
+#define DEF_NODE(CLASS, NAME, ...)                                             \
   if (name == #NAME) {                                                         \
     k = Kind::NAME##Kind;                                                      \
     return true;                                                               \
@@ -41,62 +49,68 @@ std::string Node::validate() const {
 }
 
 bool isDataMovementKind(Node::Kind k) {
-  switch (k) {
-  case Kind::ReshapeKind:
-  case Kind::TransposeKind:
-  case Kind::SliceKind:
-  case Kind::PadKind:
-  case Kind::GatherKind:
-  case Kind::BroadcastKind:
-    return true;
-  default:
-    return false;
-  }
+  return Node::getKindInfo(k).family == NodeFamily::DataMovement;
+}
+
+bool isTypePreservingKind(Node::Kind k) {
+  return Node::getKindInfo(k).int8 == Int8Rule::Forward;
 }
 
 bool isLayerNode(const Node &n) {
-  switch (n.getKind()) {
-  case Kind::SaveKind:
-  case Kind::QuantizeKind:
-  case Kind::DequantizeKind:
-  case Kind::RescaleQuantizedKind:
+  switch (n.getFamily()) {
+  case NodeFamily::Storage:
+  case NodeFamily::Output:
+  case NodeFamily::Quantization:
     return false;
-  default:
-    return !n.isStorage();
+  case NodeFamily::Weighted:
+  case NodeFamily::Binary:
+  case NodeFamily::Unary:
+  case NodeFamily::Pool:
+  case NodeFamily::Normalization:
+  case NodeFamily::DataMovement:
+  case NodeFamily::Conversion:
+    return true;
   }
+  return true;
+}
+
+bool mayMixImages(const Node &n) {
+  if (n.getKindInfo().batch == BatchMixing::Never) {
+    return false;
+  }
+  llvm::ArrayRef<dim_t> out = n.dims();
+  if (auto *t = llvm::dyn_cast<TransposeNode>(&n)) {
+    return t->getShuffle()[0] != 0;
+  }
+  if (auto *s = llvm::dyn_cast<SliceNode>(&n)) {
+    return s->getStarts()[0] != 0 || s->getSteps()[0] != 1;
+  }
+  if (auto *c = llvm::dyn_cast<ConcatNode>(&n)) {
+    return c->getDim() == 0;
+  }
+  if (auto *p = llvm::dyn_cast<PadNode>(&n)) {
+    return p->getPads()[0] != 0 || p->getPads()[out.size()] != 0;
+  }
+  if (auto *g = llvm::dyn_cast<GatherNode>(&n)) {
+    return g->getAxis() == 0;
+  }
+  if (auto *s = llvm::dyn_cast<SoftMaxNode>(&n)) {
+    return s->getAxis() == 0;
+  }
+  if (llvm::isa<BroadcastNode>(&n) || llvm::isa<ReshapeNode>(&n)) {
+    llvm::ArrayRef<dim_t> in = n.getNthInput(0).dims();
+    bool sameRank = llvm::isa<ReshapeNode>(&n) || in.size() == out.size();
+    return in.empty() || out.empty() || !sameRank || in[0] != out[0];
+  }
+  return true; // ByAttributes without a rule here: assume it mixes
 }
 
 bool ArithmeticNode::classof(const Node *n) {
-  switch (n->getKind()) {
-  case Kind::AddKind:
-  case Kind::SubKind:
-  case Kind::MulKind:
-  case Kind::DivKind:
-  case Kind::MaxKind:
-  case Kind::MinKind:
-  case Kind::PowKind:
-    return true;
-  default:
-    return false;
-  }
+  return n->getFamily() == NodeFamily::Binary;
 }
 
 bool UnaryNode::classof(const Node *n) {
-  switch (n->getKind()) {
-  case Kind::ReluKind:
-  case Kind::SigmoidKind:
-  case Kind::TanhKind:
-  case Kind::ExpKind:
-  case Kind::LogKind:
-  case Kind::SqrtKind:
-  case Kind::NegKind:
-  case Kind::AbsKind:
-  case Kind::ClipKind:
-  case Kind::LeakyReluKind:
-    return true;
-  default:
-    return false;
-  }
+  return n->getFamily() == NodeFamily::Unary;
 }
 
 namespace {
@@ -528,19 +542,15 @@ std::string QuantizationNode::verify() const {
   const Type &in = getInput().getType(), &out = getType();
   c.expect(in.dims() == out.dims(),
            std::string(getKindName()) + " changes the shape");
-  switch (getKind()) {
-  case Kind::QuantizeKind:
+  if (getKind() == Kind::QuantizeKind) {
     c.expect(in.isFloat() && out.isQuantized(),
              "Quantize must take float and give a quantized kind");
-    break;
-  case Kind::DequantizeKind:
+  } else if (getKind() == Kind::DequantizeKind) {
     c.expect(in.isQuantized() && out.isFloat(),
              "Dequantize must take a quantized kind and give float");
-    break;
-  default:
+  } else {
     c.expect(in.isQuantized() && out.isQuantized(),
              "RescaleQuantized must take and give quantized kinds");
-    break;
   }
   if (out.isQuantized()) {
     c.expect(out.getScale() > 0, "quantization scale must be positive");

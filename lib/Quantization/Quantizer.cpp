@@ -50,34 +50,19 @@ bool isQuantizableNode(const Node &n) {
   if (n.getNumResults() != 1 || !n.getType().isFloat()) {
     return false;
   }
-  switch (n.getKind()) {
-  case Kind::ConvolutionKind:
-  case Kind::FullyConnectedKind: {
+  switch (n.getKindInfo().int8) {
+  case Int8Rule::None:
+    return false;
+  case Int8Rule::Weighted:
     // Weights and bias must be known to quantize them.
     return isa<Constant>(n.getNthInput(1).getNode()) &&
            isa<Constant>(n.getNthInput(2).getNode()) &&
            n.getNthInput(0).getType().isFloat();
-  }
-  case Kind::MatMulKind:
-  case Kind::AddKind:
-  case Kind::SubKind:
-  case Kind::MulKind:
-  case Kind::ReluKind:
-  case Kind::ClipKind:
-  case Kind::MaxPoolKind:
-  case Kind::AvgPoolKind:
-  case Kind::ConcatKind:
-  case Kind::ReshapeKind:
-  case Kind::TransposeKind:
-  case Kind::SliceKind:
-  case Kind::PadKind:
-  case Kind::BroadcastKind:
+  case Int8Rule::Profiled:
+  case Int8Rule::Forward:
     return true;
-  case Kind::GatherKind:
-    return n.getNthInput(0).getType().isFloat();
-  default:
-    return false;
   }
+  return false;
 }
 
 namespace {
@@ -154,12 +139,15 @@ private:
   }
 
   llvm::Error quantize(Node *n) {
-    // Activation inputs (weights of Conv/FC are handled below).
-    bool hasWeights = isa<ConvolutionNode>(n) || isa<FullyConnectedNode>(n);
+    // Activation operands (the weights of a Weighted kind are quantized
+    // below); operands that are not float (indices, shapes) stay as they
+    // are.
+    Int8Rule rule = n->getKindInfo().int8;
+    bool hasWeights = rule == Int8Rule::Weighted;
     unsigned numActs = hasWeights ? 1 : n->getNumInputs();
     for (unsigned i = 0; i < numActs; i++) {
-      if (isa<GatherNode>(n) && i == 1) {
-        continue; // Gather's indices
+      if (!n->getNthInput(i).getType().isFloat()) {
+        continue;
       }
       auto q = quantizedValue(n->getNthInput(i));
       if (!q) {
@@ -167,7 +155,7 @@ private:
       }
       n->setNthInput(i, *q);
     }
-    if (isDataMovementKind(n->getKind())) {
+    if (rule == Int8Rule::Forward) {
       n->setType(0, Type::newShape(n->getNthInput(0).getType(), n->dims()));
       return llvm::Error::success();
     }

@@ -21,8 +21,7 @@ std::vector<PrecisionUnit> findPrecisionUnits(const Function &F,
     if (!isQuantizableNode(*n)) {
       continue;
     }
-    if (groupActivations &&
-        (llvm::isa<ReluNode>(n) || llvm::isa<ClipNode>(n))) {
+    if (groupActivations && n->getKindInfo().epilogue == EpilogueRole::Clamp) {
       const Node *producer = n->getNthInput(0).getNode();
       auto it = unitOf.find(producer);
       if (it != unitOf.end() && llvm::isa<ConvolutionNode>(producer) &&

@@ -33,15 +33,48 @@ struct NodeValue {
 /// Attribute list as (name, printed value) pairs, for dumps and messages.
 using AttributeList = std::vector<std::pair<std::string, std::string>>;
 
+/// The properties of a node kind, declared with it in Nodes.def (whose
+/// header comment says what each value means).
+enum class NodeFamily {
+  Storage,
+  Output,
+  Weighted,
+  Binary,
+  Unary,
+  Pool,
+  Normalization,
+  DataMovement,
+  Conversion,
+  Quantization,
+};
+enum class Int8Rule { None, Weighted, Profiled, Forward };
+enum class ImageOperands { First, All };
+enum class BatchMixing { Never, ByAttributes };
+enum class EpilogueRole { None, Clamp };
+
+struct NodeKindInfo {
+  const char *name;
+  NodeFamily family;
+  Int8Rule int8;
+  ImageOperands images;
+  BatchMixing batch;
+  EpilogueRole epilogue;
+};
+
 /// Base class of every node kind listed in Nodes.def. A node has named
 /// inputs (NodeValues), typed results and kind-specific attributes kept by
 /// its subclass.
 class Node {
 public:
   enum class Kind {
-#define DEF_NODE(CLASS, NAME) NAME##Kind,
+#define DEF_NODE(CLASS, NAME, ...) NAME##Kind,
 #include "glow/Graph/Nodes.def"
   };
+  /// The number of kinds.
+  static constexpr unsigned kNumKinds = 0
+#define DEF_NODE(CLASS, NAME, ...) +1
+#include "glow/Graph/Nodes.def"
+      ;
 
   Node(Kind kind, llvm::StringRef name) : kind_(kind), name_(name.str()) {}
   virtual ~Node() = default;
@@ -49,8 +82,12 @@ public:
   Node &operator=(const Node &) = delete;
 
   Kind getKind() const { return kind_; }
+  /// \returns the properties of \p k as declared in Nodes.def.
+  static const NodeKindInfo &getKindInfo(Kind k);
+  const NodeKindInfo &getKindInfo() const { return getKindInfo(kind_); }
+  NodeFamily getFamily() const { return getKindInfo().family; }
   /// \returns the printed name of \p k ("Convolution", "Relu" ...).
-  static const char *getKindName(Kind k);
+  static const char *getKindName(Kind k) { return getKindInfo(k).name; }
   const char *getKindName() const { return getKindName(kind_); }
   /// \returns the kind whose name is \p name, or false if there is none.
   static bool getKindFromName(llvm::StringRef name, Kind &k);
@@ -81,9 +118,7 @@ public:
   }
 
   /// \returns true for Placeholder and Constant.
-  bool isStorage() const {
-    return kind_ == Kind::PlaceholderKind || kind_ == Kind::ConstantKind;
-  }
+  bool isStorage() const { return getFamily() == NodeFamily::Storage; }
 
   /// Checks the shapes and types of inputs, attributes and results.
   /// \returns an empty string when valid, else a description of the problem.

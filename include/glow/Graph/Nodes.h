@@ -542,15 +542,25 @@ GLOW_QUANTIZATION_NODE(DequantizeNode, Dequantize)
 GLOW_QUANTIZATION_NODE(RescaleQuantizedNode, RescaleQuantized)
 #undef GLOW_QUANTIZATION_NODE
 
-/// \returns true for kinds that only move or copy elements (Reshape,
-/// Transpose, Slice, Pad, Gather, Broadcast): their result has the element
-/// type, and in a quantized graph the scale, of their (data) input.
+/// \returns true for the DataMovement family of Nodes.def: kinds that
+/// only move or copy elements (Reshape, Transpose, Concat, Slice, Pad,
+/// Gather, Broadcast).
 bool isDataMovementKind(Node::Kind k);
+
+/// \returns true for kinds whose result has the element type, and in a
+/// quantized graph the scale and offset, of operand 0 (Int8Rule::Forward):
+/// their kernels copy elements of any kind unchanged.
+bool isTypePreservingKind(Node::Kind k);
 
 /// \returns true if \p n is a layer the user sees: not storage, not an
 /// output (Save), not a precision conversion (Quantize, Dequantize,
 /// RescaleQuantized).
 bool isLayerNode(const Node &n);
+
+/// \returns true if image i of \p n's result may depend on another image
+/// of its operands (dimension 0 is the batch): a Transpose that moves
+/// dimension 0, a Concat along it ... (BatchMixing in Nodes.def).
+bool mayMixImages(const Node &n);
 
 } // namespace glow
 

@@ -4,6 +4,7 @@
 #include "libjit/LibjitLayout.h"
 
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "glow/Backends/KernelOps.h"
 #include "glow/Quantization/QuantizationMath.h"
 #include "glow/Support/Error.h"
 
@@ -62,22 +63,6 @@ PlannedArg nullPtr() { return {KernelArg::null()}; }
 std::pair<PlannedArg, PlannedArg> transformArgs(double r) {
   QuantizationTransform t = makeQuantizationTransform(r);
   return {imm(t.multiplier), imm(t.shift)};
-}
-
-int32_t scalarKind(ElemKind k) {
-  switch (k) {
-  case ElemKind::FloatTy:
-    return libjit::kScalarFloat;
-  case ElemKind::Int32ITy:
-  case ElemKind::Int32QTy:
-    return libjit::kScalarInt32;
-  case ElemKind::Int64ITy:
-    return libjit::kScalarInt64;
-  case ElemKind::BoolTy:
-    return libjit::kScalarBool;
-  default:
-    return libjit::kScalarInt8;
-  }
 }
 
 bool isInt8(const Type &t) { return t.getElementType() == ElemKind::Int8QTy; }
@@ -345,18 +330,9 @@ bool Planner::markBatched(const Function &F) {
       continue;
     }
     // The inputs that carry images; the others are weights, indices ...
-    std::vector<unsigned> data;
-    switch (n->getKind()) {
-    case Kind::ConvolutionKind:
-    case Kind::FullyConnectedKind:
-    case Kind::BatchNormalizationKind:
-    case Kind::MatMulKind:
-    case Kind::GatherKind:
-    case Kind::SaveKind:
-      data = {0};
-      break;
-    default:
-      for (unsigned i = 0; i < n->getNumInputs(); i++) {
+    std::vector<unsigned> data = {0};
+    if (n->getKindInfo().images == ImageOperands::All) {
+      for (unsigned i = 1; i < n->getNumInputs(); i++) {
         data.push_back(i);
       }
     }
@@ -389,56 +365,8 @@ bool Planner::markBatched(const Function &F) {
         n->dims()[0] != batch_) {
       return fail();
     }
-    // Kinds that could move data between images.
-    switch (n->getKind()) {
-    case Kind::TransposeKind:
-      if (cast<TransposeNode>(n)->getShuffle()[0] != 0) {
-        return fail();
-      }
-      break;
-    case Kind::SliceKind:
-      if (cast<SliceNode>(n)->getStarts()[0] != 0 ||
-          cast<SliceNode>(n)->getSteps()[0] != 1) {
-        return fail();
-      }
-      break;
-    case Kind::ConcatKind:
-      if (cast<ConcatNode>(n)->getDim() == 0) {
-        return fail();
-      }
-      break;
-    case Kind::PadKind: {
-      auto &p = cast<PadNode>(n)->getPads();
-      if (p[0] != 0 || p[n->dims().size()] != 0) {
-        return fail();
-      }
-      break;
-    }
-    case Kind::GatherKind:
-      if (cast<GatherNode>(n)->getAxis() == 0) {
-        return fail();
-      }
-      break;
-    case Kind::SoftMaxKind:
-      if (cast<SoftMaxNode>(n)->getAxis() == 0) {
-        return fail();
-      }
-      break;
-    case Kind::BroadcastKind:
-      if (batched_.count(n->getNthInput(0).getNode()) &&
-          (n->getNthInput(0).dims().size() != n->dims().size() ||
-           n->getNthInput(0).dims()[0] != batch_)) {
-        return fail();
-      }
-      break;
-    case Kind::ReshapeKind:
-      if (n->getNthInput(0).dims().empty() ||
-          n->getNthInput(0).dims()[0] != batch_) {
-        return fail();
-      }
-      break;
-    default:
-      break;
+    if (mayMixImages(*n)) {
+      return fail();
     }
     batched_.insert(n);
   }
@@ -813,15 +741,28 @@ llvm::Error Planner::visit(const Node &n) {
   if (fused_.count(&n)) {
     return llvm::Error::success(); // done by the kernel it is fused into
   }
-  if (isa<ArithmeticNode>(&n)) {
+  switch (n.getKind()) {
+  case Kind::AddKind:
+  case Kind::SubKind:
+  case Kind::MulKind:
+  case Kind::DivKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::PowKind:
     arithmetic(n);
     return llvm::Error::success();
-  }
-  if (isa<UnaryNode>(&n)) {
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
     unary(n);
     return llvm::Error::success();
-  }
-  switch (n.getKind()) {
   case Kind::SaveKind: {
     auto &save = cast<SaveNode>(n);
     Storage src = use(save.getInput());
@@ -902,8 +843,9 @@ llvm::Error Planner::visit(const Node &n) {
     Storage in = use(n.getNthInput(0));
     Storage out = define(NodeValue(const_cast<Node *>(&n), 0), Layout::Plain);
     emit("libjit_convert", typeOf(valueOf(&n)).size(),
-         {ptr(out), ptr(in), imm(scalarKind(n.getNthInput(0).getElementType())),
-          imm(scalarKind(n.getType().getElementType()))});
+         {ptr(out), ptr(in),
+          imm(getScalarKindCode(n.getNthInput(0).getElementType())),
+          imm(getScalarKindCode(n.getType().getElementType()))});
     return llvm::Error::success();
   }
   case Kind::QuantizeKind:
@@ -911,10 +853,12 @@ llvm::Error Planner::visit(const Node &n) {
   case Kind::RescaleQuantizedKind:
     conversion(n);
     return llvm::Error::success();
-  default:
-    return makeError(std::string("the CPU backend has no kernel for ") +
-                     n.getKindName() + " (node '" + n.getName().str() + "')");
+  case Kind::PlaceholderKind:
+  case Kind::ConstantKind:
+    break;
   }
+  return makeError(std::string("the CPU backend has no kernel for ") +
+                   n.getKindName() + " (node '" + n.getName().str() + "')");
 }
 
 /// \returns true if the INT8 blocked kernel's int32 accumulators and
@@ -1253,47 +1197,17 @@ void Planner::fullyConnected(const Node &n, NodeValue in, NodeValue w,
         scratch(M * sizeof(int32_t))});
 }
 
-int32_t binaryOp(Kind k) {
-  switch (k) {
-  case Kind::AddKind:
-    return libjit::kOpAdd;
-  case Kind::SubKind:
-    return libjit::kOpSub;
-  case Kind::MulKind:
-    return libjit::kOpMul;
-  case Kind::DivKind:
-    return libjit::kOpDiv;
-  case Kind::MaxKind:
-    return libjit::kOpMax;
-  case Kind::MinKind:
-    return libjit::kOpMin;
-  default:
-    return libjit::kOpPow;
-  }
-}
-
 /// \returns the layout an element-wise node works in: blocked when one of
 /// its (4-D) inputs already is and the kind keeps the padded lanes finite
 /// (f(0) is finite and harmless), plain otherwise.
 Layout Planner::elementwiseLayout(const Node &n) const {
-  bool friendly;
-  switch (n.getKind()) {
-  case Kind::AddKind:
-  case Kind::SubKind:
-  case Kind::MulKind:
-  case Kind::MaxKind:
-  case Kind::MinKind:
-  case Kind::ReluKind:
-  case Kind::ClipKind:
-  case Kind::LeakyReluKind:
-  case Kind::QuantizeKind:
-  case Kind::DequantizeKind:
-  case Kind::RescaleQuantizedKind:
-    friendly = true;
-    break;
-  default:
-    friendly = false;
-  }
+  // Kinds with f(0) finite and harmless; Div, Pow, Log ... are not.
+  Kind k = n.getKind();
+  bool friendly = k == Kind::AddKind || k == Kind::SubKind ||
+                  k == Kind::MulKind || k == Kind::MaxKind ||
+                  k == Kind::MinKind || k == Kind::ReluKind ||
+                  k == Kind::ClipKind || k == Kind::LeakyReluKind ||
+                  n.getFamily() == NodeFamily::Quantization;
   if (!friendly || n.dims().size() != 4) {
     return Layout::Plain;
   }
@@ -1311,7 +1225,7 @@ void Planner::arithmetic(const Node &n) {
   Storage l = use(n.getNthInput(0), layout), r = use(n.getNthInput(1), layout);
   Storage y = define(result, layout);
   int64_t items = elementsOf(typeOf(result), layout);
-  int32_t op = binaryOp(n.getKind());
+  int32_t op = getElementwiseOpCode(n.getKind());
   switch (n.getType().getElementType()) {
   case ElemKind::FloatTy:
     emit("libjit_binary_f32", items, {ptr(y), ptr(l), ptr(r), imm(op)});
@@ -1342,31 +1256,6 @@ void Planner::arithmetic(const Node &n) {
         imm(bt.getOffset()), imm(yt.getOffset()), ma, sa, mb, sb});
 }
 
-int32_t unaryOp(Kind k) {
-  switch (k) {
-  case Kind::ReluKind:
-    return libjit::kOpRelu;
-  case Kind::ClipKind:
-    return libjit::kOpClip;
-  case Kind::LeakyReluKind:
-    return libjit::kOpLeakyRelu;
-  case Kind::SigmoidKind:
-    return libjit::kOpSigmoid;
-  case Kind::TanhKind:
-    return libjit::kOpTanh;
-  case Kind::ExpKind:
-    return libjit::kOpExp;
-  case Kind::LogKind:
-    return libjit::kOpLog;
-  case Kind::SqrtKind:
-    return libjit::kOpSqrt;
-  case Kind::NegKind:
-    return libjit::kOpNeg;
-  default:
-    return libjit::kOpAbs;
-  }
-}
-
 void Planner::unary(const Node &n) {
   NodeValue result = valueOf(&n);
   Layout layout = elementwiseLayout(n);
@@ -1384,7 +1273,8 @@ void Planner::unary(const Node &n) {
   }
   auto [p0, p1] = getUnaryParams(n);
   emit("libjit_unary_f32", items,
-       {ptr(y), ptr(x), imm(unaryOp(n.getKind())), immf(p0), immf(p1)});
+       {ptr(y), ptr(x), imm(getElementwiseOpCode(n.getKind())), immf(p0),
+        immf(p1)});
 }
 
 void Planner::pool(const PoolNode &n) {
@@ -1490,22 +1380,17 @@ void Planner::conversion(const Node &n) {
   Storage y = define(result, layout);
   const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
   int64_t items = elementsOf(typeOf(result), layout);
-  switch (n.getKind()) {
-  case Kind::QuantizeKind:
+  if (n.getKind() == Kind::QuantizeKind) {
     emit("libjit_quantize", items,
          {ptr(y), ptr(x), immf(yt.getScale()), imm(yt.getOffset())});
-    return;
-  case Kind::DequantizeKind:
+  } else if (n.getKind() == Kind::DequantizeKind) {
     emit("libjit_dequantize", items,
          {ptr(y), ptr(x), immf(xt.getScale()), imm(xt.getOffset())});
-    return;
-  default: {
+  } else { // RescaleQuantized
     auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
     emit("libjit_rescale_rows_i8", items,
          {ptr(y), ptr(x), imm(1), imm(1), imm(1), imm(xt.getOffset()), m, s,
           imm(yt.getOffset())});
-    return;
-  }
   }
 }
 

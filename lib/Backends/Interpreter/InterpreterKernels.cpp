@@ -160,103 +160,47 @@ void batchNormFloat(const BatchNormalizationNode &n,
 // Element-wise
 //===----------------------------------------------------------------------===//
 
-template <class T>
-void arithmetic(Kind k, const Tensor &lT, const Tensor &rT, Tensor &oT) {
-  const T *l = reinterpret_cast<const T *>(lT.getUnsafePtr());
-  const T *r = reinterpret_cast<const T *>(rT.getUnsafePtr());
-  T *o = reinterpret_cast<T *>(oT.getUnsafePtr());
-  size_t n = oT.size();
-  switch (k) {
-  case Kind::AddKind:
-    for (size_t i = 0; i < n; i++)
-      o[i] = l[i] + r[i];
-    break;
-  case Kind::SubKind:
-    for (size_t i = 0; i < n; i++)
-      o[i] = l[i] - r[i];
-    break;
-  case Kind::MulKind:
-    for (size_t i = 0; i < n; i++)
-      o[i] = l[i] * r[i];
-    break;
-  case Kind::DivKind:
-    for (size_t i = 0; i < n; i++) {
-      if constexpr (std::is_integral_v<T>) {
-        o[i] = r[i] == 0 ? 0 : l[i] / r[i];
-      } else {
-        o[i] = l[i] / r[i];
-      }
+/// oT[i] = op(lT[i], rT[i]) in the element type of \p oT (float, int64 or
+/// int32).
+template <class Op>
+llvm::Error arithmetic(const Tensor &lT, const Tensor &rT, Tensor &oT, Op op) {
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const T *l = reinterpret_cast<const T *>(lT.getUnsafePtr());
+    const T *r = reinterpret_cast<const T *>(rT.getUnsafePtr());
+    T *o = reinterpret_cast<T *>(oT.getUnsafePtr());
+    for (size_t i = 0, n = oT.size(); i < n; i++) {
+      o[i] = op(l[i], r[i]);
     }
-    break;
-  case Kind::MaxKind:
-    for (size_t i = 0; i < n; i++)
-      o[i] = std::max(l[i], r[i]);
-    break;
-  case Kind::MinKind:
-    for (size_t i = 0; i < n; i++)
-      o[i] = std::min(l[i], r[i]);
-    break;
-  case Kind::PowKind:
-    for (size_t i = 0; i < n; i++)
-      o[i] = T(std::pow(double(l[i]), double(r[i])));
-    break;
-  default:
-    break;
+  };
+  if (oT.getElementType() == ElemKind::FloatTy) {
+    run(0.f);
+  } else if (oT.getElementType() == ElemKind::Int64ITy) {
+    run(int64_t(0));
+  } else {
+    run(int32_t(0));
+  }
+  return llvm::Error::success();
+}
+
+/// Division; integer division by zero gives 0 (ONNX leaves it undefined).
+template <class T> T divide(T l, T r) {
+  if constexpr (std::is_integral_v<T>) {
+    return r == 0 ? 0 : l / r;
+  } else {
+    return l / r;
   }
 }
 
-void unaryFloat(const Node &n, const Tensor &iT, Tensor &oT) {
+/// oT[i] = op(iT[i]) on float tensors.
+template <class Op>
+llvm::Error unaryFloat(const Tensor &iT, Tensor &oT, Op op) {
   const float *x = iT.getHandle<float>().data();
   float *y = oT.getHandle<float>().data();
-  size_t e = oT.size();
-  switch (n.getKind()) {
-  case Kind::ReluKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::max(x[i], 0.f);
-    break;
-  case Kind::ClipKind: {
-    auto &c = cast<ClipNode>(n);
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::min(std::max(x[i], c.getMin()), c.getMax());
-    break;
+  for (size_t i = 0, e = oT.size(); i < e; i++) {
+    y[i] = op(x[i]);
   }
-  case Kind::LeakyReluKind: {
-    float a = cast<LeakyReluNode>(n).getAlpha();
-    for (size_t i = 0; i < e; i++)
-      y[i] = x[i] >= 0 ? x[i] : a * x[i];
-    break;
-  }
-  case Kind::SigmoidKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = 1.f / (1.f + std::exp(-x[i]));
-    break;
-  case Kind::TanhKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::tanh(x[i]);
-    break;
-  case Kind::ExpKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::exp(x[i]);
-    break;
-  case Kind::LogKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::log(x[i]);
-    break;
-  case Kind::SqrtKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::sqrt(x[i]);
-    break;
-  case Kind::NegKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = -x[i];
-    break;
-  case Kind::AbsKind:
-    for (size_t i = 0; i < e; i++)
-      y[i] = std::fabs(x[i]);
-    break;
-  default:
-    break;
-  }
+  return llvm::Error::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -484,7 +428,7 @@ bool allFloat(const Node &n) {
 
 /// Kinds whose kernel copies elements unchanged, whatever their kind.
 bool isDataMovement(Kind k) {
-  return k == Kind::SaveKind || isDataMovementKind(k);
+  return k == Kind::SaveKind || isTypePreservingKind(k);
 }
 
 /// \returns true if \p n computes on quantized values (or dequantizes).
@@ -504,12 +448,8 @@ bool isPlainNumeric(ElemKind k) {
 } // namespace
 
 bool isNodeEvaluable(const Node &n) {
-  switch (n.getKind()) {
-  case Kind::PlaceholderKind:
-  case Kind::ConstantKind:
+  if (n.isStorage()) {
     return false;
-  default:
-    break;
   }
   if (isQuantizedComputation(n)) {
     return hasQuantizedKernel(n);
@@ -520,6 +460,9 @@ bool isNodeEvaluable(const Node &n) {
     return n.getNthInput(0).getType().isEqualElemType(n.getType());
   }
   switch (n.getKind()) {
+  case Kind::PlaceholderKind:
+  case Kind::ConstantKind:
+    return false;
   case Kind::SaveKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
@@ -538,9 +481,30 @@ bool isNodeEvaluable(const Node &n) {
   case Kind::MinKind:
   case Kind::PowKind:
     return isPlainNumeric(n.getType().getElementType());
-  default:
+  case Kind::ConvolutionKind:
+  case Kind::FullyConnectedKind:
+  case Kind::BatchNormalizationKind:
+  case Kind::MatMulKind:
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+  case Kind::MaxPoolKind:
+  case Kind::AvgPoolKind:
+  case Kind::SoftMaxKind:
     return allFloat(n);
+  case Kind::QuantizeKind:
+  case Kind::DequantizeKind:
+  case Kind::RescaleQuantizedKind:
+    return false; // quantized computations, answered above
   }
+  return false;
 }
 
 llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
@@ -578,36 +542,55 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
     batchNormFloat(cast<BatchNormalizationNode>(n), in, out[0]);
     return llvm::Error::success();
   case Kind::AddKind:
+    return arithmetic(*in[0], *in[1], out[0],
+                      [](auto l, auto r) { return l + r; });
   case Kind::SubKind:
+    return arithmetic(*in[0], *in[1], out[0],
+                      [](auto l, auto r) { return l - r; });
   case Kind::MulKind:
+    return arithmetic(*in[0], *in[1], out[0],
+                      [](auto l, auto r) { return l * r; });
   case Kind::DivKind:
+    return arithmetic(*in[0], *in[1], out[0],
+                      [](auto l, auto r) { return divide(l, r); });
   case Kind::MaxKind:
+    return arithmetic(*in[0], *in[1], out[0],
+                      [](auto l, auto r) { return std::max(l, r); });
   case Kind::MinKind:
+    return arithmetic(*in[0], *in[1], out[0],
+                      [](auto l, auto r) { return std::min(l, r); });
   case Kind::PowKind:
-    switch (out[0].getElementType()) {
-    case ElemKind::FloatTy:
-      arithmetic<float>(n.getKind(), *in[0], *in[1], out[0]);
-      break;
-    case ElemKind::Int64ITy:
-      arithmetic<int64_t>(n.getKind(), *in[0], *in[1], out[0]);
-      break;
-    default:
-      arithmetic<int32_t>(n.getKind(), *in[0], *in[1], out[0]);
-      break;
-    }
-    return llvm::Error::success();
+    return arithmetic(*in[0], *in[1], out[0], [](auto l, auto r) {
+      return decltype(l)(std::pow(double(l), double(r)));
+    });
   case Kind::ReluKind:
-  case Kind::ClipKind:
-  case Kind::LeakyReluKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return std::max(x, 0.f); });
+  case Kind::ClipKind: {
+    float lo = cast<ClipNode>(n).getMin(), hi = cast<ClipNode>(n).getMax();
+    return unaryFloat(*in[0], out[0], [lo, hi](float x) {
+      return std::min(std::max(x, lo), hi);
+    });
+  }
+  case Kind::LeakyReluKind: {
+    float a = cast<LeakyReluNode>(n).getAlpha();
+    return unaryFloat(*in[0], out[0],
+                      [a](float x) { return x >= 0 ? x : a * x; });
+  }
   case Kind::SigmoidKind:
+    return unaryFloat(*in[0], out[0],
+                      [](float x) { return 1.f / (1.f + std::exp(-x)); });
   case Kind::TanhKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return std::tanh(x); });
   case Kind::ExpKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return std::exp(x); });
   case Kind::LogKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return std::log(x); });
   case Kind::SqrtKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return std::sqrt(x); });
   case Kind::NegKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return -x; });
   case Kind::AbsKind:
-    unaryFloat(n, *in[0], out[0]);
-    return llvm::Error::success();
+    return unaryFloat(*in[0], out[0], [](float x) { return std::fabs(x); });
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
     poolFloat(cast<PoolNode>(n), *in[0], out[0]);
@@ -643,9 +626,14 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
       out[0].setFromDouble(i, v);
     }
     return llvm::Error::success();
-  default:
-    return noKernel(n, n.getType());
+  case Kind::PlaceholderKind:
+  case Kind::ConstantKind:
+  case Kind::QuantizeKind:
+  case Kind::DequantizeKind:
+  case Kind::RescaleQuantizedKind:
+    break; // storage has no kernel; quantized computations are above
   }
+  return noKernel(n, n.getType());
 }
 
 } // namespace glow

@@ -260,28 +260,21 @@ void concatInt8(const ConcatNode &n, llvm::ArrayRef<const Tensor *> ins,
 
 void conversion(const Node &n, const Tensor &xT, Tensor &outT) {
   size_t e = outT.size();
-  switch (n.getKind()) {
-  case Kind::QuantizeKind: {
+  if (n.getKind() == Kind::QuantizeKind) {
     auto yq = paramsOf(outT.getType());
     const float *x = xT.getHandle<float>().data();
     for (size_t i = 0; i < e; i++)
       i8(outT)[i] = quantizeValue(x[i], yq);
-    return;
-  }
-  case Kind::DequantizeKind: {
+  } else if (n.getKind() == Kind::DequantizeKind) {
     auto xq = paramsOf(xT.getType());
     float *y = outT.getHandle<float>().data();
     for (size_t i = 0; i < e; i++)
       y[i] = dequantizeValue(i8(xT)[i], xq);
-    return;
-  }
-  default: {
+  } else { // RescaleQuantized
     auto xq = paramsOf(xT.getType()), yq = paramsOf(outT.getType());
     QuantizationTransform t = ratio(xq.scale, yq.scale);
     for (size_t i = 0; i < e; i++)
       i8(outT)[i] = requantize(i8(xT)[i] - xq.offset, t, yq.offset);
-    return;
-  }
   }
 }
 
@@ -320,9 +313,33 @@ bool hasQuantizedKernel(const Node &n) {
       }
     }
     return isInt8(n.getType());
-  default:
-    return false;
+  case Kind::PlaceholderKind:
+  case Kind::ConstantKind:
+  case Kind::SaveKind:
+  case Kind::BatchNormalizationKind:
+  case Kind::DivKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::PowKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+  case Kind::SoftMaxKind:
+  case Kind::ReshapeKind:
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::PadKind:
+  case Kind::GatherKind:
+  case Kind::BroadcastKind:
+  case Kind::ConvertToKind:
+    return false; // no INT8 kernel (data movement copies in any kind)
   }
+  return false;
 }
 
 llvm::Error evaluateQuantizedNode(const Node &n,
@@ -359,7 +376,30 @@ llvm::Error evaluateQuantizedNode(const Node &n,
   case Kind::RescaleQuantizedKind:
     conversion(n, *in[0], out);
     break;
-  default:
+  case Kind::PlaceholderKind:
+  case Kind::ConstantKind:
+  case Kind::SaveKind:
+  case Kind::BatchNormalizationKind:
+  case Kind::DivKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::PowKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+  case Kind::SoftMaxKind:
+  case Kind::ReshapeKind:
+  case Kind::TransposeKind:
+  case Kind::SliceKind:
+  case Kind::PadKind:
+  case Kind::GatherKind:
+  case Kind::BroadcastKind:
+  case Kind::ConvertToKind:
     return makeError(std::string("the Interpreter has no INT8 kernel for ") +
                      n.getKindName() + " (node '" + n.getName().str() + "')");
   }

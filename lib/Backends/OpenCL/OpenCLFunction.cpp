@@ -2,6 +2,7 @@
 
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
 #include "glow/Backends/KernelGeometry.h"
+#include "glow/Backends/KernelOps.h"
 #include "glow/Quantization/QuantizationMath.h"
 #include "glow/Support/Error.h"
 
@@ -34,67 +35,6 @@ Arg mem(cl_mem m) { return {Arg::Mem, m}; }
 Arg i32(int64_t v) { return {Arg::I32, nullptr, v}; }
 Arg i64(int64_t v) { return {Arg::I64, nullptr, v}; }
 Arg f32(float v) { return {Arg::F32, nullptr, 0, v}; }
-
-/// Element kinds of the convert kernel (LibjitLayout.h's ScalarKind).
-int32_t scalarKind(ElemKind k) {
-  switch (k) {
-  case ElemKind::FloatTy:
-    return 0;
-  case ElemKind::Int32ITy:
-  case ElemKind::Int32QTy:
-    return 2;
-  case ElemKind::Int64ITy:
-    return 3;
-  case ElemKind::BoolTy:
-    return 4;
-  default:
-    return 1;
-  }
-}
-
-int32_t binaryOp(Kind k) {
-  switch (k) {
-  case Kind::AddKind:
-    return 0;
-  case Kind::SubKind:
-    return 1;
-  case Kind::MulKind:
-    return 2;
-  case Kind::DivKind:
-    return 3;
-  case Kind::MaxKind:
-    return 4;
-  case Kind::MinKind:
-    return 5;
-  default:
-    return 6;
-  }
-}
-
-int32_t unaryOp(Kind k) {
-  switch (k) {
-  case Kind::ReluKind:
-    return 0;
-  case Kind::ClipKind:
-    return 1;
-  case Kind::LeakyReluKind:
-    return 2;
-  case Kind::SigmoidKind:
-    return 3;
-  case Kind::TanhKind:
-    return 4;
-  case Kind::ExpKind:
-    return 5;
-  case Kind::LogKind:
-    return 6;
-  case Kind::SqrtKind:
-    return 7;
-  case Kind::NegKind:
-    return 8;
-  default:
-    return 9;
-  }
-}
 
 std::pair<Arg, Arg> transform(double ratio) {
   QuantizationTransform t = makeQuantizationTransform(ratio);
@@ -265,16 +205,29 @@ private:
 };
 
 llvm::Error FunctionBuilder::visit(const Node &n) {
-  if (llvm::isa<ArithmeticNode>(&n)) {
-    arithmetic(n);
-    return llvm::Error::success();
-  }
-  if (llvm::isa<UnaryNode>(&n)) {
-    unary(n);
-    return llvm::Error::success();
-  }
   const Type &yt = n.getType();
   switch (n.getKind()) {
+  case Kind::AddKind:
+  case Kind::SubKind:
+  case Kind::MulKind:
+  case Kind::DivKind:
+  case Kind::MaxKind:
+  case Kind::MinKind:
+  case Kind::PowKind:
+    arithmetic(n);
+    break;
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+    unary(n);
+    break;
   case Kind::SaveKind: {
     auto &save = cast<SaveNode>(n);
     copy(values_.at(save.getPlaceholder()), value(save.getInput()),
@@ -368,8 +321,9 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
   case Kind::ConvertToKind: {
     cl_mem x = value(n.getNthInput(0)), y = define(n);
     launch("convert", yt.size(),
-           {mem(y), mem(x), i32(scalarKind(n.getNthInput(0).getElementType())),
-            i32(scalarKind(yt.getElementType()))});
+           {mem(y), mem(x),
+            i32(getScalarKindCode(n.getNthInput(0).getElementType())),
+            i32(getScalarKindCode(yt.getElementType()))});
     break;
   }
   case Kind::QuantizeKind: {
@@ -394,7 +348,8 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
             i64(0), i32(xt.getOffset()), m, s, i32(yt.getOffset())});
     break;
   }
-  default:
+  case Kind::PlaceholderKind:
+  case Kind::ConstantKind:
     return makeError(std::string("the OpenCL backend has no kernel for ") +
                      n.getKindName() + " (node '" + n.getName().str() + "')");
   }
@@ -403,7 +358,10 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
 
 std::pair<int32_t, cl_mem>
 FunctionBuilder::fuseEpilogue(const ConvolutionNode &conv, cl_mem y) {
-  constexpr int32_t epilogueAdd = 1, epilogueRelu = 2; // common.cl
+  enum : int32_t {
+#define KERNEL_EPILOGUE(NAME, BIT) epilogue##NAME = BIT,
+#include "glow/Backends/KernelOps.def"
+  };
   int32_t epilogue = 0;
   cl_mem residual = y;
   const Node *tail = &conv;
@@ -593,7 +551,7 @@ void FunctionBuilder::arithmetic(const Node &n) {
   cl_mem l = value(n.getNthInput(0)), r = value(n.getNthInput(1));
   cl_mem y = define(n);
   const Type &yt = n.getType();
-  int32_t op = binaryOp(n.getKind());
+  int32_t op = getElementwiseOpCode(n.getKind());
   switch (yt.getElementType()) {
   case ElemKind::FloatTy:
     launch("binary_f32", yt.size(), {mem(y), mem(l), mem(r), i32(op)});
@@ -632,7 +590,8 @@ void FunctionBuilder::unary(const Node &n) {
   }
   auto [p0, p1] = getUnaryParams(n);
   launch("unary_f32", yt.size(),
-         {mem(y), mem(x), i32(unaryOp(n.getKind())), f32(p0), f32(p1)});
+         {mem(y), mem(x), i32(getElementwiseOpCode(n.getKind())), f32(p0),
+          f32(p1)});
 }
 
 void FunctionBuilder::pool(const PoolNode &n) {

@@ -41,38 +41,23 @@ inline int64_t convInputBlock(int64_t C, bool int8) {
   return int8 ? roundUp(cb, 4) : cb;
 }
 
-/// Element kinds of the data-movement kernels (ConvertTo).
+// The operation and element-kind codes (glow/Backends/KernelOps.def).
 enum ScalarKind : int32_t {
-  kScalarFloat = 0,
-  kScalarInt8 = 1,
-  kScalarInt32 = 2,
-  kScalarInt64 = 3,
-  kScalarBool = 4,
+#define KERNEL_SCALAR_KIND(NAME, CODE) kScalar##NAME = CODE,
+#include "glow/Backends/KernelOps.def"
 };
-
-/// Operations of the element-wise kernels.
 enum BinaryOp : int32_t {
-  kOpAdd = 0,
-  kOpSub = 1,
-  kOpMul = 2,
-  kOpDiv = 3,
-  kOpMax = 4,
-  kOpMin = 5,
-  kOpPow = 6,
+#define KERNEL_BINARY_OP(KIND, CODE) kOp##KIND = CODE,
+#include "glow/Backends/KernelOps.def"
 };
 enum UnaryOp : int32_t {
-  kOpRelu = 0,
-  kOpClip = 1,
-  kOpLeakyRelu = 2,
-  kOpSigmoid = 3,
-  kOpTanh = 4,
-  kOpExp = 5,
-  kOpLog = 6,
-  kOpSqrt = 7,
-  kOpNeg = 8,
-  kOpAbs = 9,
+#define KERNEL_UNARY_OP(KIND, CODE) kOp##KIND = CODE,
+#include "glow/Backends/KernelOps.def"
 };
-enum PadMode : int32_t { kPadConstant = 0, kPadReflect = 1, kPadEdge = 2 };
+enum PadMode : int32_t {
+#define KERNEL_PAD_MODE(NAME, CODE) kPad##NAME = CODE,
+#include "glow/Backends/KernelOps.def"
+};
 
 /// The scalars of a blocked convolution that are not shapes: its epilogue
 /// and input zero code. They are passed in the constant region rather than
@@ -97,7 +82,10 @@ struct ConvScalars {
 };
 
 /// Error codes a run returns (0: success).
-enum RunStatus : int32_t { kStatusOk = 0, kStatusGatherIndexOutOfRange = 1 };
+enum RunStatus : int32_t {
+#define KERNEL_RUN_STATUS(NAME, CODE) kStatus##NAME = CODE,
+#include "glow/Backends/KernelOps.def"
+};
 
 } // namespace libjit
 } // namespace glow

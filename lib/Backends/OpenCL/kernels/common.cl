@@ -13,36 +13,6 @@ typedef double acc_real;
 typedef float acc_real;
 #endif
 
-/* Element kinds of convert (LibjitLayout.h's ScalarKind). */
-#define K_FLOAT 0
-#define K_INT8 1
-#define K_INT32 2
-#define K_INT64 3
-#define K_BOOL 4
-
-/* Binary and unary operations (LibjitLayout.h). */
-#define OP_ADD 0
-#define OP_SUB 1
-#define OP_MUL 2
-#define OP_DIV 3
-#define OP_MAX 4
-#define OP_MIN 5
-#define OP_POW 6
-#define OP_RELU 0
-#define OP_CLIP 1
-#define OP_LEAKY 2
-#define OP_SIGMOID 3
-#define OP_TANH 4
-#define OP_EXP 5
-#define OP_LOG 6
-#define OP_SQRT 7
-#define OP_NEG 8
-#define OP_ABS 9
-/* What a convolution does to its result before storing it: add the
-   residual buffer (a fused Add), then clamp at 0 (a fused Relu). */
-#define EPILOGUE_ADD 1
-#define EPILOGUE_RELU 2
-
 /* Spills the accumulators acc0..3 of a *_v16 kernel into the 64-element
    array r, row (or column) j's 16 lanes at r[j * 16]. */
 #define V16_SPILL4(r)                                                          \

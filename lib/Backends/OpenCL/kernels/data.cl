@@ -82,12 +82,12 @@ __kernel void copy_rows(__global uchar *dst, __global const uchar *src,
 
 inline acc_real loadScalar(__global const uchar *p, int kind) {
   switch (kind) {
-  case K_FLOAT:
+  case K_Float:
     return *(__global const float *)p;
-  case K_INT8:
-  case K_BOOL:
+  case K_Int8:
+  case K_Bool:
     return *(__global const char *)p;
-  case K_INT32:
+  case K_Int32:
     return *(__global const int *)p;
   default:
     return (acc_real)*(__global const long *)p;
@@ -95,7 +95,7 @@ inline acc_real loadScalar(__global const uchar *p, int kind) {
 }
 
 inline int kindSize(int kind) {
-  return kind == K_FLOAT || kind == K_INT32 ? 4 : (kind == K_INT64 ? 8 : 1);
+  return kind == K_Float || kind == K_Int32 ? 4 : (kind == K_Int64 ? 8 : 1);
 }
 
 /* ONNX Cast: to bool is (x != 0), to an integer truncates. */
@@ -105,16 +105,16 @@ __kernel void convert(__global uchar *dst, __global const uchar *src,
   acc_real v = loadScalar(src + i * kindSize(srcKind), srcKind);
   __global uchar *o = dst + i * kindSize(dstKind);
   switch (dstKind) {
-  case K_FLOAT:
+  case K_Float:
     *(__global float *)o = (float)v;
     break;
-  case K_BOOL:
+  case K_Bool:
     *(__global char *)o = v != 0;
     break;
-  case K_INT8:
+  case K_Int8:
     *(__global char *)o = (char)(long)v;
     break;
-  case K_INT32:
+  case K_Int32:
     *(__global int *)o = (int)(long)v;
     break;
   default:

@@ -5,19 +5,19 @@
   long i = get_global_id(0);                                                   \
   T a = l[i], b = r[i];                                                        \
   switch (op) {                                                                \
-  case OP_ADD:                                                                 \
+  case OP_Add:                                                                 \
     out[i] = a + b;                                                            \
     break;                                                                     \
-  case OP_SUB:                                                                 \
+  case OP_Sub:                                                                 \
     out[i] = a - b;                                                            \
     break;                                                                     \
-  case OP_MUL:                                                                 \
+  case OP_Mul:                                                                 \
     out[i] = a * b;                                                            \
     break;                                                                     \
-  case OP_MAX:                                                                 \
+  case OP_Max:                                                                 \
     out[i] = a < b ? b : a;                                                    \
     break;                                                                     \
-  case OP_MIN:                                                                 \
+  case OP_Min:                                                                 \
     out[i] = b < a ? b : a;                                                    \
     break;                                                                     \
   default:                                                                     \
@@ -25,7 +25,7 @@
   }
 
 #define BINARY_REST(T)                                                         \
-  if (op == OP_DIV) {                                                          \
+  if (op == OP_Div) {                                                          \
     out[i] = a / b;                                                            \
   } else {                                                                     \
     out[i] = (T)pow((acc_real)a, (acc_real)b);                                 \
@@ -37,7 +37,7 @@ __kernel void binary_f32(__global float *out, __global const float *l,
 #undef BINARY_REST
 
 #define BINARY_REST(T)                                                         \
-  if (op == OP_DIV) {                                                          \
+  if (op == OP_Div) {                                                          \
     out[i] = b == 0 ? (T)0 : (T)(a / b);                                       \
   } else {                                                                     \
     out[i] = (T)pow((acc_real)a, (acc_real)b);                                 \
@@ -57,33 +57,33 @@ __kernel void unary_f32(__global float *out, __global const float *in, int op,
   long i = get_global_id(0);
   float x = in[i];
   switch (op) {
-  case OP_RELU:
+  case OP_Relu:
     out[i] = x < 0.0f ? 0.0f : x;
     break;
-  case OP_CLIP: {
+  case OP_Clip: {
     float v = x < p0 ? p0 : x;
     out[i] = p1 < v ? p1 : v;
     break;
   }
-  case OP_LEAKY:
+  case OP_LeakyRelu:
     out[i] = x >= 0.0f ? x : p0 * x;
     break;
-  case OP_SIGMOID:
+  case OP_Sigmoid:
     out[i] = 1.0f / (1.0f + exp(-x));
     break;
-  case OP_TANH:
+  case OP_Tanh:
     out[i] = tanh(x);
     break;
-  case OP_EXP:
+  case OP_Exp:
     out[i] = exp(x);
     break;
-  case OP_LOG:
+  case OP_Log:
     out[i] = log(x);
     break;
-  case OP_SQRT:
+  case OP_Sqrt:
     out[i] = sqrt(x);
     break;
-  case OP_NEG:
+  case OP_Neg:
     out[i] = -x;
     break;
   default:
@@ -292,10 +292,10 @@ __kernel void conv_f32_v16(__global float *out, __global const float *in,
 #define CONV_F32_STORE(L, S)                                                   \
   {                                                                            \
     float4 v = (float4)(acc0.S, acc1.S, acc2.S, acc3.S);                       \
-    if (epilogue & EPILOGUE_ADD) {                                             \
+    if (epilogue & EPILOGUE_Add) {                                             \
       v = v + vload4(0, res + L * plane);                                      \
     }                                                                          \
-    if (epilogue & EPILOGUE_RELU) {                                            \
+    if (epilogue & EPILOGUE_Relu) {                                            \
       v = select(v, (float4)(0.0f), v < (float4)(0.0f));                       \
     }                                                                          \
     vstore4(v, 0, y + L * plane);                                              \
@@ -329,10 +329,10 @@ __kernel void conv_f32_v16(__global float *out, __global const float *in,
     long row = ((n * O + o) * OH + oh) * OW;
     for (int j = 0; j < 4 && ow0 + j < OW; j++) {
       float v = r[j * 16 + l];
-      if (epilogue & EPILOGUE_ADD) {
+      if (epilogue & EPILOGUE_Add) {
         v = v + residual[row + ow0 + j];
       }
-      if (epilogue & EPILOGUE_RELU) {
+      if (epilogue & EPILOGUE_Relu) {
         v = v < 0.0f ? 0.0f : v;
       }
       out[row + ow0 + j] = v;

@@ -28,14 +28,14 @@ __kernel void binary_i8(__global char *out, __global const char *a,
                         int bOffset, int outOffset, long multA, int shiftA,
                         long multB, int shiftB) {
   long i = get_global_id(0);
-  if (op == OP_MUL) {
+  if (op == OP_Mul) {
     long p = (long)(a[i] - aOffset) * (long)(b[i] - bOffset);
     out[i] = requant(p, multA, shiftA, outOffset);
     return;
   }
   long va = applyTransform(a[i] - aOffset, multA, shiftA);
   long vb = applyTransform(b[i] - bOffset, multB, shiftB);
-  out[i] = sat8(va + (op == OP_SUB ? -vb : vb) + outOffset);
+  out[i] = sat8(va + (op == OP_Sub ? -vb : vb) + outOffset);
 }
 
 __kernel void clip_i8(__global char *out, __global const char *in,
