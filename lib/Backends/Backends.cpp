@@ -2,14 +2,17 @@
 #include "glow/Backends/CPU/CPUBackend.h"
 #include "glow/Backends/Interpreter/Interpreter.h"
 #include "glow/Backends/OpenCL/OpenCLBackend.h"
+#include "glow/Backends/SwitchableCompiler.h"
 #include "glow/Support/Error.h"
 
 namespace glow {
 
-llvm::Expected<std::unique_ptr<SwitchableFunction>> Backend::compileSwitchable(
-    const Function &, const Function &,
-    const std::vector<std::vector<std::string>> &) const {
-  return makeError("the " + getName() +
+llvm::Expected<const SwitchableCompiler *>
+getSwitchableCompiler(const Backend &backend) {
+  if (const SwitchableCompiler *c = backend.getSwitchableCompiler()) {
+    return c;
+  }
+  return makeError("the " + backend.getName() +
                    " backend cannot compile precision-switchable functions");
 }
 

@@ -1,4 +1,5 @@
 #include "glow/Quantization/Quantizer.h"
+#include "glow/Backends/Backend.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
@@ -63,6 +64,37 @@ bool isQuantizableNode(const Node &n) {
     return true;
   }
   return false;
+}
+
+OpSignature getQuantizedSignature(const Node &n) {
+  OpSignature sig = OpSignature::of(n);
+  auto int8IfFloat = [](ElemKind &k) {
+    if (k == ElemKind::FloatTy) {
+      k = ElemKind::Int8QTy;
+    }
+  };
+  switch (n.getKindInfo().int8) {
+  case Int8Rule::None:
+    return sig;
+  case Int8Rule::Weighted:
+    sig.operands = {ElemKind::Int8QTy, ElemKind::Int8QTy, ElemKind::Int32QTy};
+    break;
+  case Int8Rule::Profiled:
+  case Int8Rule::Forward:
+    for (ElemKind &k : sig.operands) {
+      int8IfFloat(k);
+    }
+    break;
+  }
+  for (ElemKind &k : sig.results) {
+    int8IfFloat(k);
+  }
+  return sig;
+}
+
+bool isQuantizableOn(const Node &n, const Backend &backend) {
+  return isQuantizableNode(n) &&
+         backend.isOpSupported(getQuantizedSignature(n));
 }
 
 namespace {

@@ -1,4 +1,5 @@
 #include "glow/Tuner/PrecisionEvaluator.h"
+#include "glow/Backends/SwitchableCompiler.h"
 
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Importer/ONNXModelLoader.h"
@@ -88,8 +89,10 @@ llvm::Error quantize(const EvaluatorSetup &s, LoadedModel &m,
   PrecisionConfig config;
   config.quantization = s.quantization;
   config.keepLayers = keep;
-  auto report = transformForPrecisionMode(m.function, m.hash, s.profile, config,
-                                          [](const Node &) { return true; });
+  const Backend &backend = m.engine->getBackend();
+  auto report = transformForPrecisionMode(
+      m.function, m.hash, s.profile, config,
+      [&](const Node &n) { return isQuantizableOn(n, backend); });
   if (!report) {
     return report.takeError();
   }
@@ -151,8 +154,12 @@ public:
       units.push_back(u.layers);
     }
     auto start = std::chrono::steady_clock::now();
-    auto fn = fp32_.engine->getBackend().compileSwitchable(
-        *fp32_.function, *int8_.function, units);
+    auto compiler = getSwitchableCompiler(fp32_.engine->getBackend());
+    if (!compiler) {
+      return compiler.takeError();
+    }
+    auto fn =
+        (*compiler)->compileSwitchable(*fp32_.function, *int8_.function, units);
     if (!fn) {
       return fn.takeError();
     }

@@ -5,7 +5,7 @@
 // AVX2, AVX-512 VNNI) and with one and three threads, so that every code
 // path of the kernel library meets the reference.
 
-#include "glow/Backends/Backend.h"
+#include "glow/Backends/SwitchableCompiler.h"
 #include "glow/Base/Image.h"
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Importer/ONNXModelLoader.h"
@@ -51,7 +51,7 @@ std::vector<Target> targets() {
         {"avx512", 3}}) {
     Target t;
     t.backend = "CPU";
-    t.options.cpuKernels = variant;
+    t.options.settings["cpu-kernels"] = variant;
     t.options.numThreads = threads;
     t.label = std::string("CPU_") + variant + "_" + std::to_string(threads) +
               "threads";
@@ -485,7 +485,9 @@ TEST_P(BackendCorrectnessTest, switchablePrecisionEqualsMixedGraphs) {
       }
       units.back().push_back(n->getName().str());
     }
-    auto sw = (*fp32EE)->getBackend().compileSwitchable(*F, *Fq, units);
+    auto compiler = getSwitchableCompiler((*fp32EE)->getBackend());
+    ASSERT_TRUE(bool(compiler));
+    auto sw = (*compiler)->compileSwitchable(*F, *Fq, units);
     ASSERT_TRUE(bool(sw)) << llvm::toString(sw.takeError());
     Placeholder *in = nullptr, *out = nullptr;
     for (Placeholder *ph : (*fp32EE)->getModule().getPlaceholders()) {

@@ -674,3 +674,71 @@ TEST(GraphTest, optimizeFunctionErasesUnusedConstants) {
   ASSERT_EQ(constants.size(), 1u);
   EXPECT_EQ(constants[0], c);
 }
+
+//===----------------------------------------------------------------------===//
+// Node kinds and their properties (Nodes.def)
+//===----------------------------------------------------------------------===//
+
+TEST(GraphTest, kindNamesRoundTripAndFamiliesMatchTheClasses) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *x = makeInput(M, "x", {2, 3});
+  unsigned binary = 0, unary = 0;
+  for (unsigned i = 0; i < Node::kNumKinds; i++) {
+    Node::Kind k = Node::Kind(i);
+    Node::Kind back;
+    ASSERT_TRUE(Node::getKindFromName(Node::getKindName(k), back));
+    EXPECT_EQ(back, k) << Node::getKindName(k);
+    NodeFamily family = Node::getKindInfo(k).family;
+    // Every kind of the Binary family is built by createArithmetic, and is
+    // an ArithmeticNode; every other kind is not.
+    if (family == NodeFamily::Binary) {
+      Node *n = F->createArithmetic(k, "b" + std::to_string(i), x, x);
+      EXPECT_EQ(n->getKind(), k);
+      EXPECT_TRUE(isa<ArithmeticNode>(n));
+      EXPECT_TRUE(n->getKindInfo().epilogue == EpilogueRole::None);
+      binary++;
+    }
+    if (family == NodeFamily::Unary && k != Node::Kind::ClipKind &&
+        k != Node::Kind::LeakyReluKind) {
+      Node *n = F->createUnary(k, "u" + std::to_string(i), x);
+      EXPECT_EQ(n->getKind(), k);
+      EXPECT_TRUE(isa<UnaryNode>(n));
+      unary++;
+    }
+  }
+  EXPECT_EQ(binary, 7u); // Add Sub Mul Div Max Min Pow
+  EXPECT_EQ(unary, 8u);  // Relu Sigmoid Tanh Exp Log Sqrt Neg Abs
+  Node::Kind none;
+  EXPECT_FALSE(Node::getKindFromName("NoSuchKind", none));
+  // Storage, outputs and conversions are not layers; the rest are.
+  EXPECT_FALSE(isLayerNode(*x));
+  Node *q = F->createQuantize("q", x, Type(ElemKind::Int8QTy, {2, 3}, 1.f, 0));
+  EXPECT_FALSE(isLayerNode(*q));
+  EXPECT_TRUE(isLayerNode(*F->createRelu("r", x)));
+  EXPECT_TRUE(isTypePreservingKind(Node::Kind::ReshapeKind));
+  EXPECT_FALSE(isTypePreservingKind(Node::Kind::ConcatKind)); // rescales
+  EXPECT_TRUE(isDataMovementKind(Node::Kind::ConcatKind));
+}
+
+TEST(GraphTest, mayMixImagesLooksAtDimensionZero) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *x = makeInput(M, "x", {2, 3, 4});
+  // Element-wise kinds never mix images.
+  EXPECT_FALSE(mayMixImages(*F->createRelu("relu", x)));
+  // A Transpose that keeps dimension 0 first does not; one that moves it
+  // does.
+  EXPECT_FALSE(mayMixImages(*F->createTranspose("t021", x, {0, 2, 1})));
+  EXPECT_TRUE(mayMixImages(*F->createTranspose("t102", x, {1, 0, 2})));
+  // Concat along the batch mixes; along channels it does not.
+  EXPECT_TRUE(mayMixImages(*F->createConcat("c0", {x, x}, 0)));
+  EXPECT_FALSE(mayMixImages(*F->createConcat("c1", {x, x}, 1)));
+  // A Reshape that keeps dimension 0 ([2,3,4] -> [2,12]) does not; one
+  // that merges it ([2,3,4] -> [6,4]) does.
+  EXPECT_FALSE(mayMixImages(*F->createReshape("r", x, {2, 12})));
+  EXPECT_TRUE(mayMixImages(*F->createReshape("m", x, {6, 4})));
+  // SoftMax over the batch mixes.
+  EXPECT_TRUE(mayMixImages(*F->createSoftMax("s0", x, 0)));
+  EXPECT_FALSE(mayMixImages(*F->createSoftMax("s2", x, 2)));
+}

@@ -5,11 +5,14 @@
 // Every expected value is worked out by hand in the comments or computed
 // independently in double precision in the test.
 
+#include "glow/Backends/Interpreter/Interpreter.h"
+#include "glow/Backends/Interpreter/InterpreterKernels.h"
 #include "glow/Graph/Graph.h"
 #include "glow/Optimizer/PrecisionMode.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Quantization/QuantizationMath.h"
 #include "glow/Quantization/Quantizer.h"
+#include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/FileSystem.h"
@@ -925,4 +928,77 @@ TEST(QuantizationTest, profileGetNamesTheMissingEntry) {
   ASSERT_FALSE(bool(missing));
   std::string msg = errorText(missing.takeError());
   EXPECT_NE(msg.find("nope:0"), std::string::npos) << msg;
+}
+
+//===----------------------------------------------------------------------===//
+// Backend capability: the INT8 signature the quantizer asks about
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A backend that has every kernel of the Interpreter except an INT8 Relu,
+/// to check that the quantizer asks (and only asks) isOpSupported.
+class NoInt8ReluBackend : public Backend {
+public:
+  std::string getName() const override { return "NoInt8Relu"; }
+  bool isOpSupported(const OpSignature &sig) const override {
+    asked.push_back(sig);
+    if (sig.kind == Node::Kind::ReluKind && sig.result() == ElemKind::Int8QTy) {
+      return false;
+    }
+    return isSignatureEvaluable(sig);
+  }
+  llvm::Expected<std::unique_ptr<CompiledFunction>>
+  compile(const Function &) const override {
+    return makeError("not used");
+  }
+  mutable std::vector<OpSignature> asked;
+};
+} // namespace
+
+TEST(QuantizationTest, quantizedSignatureFollowsTheInt8Rule) {
+  Module M;
+  Function *F = buildSmallGraph(M, 2);
+  // FullyConnected (Weighted): int8 activation and weights, int32 bias.
+  OpSignature fc = getQuantizedSignature(*F->getNodeByName("fc"));
+  EXPECT_EQ(fc.kind, Node::Kind::FullyConnectedKind);
+  EXPECT_EQ(fc.operands,
+            (std::vector<ElemKind>{ElemKind::Int8QTy, ElemKind::Int8QTy,
+                                   ElemKind::Int32QTy}));
+  EXPECT_EQ(fc.results, std::vector<ElemKind>{ElemKind::Int8QTy});
+  // Relu (Profiled): its float operand and result become int8.
+  OpSignature relu = getQuantizedSignature(*F->getNodeByName("relu"));
+  EXPECT_EQ(relu.operands, std::vector<ElemKind>{ElemKind::Int8QTy});
+  EXPECT_EQ(relu.results, std::vector<ElemKind>{ElemKind::Int8QTy});
+  // The Interpreter runs both; it has no INT8 Sigmoid, and the quantizer
+  // has no INT8 rule for it either.
+  Interpreter interp;
+  EXPECT_TRUE(isQuantizableOn(*F->getNodeByName("fc"), interp));
+  EXPECT_TRUE(isQuantizableOn(*F->getNodeByName("relu"), interp));
+  OpSignature sigmoid{
+      Node::Kind::SigmoidKind, {ElemKind::Int8QTy}, {ElemKind::Int8QTy}};
+  EXPECT_FALSE(interp.isOpSupported(sigmoid));
+  Module M2;
+  Function *G = buildSmallGraph(M2, 2, Node::Kind::SigmoidKind, "sig");
+  EXPECT_FALSE(isQuantizableNode(*G->getNodeByName("sig")));
+  EXPECT_FALSE(isQuantizableOn(*G->getNodeByName("sig"), interp));
+}
+
+TEST(QuantizationTest, backendWithoutAnInt8KernelKeepsTheLayerFP32) {
+  Module M;
+  Function *F = buildSmallGraph(M, 2);
+  uint64_t hash = hashGraph(*F);
+  NoInt8ReluBackend backend;
+  auto report = transformForPrecisionMode(
+      F, hash, smallGraphProfile(hash), PrecisionConfig(),
+      [&](const Node &n) { return isQuantizableOn(n, backend); });
+  ASSERT_TRUE(bool(report)) << errorText(report.takeError());
+  EXPECT_EQ(report->quantizedNodes, 1u); // fc only
+  EXPECT_EQ(report->keptUnsupported, std::vector<std::string>{"relu"});
+  EXPECT_TRUE(F->getNodeByName("fc")->getType().isQuantized());
+  EXPECT_TRUE(F->getNodeByName("relu")->getType().isFloat());
+  // It was asked about the INT8 forms of fc and relu.
+  ASSERT_EQ(backend.asked.size(), 2u);
+  EXPECT_EQ(backend.asked[0].kind, Node::Kind::FullyConnectedKind);
+  EXPECT_EQ(backend.asked[1].kind, Node::Kind::ReluKind);
+  EXPECT_FALSE(bool(F->verify()));
 }

@@ -63,8 +63,12 @@ llvm::cl::opt<uint64_t> memoryLimit(
 BackendOptions getBackendOptions() {
   BackendOptions options;
   options.numThreads = numThreads;
-  options.openclPlatform = openclPlatform;
-  options.openclDevice = openclDevice;
+  if (openclPlatform != -1) {
+    options.settings["opencl-platform"] = std::to_string(openclPlatform);
+  }
+  if (openclDevice != -1) {
+    options.settings["opencl-device"] = std::to_string(openclDevice);
+  }
   return options;
 }
 } // namespace loader
@@ -345,7 +349,7 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
     const Backend &backend = cm.engine->getBackend();
     auto report = transformForPrecisionMode(
         F, hash, *profile, *config,
-        [&](const Node &n) { return backend.canRunInt8(n); });
+        [&](const Node &n) { return isQuantizableOn(n, backend); });
     if (!report) {
       return report.takeError();
     }

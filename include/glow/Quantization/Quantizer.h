@@ -1,6 +1,7 @@
 #ifndef GLOW_QUANTIZATION_QUANTIZER_H
 #define GLOW_QUANTIZATION_QUANTIZER_H
 
+#include "glow/Backends/OpSignature.h"
 #include "glow/Graph/Graph.h"
 #include "glow/Quantization/Profile.h"
 
@@ -9,6 +10,8 @@
 #include <set>
 
 namespace glow {
+
+class Backend;
 
 /// The quantization flags of the tools.
 struct QuantizationOptions {
@@ -48,6 +51,16 @@ llvm::Error quantizeNodes(Function *F, const std::set<Node *> &toQuantize,
 /// \returns true if the quantizer can rewrite \p n to INT8 (the kinds with
 /// INT8 semantics and constant weights where it has weights).
 bool isQuantizableNode(const Node &n);
+
+/// \returns the signature \p n (a float node the quantizer can rewrite)
+/// will have in INT8, as Nodes.def's INT8 rule makes it: int8 activations,
+/// int8 weights and an int32 bias for a Weighted kind, other operands kept.
+OpSignature getQuantizedSignature(const Node &n);
+
+/// \returns true if \p n can be rewritten to INT8 and \p backend has a
+/// kernel for the result: what decides, with the user's keep list, which
+/// layers run in INT8.
+bool isQuantizableOn(const Node &n, const Backend &backend);
 
 } // namespace glow
 

@@ -4,6 +4,7 @@
 #include "KernelLibrary.h"
 #include "KernelProgramBuilder.h"
 
+#include "glow/Backends/Interpreter/InterpreterKernels.h"
 #include "glow/Support/Error.h"
 
 #include <cstdlib>
@@ -13,7 +14,7 @@ namespace glow {
 
 llvm::Expected<std::unique_ptr<CPUBackend>>
 CPUBackend::create(const BackendOptions &options) {
-  std::string name = options.cpuKernels;
+  std::string name = options.get("cpu-kernels");
   if (name.empty()) {
     if (const char *env = std::getenv("GLOW_CPU_KERNELS")) {
       name = env;
@@ -34,8 +35,12 @@ std::string CPUBackend::getKernelVariantName() const {
   return cpu::getKernelVariantName(cpu::KernelVariant(variant_));
 }
 
-bool CPUBackend::isOpSupported(const Node &n) const {
-  return cpu::isSupportedByCPUBackend(n);
+bool CPUBackend::isOpSupported(const OpSignature &sig) const {
+  return cpu::isSupportedByCPUBackend(sig);
+}
+
+bool CPUBackend::canRun(const Node &n) const {
+  return n.isStorage() || isNodeEvaluable(n);
 }
 
 llvm::Expected<std::unique_ptr<CompiledFunction>>

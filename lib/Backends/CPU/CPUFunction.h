@@ -4,7 +4,7 @@
 #include "KernelLibrary.h"
 #include "KernelProgram.h"
 
-#include "glow/Backends/Backend.h"
+#include "glow/Backends/SwitchableCompiler.h"
 
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/ThreadPool.h"

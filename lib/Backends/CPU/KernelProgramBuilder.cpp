@@ -24,9 +24,9 @@ using llvm::isa;
 namespace glow {
 namespace cpu {
 
-bool isSupportedByCPUBackend(const Node &n) {
+bool isSupportedByCPUBackend(const OpSignature &sig) {
   // The CPU backend implements every kernel of the reference backend.
-  return n.isStorage() || isNodeEvaluable(n);
+  return isSignatureEvaluable(sig);
 }
 
 namespace {
@@ -612,7 +612,7 @@ llvm::Expected<KernelProgram> Planner::run() {
     return order.takeError();
   }
   for (const Node *n : *order) {
-    if (!isSupportedByCPUBackend(*n)) {
+    if (!n->isStorage() && !isNodeEvaluable(*n)) {
       return makeError(std::string("the CPU backend cannot run node '") +
                        n->getName().str() + "' (" + n->getKindName() + " on " +
                        n->getType().toString() + ")");

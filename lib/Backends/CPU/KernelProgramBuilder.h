@@ -3,6 +3,7 @@
 
 #include "KernelProgram.h"
 
+#include "glow/Backends/OpSignature.h"
 #include "glow/Graph/Graph.h"
 
 #include "llvm/Support/Error.h"
@@ -10,9 +11,9 @@
 namespace glow {
 namespace cpu {
 
-/// \returns true if the CPU backend has a kernel for \p n (every node kind
-/// and element kind the Interpreter runs).
-bool isSupportedByCPUBackend(const Node &n);
+/// \returns true if the CPU backend has a kernel for \p sig (every node
+/// kind and element kind the Interpreter runs).
+bool isSupportedByCPUBackend(const OpSignature &sig);
 
 /// Plans \p F (optimized, verified, possibly mixed precision) for the CPU
 /// backend: chooses each value's layout (plain, or blocked for the

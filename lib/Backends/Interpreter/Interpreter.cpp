@@ -82,14 +82,18 @@ private:
 
 } // namespace
 
-bool Interpreter::isOpSupported(const Node &n) const {
+bool Interpreter::isOpSupported(const OpSignature &sig) const {
+  return isSignatureEvaluable(sig);
+}
+
+bool Interpreter::canRun(const Node &n) const {
   return n.isStorage() || isNodeEvaluable(n);
 }
 
 llvm::Expected<std::unique_ptr<CompiledFunction>>
 Interpreter::compile(const Function &F) const {
   for (const Node *n : F.getNodes()) {
-    if (!isOpSupported(*n)) {
+    if (!canRun(*n)) {
       return makeError(std::string("the Interpreter cannot run node '") +
                        n->getName().str() + "' (" + n->getKindName() + " on " +
                        n->getType().toString() + ")");

@@ -417,27 +417,18 @@ void broadcast(const Tensor &iT, Tensor &oT) {
   });
 }
 
-bool allFloat(const Node &n) {
-  for (unsigned i = 0; i < n.getNumResults(); i++) {
-    if (!n.getType(i).isFloat()) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /// Kinds whose kernel copies elements unchanged, whatever their kind.
 bool isDataMovement(Kind k) {
   return k == Kind::SaveKind || isTypePreservingKind(k);
 }
 
-/// \returns true if \p n computes on quantized values (or dequantizes).
-bool isQuantizedComputation(const Node &n) {
-  if (n.getKind() == Kind::DequantizeKind) {
+/// \returns true if \p sig computes on quantized values (or dequantizes).
+bool isQuantizedComputation(const OpSignature &sig) {
+  if (sig.kind == Kind::DequantizeKind) {
     return true;
   }
-  return !isDataMovement(n.getKind()) && n.getNumResults() &&
-         n.getType().isQuantized();
+  return !isDataMovement(sig.kind) && !sig.results.empty() &&
+         isQuantizedElemKind(sig.result());
 }
 
 bool isPlainNumeric(ElemKind k) {
@@ -447,19 +438,14 @@ bool isPlainNumeric(ElemKind k) {
 
 } // namespace
 
-bool isNodeEvaluable(const Node &n) {
-  if (n.isStorage()) {
-    return false;
+bool isSignatureEvaluable(const OpSignature &sig) {
+  if (isQuantizedComputation(sig)) {
+    return hasQuantizedKernel(sig);
   }
-  if (isQuantizedComputation(n)) {
-    return hasQuantizedKernel(n);
-  }
-  if (isDataMovement(n.getKind()) && n.getNumResults() &&
-      n.getType().isQuantized()) {
-    // Copies keep the scale: the input must have the result's type.
-    return n.getNthInput(0).getType().isEqualElemType(n.getType());
-  }
-  switch (n.getKind()) {
+  bool allFloat =
+      std::all_of(sig.results.begin(), sig.results.end(),
+                  [](ElemKind k) { return k == ElemKind::FloatTy; });
+  switch (sig.kind) {
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
     return false;
@@ -480,7 +466,7 @@ bool isNodeEvaluable(const Node &n) {
   case Kind::MaxKind:
   case Kind::MinKind:
   case Kind::PowKind:
-    return isPlainNumeric(n.getType().getElementType());
+    return isPlainNumeric(sig.result());
   case Kind::ConvolutionKind:
   case Kind::FullyConnectedKind:
   case Kind::BatchNormalizationKind:
@@ -498,7 +484,7 @@ bool isNodeEvaluable(const Node &n) {
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
   case Kind::SoftMaxKind:
-    return allFloat(n);
+    return allFloat;
   case Kind::QuantizeKind:
   case Kind::DequantizeKind:
   case Kind::RescaleQuantizedKind:
@@ -507,12 +493,24 @@ bool isNodeEvaluable(const Node &n) {
   return false;
 }
 
+bool isNodeEvaluable(const Node &n) {
+  if (n.isStorage()) {
+    return false;
+  }
+  if (isDataMovement(n.getKind()) && n.getNumResults() &&
+      n.getType().isQuantized() &&
+      !n.getNthInput(0).getType().isEqualElemType(n.getType())) {
+    return false; // a copy keeps the scale: the input must have the result's
+  }
+  return isSignatureEvaluable(OpSignature::of(n));
+}
+
 llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
                          llvm::MutableArrayRef<Tensor> out) {
   if (!isNodeEvaluable(n)) {
     return noKernel(n, n.getNumResults() ? n.getType() : in[0]->getType());
   }
-  if (isQuantizedComputation(n)) {
+  if (isQuantizedComputation(OpSignature::of(n))) {
     return evaluateQuantizedNode(n, in, out[0]);
   }
   switch (n.getKind()) {

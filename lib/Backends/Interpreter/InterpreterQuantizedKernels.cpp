@@ -5,9 +5,11 @@
 // contributes real 0 (a code equal to the offset).
 
 #include "InterpreterQuantizedKernels.h"
+
 #include "glow/Graph/Nodes.h"
 #include "glow/Quantization/QuantizationMath.h"
 #include "glow/Support/Error.h"
+#include <algorithm>
 
 #include "llvm/Support/Casting.h"
 
@@ -278,41 +280,35 @@ void conversion(const Node &n, const Tensor &xT, Tensor &outT) {
   }
 }
 
-bool isInt8(const Type &t) { return t.getElementType() == ElemKind::Int8QTy; }
-
 } // namespace
 
-bool hasQuantizedKernel(const Node &n) {
-  switch (n.getKind()) {
+bool hasQuantizedKernel(const OpSignature &sig) {
+  auto isInt8 = [](ElemKind k) { return k == ElemKind::Int8QTy; };
+  switch (sig.kind) {
   case Kind::QuantizeKind:
-    return isInt8(n.getType());
+    return isInt8(sig.result());
   case Kind::DequantizeKind:
-    return isInt8(n.getNthInput(0).getType());
+    return isInt8(sig.operand(0));
   case Kind::RescaleQuantizedKind:
-    return isInt8(n.getType()) && isInt8(n.getNthInput(0).getType());
+    return isInt8(sig.result()) && isInt8(sig.operand(0));
   case Kind::ConvolutionKind:
   case Kind::FullyConnectedKind:
-    return isInt8(n.getType()) && isInt8(n.getNthInput(0).getType()) &&
-           isInt8(n.getNthInput(1).getType()) &&
-           n.getNthInput(2).getElementType() == ElemKind::Int32QTy;
+    return isInt8(sig.result()) && isInt8(sig.operand(0)) &&
+           isInt8(sig.operand(1)) && sig.operand(2) == ElemKind::Int32QTy;
   case Kind::MatMulKind:
   case Kind::AddKind:
   case Kind::SubKind:
   case Kind::MulKind:
-    return isInt8(n.getType()) && isInt8(n.getNthInput(0).getType()) &&
-           isInt8(n.getNthInput(1).getType());
+    return isInt8(sig.result()) && isInt8(sig.operand(0)) &&
+           isInt8(sig.operand(1));
   case Kind::ReluKind:
   case Kind::ClipKind:
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
-    return isInt8(n.getType()) && isInt8(n.getNthInput(0).getType());
+    return isInt8(sig.result()) && isInt8(sig.operand(0));
   case Kind::ConcatKind:
-    for (unsigned i = 0; i < n.getNumInputs(); i++) {
-      if (!isInt8(n.getNthInput(i).getType())) {
-        return false;
-      }
-    }
-    return isInt8(n.getType());
+    return isInt8(sig.result()) &&
+           std::all_of(sig.operands.begin(), sig.operands.end(), isInt8);
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
   case Kind::SaveKind:

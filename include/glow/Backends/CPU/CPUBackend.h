@@ -1,7 +1,7 @@
 #ifndef GLOW_BACKENDS_CPU_CPUBACKEND_H
 #define GLOW_BACKENDS_CPU_CPUBACKEND_H
 
-#include "glow/Backends/Backend.h"
+#include "glow/Backends/SwitchableCompiler.h"
 
 #include <string>
 
@@ -31,7 +31,7 @@ std::string toCIdentifier(llvm::StringRef name);
 /// with the graph's constants, specialises and optimises it for the CPU,
 /// and runs it with ORC JIT on a pool of threads, or writes it as an
 /// object file with its weights (an AOT bundle). See docs/Backends.md.
-class CPUBackend final : public Backend {
+class CPUBackend final : public Backend, public SwitchableCompiler {
 public:
   /// \returns a CPU backend, or an error for an unknown or unsupported
   /// kernel variant.
@@ -39,12 +39,16 @@ public:
   create(const BackendOptions &options);
 
   std::string getName() const override { return "CPU"; }
-  bool isOpSupported(const Node &n) const override;
+  bool isOpSupported(const OpSignature &sig) const override;
+  bool canRun(const Node &n) const override;
   llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const override;
   llvm::Expected<std::unique_ptr<SwitchableFunction>> compileSwitchable(
       const Function &fp32, const Function &int8,
       const std::vector<std::vector<std::string>> &units) const override;
+  const SwitchableCompiler *getSwitchableCompiler() const override {
+    return this;
+  }
 
   /// Plans \p F for one thread and writes it as an AOT bundle.
   llvm::Error saveBundle(const Function &F, const BundleOptions &opts) const;

@@ -10,7 +10,8 @@ namespace glow {
 class Interpreter final : public Backend {
 public:
   std::string getName() const override { return "Interpreter"; }
-  bool isOpSupported(const Node &n) const override;
+  bool isOpSupported(const OpSignature &sig) const override;
+  bool canRun(const Node &n) const override;
   llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const override;
 };

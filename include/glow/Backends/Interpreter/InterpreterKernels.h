@@ -1,6 +1,7 @@
 #ifndef GLOW_BACKENDS_INTERPRETER_INTERPRETERKERNELS_H
 #define GLOW_BACKENDS_INTERPRETER_INTERPRETERKERNELS_H
 
+#include "glow/Backends/OpSignature.h"
 #include "glow/Base/Tensor.h"
 #include "glow/Graph/Node.h"
 
@@ -17,7 +18,12 @@ namespace glow {
 llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> inputs,
                          llvm::MutableArrayRef<Tensor> outputs);
 
-/// \returns true if evaluateNode has a kernel for \p n's kinds.
+/// \returns true if evaluateNode has a kernel for \p sig: the reference
+/// backend's capability table (Backend::isOpSupported).
+bool isSignatureEvaluable(const OpSignature &sig);
+
+/// \returns true if evaluateNode can run \p n: its signature has a kernel
+/// and a quantized copy (Reshape, Slice ...) keeps its operand's scale.
 bool isNodeEvaluable(const Node &n);
 
 } // namespace glow

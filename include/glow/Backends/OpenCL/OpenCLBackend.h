@@ -25,7 +25,8 @@ public:
   create(const BackendOptions &options);
 
   std::string getName() const override { return "OpenCL"; }
-  bool isOpSupported(const Node &n) const override;
+  bool isOpSupported(const OpSignature &sig) const override;
+  bool canRun(const Node &n) const override;
   llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(const Function &F) const override;
 
