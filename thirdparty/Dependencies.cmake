@@ -25,3 +25,7 @@ find_package(PNG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
+
+# glog (libgoogle-glog-dev) for VLOG diagnostics, with its flags parsed by
+# gflags (libgflags-dev), which glog's CMake package brings in.
+find_package(glog 0.6 REQUIRED CONFIG)

@@ -1,5 +1,6 @@
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
@@ -195,8 +196,10 @@ bool simplifyReshapes(Function *F) {
 }
 
 llvm::Error optimizeFunction(Function *F) {
+  ScopedPhaseTimer timer("graph optimizer");
   bool changed = true;
   for (unsigned iter = 0; changed && iter < 16; iter++) {
+    size_t before = F->getNodes().size();
     changed = eliminateDeadCode(F);
     auto folded = foldConstants(F);
     if (!folded) {
@@ -205,6 +208,8 @@ llvm::Error optimizeFunction(Function *F) {
     changed |= *folded;
     changed |= foldBatchNormIntoConv(F);
     changed |= simplifyReshapes(F);
+    VLOG(1) << "graph optimizer round " << iter << ": " << before << " -> "
+            << F->getNodes().size() << " nodes";
   }
   F->getParent().eraseUnusedConstants();
   return llvm::Error::success();

@@ -1,5 +1,6 @@
 #include "glow/Optimizer/PrecisionMode.h"
 #include "glow/Optimizer/Optimizer.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
 
@@ -102,13 +103,21 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
     }
     if (config.keepKinds.count(n->getKind()) ||
         keep.count(n->getLayerName().str())) {
+      VLOG(2) << "precision: " << n->getName().str() << " (" << n->getKindName()
+              << ") FP32, kept by request";
       report.keptByRequest.push_back(n->getName().str());
       continue;
     }
     if (!isQuantizableNode(*n) || !backendSupportsInt8(*n)) {
+      VLOG(2) << "precision: " << n->getName().str() << " (" << n->getKindName()
+              << ") FP32, "
+              << (isQuantizableNode(*n) ? "the backend has no INT8 kernel"
+                                        : "no INT8 form of this kind");
       report.keptUnsupported.push_back(n->getName().str());
       continue;
     }
+    VLOG(2) << "precision: " << n->getName().str() << " (" << n->getKindName()
+            << ") INT8";
     toQuantize.insert(n);
   }
   if (config.assertAllNodesQuantized && !report.keptUnsupported.empty()) {
@@ -117,6 +126,7 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
                      " nodes stayed FP32 without being asked to: " +
                      llvm::join(report.keptUnsupported, ", "));
   }
+  ScopedPhaseTimer timer("quantizer");
   if (auto err = quantizeNodes(F, toQuantize, profile, config.quantization)) {
     return std::move(err);
   }

@@ -87,5 +87,19 @@ if "$BIN/model-compiler" -m="$MODEL" -backend=OpenCL > /dev/null 2>&1; then
     "$BIN/image-classifier" -m="$MODEL" $PP -backend=OpenCL -opencl-platform=7 "$IMG"
 fi
 
+# Diagnostics: -v=N takes a level 0..9; -v=1 logs the phases, -v=0 nothing.
+expect_error "verbosity not a number" "-v: 'x' is not a verbosity level" \
+  "$BIN/model-compiler" -m="$MODEL" -v=x
+checks=$((checks + 1))
+"$BIN/model-compiler" -m="$MODEL" -backend=CPU -v=1 > /dev/null 2> "$TMP/v1"
+"$BIN/model-compiler" -m="$MODEL" -backend=CPU > /dev/null 2> "$TMP/v0"
+if grep -q "CPU: kernel planning: " "$TMP/v1" && grep -q "graph optimizer: " "$TMP/v1" \
+   && grep -q "backend compile (CPU" "$TMP/v1" && [ ! -s "$TMP/v0" ]; then
+  echo "ok   -v=1 logs the compile phases, no flag logs nothing"
+else
+  echo "FAIL -v=1 logging:"; head -c 600 "$TMP/v1"; head -c 300 "$TMP/v0"
+  failures=$((failures + 1))
+fi
+
 echo "bad input: $checks checks, $((checks - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

@@ -2,6 +2,7 @@
 
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Profile.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
 
@@ -191,10 +192,17 @@ void parseToolCommandLine(int argc, char **argv,
     shown.push_back(extraCategory);
   }
   llvm::cl::HideUnrelatedOptions(shown);
-  llvm::cl::ParseCommandLineOptions(argc, argv, overview);
-  // The shared flags that bound resources, checked before any work.
   const char *tool = argc ? argv[0] : "tool";
   tool = std::strrchr(tool, '/') ? std::strrchr(tool, '/') + 1 : tool;
+  // glog's -v=N and -vmodule= go to glog (Diagnostics.h), the rest to LLVM.
+  std::vector<char *> rest = exitOnError(
+      tool, initDiagnostics(std::vector<char *>(argv, argv + argc)));
+  static llvm::cl::extrahelp diagnosticsHelp(
+      "\nDiagnostics: -v=N (0-9, or the GLOG_v environment variable) logs "
+      "pass and compile timings (1) and per-node decisions (2) to stderr; "
+      "-vmodule=FILE=N as glog documents.\n");
+  llvm::cl::ParseCommandLineOptions(int(rest.size()), rest.data(), overview);
+  // The shared flags that bound resources, checked before any work.
   exitOnError(tool, checkRange(int64_t(loader::memoryLimit), 0,
                                int64_t(getPhysicalMemory() >> 20),
                                "-memory-limit (MB)"));
@@ -309,8 +317,11 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
     return ee.takeError();
   }
   cm.engine = std::move(*ee);
-  auto ld = ONNXModelLoader::load(loader::modelPath, cm.engine->getModule(),
-                                  inputTypes, "main", staticInputs);
+  auto ld = [&] {
+    ScopedPhaseTimer timer("ONNX import");
+    return ONNXModelLoader::load(loader::modelPath, cm.engine->getModule(),
+                                 inputTypes, "main", staticInputs);
+  }();
   if (!ld) {
     return ld.takeError();
   }
@@ -368,6 +379,9 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
   cm.compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+  VLOG(1) << "backend compile (" << cm.engine->getBackend().getName() << ", "
+          << F->getNodes().size() << " nodes): " << cm.compileSeconds * 1e3
+          << " ms";
   if (!loader::dumpGraphDOT.empty()) {
     if (auto err = cm.function->dumpDAG(loader::dumpGraphDOT)) {
       return std::move(err);

@@ -5,6 +5,7 @@
 #include "KernelProgramBuilder.h"
 
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
 
 #include <cstdlib>
@@ -45,7 +46,10 @@ bool CPUBackend::canRun(const Node &n) const {
 
 llvm::Expected<std::unique_ptr<CompiledFunction>>
 CPUBackend::compile(const Function &F) const {
-  auto prog = cpu::buildKernelProgram(F, numThreads_);
+  auto prog = [&] {
+    ScopedPhaseTimer timer("CPU: kernel planning");
+    return cpu::buildKernelProgram(F, numThreads_);
+  }();
   if (!prog) {
     return prog.takeError();
   }

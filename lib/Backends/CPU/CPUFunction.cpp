@@ -1,5 +1,7 @@
 #include "CPUFunction.h"
+
 #include "LLVMIRGen.h"
+#include "glow/Support/Diagnostics.h"
 
 #include "glow/Support/Error.h"
 
@@ -100,11 +102,19 @@ CPUFunction::create(KernelProgram prog,
   }
   auto ctx = std::make_unique<llvm::LLVMContext>();
   bool profile = profilingRequested();
-  auto M = generateModule(*ctx, prog, v, "glow_main", profile);
+  auto M = [&] {
+    ScopedPhaseTimer timer("CPU: LLVM IR generation (" +
+                           std::to_string(prog.calls.size()) +
+                           " kernel calls)");
+    return generateModule(*ctx, prog, v, "glow_main", profile);
+  }();
   if (!M) {
     return M.takeError();
   }
-  optimizeModule(**M, **tm);
+  {
+    ScopedPhaseTimer timer("CPU: LLVM optimization");
+    optimizeModule(**M, **tm);
+  }
   auto jit =
       llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
   if (!jit) {
@@ -131,7 +141,10 @@ CPUFunction::create(KernelProgram prog,
           llvm::orc::ThreadSafeModule(std::move(*M), std::move(ctx)))) {
     return std::move(err);
   }
-  auto sym = (*jit)->lookup(getWorkerName("glow_main"));
+  auto sym = [&] {
+    ScopedPhaseTimer timer("CPU: JIT code generation");
+    return (*jit)->lookup(getWorkerName("glow_main"));
+  }();
   if (!sym) {
     return sym.takeError();
   }
