@@ -1,4 +1,5 @@
 #include "glow/ExecutionEngine/ExecutionEngine.h"
+#include "glow/Lowering/Lowering.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Support/Error.h"
 
@@ -20,6 +21,10 @@ llvm::Error ExecutionEngine::compile(Function *F, bool optimize) {
     if (auto err = optimizeFunction(F)) {
       return err;
     }
+  }
+  auto lowered = lowerFunction(F);
+  if (!lowered) {
+    return lowered.takeError();
   }
   if (auto err = F->verify()) {
     return err;

@@ -11,13 +11,14 @@ using Kind = Node::Kind;
 
 const NodeKindInfo &Node::getKindInfo(Kind k) {
   static const NodeKindInfo table[] = {
-#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE)           \
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
   {#NAME,                                                                      \
    NodeFamily::FAMILY,                                                         \
    Int8Rule::INT8,                                                             \
    ImageOperands::IMAGES,                                                      \
    BatchMixing::BATCH,                                                         \
-   EpilogueRole::EPILOGUE},
+   EpilogueRole::EPILOGUE,                                                     \
+   Lowering::LOWERING},
 #include "glow/Graph/Nodes.def"
   };
   static_assert(sizeof(table) / sizeof(table[0]) == kNumKinds,

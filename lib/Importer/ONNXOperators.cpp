@@ -228,12 +228,26 @@ llvm::Error ONNXModelLoader::loadUnary(const onnx::NodeProto &node,
   if (!in.getType().isFloat()) {
     return makeError(describe(node, name) + ": input must be float");
   }
+  // The kinds declared with DEF_UNARY_NODE, each loaded from the ONNX
+  // operator of its name.
   static const std::map<std::string, Node::Kind> kinds = {
-      {"Relu", Node::Kind::ReluKind}, {"Sigmoid", Node::Kind::SigmoidKind},
-      {"Tanh", Node::Kind::TanhKind}, {"Exp", Node::Kind::ExpKind},
-      {"Log", Node::Kind::LogKind},   {"Sqrt", Node::Kind::SqrtKind},
-      {"Neg", Node::Kind::NegKind},   {"Abs", Node::Kind::AbsKind}};
+#define DEF_UNARY_NODE(CLASS, NAME, ...) {#NAME, Node::Kind::NAME##Kind},
+#include "glow/Graph/Nodes.def"
+  };
   setOutput(node, 0, F_->createUnary(kinds.at(node.op_type()), name, in));
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadHardSigmoid(const onnx::NodeProto &node,
+                                             const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (!in.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  setOutput(node, 0,
+            F_->addNode(std::make_unique<HardSigmoidNode>(
+                name, in.getType(), in, getFloat(node, "alpha", 0.2f),
+                getFloat(node, "beta", 0.5f))));
   return llvm::Error::success();
 }
 

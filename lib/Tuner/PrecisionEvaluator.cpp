@@ -3,6 +3,7 @@
 
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Importer/ONNXModelLoader.h"
+#include "glow/Lowering/Lowering.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Profiler.h"
 #include "glow/Support/Error.h"
@@ -153,6 +154,11 @@ public:
     for (auto &u : s_.units) {
       units.push_back(u.layers);
     }
+    for (Function *F : {fp32_.function, int8_.function}) {
+      if (auto err = lowerFunction(F).takeError()) {
+        return err;
+      }
+    }
     auto start = std::chrono::steady_clock::now();
     auto compiler = getSwitchableCompiler(fp32_.engine->getBackend());
     if (!compiler) {
@@ -247,6 +253,9 @@ private:
         return err;
       }
     }
+    if (auto err = lowerFunction(model_.function).takeError()) {
+      return err;
+    }
     auto fn = model_.engine->getBackend().compile(*model_.function);
     if (!fn) {
       return fn.takeError();
@@ -309,6 +318,9 @@ llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
     return m.takeError();
   }
   auto profiler = Profiler::instrument(m->function, m->hash, numBins);
+  if (auto err = lowerFunction(m->function).takeError()) {
+    return std::move(err);
+  }
   auto fn = m->engine->getBackend().compile(*m->function);
   if (!fn) {
     return fn.takeError();

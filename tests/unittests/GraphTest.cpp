@@ -699,16 +699,22 @@ TEST(GraphTest, kindNamesRoundTripAndFamiliesMatchTheClasses) {
       EXPECT_TRUE(n->getKindInfo().epilogue == EpilogueRole::None);
       binary++;
     }
-    if (family == NodeFamily::Unary && k != Node::Kind::ClipKind &&
-        k != Node::Kind::LeakyReluKind) {
-      Node *n = F->createUnary(k, "u" + std::to_string(i), x);
-      EXPECT_EQ(n->getKind(), k);
-      EXPECT_TRUE(isa<UnaryNode>(n));
-      unary++;
-    }
+  }
+  // Every kind declared with DEF_UNARY_NODE has a generated class that
+  // createUnary builds.
+  const Node::Kind generated[] = {
+#define DEF_UNARY_NODE(CLASS, NAME, ...) Node::Kind::NAME##Kind,
+#include "glow/Graph/Nodes.def"
+  };
+  for (Node::Kind k : generated) {
+    Node *n = F->createUnary(k, std::string("u") + Node::getKindName(k), x);
+    EXPECT_EQ(n->getKind(), k);
+    EXPECT_TRUE(isa<UnaryNode>(n));
+    EXPECT_EQ(n->getFamily(), NodeFamily::Unary);
+    unary++;
   }
   EXPECT_EQ(binary, 7u); // Add Sub Mul Div Max Min Pow
-  EXPECT_EQ(unary, 8u);  // Relu Sigmoid Tanh Exp Log Sqrt Neg Abs
+  EXPECT_EQ(unary, 9u);  // Relu Sigmoid Tanh Exp Log Sqrt Neg Abs HardSwish
   Node::Kind none;
   EXPECT_FALSE(Node::getKindFromName("NoSuchKind", none));
   // Storage, outputs and conversions are not layers; the rest are.

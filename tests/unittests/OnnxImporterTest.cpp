@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -538,4 +539,36 @@ TEST(OnnxImporterTest, softmaxOpset11CoercesTo2D) {
   // = 1; here it is (1 + e^2) / 31.19 = 0.269.
   auto h = y.getHandle<float>();
   EXPECT_NEAR(h.raw(0) + h.raw(2), (1 + std::exp(2.0)) / 31.1928748, 1e-5);
+}
+
+TEST(OnnxImporterTest, hardSigmoidAndHardSwishAreLoweredBeforeTheBackend) {
+  ModelBuilder mb(14);
+  mb.input("x", {1, 6});
+  attrFloat(mb.node("HardSigmoid", {"x"}, {"h"}, "gate"), "alpha", 0.25f);
+  mb.node("HardSwish", {"h"}, {"y"}, "hswish");
+  mb.output("y");
+  Loaded l = load(mb.bytes());
+  ASSERT_TRUE(l.loader);
+  EXPECT_EQ(countKind(l.F(), Node::Kind::HardSigmoidKind), 1u);
+  EXPECT_EQ(countKind(l.F(), Node::Kind::HardSwishKind), 1u);
+  Tensor x = floatTensor({1, 6}, {-4, -2, 0, 1, 2, 6});
+  Tensor y = compileAndRun(l, {{"x", &x}});
+  // After compiling, no lowered kind is left, and the primitives keep the
+  // layer names of the ONNX nodes.
+  EXPECT_EQ(countKind(l.F(), Node::Kind::HardSigmoidKind), 0u);
+  EXPECT_EQ(countKind(l.F(), Node::Kind::HardSwishKind), 0u);
+  std::set<std::string> layers;
+  for (const Node *n : l.F()->getNodes()) {
+    if (isLayerNode(*n)) {
+      layers.insert(n->getLayerName().str());
+    }
+  }
+  EXPECT_EQ(layers, (std::set<std::string>{"gate", "hswish"}));
+  // h = clip(0.25 x + 0.5, 0, 1) (beta defaults to 0.5):
+  //   x = -4, -2, 0, 1, 2, 6  ->  h = 0, 0, 0.5, 0.75, 1, 1.
+  // y = h * clip(h / 6 + 0.5, 0, 1):
+  //   0; 0; 0.5 * (0.5833333) = 0.2916667; 0.75 * 0.625 = 0.46875;
+  //   1 * 0.6666667 = 0.6666667 (twice).
+  expectFloats(y, {1, 6},
+               {0.f, 0.f, 0.29166667f, 0.46875f, 0.66666667f, 0.66666667f});
 }

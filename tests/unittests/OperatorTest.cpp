@@ -281,6 +281,23 @@ TEST_P(OperatorTest, unary) {
                {0.13533528f, 0.60653066f, 1.f, 2.71828183f, 20.0855369f}, 1e-4);
 }
 
+TEST_P(OperatorTest, loweredHardSigmoidAndHardSwish) {
+  // Lowered kinds (Nodes.def): the backend runs the primitives that the
+  // lowering stage makes of them (Mul, Add, Broadcast, Clip).
+  Placeholder *x = input("x", {2, 3}, {-4, -3, -1, 0, 2, 3.5f});
+  Node *hs = F_->addNode(
+      std::make_unique<HardSigmoidNode>("hsig", x->getType(), x, 0.2f, 0.5f));
+  Node *sw = F_->createUnary(Node::Kind::HardSwishKind, "hswish", x);
+  auto outs = run({hs, sw});
+  // clip(0.2 x + 0.5, 0, 1): -0.3 -> 0, -0.1 -> 0, 0.3, 0.5, 0.9, 1.2 -> 1.
+  expectFloats(outs[0], {2, 3}, {0.f, 0.f, 0.3f, 0.5f, 0.9f, 1.f});
+  // x * clip(x / 6 + 0.5, 0, 1): -4 * 0 = 0, -3 * 0 = 0,
+  // -1 * 0.3333333 = -0.3333333, 0, 2 * 0.8333333 = 1.6666667,
+  // 3.5 * 1 = 3.5.
+  expectFloats(outs[1], {2, 3},
+               {0.f, 0.f, -0.33333333f, 0.f, 1.66666667f, 3.5f});
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and SoftMax
 //===----------------------------------------------------------------------===//

@@ -51,6 +51,19 @@ enum class Int8Rule { None, Weighted, Profiled, Forward };
 enum class ImageOperands { First, All };
 enum class BatchMixing { Never, ByAttributes };
 enum class EpilogueRole { None, Clamp };
+enum class Lowering { Primitive, Lowered };
+
+/// GLOW_WHEN_##LOWERING(x) expands to x for the lowered kinds only: a
+/// backend's exhaustive switch lists them with
+///   #define DEF_NODE(CLASS, NAME, F, I, IM, B, E, LOWERING)
+///     GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+///   #include "glow/Graph/Nodes.def"
+/// so that a new lowered kind needs no backend change.
+#define GLOW_WHEN_Lowered(...) __VA_ARGS__
+#define GLOW_WHEN_Primitive(...)
+/// GLOW_UNLESS_##LOWERING(x): x for the primitive kinds only.
+#define GLOW_UNLESS_Lowered(...)
+#define GLOW_UNLESS_Primitive(...) __VA_ARGS__
 
 struct NodeKindInfo {
   const char *name;
@@ -59,6 +72,7 @@ struct NodeKindInfo {
   ImageOperands images;
   BatchMixing batch;
   EpilogueRole epilogue;
+  Lowering lowering;
 };
 
 /// Base class of every node kind listed in Nodes.def. A node has named

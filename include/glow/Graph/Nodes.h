@@ -236,14 +236,9 @@ public:
       return n->getKind() == Kind::NAME##Kind;                                 \
     }                                                                          \
   };
-GLOW_UNARY_NODE(ReluNode, Relu)
-GLOW_UNARY_NODE(SigmoidNode, Sigmoid)
-GLOW_UNARY_NODE(TanhNode, Tanh)
-GLOW_UNARY_NODE(ExpNode, Exp)
-GLOW_UNARY_NODE(LogNode, Log)
-GLOW_UNARY_NODE(SqrtNode, Sqrt)
-GLOW_UNARY_NODE(NegNode, Neg)
-GLOW_UNARY_NODE(AbsNode, Abs)
+// The classes of the kinds declared with DEF_UNARY_NODE.
+#define DEF_UNARY_NODE(CLASS, NAME, ...) GLOW_UNARY_NODE(CLASS, NAME)
+#include "glow/Graph/Nodes.def"
 #undef GLOW_UNARY_NODE
 
 /// Clamps the input to [Min, Max].
@@ -276,6 +271,26 @@ public:
 
 private:
   float alpha_;
+};
+
+/// max(0, min(1, Alpha * x + Beta)) (ONNX HardSigmoid; lowered).
+class HardSigmoidNode : public UnaryNode {
+public:
+  HardSigmoidNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                  float alpha, float beta)
+      : UnaryNode(Kind::HardSigmoidKind, name, outTy, input), alpha_(alpha),
+        beta_(beta) {}
+  float getAlpha() const { return alpha_; }
+  float getBeta() const { return beta_; }
+  AttributeList getAttributes() const override {
+    return {{"Alpha", std::to_string(alpha_)}, {"Beta", std::to_string(beta_)}};
+  }
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::HardSigmoidKind;
+  }
+
+private:
+  float alpha_, beta_;
 };
 
 /// Max or average pooling over NCHW. Pads are {top, left, bottom, right}.

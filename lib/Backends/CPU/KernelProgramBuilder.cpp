@@ -853,6 +853,9 @@ llvm::Error Planner::visit(const Node &n) {
   case Kind::RescaleQuantizedKind:
     conversion(n);
     return llvm::Error::success();
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
+  GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+#include "glow/Graph/Nodes.def"
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
     break;

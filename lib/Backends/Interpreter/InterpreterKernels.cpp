@@ -485,6 +485,9 @@ bool isSignatureEvaluable(const OpSignature &sig) {
   case Kind::AvgPoolKind:
   case Kind::SoftMaxKind:
     return allFloat;
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
+  GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+#include "glow/Graph/Nodes.def"
   case Kind::QuantizeKind:
   case Kind::DequantizeKind:
   case Kind::RescaleQuantizedKind:
@@ -624,6 +627,9 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
       out[0].setFromDouble(i, v);
     }
     return llvm::Error::success();
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
+  GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+#include "glow/Graph/Nodes.def"
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
   case Kind::QuantizeKind:

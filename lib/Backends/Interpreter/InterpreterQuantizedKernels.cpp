@@ -309,6 +309,9 @@ bool hasQuantizedKernel(const OpSignature &sig) {
   case Kind::ConcatKind:
     return isInt8(sig.result()) &&
            std::all_of(sig.operands.begin(), sig.operands.end(), isInt8);
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
+  GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+#include "glow/Graph/Nodes.def"
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
   case Kind::SaveKind:
@@ -372,6 +375,9 @@ llvm::Error evaluateQuantizedNode(const Node &n,
   case Kind::RescaleQuantizedKind:
     conversion(n, *in[0], out);
     break;
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
+  GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+#include "glow/Graph/Nodes.def"
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
   case Kind::SaveKind:

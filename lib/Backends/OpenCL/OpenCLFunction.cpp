@@ -348,6 +348,9 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
             i64(0), i32(xt.getOffset()), m, s, i32(yt.getOffset())});
     break;
   }
+#define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
+  GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
+#include "glow/Graph/Nodes.def"
   case Kind::PlaceholderKind:
   case Kind::ConstantKind:
     return makeError(std::string("the OpenCL backend has no kernel for ") +
