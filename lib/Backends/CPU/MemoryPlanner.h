@@ -1,10 +1,17 @@
 #ifndef GLOW_BACKENDS_CPU_MEMORYPLANNER_H
 #define GLOW_BACKENDS_CPU_MEMORYPLANNER_H
 
+// Memory placement, the last pass of the CPU planner: the emitter makes
+// buffers without addresses; this pass derives each buffer's lifetime from
+// the calls that use it and gives it an offset in its region, reusing
+// activation memory once a buffer is dead.
+
 #include "KernelProgram.h"
 
 #include <climits>
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace glow {
@@ -20,6 +27,33 @@ struct PlannedBuffer {
   int64_t last{-1};
 };
 
+/// A kernel argument that points into no buffer.
+constexpr unsigned kNoBuffer = UINT_MAX;
+
+/// The buffers of a program being planned, and for each call which buffer
+/// each argument points into.
+struct BufferTable {
+  std::vector<PlannedBuffer> bufs;
+  /// The contents of each constant buffer (empty for the others).
+  std::vector<std::vector<uint8_t>> constData;
+  /// Per call, per argument: (buffer or kNoBuffer, byte offset in it).
+  std::vector<std::vector<std::pair<unsigned, uint64_t>>> refs;
+
+  /// \returns a new buffer of \p size bytes in region \p r.
+  unsigned add(Region r, uint64_t size) {
+    bufs.push_back(PlannedBuffer{r, size});
+    constData.emplace_back();
+    return bufs.size() - 1;
+  }
+  /// \returns a new constant buffer holding a copy of \p bytes at \p data.
+  unsigned addConstant(const void *data, size_t bytes) {
+    unsigned b = add(Region::Constant, bytes);
+    auto *p = static_cast<const uint8_t *>(data);
+    constData[b].assign(p, p + bytes);
+    return b;
+  }
+};
+
 /// \returns \p n rounded up to kBufferAlignment.
 inline uint64_t alignTo(uint64_t n) {
   return (n + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
@@ -29,6 +63,29 @@ inline uint64_t alignTo(uint64_t n) {
 /// that two buffers whose call ranges overlap never share bytes; buffer
 /// \p pinned goes at offset 0. \returns the size of the region.
 uint64_t planActivations(std::vector<PlannedBuffer> &bufs, unsigned pinned);
+
+/// Sets the first and last call of every buffer of \p t from t.refs.
+void computeLifetimes(BufferTable &t);
+
+/// Places every buffer of \p t (whose t.refs describe prog.calls): the
+/// constant buffers some call uses, back to back in creation order, with
+/// their contents in prog.constants; every mutable buffer likewise; the
+/// activation buffers with planActivations, \p reserved pinned at offset 0
+/// and live throughout. Then points every argument of prog.calls at its
+/// region and offset, adding the per-image stride of \p imageStrides
+/// (mutable buffer -> bytes per image) where it has one, and sets the
+/// region sizes of \p prog.
+void placeBuffers(BufferTable &t, unsigned reserved,
+                  const std::map<unsigned, uint64_t> &imageStrides,
+                  KernelProgram &prog);
+
+/// \returns where each of \p numUnits precision units of \p prog (placed
+/// with buffers \p bufs) starts: its first call and the activation bytes
+/// live there, other than the \p reserved buffer.
+std::vector<KernelProgram::UnitEntry>
+describeUnitEntries(const KernelProgram &prog,
+                    const std::vector<PlannedBuffer> &bufs, unsigned reserved,
+                    size_t numUnits);
 
 } // namespace cpu
 } // namespace glow

@@ -1,0 +1,285 @@
+// Emission of the layers with weights: Convolution (blocked "fast" kernels
+// with their fused epilogues, or the plain kernels), FullyConnected and
+// MatMul.
+
+#include "KernelEmitter.h"
+#include "WeightPacking.h"
+#include "libjit/LibjitLayout.h"
+
+#include "glow/Backends/KernelGeometry.h"
+
+#include "llvm/Support/Casting.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+namespace glow {
+namespace cpu {
+
+using libjit::kBlock;
+
+void KernelEmitter::convolution(const ConvolutionNode &n) {
+  if (const ConvFusion *fu = fusions_.getFusion(&n)) {
+    fastConvolution(n, *fu);
+  } else {
+    plainConvolution(n);
+  }
+}
+
+void KernelEmitter::fastConvolution(const ConvolutionNode &n,
+                                    const ConvFusion &fu) {
+  auto in = dims(n.getInput()), out = dims(valueOf(&n));
+  auto f = n.getFilter().dims();
+  int64_t N = in[0], C = in[1], H = in[2], W = in[3];
+  int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
+  auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
+  bool q = n.getType().isQuantized(), depthwise = n.getGroup() != 1;
+  const Tensor &filter = cast<Constant>(n.getFilter().getNode())->getPayload();
+  const Tensor &bias = cast<Constant>(n.getBias().getNode())->getPayload();
+  NodeValue last = valueOf(fu.conversion ? fu.conversion
+                           : fu.act      ? fu.act
+                                         : &n);
+  NodeValue src =
+      fu.inputQuantize ? fu.inputQuantize->getNthInput(0) : n.getInput();
+  bool srcBlocked = hasBlocked(src);
+  Storage x = use(src, srcBlocked ? Layout::Blocked : Layout::Plain);
+  int64_t CB =
+      (srcBlocked || depthwise) ? kBlock : std::min<int64_t>(C, kBlock);
+  int64_t Cb = libjit::divUp(C, CB), Ob = libjit::divUp(O, kBlock);
+  int64_t Hp = H + pd[0] + pd[2], Wp = W + pd[1] + pd[3];
+  Storage y = define(last, Layout::Blocked);
+  std::vector<PlannedArg> window = {imm(KH),    imm(KW),    imm(st[0]),
+                                    imm(st[1]), imm(dl[0]), imm(dl[1])};
+  auto append = [](std::vector<PlannedArg> a,
+                   const std::vector<PlannedArg> &b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+
+  libjit::ConvScalars cs{};
+  cs.lo = -INFINITY;
+  cs.hi = INFINITY;
+  cs.scale = 1;
+  cs.dqScale = 1;
+  auto scalarsArg = [&]() { return ptr(newConstant(&cs, sizeof(cs))); };
+
+  if (!q) {
+    if (fu.act) {
+      cs.lo = 0.f;
+      if (auto *clip = dyn_cast<ClipNode>(fu.act)) {
+        cs.lo = clip->getMin();
+        cs.hi = clip->getMax();
+      }
+    }
+    if (fu.conversion) {
+      cs.quantize = 1;
+      cs.scale = fu.conversion->getType().getScale();
+      cs.offset = fu.conversion->getType().getOffset();
+    }
+    Storage packed = x;
+    bool direct =
+        srcBlocked && pd[0] == 0 && pd[1] == 0 && pd[2] == 0 && pd[3] == 0;
+    if (!direct) {
+      packed = Storage{newBuffer(Region::Activations,
+                                 N * Cb * Hp * Wp * CB * sizeof(float))};
+      emit("libjit_pack_conv_input_f32", N * Cb * Hp,
+           {ptr(packed), ptr(x), imm(srcBlocked), imm(C), imm(H), imm(W),
+            imm(CB), imm(pd[0]), imm(pd[1]), imm(Hp), imm(Wp)});
+    }
+    PackedConvF32 pk = depthwise ? packDepthwiseF32(filter, bias)
+                                 : packConvF32(filter, bias, CB);
+    PlannedArg w = ptr(newConstant(pk.filter)), b = ptr(newConstant(pk.bias));
+    if (depthwise) {
+      emit("libjit_conv_depthwise_f32", N * Cb * OH,
+           append(append({ptr(y), ptr(packed), w, b, imm(Cb), imm(Hp), imm(Wp),
+                          imm(OH), imm(OW)},
+                         window),
+                  {scalarsArg()}));
+    } else {
+      emit("libjit_conv_blocked_f32", N * libjit::divUp(Ob, 2) * OH,
+           append(append({ptr(y), ptr(packed), w, b, imm(Cb), imm(CB), imm(Hp),
+                          imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                         window),
+                  {scalarsArg()}));
+    }
+    return;
+  }
+
+  // INT8: pack the input as unsigned codes, then the VNNI kernel.
+  const Type &xt = n.getInput().getType(), &yt = n.getType();
+  cs.inZero = xt.getOffset() + 128;
+  cs.outOffset = yt.getOffset();
+  int64_t CBp = libjit::roundUp(CB, 4);
+  Storage packed{newBuffer(Region::Activations, N * Cb * Hp * Wp * CBp)};
+  PackedConvI8 pk;
+  if (depthwise) {
+    pk = packDepthwiseI8(n);
+  } else {
+    bool ok = packConvI8(n, CB, cs.inZero, pk);
+    assert(ok && "int8ConvFitsInt32 admitted a convolution that overflows");
+    (void)ok;
+  }
+  PlannedArg pixelSums = nullPtr();
+  if (pk.needsWindowSums) {
+    pixelSums = ptr(
+        Storage{newBuffer(Region::Activations, N * Hp * Wp * sizeof(int32_t))});
+  }
+  emit("libjit_pack_conv_input_i8", N * Hp,
+       {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
+        imm(srcBlocked), imm(C), imm(H), imm(W), imm(CB), imm(CBp), imm(pd[0]),
+        imm(pd[1]), imm(Hp), imm(Wp), immf(xt.getScale()),
+        imm(xt.getOffset())});
+  if (fu.act) {
+    const Type &at = fu.act->getType();
+    auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());
+    QuantizationTransform t =
+        makeQuantizationTransform(double(yt.getScale()) / at.getScale());
+    cs.act = 1;
+    cs.actInOffset = yt.getOffset();
+    cs.actLo = int32_t(lo);
+    cs.actHi = int32_t(std::min<int64_t>(hi, INT32_MAX));
+    cs.actMult = int32_t(t.multiplier);
+    cs.actShift = t.shift;
+    cs.actOutOffset = at.getOffset();
+  }
+  if (fu.conversion) {
+    const Type &dt = fu.conversion->getNthInput(0).getType();
+    cs.dequantize = 1;
+    cs.dqScale = dt.getScale();
+    cs.dqOffset = dt.getOffset();
+  }
+  if (depthwise) {
+    emit("libjit_conv_depthwise_i8", N * Cb * OH,
+         append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter32)),
+                        ptr(newConstant(pk.bias)),
+                        ptr(newConstant(pk.multipliers)),
+                        ptr(newConstant(pk.shifts)), imm(Cb), imm(Hp), imm(Wp),
+                        imm(OH), imm(OW)},
+                       window),
+                {scalarsArg()}));
+    return;
+  }
+  PlannedArg sums = nullPtr();
+  if (pk.needsWindowSums) {
+    Storage s{newBuffer(Region::Activations, N * OH * OW * sizeof(int32_t))};
+    emit("libjit_conv_window_sums_i8", N * OH,
+         append({ptr(s), pixelSums, imm(Hp), imm(Wp), imm(OH), imm(OW)},
+                window));
+    sums = ptr(s);
+  }
+  emit("libjit_conv_blocked_i8", N * libjit::divUp(Ob, 2) * OH,
+       append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter)),
+                      ptr(newConstant(pk.bias)), sums,
+                      ptr(newConstant(pk.filterOffsets)),
+                      ptr(newConstant(pk.multipliers)),
+                      ptr(newConstant(pk.shifts)), imm(Cb), imm(CBp), imm(Hp),
+                      imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                     window),
+              {scalarsArg()}));
+}
+
+void KernelEmitter::plainConvolution(const ConvolutionNode &n) {
+  NodeValue result(const_cast<ConvolutionNode *>(&n), 0);
+  auto in = dims(n.getInput()), out = dims(result);
+  auto f = n.getFilter().dims();
+  int64_t N = in[0], C = in[1], H = in[2], W = in[3];
+  int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
+  auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
+  Storage x = use(n.getInput());
+  Storage filter = use(n.getFilter()), bias = use(n.getBias());
+  Storage y = define(result, Layout::Plain);
+  std::vector<PlannedArg> geometry = {
+      imm(C),     imm(H),     imm(W),     imm(O),     imm(OH),
+      imm(OW),    imm(KH),    imm(KW),    imm(st[0]), imm(st[1]),
+      imm(pd[0]), imm(pd[1]), imm(dl[0]), imm(dl[1]), imm(n.getGroup())};
+  if (!n.getType().isQuantized()) {
+    std::vector<PlannedArg> args = {ptr(y), ptr(x), ptr(filter), ptr(bias)};
+    args.insert(args.end(), geometry.begin(), geometry.end());
+    emit("libjit_conv_f32", N * O, args);
+    return;
+  }
+  ConvRequantization rq = computeConvRequantization(n);
+  std::vector<PlannedArg> args = {ptr(y),
+                                  ptr(x),
+                                  ptr(filter),
+                                  ptr(bias),
+                                  ptr(newConstant(rq.filterOffsets)),
+                                  ptr(newConstant(rq.multipliers)),
+                                  ptr(newConstant(rq.shifts)),
+                                  imm(n.getInput().getType().getOffset()),
+                                  imm(n.getType().getOffset())};
+  args.insert(args.end(), geometry.begin(), geometry.end());
+  args.push_back(scratch(OH * OW * sizeof(int32_t)));
+  emit("libjit_conv_i8", N * O, args);
+}
+
+void KernelEmitter::fullyConnected(const Node &n, NodeValue in, NodeValue w,
+                                   NodeValue b) {
+  NodeValue result = valueOf(&n);
+  int64_t N = dims(in)[0];
+  int64_t K = typeOf(in).size() / std::max<int64_t>(N, 1);
+  int64_t M = w.dims()[1], Mb = libjit::divUp(M, kBlock);
+  const Type &xt = in.getType(), &wty = w.getType(), &yt = n.getType();
+  bool constantWeights =
+      b.getNode() && isa<Constant>(w.getNode()) && isa<Constant>(b.getNode());
+  // A blocked input of 1x1 pixels is read as rows of Cb * 16 values.
+  bool blockedIn = constantWeights && hasBlocked(in) && in.dims().size() == 4 &&
+                   in.dims()[2] * in.dims()[3] == 1;
+  int64_t Kx = blockedIn ? libjit::roundUp(in.dims()[1], kBlock) : K;
+  if (constantWeights) {
+    const Tensor &wt = cast<Constant>(w.getNode())->getPayload();
+    const Tensor &bt = cast<Constant>(b.getNode())->getPayload();
+    if (!yt.isQuantized()) {
+      Storage x = use(in, blockedIn ? Layout::Blocked : Layout::Plain);
+      Storage y = define(result, Layout::Plain);
+      PackedConvF32 pk = packFullyConnectedF32(wt, bt, Kx);
+      emit("libjit_fc_f32", N * Mb,
+           {ptr(y), ptr(x), ptr(newConstant(pk.filter)),
+            ptr(newConstant(pk.bias)), imm(Kx), imm(M)});
+      return;
+    }
+    int32_t zero = xt.getOffset() + 128;
+    PackedFcI8 pk;
+    if (packFullyConnectedI8(wt, bt, Kx, zero, pk)) {
+      Storage x = use(in, blockedIn ? Layout::Blocked : Layout::Plain);
+      Storage y = define(result, Layout::Plain);
+      Storage rows{newBuffer(Region::Activations, N * pk.Kp)};
+      PlannedArg sums = nullPtr();
+      if (pk.needsRowSums) {
+        sums =
+            ptr(Storage{newBuffer(Region::Activations, N * sizeof(int32_t))});
+      }
+      emit("libjit_pack_fc_input_i8", N,
+           {ptr(rows), sums, ptr(x), imm(Kx), imm(pk.Kp), imm(xt.getOffset())});
+      auto [m, s] =
+          transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
+      emit("libjit_fc_i8", N * Mb,
+           {ptr(y), ptr(rows), ptr(newConstant(pk.weights)),
+            ptr(newConstant(pk.bias)), sums, imm(wty.getOffset()), imm(pk.Kp),
+            imm(M), m, s, imm(yt.getOffset())});
+      return;
+    }
+  }
+  Storage x = use(in), wS = use(w);
+  PlannedArg bias = b.getNode() ? ptr(use(b)) : nullPtr();
+  Storage y = define(result, Layout::Plain);
+  if (!yt.isQuantized()) {
+    emit("libjit_matmul_f32", N,
+         {ptr(y), ptr(x), ptr(wS), bias, imm(K), imm(M)});
+    return;
+  }
+  auto [mult, shift] =
+      transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
+  emit("libjit_matmul_i8", N,
+       {ptr(y), ptr(x), ptr(wS), bias, imm(K), imm(M), imm(xt.getOffset()),
+        imm(wty.getOffset()), mult, shift, imm(yt.getOffset()),
+        scratch(M * sizeof(int32_t))});
+}
+
+} // namespace cpu
+} // namespace glow

@@ -1,0 +1,192 @@
+// Emission of the element-wise kinds (arithmetic, unary, conversions),
+// pooling and data movement (strided copies, Concat, Pad).
+
+#include "KernelEmitter.h"
+#include "libjit/LibjitLayout.h"
+
+#include "glow/Backends/KernelGeometry.h"
+#include "glow/Backends/KernelOps.h"
+
+namespace glow {
+namespace cpu {
+
+using Kind = Node::Kind;
+using libjit::kBlock;
+
+void KernelEmitter::arithmetic(const Node &n) {
+  NodeValue result = valueOf(&n);
+  Layout layout = getElementwiseLayout(n, layouts_);
+  Storage l = use(n.getNthInput(0), layout), r = use(n.getNthInput(1), layout);
+  Storage y = define(result, layout);
+  int64_t items = getLayoutElements(typeOf(result), layout);
+  int32_t op = getElementwiseOpCode(n.getKind());
+  switch (n.getType().getElementType()) {
+  case ElemKind::FloatTy:
+    emit("libjit_binary_f32", items, {ptr(y), ptr(l), ptr(r), imm(op)});
+    return;
+  case ElemKind::Int64ITy:
+    emit("libjit_binary_i64", items, {ptr(y), ptr(l), ptr(r), imm(op)});
+    return;
+  case ElemKind::Int32ITy:
+    emit("libjit_binary_i32", items, {ptr(y), ptr(l), ptr(r), imm(op)});
+    return;
+  default:
+    break;
+  }
+  const Type &at = n.getNthInput(0).getType(), &bt = n.getNthInput(1).getType(),
+             &yt = n.getType();
+  double ra, rb;
+  if (n.getKind() == Kind::MulKind) {
+    ra = double(at.getScale()) * bt.getScale() / yt.getScale();
+    rb = 1.0;
+  } else {
+    ra = double(at.getScale()) / yt.getScale();
+    rb = double(bt.getScale()) / yt.getScale();
+  }
+  auto [ma, sa] = transformArgs(ra);
+  auto [mb, sb] = transformArgs(rb);
+  emit("libjit_binary_i8", items,
+       {ptr(y), ptr(l), ptr(r), imm(op), imm(at.getOffset()),
+        imm(bt.getOffset()), imm(yt.getOffset()), ma, sa, mb, sb});
+}
+
+void KernelEmitter::unary(const Node &n) {
+  NodeValue result = valueOf(&n);
+  Layout layout = getElementwiseLayout(n, layouts_);
+  Storage x = use(n.getNthInput(0), layout);
+  Storage y = define(result, layout);
+  int64_t items = getLayoutElements(typeOf(result), layout);
+  if (n.getType().isQuantized()) {
+    const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
+    auto [lo, hi] = getClipBoundsInt8(n, xt.getScale());
+    auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+    emit("libjit_clip_i8", items,
+         {ptr(y), ptr(x), imm(xt.getOffset()), imm(lo), imm(hi), m, s,
+          imm(yt.getOffset())});
+    return;
+  }
+  auto [p0, p1] = getUnaryParams(n);
+  emit("libjit_unary_f32", items,
+       {ptr(y), ptr(x), imm(getElementwiseOpCode(n.getKind())), immf(p0),
+        immf(p1)});
+}
+
+void KernelEmitter::pool(const PoolNode &n) {
+  NodeValue result = valueOf(&n);
+  auto in = dims(n.getInput()), out = dims(result);
+  Layout layout = getPoolLayout(n, layouts_);
+  Storage x = use(n.getInput(), layout);
+  Storage y = define(result, layout);
+  auto &k = n.getKernels(), &s = n.getStrides(), &p = n.getPads();
+  int64_t planes = layout == Layout::Blocked
+                       ? in[0] * libjit::divUp(in[1], kBlock)
+                       : in[0] * in[1];
+  std::vector<PlannedArg> args = {ptr(y), ptr(x)};
+  if (layout == Layout::Blocked) {
+    args.push_back(imm(libjit::divUp(in[1], kBlock)));
+  }
+  for (int64_t v :
+       {int64_t(in[2]), int64_t(in[3]), int64_t(out[2]), int64_t(out[3]),
+        int64_t(k[0]), int64_t(k[1]), int64_t(s[0]), int64_t(s[1]),
+        int64_t(p[0]), int64_t(p[1]), int64_t(p[2]), int64_t(p[3]),
+        int64_t(n.getKind() == Kind::MaxPoolKind),
+        int64_t(n.getCountIncludePads())}) {
+    args.push_back(imm(v));
+  }
+  bool q = n.getType().isQuantized();
+  if (q) {
+    const Type &xt = n.getInput().getType(), &yt = n.getType();
+    args.push_back(imm(xt.getOffset()));
+    args.push_back(immf(xt.getScale()));
+    args.push_back(imm(yt.getOffset()));
+    args.push_back(immf(yt.getScale()));
+  }
+  if (layout == Layout::Blocked) {
+    emit(q ? "libjit_pool_blocked_i8" : "libjit_pool_blocked_f32",
+         planes * out[2], args);
+  } else {
+    emit(q ? "libjit_pool_i8" : "libjit_pool_f32", planes, args);
+  }
+}
+
+void KernelEmitter::stridedCopy(const Node &n, NodeValue in,
+                                std::vector<int64_t> strides, int64_t start) {
+  NodeValue result(const_cast<Node *>(&n), 0);
+  Storage x = use(in);
+  Storage y = define(result, Layout::Plain);
+  auto d = dims(result);
+  emit("libjit_strided_copy", typeOf(result).size(),
+       {ptr(y), ptr(x), imm(d.size()),
+        immArray(std::vector<int64_t>(d.begin(), d.end())), immArray(strides),
+        imm(start), imm(getElementSize(n.getType().getElementType()))});
+}
+
+void KernelEmitter::concat(const ConcatNode &n) {
+  NodeValue result(const_cast<ConcatNode *>(&n), 0);
+  auto out = dims(result);
+  unsigned dim = n.getDim();
+  auto [outer, inner] = getOuterInnerSizes(out, dim);
+  int64_t elem = getElementSize(n.getType().getElementType());
+  Storage y = define(result, Layout::Plain);
+  int64_t offset = 0;
+  const Type &yt = n.getType();
+  for (unsigned i = 0; i < n.getNumInputs(); i++) {
+    NodeValue v = n.getNthInput(i);
+    int64_t row = dims(v)[dim] * inner;
+    Storage x = use(v);
+    Storage dst{y.buf, y.byteOffset + uint64_t(offset * elem), y.layout};
+    if (isInt8(yt)) {
+      const Type &xt = v.getType();
+      auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+      emit("libjit_rescale_rows_i8", outer,
+           {ptr(dst), ptr(x), imm(row), imm(out[dim] * inner), imm(row),
+            imm(xt.getOffset()), m, s, imm(yt.getOffset())});
+    } else {
+      emit("libjit_copy_rows", outer,
+           {ptr(dst), ptr(x), imm(row * elem), imm(out[dim] * inner * elem),
+            imm(row * elem)});
+    }
+    offset += row;
+  }
+}
+
+void KernelEmitter::pad(const PadNode &n) {
+  NodeValue result(const_cast<PadNode *>(&n), 0);
+  const Type &yt = n.getType();
+  int64_t bits = getPadValueBits(n);
+  Storage x = use(n.getInput());
+  Storage y = define(result, Layout::Plain);
+  auto out = dims(result), in = dims(n.getInput());
+  size_t rank = out.size();
+  std::vector<int64_t> begins(n.getPads().begin(), n.getPads().begin() + rank);
+  emit("libjit_pad", typeOf(result).size(),
+       {ptr(y), ptr(x), imm(rank),
+        immArray(std::vector<int64_t>(out.begin(), out.end())),
+        immArray(std::vector<int64_t>(in.begin(), in.end())), immArray(begins),
+        imm(int32_t(n.getMode())), immArray({bits}),
+        imm(getElementSize(yt.getElementType()))});
+}
+
+void KernelEmitter::conversion(const Node &n) {
+  NodeValue result = valueOf(&n);
+  Layout layout = getElementwiseLayout(n, layouts_);
+  Storage x = use(n.getNthInput(0), layout);
+  Storage y = define(result, layout);
+  const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
+  int64_t items = getLayoutElements(typeOf(result), layout);
+  if (n.getKind() == Kind::QuantizeKind) {
+    emit("libjit_quantize", items,
+         {ptr(y), ptr(x), immf(yt.getScale()), imm(yt.getOffset())});
+  } else if (n.getKind() == Kind::DequantizeKind) {
+    emit("libjit_dequantize", items,
+         {ptr(y), ptr(x), immf(xt.getScale()), imm(xt.getOffset())});
+  } else { // RescaleQuantized
+    auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+    emit("libjit_rescale_rows_i8", items,
+         {ptr(y), ptr(x), imm(1), imm(1), imm(1), imm(xt.getOffset()), m, s,
+          imm(yt.getOffset())});
+  }
+}
+
+} // namespace cpu
+} // namespace glow

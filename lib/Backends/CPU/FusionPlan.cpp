@@ -1,0 +1,113 @@
+#include "FusionPlan.h"
+#include "PlannerTypes.h"
+#include "WeightPacking.h"
+#include "libjit/LibjitLayout.h"
+
+#include "glow/Backends/KernelGeometry.h"
+#include "glow/Support/Diagnostics.h"
+
+#include "llvm/Support/Casting.h"
+
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+namespace glow {
+namespace cpu {
+
+bool int8ConvFitsInt32(const ConvolutionNode &n) {
+  auto f = n.getFilter().dims();
+  int64_t taps = libjit::roundUp(f[1], libjit::kBlock) * f[2] * f[3];
+  const Tensor &b = cast<Constant>(n.getBias().getNode())->getPayload();
+  return int8AccumulatorsFit(b, taps);
+}
+
+bool isFastConvolution(const ConvolutionNode &n) {
+  if (!isa<Constant>(n.getFilter().getNode()) ||
+      !isa<Constant>(n.getBias().getNode()) || n.dims().size() != 4) {
+    return false;
+  }
+  auto f = n.getFilter().dims();
+  int64_t C = n.getInput().dims()[1], O = n.dims()[1];
+  bool depthwise = n.getGroup() > 1 && n.getGroup() == C && O == C && f[1] == 1;
+  if (n.getGroup() != 1 && !depthwise) {
+    return false;
+  }
+  if (n.getType().isQuantized()) {
+    // The vector requantization needs shifts of at least 1 (ratios below
+    // 2^30, i.e. always in practice).
+    ConvRequantization rq = computeConvRequantization(n);
+    for (int32_t shift : rq.shifts) {
+      if (shift < 1) {
+        return false;
+      }
+    }
+    return isInt8(n.getType()) && int8ConvFitsInt32(n);
+  }
+  return true;
+}
+
+namespace {
+void logFusion(const Node *fused, const Node *conv, const char *how) {
+  VLOG(2) << "fused " << fused->getKindName() << " '" << fused->getName().str()
+          << "' into " << conv->getKindName() << " '" << conv->getName().str()
+          << "' (" << how << ")";
+}
+} // namespace
+
+void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
+  bool switchable = units.isSwitchable();
+  for (const Node *n : F.getNodes()) {
+    auto *conv = dyn_cast<ConvolutionNode>(n);
+    if (!conv) {
+      continue;
+    }
+    if (!isFastConvolution(*conv)) {
+      VLOG(2) << "Convolution '" << conv->getName().str()
+              << "' runs on the plain kernel (not blocked)";
+      continue;
+    }
+    ConvFusion fu;
+    bool q = conv->getType().isQuantized();
+    NodeValue last = valueOf(conv);
+    const Node *u = singleUser(F, last);
+    if (u && (isa<ReluNode>(u) || isa<ClipNode>(u)) &&
+        u->getType().isQuantized() == q &&
+        (!switchable || units.unitOf(u) == units.unitOf(conv)) &&
+        (!q || makeQuantizationTransform(double(conv->getType().getScale()) /
+                                         u->getType().getScale())
+                       .shift >= 1)) {
+      fu.act = u;
+      last = valueOf(u);
+      u = singleUser(F, last);
+    }
+    if (!switchable && u &&
+        ((!q && isa<QuantizeNode>(u) && isInt8(u->getType())) ||
+         (q && isa<DequantizeNode>(u)))) {
+      fu.conversion = u;
+    }
+    if (fu.act) {
+      plan.fusedInto[fu.act] = conv;
+      logFusion(fu.act, conv, "epilogue");
+    }
+    if (fu.conversion) {
+      plan.fusedInto[fu.conversion] = conv;
+      logFusion(fu.conversion, conv, "epilogue");
+    }
+    plan.convs[conv] = fu;
+  }
+  // A Quantize feeding an INT8 convolution is done while packing its input,
+  // unless the convolution before it already does it in its epilogue.
+  for (auto &[conv, fu] : plan.convs) {
+    const Node *in = conv->getNthInput(0).getNode();
+    if (!switchable && conv->getType().isQuantized() && isa<QuantizeNode>(in) &&
+        !plan.isFused(in) && singleUser(F, valueOf(in)) == conv) {
+      fu.inputQuantize = in;
+      plan.fusedInto[in] = conv;
+      logFusion(in, conv, "input packing");
+    }
+  }
+}
+
+} // namespace cpu
+} // namespace glow

@@ -1,0 +1,59 @@
+#ifndef GLOW_BACKENDS_CPU_FUSIONPLAN_H
+#define GLOW_BACKENDS_CPU_FUSIONPLAN_H
+
+// Fusion planning, a pass of the CPU planner: which convolutions run on the
+// blocked kernels ("fast" convolutions) and which nodes they absorb: a
+// Relu/Clip and a Quantize/Dequantize applied in the kernel's epilogue, and
+// a Quantize of the input done while the input is packed. A fused node
+// emits no call of its own.
+
+#include "UnitPlan.h"
+
+#include "glow/Graph/Graph.h"
+
+#include <map>
+
+namespace glow {
+namespace cpu {
+
+/// What a fast convolution does besides convolving (null: nothing).
+struct ConvFusion {
+  const Node *act{nullptr};           ///< Relu/Clip in the epilogue
+  const Node *conversion{nullptr};    ///< Quantize/Dequantize in the epilogue
+  const Node *inputQuantize{nullptr}; ///< Quantize done while packing
+};
+
+/// The fusions of a program.
+struct FusionPlan {
+  /// The fast convolutions, with what each absorbs.
+  std::map<const Node *, ConvFusion> convs;
+  /// Each fused node and the convolution it is fused into.
+  std::map<const Node *, const Node *> fusedInto;
+
+  bool isFused(const Node *n) const { return fusedInto.count(n) != 0; }
+  /// \returns the fusion of fast convolution \p conv, or null if \p conv
+  /// is not a fast convolution.
+  const ConvFusion *getFusion(const Node *conv) const {
+    auto it = convs.find(conv);
+    return it == convs.end() ? nullptr : &it->second;
+  }
+};
+
+/// \returns true if \p n runs on the blocked kernels: constant filter and
+/// bias, 4-D, group 1 or depthwise; INT8 only where the requantization
+/// shifts are at least 1 and the int32 accumulators cannot overflow.
+bool isFastConvolution(const ConvolutionNode &n);
+
+/// \returns true if the INT8 blocked kernel's int32 accumulators and
+/// corrected biases cannot overflow for \p n (WeightPacking.h).
+bool int8ConvFitsInt32(const ConvolutionNode &n);
+
+/// Adds the fusions of \p F to \p plan. In a switchable program (\p units
+/// not empty) an activation fuses only into a convolution of its own unit,
+/// conversions not at all.
+void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan);
+
+} // namespace cpu
+} // namespace glow
+
+#endif // GLOW_BACKENDS_CPU_FUSIONPLAN_H

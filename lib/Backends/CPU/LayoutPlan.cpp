@@ -1,0 +1,45 @@
+#include "LayoutPlan.h"
+#include "libjit/LibjitLayout.h"
+
+namespace glow {
+namespace cpu {
+
+using Kind = Node::Kind;
+
+uint64_t getLayoutBytes(const Type &t, Layout l) {
+  if (l == Layout::Plain) {
+    return t.getSizeInBytes();
+  }
+  auto d = t.dims();
+  return uint64_t(d[0]) * libjit::roundUp(d[1], libjit::kBlock) * d[2] * d[3] *
+         getElementSize(t.getElementType());
+}
+
+int64_t getLayoutElements(const Type &t, Layout l) {
+  return getLayoutBytes(t, l) / getElementSize(t.getElementType());
+}
+
+Layout getElementwiseLayout(const Node &n, const LayoutPlan &plan) {
+  Kind k = n.getKind();
+  bool friendly = k == Kind::AddKind || k == Kind::SubKind ||
+                  k == Kind::MulKind || k == Kind::MaxKind ||
+                  k == Kind::MinKind || k == Kind::ReluKind ||
+                  k == Kind::ClipKind || k == Kind::LeakyReluKind ||
+                  n.getFamily() == NodeFamily::Quantization;
+  if (!friendly || n.dims().size() != 4) {
+    return Layout::Plain;
+  }
+  for (unsigned i = 0; i < n.getNumInputs(); i++) {
+    if (plan.hasBlocked(n.getNthInput(i))) {
+      return Layout::Blocked;
+    }
+  }
+  return Layout::Plain;
+}
+
+Layout getPoolLayout(const PoolNode &n, const LayoutPlan &plan) {
+  return plan.hasBlocked(n.getInput()) ? Layout::Blocked : Layout::Plain;
+}
+
+} // namespace cpu
+} // namespace glow

@@ -1,0 +1,577 @@
+// The passes of the CPU backend's planner (lib/Backends/CPU) on small
+// hand-built graphs: batch analysis, fusion plan, layout choice, memory
+// placement and the emitted calls. The expected values are worked out by
+// hand in the comments.
+
+#include "BatchAnalysis.h"
+#include "FusionPlan.h"
+#include "KernelEmitter.h"
+#include "KernelProgramBuilder.h"
+#include "LayoutPlan.h"
+#include "MemoryPlanner.h"
+#include "UnitPlan.h"
+
+#include "glow/Graph/Graph.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace glow;
+using namespace glow::cpu;
+using Kind = Node::Kind;
+
+namespace {
+
+class CPUPlannerTest : public ::testing::Test {
+protected:
+  Module M_;
+  Function *F_{M_.createFunction("main")};
+
+  Placeholder *input(const std::string &name, std::vector<dim_t> dims) {
+    return M_.createPlaceholder(Type(ElemKind::FloatTy, dims), name);
+  }
+  Constant *constant(const std::string &name, std::vector<dim_t> dims) {
+    Tensor t(ElemKind::FloatTy, dims);
+    auto h = t.getHandle<float>();
+    for (size_t i = 0; i < t.size(); i++) {
+      h.raw(i) = float(int(i % 7) - 3) * 0.125f;
+    }
+    return M_.createConstant(name, std::move(t));
+  }
+  /// A KxK convolution of \p x to \p out channels, stride 1, padding
+  /// \p pad, constant filter and bias.
+  ConvolutionNode *conv(const std::string &name, NodeValue x, dim_t out,
+                        unsigned k = 3, unsigned pad = 1, unsigned group = 1) {
+    dim_t C = x.dims()[1];
+    return F_->createConv(name, x,
+                          constant(name + ".w", {out, C / group, k, k}),
+                          constant(name + ".b", {out}), {k, k}, {1, 1},
+                          {pad, pad, pad, pad}, group, {1, 1});
+  }
+  KernelProgram build(unsigned threads = 1) {
+    auto p = buildKernelProgram(*F_, threads);
+    EXPECT_TRUE(bool(p)) << llvm::toString(p.takeError());
+    return p ? std::move(*p) : KernelProgram();
+  }
+  static std::vector<std::string> kernels(const KernelProgram &p) {
+    std::vector<std::string> k;
+    for (auto &c : p.calls) {
+      k.push_back(c.kernel);
+    }
+    return k;
+  }
+  /// The first call of \p layer running \p kernel, or null.
+  static const KernelCall *findCall(const KernelProgram &p,
+                                    const std::string &layer,
+                                    const std::string &kernel) {
+    for (auto &c : p.calls) {
+      if (c.layer == layer && c.kernel == kernel) {
+        return &c;
+      }
+    }
+    return nullptr;
+  }
+};
+
+//===--- batch analysis ---------------------------------------------------===//
+
+TEST_F(CPUPlannerTest, elementwiseBatchIsSeparable) {
+  // x[4,3] -> Relu -> Add(relu, x) -> Save: every node reads image i only
+  // for image i of its result.
+  Placeholder *x = input("x", {4, 3});
+  Node *r = F_->createRelu("r", x);
+  Node *a = F_->createArithmetic(Kind::AddKind, "a", r, x);
+  SaveNode *s = F_->createSave("out", a);
+  BatchPlan b = analyzeBatch(*F_);
+  EXPECT_TRUE(b.separable) << b.reason;
+  EXPECT_EQ(b.batch, 4);
+  EXPECT_TRUE(b.reason.empty());
+  for (const Node *n : {(const Node *)x, (const Node *)r, (const Node *)a,
+                        (const Node *)s->getPlaceholder()}) {
+    EXPECT_TRUE(b.isBatched(n)) << n->getName().str();
+  }
+  // 4 images split over 1, 2 or 4 threads, not over 3.
+  EXPECT_TRUE(b.loopsOverImages(1));
+  EXPECT_TRUE(b.loopsOverImages(2));
+  EXPECT_FALSE(b.loopsOverImages(3));
+  // The program then runs one image per pass: the placeholders' pointers
+  // step by one image, 3 floats = 12 bytes.
+  KernelProgram p = build(2);
+  EXPECT_EQ(p.images, 4);
+  ASSERT_FALSE(p.calls.empty());
+  const KernelArg &in = p.calls[0].args[1]; // Relu's input x
+  EXPECT_EQ(in.region, Region::Mutable);
+  EXPECT_EQ(in.imageStride, 12u);
+  EXPECT_EQ(p.calls[0].items, 3); // one image of 3 elements
+  // Three threads: the calls process the whole batch.
+  EXPECT_EQ(build(3).images, 1);
+}
+
+TEST_F(CPUPlannerTest, oneImageDoesNotLoop) {
+  Placeholder *x = input("x", {1, 3});
+  F_->createSave("out", F_->createRelu("r", x));
+  BatchPlan b = analyzeBatch(*F_);
+  EXPECT_TRUE(b.separable);
+  EXPECT_EQ(b.batch, 1);
+  EXPECT_FALSE(b.loopsOverImages(1));
+}
+
+TEST_F(CPUPlannerTest, concatAlongTheBatchIsNotSeparable) {
+  // Concat of two [2,3] values along dim 0 gives [4,3]: its result is not
+  // a batch of 2 images, so the images cannot be processed one by one.
+  Placeholder *x = input("x", {2, 3});
+  Node *c = F_->createConcat("cc", {x, x}, 0);
+  F_->createSave("out", c);
+  BatchPlan b = analyzeBatch(*F_);
+  EXPECT_FALSE(b.separable);
+  EXPECT_NE(b.reason.find("'cc'"), std::string::npos) << b.reason;
+  EXPECT_TRUE(b.batched.empty());
+  EXPECT_FALSE(b.loopsOverImages(1));
+  EXPECT_EQ(build(2).images, 1);
+}
+
+TEST_F(CPUPlannerTest, concatAlongChannelsIsSeparable) {
+  // The same Concat along dim 1 keeps image i in row i.
+  Placeholder *x = input("x", {2, 3});
+  F_->createSave("out", F_->createConcat("cc", {x, x}, 1));
+  BatchPlan b = analyzeBatch(*F_);
+  EXPECT_TRUE(b.separable) << b.reason;
+  EXPECT_EQ(build(2).images, 2);
+}
+
+TEST_F(CPUPlannerTest, transposeMovingTheBatchIsNotSeparable) {
+  // x[2,2] transposed {1,0}: the shape keeps a first dimension of 2, but
+  // row i of the result holds element i of every image.
+  Placeholder *x = input("x", {2, 2});
+  F_->createSave("out", F_->createTranspose("tr", x, {1, 0}));
+  BatchPlan b = analyzeBatch(*F_);
+  EXPECT_FALSE(b.separable);
+  EXPECT_NE(b.reason.find("'tr'"), std::string::npos) << b.reason;
+  EXPECT_NE(b.reason.find("mixes"), std::string::npos) << b.reason;
+}
+
+TEST_F(CPUPlannerTest, imagesInAWeightOperandAreNotSeparable) {
+  // MatMul(x, x): operand 1 is a weight operand (Nodes.def: First), so
+  // images reaching it mix.
+  Placeholder *x = input("x", {2, 2});
+  F_->createSave("out", F_->createMatMul("mm", x, x));
+  BatchPlan b = analyzeBatch(*F_);
+  EXPECT_FALSE(b.separable);
+  EXPECT_NE(b.reason.find("'mm'"), std::string::npos) << b.reason;
+}
+
+//===--- fusion plan ------------------------------------------------------===//
+
+TEST_F(CPUPlannerTest, reluFusesIntoConvolution) {
+  // x[1,3,8,8] -> Conv(16, 3x3, pad 1) -> Relu -> Save. The convolution is
+  // fast (constant weights, group 1, 4-D) and the Relu its only user.
+  Placeholder *x = input("x", {1, 3, 8, 8});
+  ConvolutionNode *c = conv("conv", x, 16);
+  Node *r = F_->createRelu("relu", c);
+  F_->createSave("out", r);
+  EXPECT_TRUE(isFastConvolution(*c));
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  const ConvFusion *fu = plan.getFusion(c);
+  ASSERT_NE(fu, nullptr);
+  EXPECT_EQ(fu->act, r);
+  EXPECT_EQ(fu->conversion, nullptr);
+  EXPECT_EQ(fu->inputQuantize, nullptr);
+  EXPECT_TRUE(plan.isFused(r));
+  EXPECT_EQ(plan.fusedInto.at(r), c);
+  EXPECT_FALSE(plan.isFused(c));
+  // The calls: the plain input is packed (padded), convolved with the Relu
+  // in the epilogue (blocked result), unblocked for the Save, copied out.
+  KernelProgram p = build();
+  EXPECT_EQ(kernels(p),
+            (std::vector<std::string>{"libjit_pack_conv_input_f32",
+                                      "libjit_conv_blocked_f32",
+                                      "libjit_from_blocked", "libjit_copy"}));
+}
+
+TEST_F(CPUPlannerTest, convolutionWithTwoUsersKeepsItsRelu) {
+  // Conv -> Relu -> Save and Conv -> Save: the convolution's result is
+  // needed without the Relu, so the Relu stays a call of its own.
+  Placeholder *x = input("x", {1, 3, 8, 8});
+  ConvolutionNode *c = conv("conv", x, 16);
+  Node *r = F_->createRelu("relu", c);
+  F_->createSave("out1", r);
+  F_->createSave("out2", c);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_NE(plan.getFusion(c), nullptr);
+  EXPECT_EQ(plan.getFusion(c)->act, nullptr);
+  EXPECT_FALSE(plan.isFused(r));
+  KernelProgram p = build();
+  // The Relu runs on the blocked result: 16 channels x 64 pixels.
+  const KernelCall *relu = findCall(p, "relu", "libjit_unary_f32");
+  ASSERT_NE(relu, nullptr);
+  EXPECT_EQ(relu->items, 16 * 64);
+}
+
+TEST_F(CPUPlannerTest, residualAddIsNotFused) {
+  // Conv1 -> Relu1 -> Conv2; Add(Conv2, Relu1) -> Relu2 -> Save, 20
+  // channels. Relu1 is Conv1's only user, so it fuses (that Relu1 has two
+  // users does not matter). Conv2's only user is the Add, which is no
+  // epilogue: the residual Add and the Relu after it are calls of their
+  // own, working on the blocked values (20 channels padded to 32).
+  Placeholder *x = input("x", {1, 20, 4, 4});
+  ConvolutionNode *c1 = conv("conv1", x, 20);
+  Node *r1 = F_->createRelu("relu1", c1);
+  ConvolutionNode *c2 = conv("conv2", r1, 20);
+  Node *add = F_->createArithmetic(Kind::AddKind, "add", c2, r1);
+  Node *r2 = F_->createRelu("relu2", add);
+  F_->createSave("out", r2);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.convs.size(), 2u);
+  EXPECT_EQ(plan.getFusion(c1)->act, r1);
+  EXPECT_EQ(plan.getFusion(c2)->act, nullptr);
+  EXPECT_EQ(plan.fusedInto.size(), 1u);
+  EXPECT_FALSE(plan.isFused(add));
+  EXPECT_FALSE(plan.isFused(r2));
+  KernelProgram p = build();
+  const KernelCall *a = findCall(p, "add", "libjit_binary_f32");
+  const KernelCall *r = findCall(p, "relu2", "libjit_unary_f32");
+  ASSERT_TRUE(a && r);
+  EXPECT_EQ(a->items, 32 * 16); // blocked: 2 blocks of 16 channels x 16
+  EXPECT_EQ(r->items, 32 * 16);
+  EXPECT_EQ(findCall(p, "relu1", "libjit_unary_f32"), nullptr);
+}
+
+TEST_F(CPUPlannerTest, clipAndQuantizeFuseSigmoidDoesNot) {
+  // Conv -> Clip -> Quantize(int8): both go into the epilogue. A Sigmoid
+  // after a convolution is no epilogue.
+  Placeholder *x = input("x", {1, 3, 8, 8});
+  ConvolutionNode *c = conv("conv", x, 16);
+  Node *clip = F_->createClip("clip", c, 0.f, 6.f);
+  Node *q = F_->createQuantize(
+      "q", clip, Type(ElemKind::Int8QTy, {1, 16, 8, 8}, 0.05f, -128));
+  F_->createSave("out", F_->createDequantize("dq", q));
+  ConvolutionNode *c2 = conv("conv2", x, 16);
+  Node *sg = F_->createUnary(Kind::SigmoidKind, "sg", c2);
+  F_->createSave("out2", sg);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  EXPECT_EQ(plan.getFusion(c)->act, clip);
+  EXPECT_EQ(plan.getFusion(c)->conversion, q);
+  EXPECT_EQ(plan.fusedInto.at(q), c);
+  EXPECT_EQ(plan.getFusion(c2)->act, nullptr);
+  EXPECT_FALSE(plan.isFused(sg));
+}
+
+TEST_F(CPUPlannerTest, whichConvolutionsAreFast) {
+  Placeholder *x = input("x", {1, 4, 6, 6});
+  // Group 2 of 4 channels is neither group 1 nor depthwise: plain kernel.
+  ConvolutionNode *grouped = conv("grouped", x, 4, 3, 1, 2);
+  // Group 4 with 4 channels in and out: depthwise, blocked kernel.
+  ConvolutionNode *dw = conv("dw", x, 4, 3, 1, 4);
+  // A filter that is not a constant: plain kernel.
+  Placeholder *w = input("w", {8, 4, 1, 1});
+  ConvolutionNode *varFilter =
+      F_->createConv("var", x, w, constant("vb", {8}), {1, 1}, {1, 1},
+                     {0, 0, 0, 0}, 1, {1, 1});
+  EXPECT_FALSE(isFastConvolution(*grouped));
+  EXPECT_TRUE(isFastConvolution(*dw));
+  EXPECT_FALSE(isFastConvolution(*varFilter));
+  F_->createSave("o1", grouped);
+  F_->createSave("o2", dw);
+  F_->createSave("o3", varFilter);
+  KernelProgram p = build();
+  EXPECT_NE(findCall(p, "grouped", "libjit_conv_f32"), nullptr);
+  EXPECT_NE(findCall(p, "dw", "libjit_conv_depthwise_f32"), nullptr);
+  EXPECT_NE(findCall(p, "var", "libjit_conv_f32"), nullptr);
+}
+
+//===--- layout -----------------------------------------------------------===//
+
+TEST_F(CPUPlannerTest, layoutBytes) {
+  // [1,20,3,3] floats: Plain 180 x 4 = 720 bytes; Blocked pads 20 channels
+  // to 32: 32 x 9 x 4 = 1152 bytes.
+  Type t(ElemKind::FloatTy, {1, 20, 3, 3});
+  EXPECT_EQ(getLayoutBytes(t, Layout::Plain), 720u);
+  EXPECT_EQ(getLayoutBytes(t, Layout::Blocked), 1152u);
+  EXPECT_EQ(getLayoutElements(t, Layout::Blocked), 288);
+}
+
+TEST_F(CPUPlannerTest, elementwiseLayoutRule) {
+  Placeholder *a = input("a", {1, 16, 2, 2});
+  Placeholder *b = input("b", {1, 16, 2, 2});
+  Placeholder *v = input("v", {16, 4});
+  Node *add = F_->createArithmetic(Kind::AddKind, "add", a, b);
+  Node *div = F_->createArithmetic(Kind::DivKind, "div", a, b);
+  Node *add2 = F_->createArithmetic(Kind::AddKind, "add2", v, v);
+  LayoutPlan plan;
+  // Nothing blocked yet: everything works Plain.
+  EXPECT_EQ(getElementwiseLayout(*add, plan), Layout::Plain);
+  // Once operand b has a Blocked copy, Add works Blocked (Add(0, 0) = 0
+  // keeps the padded lanes harmless), Div not (0 / 0).
+  plan.record(b, Storage{1, 0, Layout::Blocked});
+  EXPECT_TRUE(plan.hasBlocked(b));
+  EXPECT_FALSE(plan.hasBlocked(a));
+  EXPECT_EQ(getElementwiseLayout(*add, plan), Layout::Blocked);
+  EXPECT_EQ(getElementwiseLayout(*div, plan), Layout::Plain);
+  // 2-D values are never blocked.
+  plan.record(v, Storage{2, 0, Layout::Blocked});
+  EXPECT_EQ(getElementwiseLayout(*add2, plan), Layout::Plain);
+  plan.forget(keyOf(b));
+  EXPECT_EQ(getElementwiseLayout(*add, plan), Layout::Plain);
+}
+
+/// Runs the passes of buildKernelProgram by hand, to look at the layouts
+/// the emitter chose.
+struct HandPlanned {
+  BatchPlan batch;
+  UnitPlan units;
+  FusionPlan fusions;
+  std::unique_ptr<KernelEmitter> emitter;
+
+  explicit HandPlanned(const Function &F) {
+    batch = analyzeBatch(F);
+    planFusions(F, units, fusions);
+    emitter = std::make_unique<KernelEmitter>(F, nullptr, 1, batch, false,
+                                              units, fusions);
+    auto order = getEmissionOrder(F, units);
+    EXPECT_TRUE(bool(order));
+    for (const Node *n : *order) {
+      llvm::Error err = emitter->emitNode(*n);
+      EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+    }
+  }
+};
+
+TEST_F(CPUPlannerTest, convolutionChainIsBlocked) {
+  // x[1,3,8,8] -> Conv(32) -> Relu (fused) -> Add(relu, y) -> Sigmoid ->
+  // Save. The convolution writes Blocked (the Relu's value); the Add reads
+  // a Blocked operand, so it works Blocked and converts the plain
+  // placeholder y (to_blocked); Sigmoid(0) = 0.5 would spoil the padded
+  // lanes, so the Sigmoid works Plain and the Add's result is unblocked.
+  Placeholder *x = input("x", {1, 3, 8, 8});
+  Placeholder *y = input("y", {1, 32, 8, 8});
+  ConvolutionNode *c = conv("conv", x, 32);
+  Node *r = F_->createRelu("relu", c);
+  Node *add = F_->createArithmetic(Kind::AddKind, "add", r, y);
+  Node *sg = F_->createUnary(Kind::SigmoidKind, "sg", add);
+  F_->createSave("out", sg);
+  HandPlanned hp(*F_);
+  const LayoutPlan &l = hp.emitter->getLayouts();
+  EXPECT_TRUE(l.has(r, Layout::Blocked));
+  EXPECT_FALSE(l.has(r, Layout::Plain));
+  EXPECT_TRUE(l.has(y, Layout::Blocked)); // converted for the Add
+  EXPECT_TRUE(l.has(add, Layout::Blocked));
+  EXPECT_TRUE(l.has(add, Layout::Plain)); // converted for the Sigmoid
+  EXPECT_TRUE(l.has(sg, Layout::Plain));
+  EXPECT_FALSE(l.has(sg, Layout::Blocked));
+  KernelProgram p = hp.emitter->finish();
+  EXPECT_EQ(kernels(p),
+            (std::vector<std::string>{
+                "libjit_pack_conv_input_f32", "libjit_conv_blocked_f32",
+                "libjit_to_blocked", "libjit_binary_f32", "libjit_from_blocked",
+                "libjit_unary_f32", "libjit_copy"}));
+  // The same as buildKernelProgram.
+  KernelProgram q = build();
+  EXPECT_EQ(kernels(q), kernels(p));
+}
+
+TEST_F(CPUPlannerTest, fullyConnectedReadsBlockedPixels) {
+  // Conv(16) -> global AvgPool ([1,16,1,1], Blocked: the pool reads a
+  // Blocked operand) -> FullyConnected: a blocked input of 1x1 pixels is
+  // read as rows, without unblocking it.
+  Placeholder *x = input("x", {1, 3, 4, 4});
+  ConvolutionNode *c = conv("conv", x, 16);
+  Node *ap = F_->createAvgPool("ap", c, {4, 4}, {1, 1}, {0, 0, 0, 0}, false);
+  Node *fc = F_->createFullyConnected("fc", ap, constant("fw", {16, 5}),
+                                      constant("fb", {5}));
+  F_->createSave("out", fc);
+  KernelProgram p = build();
+  EXPECT_EQ(kernels(p),
+            (std::vector<std::string>{
+                "libjit_pack_conv_input_f32", "libjit_conv_blocked_f32",
+                "libjit_pool_blocked_f32", "libjit_fc_f32", "libjit_copy"}));
+}
+
+//===--- memory plan ------------------------------------------------------===//
+
+TEST_F(CPUPlannerTest, planActivationsSharesDeadBytes) {
+  // The reserved 64 bytes at 0. A (100 bytes, 128 aligned) lives in calls
+  // 0..1, C (64) in 1..2, B (100) in 2..3. First fit in birth order: A at
+  // 64; C overlaps A in time: after it, at 192; B is born after A died:
+  // A's bytes, at 64. Region: 256 bytes.
+  std::vector<PlannedBuffer> bufs = {
+      {Region::Activations, 64},           {Region::Activations, 100, 0, 0, 1},
+      {Region::Activations, 100, 0, 2, 3}, {Region::Activations, 64, 0, 1, 2},
+      {Region::Mutable, 1000, 0, 0, 3}, // not an activation: not placed
+  };
+  uint64_t size = planActivations(bufs, 0);
+  EXPECT_EQ(bufs[0].offset, 0u);
+  EXPECT_EQ(bufs[1].offset, 64u);
+  EXPECT_EQ(bufs[2].offset, 64u);
+  EXPECT_EQ(bufs[3].offset, 192u);
+  EXPECT_EQ(bufs[4].offset, 0u);
+  EXPECT_EQ(size, 256u);
+}
+
+TEST_F(CPUPlannerTest, placeBuffersResolvesArguments) {
+  // Three calls over a table of buffers: a constant nobody reads is left
+  // out of the constant region; arguments get region and offset (plus
+  // their byte offset into the buffer); the mutable buffer with an image
+  // stride passes it on.
+  BufferTable t;
+  unsigned reserved = t.add(Region::Activations, kReservedActivationBytes);
+  unsigned in = t.add(Region::Mutable, 10);  // at 0 (64 aligned)
+  unsigned out = t.add(Region::Mutable, 10); // at 64
+  float unusedData[2] = {1, 2}, usedData[2] = {3, 4};
+  t.addConstant(unusedData, sizeof(unusedData));             // no call reads it
+  unsigned used = t.addConstant(usedData, sizeof(usedData)); // at 0
+  unsigned a = t.add(Region::Activations, 8);
+  unsigned b = t.add(Region::Activations, 8);
+  KernelProgram prog;
+  auto call = [&](std::vector<std::pair<unsigned, uint64_t>> refs) {
+    KernelCall c;
+    c.kernel = "k";
+    for (size_t i = 0; i < refs.size(); i++) {
+      c.args.push_back(KernelArg::pointer(Region::Activations, 0));
+    }
+    prog.calls.push_back(c);
+    t.refs.push_back(refs);
+  };
+  call({{a, 0}, {in, 4}, {used, 0}}); // a = f(in + 4 bytes, used)
+  call({{b, 0}, {a, 0}});             // b = f(a): a and b overlap in call 1
+  call({{out, 0}, {b, 0}, {kNoBuffer, 0}});
+  placeBuffers(t, reserved, {{in, 5}}, prog);
+  EXPECT_EQ(prog.mutableSize, 128u);
+  ASSERT_EQ(prog.constants.size(), 64u);
+  float got[2];
+  std::memcpy(got, prog.constants.data(), sizeof(got));
+  EXPECT_EQ(got[0], 3.f);
+  EXPECT_EQ(got[1], 4.f);
+  const auto &c0 = prog.calls[0].args;
+  EXPECT_EQ(c0[1].region, Region::Mutable);
+  EXPECT_EQ(c0[1].offset, 4u);
+  EXPECT_EQ(c0[1].imageStride, 5u);
+  EXPECT_EQ(c0[2].region, Region::Constant);
+  EXPECT_EQ(c0[2].offset, 0u);
+  // a at 64 (after the reserved words), b live with a: at 128; the
+  // region ends at 192.
+  EXPECT_EQ(c0[0].offset, 64u);
+  EXPECT_EQ(prog.calls[1].args[0].offset, 128u);
+  EXPECT_EQ(prog.activationsSize, 192u);
+  EXPECT_EQ(prog.calls[2].args[0].region, Region::Mutable);
+  EXPECT_EQ(prog.calls[2].args[0].offset, 64u);
+  EXPECT_EQ(prog.calls[2].args[0].imageStride, 0u);
+  EXPECT_EQ(t.bufs[a].first, 0);
+  EXPECT_EQ(t.bufs[a].last, 1);
+}
+
+TEST_F(CPUPlannerTest, valuesThatDieShareMemory) {
+  // x[1,1000] -> Relu r1 -> Relu r2 -> Relu r3 -> Save. Calls: 0 r1 = f(x),
+  // 1 r2 = f(r1), 2 r3 = f(r2), 3 copy r3 out. r1 lives in calls 0..1 and
+  // r3 in 2..3: they share bytes; r2 (1..2) overlaps both. Each takes 4000
+  // bytes, 4032 aligned: r1 and r3 at 64, r2 at 4096; region 8128 bytes.
+  Placeholder *x = input("x", {1, 1000});
+  Node *r1 = F_->createRelu("r1", x);
+  Node *r2 = F_->createRelu("r2", r1);
+  Node *r3 = F_->createRelu("r3", r2);
+  F_->createSave("out", r3);
+  KernelProgram p = build();
+  ASSERT_EQ(p.calls.size(), 4u);
+  uint64_t o1 = p.calls[0].args[0].offset, o2 = p.calls[1].args[0].offset,
+           o3 = p.calls[2].args[0].offset;
+  EXPECT_EQ(o1, o3);
+  EXPECT_NE(o1, o2);
+  EXPECT_EQ(o1, 64u);
+  EXPECT_EQ(o2, 4096u);
+  EXPECT_EQ(p.activationsSize, 8128u);
+  // Each reads what the previous one wrote.
+  EXPECT_EQ(p.calls[1].args[1].offset, o1);
+  EXPECT_EQ(p.calls[2].args[1].offset, o2);
+  EXPECT_EQ(p.calls[3].args[1].offset, o3);
+  // The placeholders: x at 0 of the mutable region, out after it.
+  ASSERT_EQ(p.placeholders.size(), 2u);
+  EXPECT_EQ(p.placeholders[0].name, "x");
+  EXPECT_EQ(p.placeholders[0].offset, 0u);
+  EXPECT_FALSE(p.placeholders[0].isOutput);
+  EXPECT_EQ(p.placeholders[1].offset, 4032u);
+  EXPECT_TRUE(p.placeholders[1].isOutput);
+}
+
+//===--- emission ---------------------------------------------------------===//
+
+TEST_F(CPUPlannerTest, reshapeAliasesItsInput) {
+  // A Reshape emits no call: the Save copies straight from the Relu's
+  // buffer.
+  Placeholder *x = input("x", {2, 6});
+  Node *r = F_->createRelu("r", x);
+  Node *rs = F_->createReshape("rs", r, {3, 4});
+  F_->createSave("out", rs);
+  KernelProgram p = build();
+  ASSERT_EQ(kernels(p),
+            (std::vector<std::string>{"libjit_unary_f32", "libjit_copy"}));
+  EXPECT_EQ(p.calls[1].args[1].offset, p.calls[0].args[0].offset);
+  EXPECT_EQ(p.calls[1].items, 48); // 12 floats
+}
+
+TEST_F(CPUPlannerTest, emissionOrderIsTopological) {
+  // Without units the emission order is the topological order of the
+  // non-storage nodes.
+  Placeholder *x = input("x", {1, 4});
+  Node *a = F_->createRelu("a", x);
+  Node *b = F_->createRelu("b", a);
+  SaveNode *s = F_->createSave("out", b);
+  auto order = getEmissionOrder(*F_, UnitPlan());
+  ASSERT_TRUE(bool(order));
+  EXPECT_EQ(*order, (std::vector<const Node *>{a, b, s}));
+}
+
+TEST_F(CPUPlannerTest, unitsAreEmittedWholeAndMustBeConvex) {
+  // FP32: x -> a -> b -> c -> Save. INT8 twin (another module, same
+  // names): x -> Quantize -> a -> b -> c -> Dequantize -> Save.
+  Placeholder *x = input("x", {1, 4});
+  Node *a = F_->createRelu("a", x);
+  Node *b = F_->createRelu("b", a);
+  Node *c = F_->createRelu("c", b);
+  SaveNode *save = F_->createSave("out", c);
+  Module Mq;
+  Function *Fq = Mq.createFunction("main");
+  Placeholder *xq = Mq.createPlaceholder(Type(ElemKind::FloatTy, {1, 4}), "x");
+  Node *q =
+      Fq->createQuantize("q", xq, Type(ElemKind::Int8QTy, {1, 4}, 0.1f, 0));
+  Node *aq = Fq->createRelu("a", q);
+  Node *bq = Fq->createRelu("b", aq);
+  Node *cq = Fq->createRelu("c", bq);
+  Fq->createSave("out", Fq->createDequantize("dq", cq));
+  // Units {a, c} and {b}: a path leaves unit 0 at a and comes back at c.
+  auto bad = UnitPlan::create(*F_, *Fq, {{"a", "c"}, {"b"}});
+  ASSERT_TRUE(bool(bad)) << llvm::toString(bad.takeError());
+  EXPECT_EQ(bad->unitOf(a), 0);
+  EXPECT_EQ(bad->unitOf(cq), 0);
+  EXPECT_EQ(bad->unitOf(b), 1);
+  auto order = getEmissionOrder(*F_, *bad);
+  ASSERT_FALSE(bool(order));
+  EXPECT_NE(llvm::toString(order.takeError()).find("not convex"),
+            std::string::npos);
+  // Units {a, b} and {c}: convex. The program has each unit's FP32 calls,
+  // then its INT8 ones (quantize on entry, dequantize on exit).
+  auto units = buildSwitchableKernelProgram(*F_, *Fq, {{"a", "b"}, {"c"}}, 1);
+  ASSERT_TRUE(bool(units)) << llvm::toString(units.takeError());
+  EXPECT_EQ(units->numUnits, 2);
+  std::vector<std::string> got;
+  for (auto &call : units->calls) {
+    got.push_back(call.layer + ":" + std::to_string(call.unit) +
+                  (call.int8 ? "q" : "f"));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "a:0f", "b:0f", "a:0q", "a:0q", "b:0q", "b:0q", "c:1f",
+                     "c:1q", "c:1q", "c:1q", save->getName().str() + ":-1f"}));
+  // A layer missing from the INT8 graph is an error.
+  auto missing = UnitPlan::create(*F_, *Fq, {{"a", "nope"}});
+  ASSERT_FALSE(bool(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("'nope'"),
+            std::string::npos);
+}
+
+} // namespace
