@@ -24,8 +24,10 @@ namespace opencl {
 
 namespace {
 /// Build options: correctly rounded division and square root, so that
-/// quantization (x / scale) rounds as on the host.
-const char *kBuildOptions = "-cl-fp32-correctly-rounded-divide-sqrt";
+/// quantization (x / scale) rounds as on the host; argument information so
+/// that every launch is checked against the kernel's signature.
+const char *kBuildOptions =
+    "-cl-fp32-correctly-rounded-divide-sqrt -cl-kernel-arg-info";
 
 std::string deviceString(cl_device_id d, cl_device_info what) {
   size_t size = 0;

@@ -135,6 +135,11 @@ private:
                        "': " + errorName(err));
       return;
     }
+    if (auto e = checkSignature(k, name, args)) {
+      err_ = std::move(e);
+      clReleaseKernel(k);
+      return;
+    }
     for (cl_uint i = 0; i < args.size(); i++) {
       const Arg &a = args[i];
       cl_int e;
@@ -152,8 +157,9 @@ private:
         e = clSetKernelArg(k, i, sizeof(v), &v);
         break;
       }
-      default:
+      case Arg::F32:
         e = clSetKernelArg(k, i, sizeof(float), &a.f);
+        break;
       }
       if (e != CL_SUCCESS) {
         err_ = makeError(std::string("argument ") + llvm::Twine(i) +
@@ -167,6 +173,42 @@ private:
     s.items = items;
     s.what = std::string(name) + "  " + layer_;
     fn_.steps_.push_back(s);
+  }
+
+  /// Checks \p args against kernel \p k's parameters: their number always,
+  /// and each one's type (a pointer, int, long or float) where the driver
+  /// gives argument information. Once per kernel name.
+  llvm::Error checkSignature(cl_kernel k, const char *name,
+                             const std::vector<Arg> &args) {
+    if (!checked_.insert(name).second) {
+      return llvm::Error::success();
+    }
+    cl_uint count = 0;
+    clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, sizeof(count), &count, nullptr);
+    if (count != args.size()) {
+      return makeError(std::string("internal error: OpenCL kernel '") + name +
+                       "' takes " + llvm::Twine(count) + " arguments, " +
+                       llvm::Twine(args.size()) + " given");
+    }
+    static const char *expected[] = {"*", "int", "long", "float"};
+    for (cl_uint i = 0; i < count; i++) {
+      char type[64] = {0};
+      if (clGetKernelArgInfo(k, i, CL_KERNEL_ARG_TYPE_NAME, sizeof(type) - 1,
+                             type, nullptr) != CL_SUCCESS) {
+        return llvm::Error::success(); // no argument information
+      }
+      llvm::StringRef t(type);
+      bool pointer = t.endswith("*");
+      bool ok = args[i].kind == Arg::Mem
+                    ? pointer
+                    : !pointer && t == expected[args[i].kind];
+      if (!ok) {
+        return makeError(std::string("internal error: argument ") +
+                         llvm::Twine(i) + " of OpenCL kernel '" + name +
+                         "' is '" + t + "', given " + expected[args[i].kind]);
+      }
+    }
+    return llvm::Error::success();
   }
 
   void copy(cl_mem dst, cl_mem src, size_t bytes) {
@@ -200,6 +242,7 @@ private:
   const Function *F_{nullptr};
   std::map<const Node *, cl_mem> values_;
   std::set<const Node *> fused_;
+  std::set<std::string> checked_;
   std::string layer_;
   llvm::Error err_ = llvm::Error::success();
 };
