@@ -71,6 +71,21 @@ grep -q 'fillcolor="#b3de69".*Relu|/relu/Relu' "$TMP/q.dot" &&
   grep -q 'i8\[S:' "$TMP/q.dot"
 check "DOT colours INT8 and FP32 layers differently and shows scale/offset" $?
 
+# Profiles written by the first release still load: the fixture was dumped
+# by release 1 (commit 1e44406) from tests/images/fashion with 16 histogram
+# bins; INT8 with it classifies like INT8 with the profile this build dumps
+# from the same images (same ranges, same scales).
+fashion=(tests/images/fashion/*.png)
+"$BIN/image-classifier" -m=$MODEL $PP -dump-profile="$TMP/r2.yaml" \
+  -num-histogram-bins=16 "${fashion[@]}" > /dev/null &&
+  "$BIN/image-classifier" -m=$MODEL $PP -load-profile="$TMP/r2.yaml" \
+    "${fashion[@]}" | grep -v '^Summary' > "$TMP/r2.out" &&
+  "$BIN/image-classifier" -m=$MODEL $PP \
+    -load-profile=tests/models/resnet18.profile-r1.yaml "${fashion[@]}" |
+  grep -v '^Summary' > "$TMP/r1.out" && [ -s "$TMP/r1.out" ] &&
+  cmp -s "$TMP/r1.out" "$TMP/r2.out"
+check "a profile written by release 1 loads and gives the same INT8 results" $?
+
 D=/usr/share/libonnx-testdata/data/node/test_relu
 if [ -d "$D" ]; then
   "$BIN/model-runner" -m="$D/model.onnx" -input-tensor="$D/test_data_set_0/input_0.pb" > "$TMP/out"
