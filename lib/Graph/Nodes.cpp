@@ -3,6 +3,7 @@
 
 #include "llvm/Support/Casting.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace glow {
@@ -97,6 +98,9 @@ bool mayMixImages(const Node &n) {
   }
   if (auto *s = llvm::dyn_cast<SoftMaxNode>(&n)) {
     return s->getAxis() == 0;
+  }
+  if (auto *r = llvm::dyn_cast<ReduceNode>(&n)) {
+    return !r->getAxes().empty() && r->getAxes()[0] == 0;
   }
   if (llvm::isa<BroadcastNode>(&n) || llvm::isa<ReshapeNode>(&n)) {
     llvm::ArrayRef<dim_t> in = n.getNthInput(0).dims();
@@ -369,6 +373,49 @@ AttributeList PoolNode::getAttributes() const {
     a.push_back({"countIncludePads", countIncludePads_ ? "1" : "0"});
   }
   return a;
+}
+
+const char *ReduceNode::getModeName(Mode mode) {
+  switch (mode) {
+#define GLOW_REDUCE_MODE(NAME)                                                 \
+  case Mode::NAME:                                                             \
+    return #NAME;
+#include "glow/Graph/ReduceModes.def"
+  }
+  return "?";
+}
+
+std::string ReduceNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  bool sorted = std::is_sorted(axes_.begin(), axes_.end()) &&
+                std::adjacent_find(axes_.begin(), axes_.end()) == axes_.end();
+  c.expect(!axes_.empty() && sorted && axes_.back() < in.size(),
+           "Reduce axes must be sorted, distinct and within the input rank");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  std::vector<dim_t> expect;
+  for (unsigned i = 0; i < in.size(); i++) {
+    bool reduced = std::count(axes_.begin(), axes_.end(), i) != 0;
+    if (!reduced) {
+      expect.push_back(in[i]);
+    } else if (keepDims_) {
+      expect.push_back(1);
+    }
+  }
+  c.expect(out == llvm::ArrayRef<dim_t>(expect),
+           "Reduce result shape " + dimsToString(out) + " should be " +
+               dimsToString(expect));
+  c.expect(getType().getElementType() == getInput().getElementType(),
+           "Reduce changes the element kind");
+  return c.result();
+}
+
+AttributeList ReduceNode::getAttributes() const {
+  return {{"mode", getModeName(mode_)},
+          {"axes", listToString(axes_)},
+          {"keepDims", keepDims_ ? "1" : "0"}};
 }
 
 std::string SoftMaxNode::verify() const {

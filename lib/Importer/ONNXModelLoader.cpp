@@ -44,6 +44,8 @@ ONNXModelLoader::getBuilders() {
 #include "glow/Graph/Nodes.def"
       {"LeakyRelu", &ONNXModelLoader::loadLeakyRelu},
       {"HardSigmoid", &ONNXModelLoader::loadHardSigmoid},
+#define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, &ONNXModelLoader::loadReduce},
+#include "glow/Graph/ReduceModes.def"
       {"Clip", &ONNXModelLoader::loadClip},
       {"MaxPool", &ONNXModelLoader::loadPool},
       {"AveragePool", &ONNXModelLoader::loadPool},
@@ -94,6 +96,9 @@ const Arity &getArity(const std::string &op) {
       {"Gather", {2, 2, 1}},  {"Unsqueeze", {1, 2, 1}},
       {"Squeeze", {1, 2, 1}}, {"Pad", {1, 4, 1}},
       {"Slice", {1, 5, 1}},   {"Expand", {2, 2, 1}},
+  // Axes as an optional input (ReduceSum from opset 13, all from 18):
+#define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, {1, 2, 1}},
+#include "glow/Graph/ReduceModes.def"
   };
   static const Arity unary = {1, 1, 1};
   auto it = arities.find(op);

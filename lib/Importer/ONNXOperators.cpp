@@ -251,6 +251,58 @@ llvm::Error ONNXModelLoader::loadHardSigmoid(const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
+llvm::Error ONNXModelLoader::loadReduce(const onnx::NodeProto &node,
+                                        const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (!in.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  static const std::map<std::string, ReduceNode::Mode> modes = {
+#define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, ReduceNode::Mode::NAME},
+#include "glow/Graph/ReduceModes.def"
+  };
+  // Axes: an attribute, or (ReduceSum from opset 13, all from opset 18) an
+  // optional second input.
+  std::vector<int64_t> axes = getInts(node, "axes");
+  if (hasInput(node, 1)) {
+    ASSIGN_OR_RETURN(a, getConstantInts(node, 1));
+    axes = a;
+  }
+  auto d = in.dims();
+  if (axes.empty() && getInt(node, "noop_with_empty_axes", 0)) {
+    setOutput(node, 0, in);
+    return llvm::Error::success();
+  }
+  std::vector<bool> reduced(d.size(), axes.empty());
+  for (int64_t a : axes) {
+    ASSIGN_OR_RETURN(ax, normalizeAxis(a, d.size(), node, name));
+    if (reduced[ax]) {
+      return makeError(describe(node, name) + ": repeated axis");
+    }
+    reduced[ax] = true;
+  }
+  bool keepDims = getInt(node, "keepdims", 1) != 0;
+  std::vector<unsigned> sorted;
+  std::vector<dim_t> outDims;
+  for (unsigned i = 0; i < d.size(); i++) {
+    if (reduced[i]) {
+      sorted.push_back(i);
+    }
+    if (!reduced[i] || keepDims) {
+      outDims.push_back(reduced[i] ? 1 : d[i]);
+    }
+  }
+  if (sorted.empty()) { // a scalar input: nothing to reduce
+    setOutput(node, 0, in);
+    return llvm::Error::success();
+  }
+  Type outTy(in.getElementType(), outDims);
+  setOutput(node, 0,
+            F_->addNode(std::make_unique<ReduceNode>(
+                name, outTy, in, modes.at(node.op_type()), sorted, keepDims)));
+  return llvm::Error::success();
+}
+
 llvm::Error ONNXModelLoader::loadLeakyRelu(const onnx::NodeProto &node,
                                            const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));

@@ -5,6 +5,8 @@
 
 #include "llvm/Support/Casting.h"
 
+#include <algorithm>
+
 namespace glow {
 
 using Kind = Node::Kind;
@@ -39,16 +41,143 @@ public:
           name_ + ".gate", x.getType(), x, 1.f / 6.f, 0.5f)));
       return binary(Kind::MulKind, "mul", x, gate);
     }
+    case Kind::ReduceKind:
+      return reduce(cast<ReduceNode>(n_));
 #define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
   GLOW_UNLESS_##LOWERING(case Kind::NAME##Kind:)
 #include "glow/Graph/Nodes.def"
-    break;
+      break;
     }
     return makeError(std::string("no lowering for ") + n_->getKindName() +
                      " (node '" + name_ + "')");
   }
 
 private:
+  using Mode = ReduceNode::Mode;
+
+  /// A reduction becomes a pooling window over the reduced elements: the
+  /// reduced axes are made contiguous (a Transpose moves them last when they
+  /// are not), the input is viewed as [A, B, n, inner] (A the first axis when
+  /// it is kept, so that images stay apart; n the reduced elements) and a
+  /// pool of window [n, 1] gives [A, B, 1, inner]. Mean is AvgPool, Max
+  /// MaxPool; the other modes add element-wise steps around them.
+  llvm::Expected<NodeValue> reduce(ReduceNode *r) {
+    NodeValue x = r->getInput();
+    auto axes = r->getAxes();
+    auto d = x.dims();
+    Mode mode = r->getMode();
+    if (mode == Mode::Prod) {
+      return reduceProd(r);
+    }
+    if (mode == Mode::Min) { // min(x) = -max(-x)
+      NodeValue m = reduceWith(Mode::Max, unary(Kind::NegKind, "neg", x), r);
+      return unary(Kind::NegKind, "negmax", m);
+    }
+    if (mode == Mode::L1) {
+      x = unary(Kind::AbsKind, "abs", x);
+    } else if (mode == Mode::L2 || mode == Mode::SumSquare) {
+      x = binary(Kind::MulKind, "square", x, x);
+    } else if (mode == Mode::LogSumExp) {
+      x = unary(Kind::ExpKind, "exp", x);
+    }
+    bool max = mode == Mode::Max;
+    NodeValue y = reduceWith(max ? Mode::Max : Mode::Mean, x, r);
+    if (mode == Mode::Mean || max) {
+      return y;
+    }
+    dim_t n = 1;
+    for (unsigned a : axes) {
+      n *= d[a];
+    }
+    y = binary(Kind::MulKind, "sum", y, splat("count", float(n), y));
+    if (mode == Mode::L2) {
+      return unary(Kind::SqrtKind, "sqrt", y);
+    }
+    if (mode == Mode::LogSum || mode == Mode::LogSumExp) {
+      return unary(Kind::LogKind, "log", y);
+    }
+    return y; // Sum, SumSquare, L1
+  }
+
+  /// Mean or Max of \p x over the axes of \p r, shaped as \p r's result.
+  NodeValue reduceWith(Mode mode, NodeValue x, ReduceNode *r) {
+    auto axes = r->getAxes();
+    auto d = x.dims();
+    bool contiguous = axes.back() - axes.front() + 1 == axes.size();
+    if (!contiguous) {
+      std::vector<unsigned> perm;
+      for (unsigned i = 0; i < d.size(); i++) {
+        if (!std::count(axes.begin(), axes.end(), i)) {
+          perm.push_back(i);
+        }
+      }
+      perm.insert(perm.end(), axes.begin(), axes.end());
+      x = layer(F_->createTranspose(name_ + ".transpose", x, perm));
+      d = x.dims();
+      unsigned first = unsigned(d.size() - axes.size());
+      axes.clear();
+      for (unsigned i = first; i < d.size(); i++) {
+        axes.push_back(i);
+      }
+    }
+    dim_t outer = 1, n = 1, inner = 1;
+    for (unsigned i = 0; i < d.size(); i++) {
+      (i < axes.front() ? outer : i > axes.back() ? inner : n) *= d[i];
+    }
+    dim_t a = axes.front() > 0 ? d[0] : 1;
+    NodeValue v =
+        layer(F_->createReshape(name_ + ".view", x, {a, outer / a, n, inner}));
+    std::vector<unsigned> window = {unsigned(n), 1}, strides = {1, 1},
+                          pads = {0, 0, 0, 0};
+    NodeValue p =
+        mode == Mode::Max
+            ? layer(F_->createMaxPool(name_ + ".max", v, window, strides, pads))
+            : layer(F_->createAvgPool(name_ + ".mean", v, window, strides, pads,
+                                      false));
+    return layer(F_->createReshape(name_ + ".result", p, r->getType().dims()));
+  }
+
+  /// The product of up to kMaxProdElements slices along the reduced axes,
+  /// multiplied in order.
+  llvm::Expected<NodeValue> reduceProd(ReduceNode *r) {
+    constexpr dim_t kMaxProdElements = 64;
+    NodeValue x = r->getInput();
+    auto axes = r->getAxes();
+    auto d = x.dims();
+    // Move the reduced axes first and view them as one: [n, rest].
+    std::vector<unsigned> perm(axes.begin(), axes.end());
+    for (unsigned i = 0; i < d.size(); i++) {
+      if (!std::count(axes.begin(), axes.end(), i)) {
+        perm.push_back(i);
+      }
+    }
+    dim_t n = 1;
+    for (unsigned ax : axes) {
+      n *= d[ax];
+    }
+    if (n > kMaxProdElements) {
+      return makeError("ReduceProd over " + llvm::Twine(n) +
+                       " elements is not supported (at most " +
+                       llvm::Twine(kMaxProdElements) + "; node '" + name_ +
+                       "')");
+    }
+    dim_t rest = x.getType().size() / n;
+    NodeValue t = layer(F_->createTranspose(name_ + ".transpose", x, perm));
+    NodeValue v = layer(F_->createReshape(name_ + ".view", t, {n, rest}));
+    NodeValue acc;
+    for (dim_t i = 0; i < n; i++) {
+      NodeValue s = layer(F_->createSlice(name_ + ".slice" + std::to_string(i),
+                                          v, {i, 0}, {1, 1}, {1, rest}));
+      acc = i == 0 ? s : binary(Kind::MulKind, "prod", acc, s);
+    }
+    return layer(
+        F_->createReshape(name_ + ".result", acc, r->getType().dims()));
+  }
+
+  NodeValue unary(Kind k, const char *what, NodeValue x) {
+    return layer(F_->createUnary(k, name_ + "." + what, x));
+  }
+
   /// \returns \p n with the layer name of the node being lowered.
   Node *layer(Node *n) {
     n->setLayerName(n_->getLayerName());

@@ -298,6 +298,51 @@ TEST_P(OperatorTest, loweredHardSigmoidAndHardSwish) {
                {0.f, 0.f, -0.33333333f, 0.f, 1.66666667f, 3.5f});
 }
 
+TEST_P(OperatorTest, loweredReductionsOverAnyAxes) {
+  // x[a][b][c], shape [2, 2, 3]:
+  //   a=0: b=0: 1 -2 3    b=1: 4 0.5 -1
+  //   a=1: b=0: 2  1 -3   b=1: 0.25 2 1
+  Placeholder *x =
+      input("x", {2, 2, 3}, {1, -2, 3, 4, 0.5f, -1, 2, 1, -3, 0.25f, 2, 1});
+  using Mode = ReduceNode::Mode;
+  auto reduce = [&](const char *name, Mode mode, std::vector<unsigned> axes,
+                    bool keep, std::vector<dim_t> outDims) {
+    return F_->addNode(std::make_unique<ReduceNode>(
+        name, Type(ElemKind::FloatTy, outDims), x, mode, axes, keep));
+  };
+  auto outs = run({
+      reduce("mean_c", Mode::Mean, {2}, true, {2, 2, 1}),
+      reduce("sum_ac", Mode::Sum, {0, 2}, false, {2}), // not contiguous
+      reduce("max_b", Mode::Max, {1}, false, {2, 3}),
+      reduce("min_all", Mode::Min, {0, 1, 2}, false, {}),
+      reduce("prod_b", Mode::Prod, {1}, true, {2, 1, 3}),
+      reduce("l1_c", Mode::L1, {2}, false, {2, 2}),
+      reduce("l2_a", Mode::L2, {0}, false, {2, 3}),
+      reduce("lse_c", Mode::LogSumExp, {2}, false, {2, 2}),
+  });
+  // Means over c: (1-2+3)/3, (4+0.5-1)/3, (2+1-3)/3, (0.25+2+1)/3.
+  expectFloats(outs[0], {2, 2, 1}, {0.6666667f, 1.1666667f, 0.f, 1.0833333f});
+  // Sums over a and c: b=0: 2 + 0 = 2; b=1: 3.5 + 3.25 = 6.75.
+  expectFloats(outs[1], {2}, {2.f, 6.75f});
+  // Max over b: a=0: 4 0.5 3; a=1: 2 2 1.
+  expectFloats(outs[2], {2, 3}, {4, 0.5f, 3, 2, 2, 1});
+  expectFloats(outs[3], {}, {-3.f});
+  // Products over b: a=0: 4 -1 -3; a=1: 0.5 2 -3.
+  expectFloats(outs[4], {2, 1, 3}, {4, -1, -3, 0.5f, 2, -3});
+  // |x| summed over c: 6, 5.5, 6, 3.25.
+  expectFloats(outs[5], {2, 2}, {6, 5.5f, 6, 3.25f});
+  // sqrt(x[0]^2 + x[1]^2) over a: sqrt(5), sqrt(5), sqrt(18), sqrt(16.0625),
+  // sqrt(4.25), sqrt(2).
+  expectFloats(
+      outs[6], {2, 3},
+      {2.2360680f, 2.2360680f, 4.2426407f, 4.0078049f, 2.0615528f, 1.4142136f});
+  // log(sum(exp)) over c (numpy in float64): log(e^1 + e^-2 + e^3) =
+  // 3.1328452, log(e^4 + e^0.5 + e^-1) = 4.0362696, log(e^2 + e^1 + e^-3) =
+  // 2.3181754, log(e^0.25 + e^2 + e^1) = 2.4328555.
+  expectFloats(outs[7], {2, 2},
+               {3.1328452f, 4.0362696f, 2.3181754f, 2.4328555f});
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and SoftMax
 //===----------------------------------------------------------------------===//

@@ -368,6 +368,41 @@ private:
   unsigned axis_;
 };
 
+/// A reduction of the input over Axes (sorted, distinct); the reduced axes
+/// stay as size 1 when KeepDims, else they are dropped. ONNX ReduceMean,
+/// ReduceSum, ...; lowered (lib/Lowering) onto pooling and element-wise
+/// primitives.
+class ReduceNode : public Node {
+public:
+  enum class Mode {
+#define GLOW_REDUCE_MODE(NAME) NAME,
+#include "glow/Graph/ReduceModes.def"
+  };
+  ReduceNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+             Mode mode, std::vector<unsigned> axes, bool keepDims)
+      : Node(Kind::ReduceKind, name), mode_(mode), axes_(std::move(axes)),
+        keepDims_(keepDims) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  Mode getMode() const { return mode_; }
+  const std::vector<unsigned> &getAxes() const { return axes_; }
+  bool getKeepDims() const { return keepDims_; }
+  /// The ONNX name of \p mode without "Reduce" (Mean, Sum, ...).
+  static const char *getModeName(Mode mode);
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ReduceKind;
+  }
+
+private:
+  Mode mode_;
+  std::vector<unsigned> axes_;
+  bool keepDims_;
+};
+
 /// Same elements, new shape (row-major order kept).
 class ReshapeNode : public Node {
 public:

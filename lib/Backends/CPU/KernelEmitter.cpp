@@ -190,6 +190,7 @@ llvm::Error KernelEmitter::visit(const Node &n) {
   case Kind::SqrtKind:
   case Kind::NegKind:
   case Kind::AbsKind:
+  case Kind::ErfKind:
     unary(n);
     return llvm::Error::success();
   case Kind::SaveKind: {

@@ -481,6 +481,7 @@ bool isSignatureEvaluable(const OpSignature &sig) {
   case Kind::SqrtKind:
   case Kind::NegKind:
   case Kind::AbsKind:
+  case Kind::ErfKind:
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
   case Kind::SoftMaxKind:
@@ -592,6 +593,8 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
     return unaryFloat(*in[0], out[0], [](float x) { return -x; });
   case Kind::AbsKind:
     return unaryFloat(*in[0], out[0], [](float x) { return std::fabs(x); });
+  case Kind::ErfKind:
+    return unaryFloat(*in[0], out[0], [](float x) { return std::erf(x); });
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
     poolFloat(cast<PoolNode>(n), *in[0], out[0]);

@@ -328,6 +328,7 @@ bool hasQuantizedKernel(const OpSignature &sig) {
   case Kind::SqrtKind:
   case Kind::NegKind:
   case Kind::AbsKind:
+  case Kind::ErfKind:
   case Kind::SoftMaxKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
@@ -394,6 +395,7 @@ llvm::Error evaluateQuantizedNode(const Node &n,
   case Kind::SqrtKind:
   case Kind::NegKind:
   case Kind::AbsKind:
+  case Kind::ErfKind:
   case Kind::SoftMaxKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:

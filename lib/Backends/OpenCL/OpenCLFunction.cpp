@@ -269,6 +269,7 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
   case Kind::SqrtKind:
   case Kind::NegKind:
   case Kind::AbsKind:
+  case Kind::ErfKind:
     unary(n);
     break;
   case Kind::SaveKind: {

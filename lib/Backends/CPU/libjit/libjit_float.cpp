@@ -124,6 +124,10 @@ LIBJIT_EXPORT void libjit_unary_f32(int64_t begin, int64_t end, float *out,
     for (int64_t i = begin; i < end; i++)
       out[i] = -in[i];
     return;
+  case kOpErf:
+    for (int64_t i = begin; i < end; i++)
+      out[i] = std::erf(in[i]);
+    return;
   default:
     for (int64_t i = begin; i < end; i++)
       out[i] = std::fabs(in[i]);

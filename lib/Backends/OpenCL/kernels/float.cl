@@ -86,6 +86,9 @@ __kernel void unary_f32(__global float *out, __global const float *in, int op,
   case OP_Neg:
     out[i] = -x;
     break;
+  case OP_Erf:
+    out[i] = erf(x);
+    break;
   default:
     out[i] = fabs(x);
   }
