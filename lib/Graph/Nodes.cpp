@@ -290,6 +290,25 @@ AttributeList BatchNormalizationNode::getAttributes() const {
   return {{"epsilon", std::to_string(epsilon_)}};
 }
 
+std::string BatchMatMulNode::verify() const {
+  Checker c;
+  auto l = getLHS().dims(), r = getRHS().dims(), o = getType().dims();
+  c.expect(l.size() == 3 && r.size() == 3 && o.size() == 3,
+           "BatchMatMul operands must be 3-D");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  c.expect(l[0] == r[0] && l[2] == r[1],
+           "BatchMatMul shapes do not fit: " + shapeOf(getLHS()) + " x " +
+               shapeOf(getRHS()));
+  c.expect(o[0] == l[0] && o[1] == l[1] && o[2] == r[2],
+           "BatchMatMul result shape is wrong");
+  c.expect(getType().getElementType() == getLHS().getElementType() &&
+               getType().getElementType() == getRHS().getElementType(),
+           "BatchMatMul operands and result differ in element kind");
+  return c.result();
+}
+
 std::string MatMulNode::verify() const {
   Checker c;
   auto l = getLHS().dims(), r = getRHS().dims(), o = getType().dims();

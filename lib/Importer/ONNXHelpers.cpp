@@ -272,7 +272,14 @@ bool broadcastShape(llvm::ArrayRef<dim_t> a, llvm::ArrayRef<dim_t> b,
 std::vector<int64_t> intsOf(const Tensor &t) {
   std::vector<int64_t> v;
   for (size_t i = 0; i < t.size(); i++) {
-    v.push_back(int64_t(t.getAsDouble(i)));
+    if (t.getElementType() == ElemKind::Int64ITy) {
+      // Exactly: INT64_MAX ("to the end" in Slice) is not a double.
+      v.push_back(t.getHandle<int64_t>().raw(i));
+      continue;
+    }
+    double d = t.getAsDouble(i);
+    constexpr double kLimit = 9.2e18; // within int64_t
+    v.push_back(int64_t(std::clamp(d, -kLimit, kLimit)));
   }
   return v;
 }

@@ -1,6 +1,7 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "ONNXHelpers.h"
 #include "glow/Optimizer/Optimizer.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
 
@@ -44,6 +45,20 @@ ONNXModelLoader::getBuilders() {
 #include "glow/Graph/Nodes.def"
       {"LeakyRelu", &ONNXModelLoader::loadLeakyRelu},
       {"HardSigmoid", &ONNXModelLoader::loadHardSigmoid},
+      // Evaluated while loading, on constant inputs only:
+      {"Equal", &ONNXModelLoader::loadConstantOnly},
+      {"Less", &ONNXModelLoader::loadConstantOnly},
+      {"Greater", &ONNXModelLoader::loadConstantOnly},
+      {"LessOrEqual", &ONNXModelLoader::loadConstantOnly},
+      {"GreaterOrEqual", &ONNXModelLoader::loadConstantOnly},
+      {"And", &ONNXModelLoader::loadConstantOnly},
+      {"Or", &ONNXModelLoader::loadConstantOnly},
+      {"Xor", &ONNXModelLoader::loadConstantOnly},
+      {"Not", &ONNXModelLoader::loadConstantOnly},
+      {"Where", &ONNXModelLoader::loadConstantOnly},
+      {"Mod", &ONNXModelLoader::loadConstantOnly},
+      {"Range", &ONNXModelLoader::loadConstantOnly},
+      {"ScatterND", &ONNXModelLoader::loadConstantOnly},
 #define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, &ONNXModelLoader::loadReduce},
 #include "glow/Graph/ReduceModes.def"
       {"Clip", &ONNXModelLoader::loadClip},
@@ -84,18 +99,42 @@ constexpr int kAny = std::numeric_limits<int>::max();
 
 const Arity &getArity(const std::string &op) {
   static const std::map<std::string, Arity> arities = {
-      {"Conv", {2, 3, 1}},    {"BatchNormalization", {5, 5, 5}},
-      {"Gemm", {2, 3, 1}},    {"MatMul", {2, 2, 1}},
-      {"Add", {2, 2, 1}},     {"Sub", {2, 2, 1}},
-      {"Mul", {2, 2, 1}},     {"Div", {2, 2, 1}},
-      {"Pow", {2, 2, 1}},     {"Max", {1, kAny, 1}},
-      {"Min", {1, kAny, 1}},  {"Sum", {1, kAny, 1}},
-      {"Clip", {1, 3, 1}},    {"MaxPool", {1, 1, 2}},
-      {"Reshape", {1, 2, 1}}, {"Concat", {1, kAny, 1}},
-      {"Dropout", {1, 3, 2}}, {"Constant", {0, 0, 1}},
-      {"Gather", {2, 2, 1}},  {"Unsqueeze", {1, 2, 1}},
-      {"Squeeze", {1, 2, 1}}, {"Pad", {1, 4, 1}},
-      {"Slice", {1, 5, 1}},   {"Expand", {2, 2, 1}},
+      {"Conv", {2, 3, 1}},
+      {"BatchNormalization", {5, 5, 5}},
+      {"Gemm", {2, 3, 1}},
+      {"MatMul", {2, 2, 1}},
+      {"Add", {2, 2, 1}},
+      {"Sub", {2, 2, 1}},
+      {"Mul", {2, 2, 1}},
+      {"Div", {2, 2, 1}},
+      {"Pow", {2, 2, 1}},
+      {"Max", {1, kAny, 1}},
+      {"Min", {1, kAny, 1}},
+      {"Sum", {1, kAny, 1}},
+      {"Clip", {1, 3, 1}},
+      {"MaxPool", {1, 1, 2}},
+      {"Reshape", {1, 2, 1}},
+      {"Concat", {1, kAny, 1}},
+      {"Dropout", {1, 3, 2}},
+      {"Constant", {0, 0, 1}},
+      {"Gather", {2, 2, 1}},
+      {"Unsqueeze", {1, 2, 1}},
+      {"Squeeze", {1, 2, 1}},
+      {"Pad", {1, 4, 1}},
+      {"Slice", {1, 5, 1}},
+      {"Expand", {2, 2, 1}},
+      {"Equal", {2, 2, 1}},
+      {"Less", {2, 2, 1}},
+      {"Greater", {2, 2, 1}},
+      {"LessOrEqual", {2, 2, 1}},
+      {"GreaterOrEqual", {2, 2, 1}},
+      {"And", {2, 2, 1}},
+      {"Or", {2, 2, 1}},
+      {"Xor", {2, 2, 1}},
+      {"Where", {3, 3, 1}},
+      {"Mod", {2, 2, 1}},
+      {"Range", {3, 3, 1}},
+      {"ScatterND", {3, 3, 1}},
   // Axes as an optional input (ReduceSum from opset 13, all from 18):
 #define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, {1, 2, 1}},
 #include "glow/Graph/ReduceModes.def"
@@ -355,6 +394,17 @@ llvm::Error ONNXModelLoader::loadNode(const onnx::NodeProto &node) {
     std::string problem = n->validate();
     if (!problem.empty()) {
       return makeError(describe(node, name) + ": " + problem);
+    }
+  }
+  if (VLOG_IS_ON(3)) {
+    for (const auto &out : node.output()) {
+      auto it = values_.find(out);
+      if (it != values_.end()) {
+        VLOG(3) << "load: " << name << " (" << node.op_type() << ") " << out
+                << " = " << it->second.getType().toString()
+                << (llvm::isa<Constant>(it->second.getNode()) ? " constant"
+                                                              : "");
+      }
     }
   }
   return llvm::Error::success();

@@ -149,10 +149,13 @@ llvm::Error ONNXModelLoader::loadMatMul(const onnx::NodeProto &node,
   ASSIGN_OR_RETURN(a, getInput(node, 0));
   ASSIGN_OR_RETURN(b, getInput(node, 1));
   auto ad = a.dims(), bd = b.dims();
-  if (bd.size() != 2 || ad.size() < 2) {
+  if (ad.size() < 2 || bd.size() < 2) {
     return makeError(describe(node, name) +
-                     ": supported shapes are [..., K] x [K, M], got " +
+                     ": operands must be at least 2-D, got " +
                      dimsToString(ad) + " x " + dimsToString(bd));
+  }
+  if (bd.size() > 2) {
+    return loadBatchMatMul(node, name, a, b);
   }
   if (ad.size() == 2) {
     setOutput(node, 0, F_->createMatMul(name, a, b));
@@ -165,6 +168,51 @@ llvm::Error ONNXModelLoader::loadMatMul(const onnx::NodeProto &node,
   NodeValue a2 = F_->createReshape(name + ".rows", a, {rows, ad.back()});
   NodeValue mm = F_->createMatMul(name, a2, b);
   setOutput(node, 0, F_->createReshape(name + ".unrows", mm, outDims));
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadBatchMatMul(const onnx::NodeProto &node,
+                                             const std::string &name,
+                                             NodeValue a, NodeValue b) {
+  // [..., M, K] x [..., K, N]: the leading (batch) dimensions broadcast
+  // (numpy), then both operands are viewed as [B, M, K] and [B, K, N].
+  auto ad = a.dims(), bd = b.dims();
+  dim_t M = ad[ad.size() - 2], K = ad.back(), N = bd.back();
+  if (bd[bd.size() - 2] != K) {
+    return makeError(describe(node, name) + ": inner dimensions differ: " +
+                     dimsToString(ad) + " x " + dimsToString(bd));
+  }
+  std::vector<dim_t> batch;
+  if (!broadcastShape(ad.drop_back(2), bd.drop_back(2), batch)) {
+    return makeError(describe(node, name) + ": batch dimensions of " +
+                     dimsToString(ad) + " and " + dimsToString(bd) +
+                     " do not broadcast");
+  }
+  dim_t B = 1;
+  for (dim_t d : batch) {
+    B *= d;
+  }
+  auto expand = [&](NodeValue v, dim_t r, dim_t c, const char *what) {
+    std::vector<dim_t> full(batch.size() + 2 - v.dims().size(), 1);
+    full.insert(full.end(), v.dims().begin(), v.dims().end());
+    std::vector<dim_t> want = batch;
+    want.push_back(r);
+    want.push_back(c);
+    if (full != v.dims().vec()) {
+      v = F_->createReshape(name + "." + what + ".rank", v, full);
+    }
+    if (full != want) {
+      v = F_->createBroadcast(name + "." + what + ".broadcast", v, want);
+    }
+    return F_->createReshape(name + "." + what + ".batch", v, {B, r, c});
+  };
+  NodeValue a3 = expand(a, M, K, "lhs"), b3 = expand(b, K, N, "rhs");
+  Node *bmm = F_->addNode(std::make_unique<BatchMatMulNode>(
+      name, Type::newShape(a.getType(), {B, M, N}), a3, b3));
+  std::vector<dim_t> outDims = batch;
+  outDims.push_back(M);
+  outDims.push_back(N);
+  setOutput(node, 0, F_->createReshape(name + ".unbatch", bmm, outDims));
   return llvm::Error::success();
 }
 

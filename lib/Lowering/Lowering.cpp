@@ -43,6 +43,8 @@ public:
     }
     case Kind::ReduceKind:
       return reduce(cast<ReduceNode>(n_));
+    case Kind::BatchMatMulKind:
+      return batchMatMul(cast<BatchMatMulNode>(n_));
 #define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
   GLOW_UNLESS_##LOWERING(case Kind::NAME##Kind:)
 #include "glow/Graph/Nodes.def"
@@ -172,6 +174,27 @@ private:
     }
     return layer(
         F_->createReshape(name_ + ".result", acc, r->getType().dims()));
+  }
+
+  /// One MatMul a batch element, of Slices of both operands viewed as
+  /// matrices, concatenated by rows and viewed as [B, M, N].
+  NodeValue batchMatMul(BatchMatMulNode *bmm) {
+    NodeValue a = bmm->getLHS(), b = bmm->getRHS();
+    dim_t B = a.dims()[0], M = a.dims()[1], K = a.dims()[2], N = b.dims()[2];
+    std::vector<NodeValue> rows;
+    for (dim_t i = 0; i < B; i++) {
+      std::string s = std::to_string(i);
+      NodeValue ai = layer(F_->createSlice(name_ + ".lhs" + s, a, {i, 0, 0},
+                                           {1, 1, 1}, {1, M, K}));
+      NodeValue bi = layer(F_->createSlice(name_ + ".rhs" + s, b, {i, 0, 0},
+                                           {1, 1, 1}, {1, K, N}));
+      ai = layer(F_->createReshape(name_ + ".lhs" + s + ".matrix", ai, {M, K}));
+      bi = layer(F_->createReshape(name_ + ".rhs" + s + ".matrix", bi, {K, N}));
+      rows.push_back(layer(F_->createMatMul(name_ + ".matmul" + s, ai, bi)));
+    }
+    NodeValue all =
+        B == 1 ? rows[0] : layer(F_->createConcat(name_ + ".concat", rows, 0));
+    return layer(F_->createReshape(name_ + ".result", all, {B, M, N}));
   }
 
   NodeValue unary(Kind k, const char *what, NodeValue x) {

@@ -572,3 +572,65 @@ TEST(OnnxImporterTest, hardSigmoidAndHardSwishAreLoweredBeforeTheBackend) {
   expectFloats(y, {1, 6},
                {0.f, 0.f, 0.29166667f, 0.46875f, 0.66666667f, 0.66666667f});
 }
+
+TEST(OnnxImporterTest, sliceToInt64MaxReachesTheEnd) {
+  // PyTorch writes "to the end" as INT64_MAX, which is not a double: read
+  // as one it became INT64_MIN and the slice came out empty.
+  ModelBuilder mb(13);
+  mb.input("x", {1, 5});
+  mb.initializerI64("starts", {1}, {2});
+  mb.initializerI64("ends", {1}, {std::numeric_limits<int64_t>::max()});
+  mb.initializerI64("axes", {1}, {1});
+  mb.node("Slice", {"x", "starts", "ends", "axes"}, {"y"}, "tail");
+  mb.output("y");
+  Loaded l = load(mb.bytes());
+  ASSERT_TRUE(l.loader);
+  Tensor x = floatTensor({1, 5}, {1, 2, 3, 4, 5});
+  expectFloats(compileAndRun(l, {{"x", &x}}), {1, 3}, {3, 4, 5});
+}
+
+TEST(OnnxImporterTest, comparisonsAndWhereFoldOnConstantsOnly) {
+  // Where(Equal(s, -1), ones, s) as PyTorch writes Expand's shape: folded
+  // while loading into [2, 1, 3]; the Expand then broadcasts x.
+  ModelBuilder mb(13);
+  mb.input("x", {1, 1, 3});
+  mb.initializerI64("s", {3}, {2, -1, 3});
+  mb.initializerI64("m1", {1}, {-1});
+  mb.initializerI64("ones", {3}, {1, 1, 1});
+  mb.node("Equal", {"s", "m1"}, {"is_open"}, "eq");
+  mb.node("Where", {"is_open", "ones", "s"}, {"shape"}, "where");
+  mb.node("Expand", {"x", "shape"}, {"y"}, "expand");
+  mb.output("y");
+  Loaded l = load(mb.bytes());
+  ASSERT_TRUE(l.loader);
+  Tensor x = floatTensor({1, 1, 3}, {1, 2, 3});
+  expectFloats(compileAndRun(l, {{"x", &x}}), {2, 1, 3}, {1, 2, 3, 1, 2, 3});
+
+  // On a value known only at run time it is a one-line error.
+  ModelBuilder bad(13);
+  bad.input("a", {3});
+  bad.input("b", {3});
+  bad.node("Less", {"a", "b"}, {"c"}, "runtime_less");
+  bad.output("c");
+  std::string msg = loadError(bad.bytes());
+  EXPECT_TRUE(contains(msg, "runtime_less")) << msg;
+  EXPECT_TRUE(contains(msg, "must be a constant")) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+TEST(OnnxImporterTest, batchedMatMulBroadcastsTheBatchDimensions) {
+  // [2, 2] x [2, 2, 1]: the left operand is shared by both batch elements.
+  // a = [[1, 2], [3, 4]]; b0 = [5, 6]^T, b1 = [-1, 1]^T.
+  // a b0 = [17, 39]; a b1 = [1, 1].
+  ModelBuilder mb(13);
+  mb.input("b", {2, 2, 1});
+  mb.initializer("a", {2, 2}, {1, 2, 3, 4});
+  mb.node("MatMul", {"a", "b"}, {"y"}, "bmm");
+  mb.output("y");
+  Loaded l = load(mb.bytes());
+  ASSERT_TRUE(l.loader);
+  EXPECT_EQ(countKind(l.F(), Node::Kind::BatchMatMulKind), 1u);
+  Tensor b = floatTensor({2, 2, 1}, {5, 6, -1, 1});
+  expectFloats(compileAndRun(l, {{"b", &b}}), {2, 2, 1}, {17, 39, 1, 1});
+  EXPECT_EQ(countKind(l.F(), Node::Kind::BatchMatMulKind), 0u); // lowered
+}

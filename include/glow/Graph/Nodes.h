@@ -179,6 +179,26 @@ public:
   }
 };
 
+/// [B, M, K] x [B, K, N] -> [B, M, N]: B independent matrix products of
+/// two computed operands (ONNX MatMul of 3-D and 4-D tensors, attention).
+/// Lowered (lib/Lowering) to B MatMuls of Slices and a Concat.
+class BatchMatMulNode : public Node {
+public:
+  BatchMatMulNode(llvm::StringRef name, const Type &outTy, NodeValue lhs,
+                  NodeValue rhs)
+      : Node(Kind::BatchMatMulKind, name) {
+    addInput("LHS", lhs);
+    addInput("RHS", rhs);
+    addResult(outTy);
+  }
+  NodeValue getLHS() const { return getNthInput(0); }
+  NodeValue getRHS() const { return getNthInput(1); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::BatchMatMulKind;
+  }
+};
+
 /// Element-wise binary operation on two operands of the same shape.
 class ArithmeticNode : public Node {
 public:

@@ -122,6 +122,11 @@ private:
   GLOW_ONNX_BUILDER(LeakyRelu)
   GLOW_ONNX_BUILDER(HardSigmoid)
   GLOW_ONNX_BUILDER(Reduce)
+  GLOW_ONNX_BUILDER(ConstantOnly)
+  /// MatMul of operands with batch dimensions (\p a, \p b already read).
+  llvm::Error loadBatchMatMul(const onnx::NodeProto &node,
+                              const std::string &name, NodeValue a,
+                              NodeValue b);
   GLOW_ONNX_BUILDER(Clip)
   GLOW_ONNX_BUILDER(Pool)
   GLOW_ONNX_BUILDER(GlobalPool)
