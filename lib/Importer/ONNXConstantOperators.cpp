@@ -102,6 +102,16 @@ double apply(const std::string &op, double a, double b, bool fmod) {
 llvm::Error ONNXModelLoader::loadConstantOnly(const onnx::NodeProto &node,
                                               const std::string &name) {
   const std::string &op = node.op_type();
+  if (op == "Size") { // only the (static) shape of the input matters
+    auto x = getInput(node, 0);
+    if (!x) {
+      return x.takeError();
+    }
+    Tensor t(ElemKind::Int64ITy, {});
+    t.getHandle<int64_t>().raw(0) = int64_t(x->getType().size());
+    setOutput(node, 0, M_.createConstant(name, std::move(t)));
+    return llvm::Error::success();
+  }
   std::vector<Constant *> in;
   for (int i = 0; i < node.input_size(); i++) {
     auto c = getConstantInput(node, i);

@@ -45,6 +45,7 @@ ONNXModelLoader::getBuilders() {
 #include "glow/Graph/Nodes.def"
       {"LeakyRelu", &ONNXModelLoader::loadLeakyRelu},
       {"HardSigmoid", &ONNXModelLoader::loadHardSigmoid},
+      {"LayerNormalization", &ONNXModelLoader::loadLayerNormalization},
       // Evaluated while loading, on constant inputs only:
       {"Equal", &ONNXModelLoader::loadConstantOnly},
       {"Less", &ONNXModelLoader::loadConstantOnly},
@@ -59,6 +60,7 @@ ONNXModelLoader::getBuilders() {
       {"Mod", &ONNXModelLoader::loadConstantOnly},
       {"Range", &ONNXModelLoader::loadConstantOnly},
       {"ScatterND", &ONNXModelLoader::loadConstantOnly},
+      {"Size", &ONNXModelLoader::loadConstantOnly},
 #define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, &ONNXModelLoader::loadReduce},
 #include "glow/Graph/ReduceModes.def"
       {"Clip", &ONNXModelLoader::loadClip},
@@ -135,6 +137,7 @@ const Arity &getArity(const std::string &op) {
       {"Mod", {2, 2, 1}},
       {"Range", {3, 3, 1}},
       {"ScatterND", {3, 3, 1}},
+      {"LayerNormalization", {2, 3, 3}},
   // Axes as an optional input (ReduceSum from opset 13, all from 18):
 #define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, {1, 2, 1}},
 #include "glow/Graph/ReduceModes.def"

@@ -351,6 +351,72 @@ llvm::Error ONNXModelLoader::loadReduce(const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
+llvm::Error ONNXModelLoader::loadLayerNormalization(const onnx::NodeProto &node,
+                                                    const std::string &name) {
+  // (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
+  // `axis` to the last, built from Reduce (lowered) and element-wise nodes.
+  // The optional outputs Mean and InvStdDev keep the reduced axes as 1.
+  ASSIGN_OR_RETURN(x, getInput(node, 0));
+  ASSIGN_OR_RETURN(scale, getInput(node, 1));
+  if (!x.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  auto d = x.dims();
+  ASSIGN_OR_RETURN(
+      axis, normalizeAxis(getInt(node, "axis", -1), d.size(), node, name));
+  std::vector<unsigned> axes;
+  std::vector<dim_t> kept(d.begin(), d.end());
+  for (unsigned i = axis; i < d.size(); i++) {
+    axes.push_back(i);
+    kept[i] = 1;
+  }
+  Type keptTy = Type::newShape(x.getType(), kept);
+  auto mean = [&](const std::string &what, NodeValue v) -> NodeValue {
+    return F_->addNode(std::make_unique<ReduceNode>(
+        name + "." + what, keptTy, v, ReduceNode::Mode::Mean, axes, true));
+  };
+  auto splat = [&](const std::string &what, float v) -> NodeValue {
+    Tensor t(ElemKind::FloatTy, {1});
+    t.getHandle<float>().raw(0) = v;
+    return F_->createBroadcast(
+        name + "." + what + ".broadcast",
+        M_.createConstant(name + "." + what, std::move(t)), kept);
+  };
+  NodeValue meanK = mean("mean", x);
+  NodeValue centred = F_->createArithmetic(
+      Node::Kind::SubKind, name + ".centre", x,
+      F_->createBroadcast(name + ".mean.broadcast", meanK, d));
+  NodeValue varK =
+      mean("var", F_->createArithmetic(Node::Kind::MulKind, name + ".square",
+                                       centred, centred));
+  NodeValue stdK = F_->createUnary(
+      Node::Kind::SqrtKind, name + ".stddev",
+      F_->createArithmetic(Node::Kind::AddKind, name + ".var_eps", varK,
+                           splat("epsilon", getFloat(node, "epsilon", 1e-5f))));
+  NodeValue y = F_->createArithmetic(
+      Node::Kind::DivKind, name + ".normalize", centred,
+      F_->createBroadcast(name + ".stddev.broadcast", stdK, d));
+  if (auto err = broadcastOperands(name + ".scale", y, scale)) {
+    return err;
+  }
+  y = F_->createArithmetic(Node::Kind::MulKind, name + ".scale", y, scale);
+  if (hasInput(node, 2)) {
+    ASSIGN_OR_RETURN(bias, getInput(node, 2));
+    if (auto err = broadcastOperands(name + ".bias", y, bias)) {
+      return err;
+    }
+    y = F_->createArithmetic(Node::Kind::AddKind, name + ".bias", y, bias);
+  }
+  setOutput(node, 0, y);
+  setOutput(node, 1, meanK);
+  if (node.output_size() > 2 && !node.output(2).empty()) {
+    setOutput(node, 2,
+              F_->createArithmetic(Node::Kind::DivKind, name + ".inv_stddev",
+                                   splat("one", 1.f), stdK));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error ONNXModelLoader::loadLeakyRelu(const onnx::NodeProto &node,
                                            const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));

@@ -41,6 +41,10 @@ public:
           name_ + ".gate", x.getType(), x, 1.f / 6.f, 0.5f)));
       return binary(Kind::MulKind, "mul", x, gate);
     }
+    case Kind::ReciprocalKind: {
+      NodeValue x = n_->getNthInput(0);
+      return binary(Kind::DivKind, "div", splat("one", 1.f, x), x);
+    }
     case Kind::ReduceKind:
       return reduce(cast<ReduceNode>(n_));
     case Kind::BatchMatMulKind:

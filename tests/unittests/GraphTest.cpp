@@ -714,7 +714,9 @@ TEST(GraphTest, kindNamesRoundTripAndFamiliesMatchTheClasses) {
     unary++;
   }
   EXPECT_EQ(binary, 7u); // Add Sub Mul Div Max Min Pow
-  EXPECT_EQ(unary, 10u); // Relu Sigmoid Tanh Exp Log Sqrt Neg Abs Erf HardSwish
+  EXPECT_EQ(
+      unary,
+      11u); // Relu Sigmoid Tanh Exp Log Sqrt Neg Abs Erf HardSwish Reciprocal
   Node::Kind none;
   EXPECT_FALSE(Node::getKindFromName("NoSuchKind", none));
   // Storage, outputs and conversions are not layers; the rest are.

@@ -288,7 +288,9 @@ TEST_P(OperatorTest, loweredHardSigmoidAndHardSwish) {
   Node *hs = F_->addNode(
       std::make_unique<HardSigmoidNode>("hsig", x->getType(), x, 0.2f, 0.5f));
   Node *sw = F_->createUnary(Node::Kind::HardSwishKind, "hswish", x);
-  auto outs = run({hs, sw});
+  Placeholder *r = input("r", {2, 3}, {-4, -2, -0.5f, 0.25f, 2, 8});
+  Node *rc = F_->createUnary(Node::Kind::ReciprocalKind, "reciprocal", r);
+  auto outs = run({hs, sw, rc});
   // clip(0.2 x + 0.5, 0, 1): -0.3 -> 0, -0.1 -> 0, 0.3, 0.5, 0.9, 1.2 -> 1.
   expectFloats(outs[0], {2, 3}, {0.f, 0.f, 0.3f, 0.5f, 0.9f, 1.f});
   // x * clip(x / 6 + 0.5, 0, 1): -4 * 0 = 0, -3 * 0 = 0,
@@ -296,6 +298,8 @@ TEST_P(OperatorTest, loweredHardSigmoidAndHardSwish) {
   // 3.5 * 1 = 3.5.
   expectFloats(outs[1], {2, 3},
                {0.f, 0.f, -0.33333333f, 0.f, 1.66666667f, 3.5f});
+  // 1 / r.
+  expectFloats(outs[2], {2, 3}, {-0.25f, -0.5f, -2.f, 4.f, 0.5f, 0.125f});
 }
 
 TEST_P(OperatorTest, loweredReductionsOverAnyAxes) {

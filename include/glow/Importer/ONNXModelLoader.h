@@ -123,6 +123,7 @@ private:
   GLOW_ONNX_BUILDER(HardSigmoid)
   GLOW_ONNX_BUILDER(Reduce)
   GLOW_ONNX_BUILDER(ConstantOnly)
+  GLOW_ONNX_BUILDER(LayerNormalization)
   /// MatMul of operands with batch dimensions (\p a, \p b already read).
   llvm::Error loadBatchMatMul(const onnx::NodeProto &node,
                               const std::string &name, NodeValue a,
