@@ -64,4 +64,13 @@ std::vector<int64_t> intsOf(const Tensor &t);
 } // namespace onnximport
 } // namespace glow
 
+/// Declares VAR as the value of the llvm::Expected EXPR, or returns its
+/// error from the enclosing function (the importer's builders).
+#define ASSIGN_OR_RETURN(VAR, EXPR)                                            \
+  auto VAR##OrErr = (EXPR);                                                    \
+  if (!VAR##OrErr) {                                                           \
+    return VAR##OrErr.takeError();                                             \
+  }                                                                            \
+  auto VAR = std::move(*VAR##OrErr);
+
 #endif // GLOW_LIB_IMPORTER_ONNXHELPERS_H

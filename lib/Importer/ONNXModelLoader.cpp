@@ -46,6 +46,17 @@ ONNXModelLoader::getBuilders() {
       {"LeakyRelu", &ONNXModelLoader::loadLeakyRelu},
       {"HardSigmoid", &ONNXModelLoader::loadHardSigmoid},
       {"LayerNormalization", &ONNXModelLoader::loadLayerNormalization},
+      {"Elu", &ONNXModelLoader::loadActivation},
+      {"Celu", &ONNXModelLoader::loadActivation},
+      {"Selu", &ONNXModelLoader::loadActivation},
+      {"Softplus", &ONNXModelLoader::loadActivation},
+      {"Softsign", &ONNXModelLoader::loadActivation},
+      {"PRelu", &ONNXModelLoader::loadActivation},
+      {"Split", &ONNXModelLoader::loadSplit},
+      {"DepthToSpace", &ONNXModelLoader::loadDepthToSpace},
+      {"SpaceToDepth", &ONNXModelLoader::loadDepthToSpace},
+      {"LogSoftmax", &ONNXModelLoader::loadSoftmax},
+      {"CastLike", &ONNXModelLoader::loadCast},
       // Evaluated while loading, on constant inputs only:
       {"Equal", &ONNXModelLoader::loadConstantOnly},
       {"Less", &ONNXModelLoader::loadConstantOnly},
@@ -138,6 +149,9 @@ const Arity &getArity(const std::string &op) {
       {"Range", {3, 3, 1}},
       {"ScatterND", {3, 3, 1}},
       {"LayerNormalization", {2, 3, 3}},
+      {"PRelu", {2, 2, 1}},
+      {"Split", {1, 2, kAny}},
+      {"CastLike", {2, 2, 1}},
   // Axes as an optional input (ReduceSum from opset 13, all from 18):
 #define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, {1, 2, 1}},
 #include "glow/Graph/ReduceModes.def"

@@ -23,13 +23,6 @@ using namespace onnximport;
 // Builders
 //===----------------------------------------------------------------------===//
 
-#define ASSIGN_OR_RETURN(VAR, EXPR)                                            \
-  auto VAR##OrErr = (EXPR);                                                    \
-  if (!VAR##OrErr) {                                                           \
-    return VAR##OrErr.takeError();                                             \
-  }                                                                            \
-  auto VAR = std::move(*VAR##OrErr);
-
 llvm::Error ONNXModelLoader::loadConv(const onnx::NodeProto &node,
                                       const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
@@ -171,51 +164,6 @@ llvm::Error ONNXModelLoader::loadMatMul(const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
-llvm::Error ONNXModelLoader::loadBatchMatMul(const onnx::NodeProto &node,
-                                             const std::string &name,
-                                             NodeValue a, NodeValue b) {
-  // [..., M, K] x [..., K, N]: the leading (batch) dimensions broadcast
-  // (numpy), then both operands are viewed as [B, M, K] and [B, K, N].
-  auto ad = a.dims(), bd = b.dims();
-  dim_t M = ad[ad.size() - 2], K = ad.back(), N = bd.back();
-  if (bd[bd.size() - 2] != K) {
-    return makeError(describe(node, name) + ": inner dimensions differ: " +
-                     dimsToString(ad) + " x " + dimsToString(bd));
-  }
-  std::vector<dim_t> batch;
-  if (!broadcastShape(ad.drop_back(2), bd.drop_back(2), batch)) {
-    return makeError(describe(node, name) + ": batch dimensions of " +
-                     dimsToString(ad) + " and " + dimsToString(bd) +
-                     " do not broadcast");
-  }
-  dim_t B = 1;
-  for (dim_t d : batch) {
-    B *= d;
-  }
-  auto expand = [&](NodeValue v, dim_t r, dim_t c, const char *what) {
-    std::vector<dim_t> full(batch.size() + 2 - v.dims().size(), 1);
-    full.insert(full.end(), v.dims().begin(), v.dims().end());
-    std::vector<dim_t> want = batch;
-    want.push_back(r);
-    want.push_back(c);
-    if (full != v.dims().vec()) {
-      v = F_->createReshape(name + "." + what + ".rank", v, full);
-    }
-    if (full != want) {
-      v = F_->createBroadcast(name + "." + what + ".broadcast", v, want);
-    }
-    return F_->createReshape(name + "." + what + ".batch", v, {B, r, c});
-  };
-  NodeValue a3 = expand(a, M, K, "lhs"), b3 = expand(b, K, N, "rhs");
-  Node *bmm = F_->addNode(std::make_unique<BatchMatMulNode>(
-      name, Type::newShape(a.getType(), {B, M, N}), a3, b3));
-  std::vector<dim_t> outDims = batch;
-  outDims.push_back(M);
-  outDims.push_back(N);
-  setOutput(node, 0, F_->createReshape(name + ".unbatch", bmm, outDims));
-  return llvm::Error::success();
-}
-
 static Node::Kind arithmeticKind(const std::string &op) {
   if (op == "Add" || op == "Sum")
     return Node::Kind::AddKind;
@@ -296,124 +244,6 @@ llvm::Error ONNXModelLoader::loadHardSigmoid(const onnx::NodeProto &node,
             F_->addNode(std::make_unique<HardSigmoidNode>(
                 name, in.getType(), in, getFloat(node, "alpha", 0.2f),
                 getFloat(node, "beta", 0.5f))));
-  return llvm::Error::success();
-}
-
-llvm::Error ONNXModelLoader::loadReduce(const onnx::NodeProto &node,
-                                        const std::string &name) {
-  ASSIGN_OR_RETURN(in, getInput(node, 0));
-  if (!in.getType().isFloat()) {
-    return makeError(describe(node, name) + ": input must be float");
-  }
-  static const std::map<std::string, ReduceNode::Mode> modes = {
-#define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, ReduceNode::Mode::NAME},
-#include "glow/Graph/ReduceModes.def"
-  };
-  // Axes: an attribute, or (ReduceSum from opset 13, all from opset 18) an
-  // optional second input.
-  std::vector<int64_t> axes = getInts(node, "axes");
-  if (hasInput(node, 1)) {
-    ASSIGN_OR_RETURN(a, getConstantInts(node, 1));
-    axes = a;
-  }
-  auto d = in.dims();
-  if (axes.empty() && getInt(node, "noop_with_empty_axes", 0)) {
-    setOutput(node, 0, in);
-    return llvm::Error::success();
-  }
-  std::vector<bool> reduced(d.size(), axes.empty());
-  for (int64_t a : axes) {
-    ASSIGN_OR_RETURN(ax, normalizeAxis(a, d.size(), node, name));
-    if (reduced[ax]) {
-      return makeError(describe(node, name) + ": repeated axis");
-    }
-    reduced[ax] = true;
-  }
-  bool keepDims = getInt(node, "keepdims", 1) != 0;
-  std::vector<unsigned> sorted;
-  std::vector<dim_t> outDims;
-  for (unsigned i = 0; i < d.size(); i++) {
-    if (reduced[i]) {
-      sorted.push_back(i);
-    }
-    if (!reduced[i] || keepDims) {
-      outDims.push_back(reduced[i] ? 1 : d[i]);
-    }
-  }
-  if (sorted.empty()) { // a scalar input: nothing to reduce
-    setOutput(node, 0, in);
-    return llvm::Error::success();
-  }
-  Type outTy(in.getElementType(), outDims);
-  setOutput(node, 0,
-            F_->addNode(std::make_unique<ReduceNode>(
-                name, outTy, in, modes.at(node.op_type()), sorted, keepDims)));
-  return llvm::Error::success();
-}
-
-llvm::Error ONNXModelLoader::loadLayerNormalization(const onnx::NodeProto &node,
-                                                    const std::string &name) {
-  // (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
-  // `axis` to the last, built from Reduce (lowered) and element-wise nodes.
-  // The optional outputs Mean and InvStdDev keep the reduced axes as 1.
-  ASSIGN_OR_RETURN(x, getInput(node, 0));
-  ASSIGN_OR_RETURN(scale, getInput(node, 1));
-  if (!x.getType().isFloat()) {
-    return makeError(describe(node, name) + ": input must be float");
-  }
-  auto d = x.dims();
-  ASSIGN_OR_RETURN(
-      axis, normalizeAxis(getInt(node, "axis", -1), d.size(), node, name));
-  std::vector<unsigned> axes;
-  std::vector<dim_t> kept(d.begin(), d.end());
-  for (unsigned i = axis; i < d.size(); i++) {
-    axes.push_back(i);
-    kept[i] = 1;
-  }
-  Type keptTy = Type::newShape(x.getType(), kept);
-  auto mean = [&](const std::string &what, NodeValue v) -> NodeValue {
-    return F_->addNode(std::make_unique<ReduceNode>(
-        name + "." + what, keptTy, v, ReduceNode::Mode::Mean, axes, true));
-  };
-  auto splat = [&](const std::string &what, float v) -> NodeValue {
-    Tensor t(ElemKind::FloatTy, {1});
-    t.getHandle<float>().raw(0) = v;
-    return F_->createBroadcast(
-        name + "." + what + ".broadcast",
-        M_.createConstant(name + "." + what, std::move(t)), kept);
-  };
-  NodeValue meanK = mean("mean", x);
-  NodeValue centred = F_->createArithmetic(
-      Node::Kind::SubKind, name + ".centre", x,
-      F_->createBroadcast(name + ".mean.broadcast", meanK, d));
-  NodeValue varK =
-      mean("var", F_->createArithmetic(Node::Kind::MulKind, name + ".square",
-                                       centred, centred));
-  NodeValue stdK = F_->createUnary(
-      Node::Kind::SqrtKind, name + ".stddev",
-      F_->createArithmetic(Node::Kind::AddKind, name + ".var_eps", varK,
-                           splat("epsilon", getFloat(node, "epsilon", 1e-5f))));
-  NodeValue y = F_->createArithmetic(
-      Node::Kind::DivKind, name + ".normalize", centred,
-      F_->createBroadcast(name + ".stddev.broadcast", stdK, d));
-  if (auto err = broadcastOperands(name + ".scale", y, scale)) {
-    return err;
-  }
-  y = F_->createArithmetic(Node::Kind::MulKind, name + ".scale", y, scale);
-  if (hasInput(node, 2)) {
-    ASSIGN_OR_RETURN(bias, getInput(node, 2));
-    if (auto err = broadcastOperands(name + ".bias", y, bias)) {
-      return err;
-    }
-    y = F_->createArithmetic(Node::Kind::AddKind, name + ".bias", y, bias);
-  }
-  setOutput(node, 0, y);
-  setOutput(node, 1, meanK);
-  if (node.output_size() > 2 && !node.output(2).empty()) {
-    setOutput(node, 2,
-              F_->createArithmetic(Node::Kind::DivKind, name + ".inv_stddev",
-                                   splat("one", 1.f), stdK));
-  }
   return llvm::Error::success();
 }
 
@@ -518,8 +348,15 @@ llvm::Error ONNXModelLoader::loadSoftmax(const onnx::NodeProto &node,
   ASSIGN_OR_RETURN(axis,
                    normalizeAxis(getInt(node, "axis", opset_ < 13 ? 1 : -1),
                                  d.size(), node, name));
+  // LogSoftmax is log(Softmax(x)), as ONNX defines it.
+  bool log = node.op_type() == "LogSoftmax";
+  auto finish = [&](NodeValue sm) {
+    return log ? NodeValue(
+                     F_->createUnary(Node::Kind::LogKind, name + ".log", sm))
+               : sm;
+  };
   if (opset_ >= 13) {
-    setOutput(node, 0, F_->createSoftMax(name, in, axis));
+    setOutput(node, 0, finish(F_->createSoftMax(name, in, axis)));
     return llvm::Error::success();
   }
   // Before opset 13 the input is coerced to 2-D at axis.
@@ -529,7 +366,7 @@ llvm::Error ONNXModelLoader::loadSoftmax(const onnx::NodeProto &node,
   }
   NodeValue flat = F_->createReshape(name + ".2d", in, {rows, cols});
   NodeValue sm = F_->createSoftMax(name, flat, 1);
-  setOutput(node, 0, F_->createReshape(name + ".nd", sm, d));
+  setOutput(node, 0, finish(F_->createReshape(name + ".nd", sm, d)));
   return llvm::Error::success();
 }
 
@@ -868,7 +705,13 @@ llvm::Error ONNXModelLoader::loadPad(const onnx::NodeProto &node,
 llvm::Error ONNXModelLoader::loadCast(const onnx::NodeProto &node,
                                       const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
-  auto kind = elemKindFromONNX(int32_t(getInt(node, "to", 0)));
+  llvm::Expected<ElemKind> kind = ElemKind::FloatTy;
+  if (node.op_type() == "CastLike") { // the type of the second input
+    ASSIGN_OR_RETURN(like, getInput(node, 1));
+    kind = like.getElementType();
+  } else {
+    kind = elemKindFromONNX(int32_t(getInt(node, "to", 0)));
+  }
   if (!kind) {
     return makeError(describe(node, name) + ": " +
                      llvm::toString(kind.takeError()));

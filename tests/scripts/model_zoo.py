@@ -57,7 +57,15 @@ INTERPRETER_SLOW = {"vgg11", "vgg11_bn", "resnet50", "resnext50_32x4d",
 
 
 def run(cmd, timeout=1800):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    """(exit status, stdout and stderr); a tool that cannot start or runs
+    past \p timeout seconds is a failure with its reason, not a crash."""
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return 124, "timed out after %d s" % timeout
+    except OSError as e:
+        return 126, "cannot run %s: %s" % (cmd[0], e)
     return r.returncode, (r.stdout + r.stderr).strip()
 
 
@@ -188,7 +196,7 @@ def main():
             continue
         r = subprocess.run([compiler, "-m=" + model, "-load-profile=" +
                             profile, "-list-layers"], capture_output=True,
-                           text=True)
+                           text=True, timeout=1800)
         code, text = r.returncode, r.stdout + r.stderr
         layers = [l.split()[0] for l in r.stdout.splitlines()
                   if l.strip() and not l.startswith("#")]

@@ -124,6 +124,9 @@ private:
   GLOW_ONNX_BUILDER(Reduce)
   GLOW_ONNX_BUILDER(ConstantOnly)
   GLOW_ONNX_BUILDER(LayerNormalization)
+  GLOW_ONNX_BUILDER(Activation)
+  GLOW_ONNX_BUILDER(Split)
+  GLOW_ONNX_BUILDER(DepthToSpace)
   /// MatMul of operands with batch dimensions (\p a, \p b already read).
   llvm::Error loadBatchMatMul(const onnx::NodeProto &node,
                               const std::string &name, NodeValue a,
