@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Writes the small hand-made files that the bad-input tests use.
 
-  tests/models/unsupported_op.onnx   a valid model with an ArgMax node, an
+  tests/models/unsupported_op.onnx   a valid model with a NonZero node, an
                                      operator the importer does not support
+                                     (its result's shape depends on data)
   tests/images/bad/gray_32x32_3.png  a 32x32 gray image (the reference model
                                      takes 28x28)
   tests/images/bad/rgb_2x2.png,      2x2 colour images with known pixels for
@@ -15,8 +16,8 @@ from onnx import TensorProto, helper
 from PIL import Image
 
 x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
-y = helper.make_tensor_value_info("y", TensorProto.INT64, [1, 1])
-node = helper.make_node("ArgMax", ["x"], ["y"], name="pick_best", axis=1)
+y = helper.make_tensor_value_info("y", TensorProto.INT64, [2, None])
+node = helper.make_node("NonZero", ["x"], ["y"], name="find_nonzero")
 graph = helper.make_graph([node], "unsupported_op", [x], [y])
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 model.ir_version = 7

@@ -4,6 +4,8 @@
 #include "llvm/Support/Casting.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <sstream>
 
 namespace glow {
@@ -101,6 +103,12 @@ bool mayMixImages(const Node &n) {
   }
   if (auto *r = llvm::dyn_cast<ReduceNode>(&n)) {
     return !r->getAxes().empty() && r->getAxes()[0] == 0;
+  }
+  if (auto *a = llvm::dyn_cast<ArgMinMaxNode>(&n)) {
+    return a->getAxis() == 0;
+  }
+  if (auto *r = llvm::dyn_cast<ResizeNode>(&n)) {
+    return !r->isIdentityAxis(0);
   }
   if (llvm::isa<BroadcastNode>(&n) || llvm::isa<ReshapeNode>(&n)) {
     llvm::ArrayRef<dim_t> in = n.getNthInput(0).dims();
@@ -435,6 +443,203 @@ AttributeList ReduceNode::getAttributes() const {
   return {{"mode", getModeName(mode_)},
           {"axes", listToString(axes_)},
           {"keepDims", keepDims_ ? "1" : "0"}};
+}
+
+namespace {
+/// The input coordinate of output element \p x of an axis resized from
+/// \p in to \p out elements by \p scale (ONNX's formulas; where the model
+/// gave scales, ONNX takes the output length as scale * in, unrounded).
+double resizeSourceCoordinate(ResizeNode::Coordinates mode, double x, dim_t in,
+                              dim_t out, double scale) {
+  using C = ResizeNode::Coordinates;
+  double outLength = scale * double(in);
+  // v / scale. Where the scale is out / in (the model gave sizes, or scales
+  // that match them), v * in / out: for v a multiple of 1/2 the product is
+  // exact and the one rounding of the division keeps whole results whole
+  // (x / (2 / 6.) would give 2.9999... for 3 and round a Nearest down).
+  bool ratio = std::abs(outLength - double(out)) <= 1e-6 * double(out);
+  auto divScale = [&](double v) {
+    return ratio ? v * double(in) / double(out) : v / scale;
+  };
+  switch (mode) {
+  case C::HalfPixel:
+    return divScale(x + 0.5) - 0.5;
+  case C::PyTorchHalfPixel:
+    return out > 1 ? divScale(x + 0.5) - 0.5 : 0.0;
+  case C::AlignCorners:
+    if (ratio) {
+      return out == 1 ? 0.0 : x * double(in - 1) / double(out - 1);
+    }
+    return outLength == 1 ? 0.0 : x * double(in - 1) / (outLength - 1);
+  case C::Asymmetric:
+    return divScale(x);
+  case C::TfHalfPixelForNN:
+    return divScale(x + 0.5);
+  case C::HalfPixelSymmetric: {
+    double adjustment = double(out) / outLength;
+    double offset = double(in) / 2 * (1 - adjustment);
+    return offset + divScale(x + 0.5) - 0.5;
+  }
+  }
+  return divScale(x);
+}
+
+/// Keys' cubic convolution weights of the taps at floor - 1 ... floor + 2
+/// for fraction \p r (ONNX Resize, cubic_coeff_a \p A).
+std::array<double, 4> cubicWeights(double r, double A) {
+  double s = 1 - r;
+  return {((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A,
+          ((A + 2) * r - (A + 3)) * r * r + 1,
+          ((A + 2) * s - (A + 3)) * s * s + 1,
+          ((A * (s + 1) - 5 * A) * (s + 1) + 8 * A) * (s + 1) - 4 * A};
+}
+} // namespace
+
+std::vector<float> ResizeNode::getAxisWeights(unsigned axis) const {
+  dim_t in = getInput().dims()[axis], out = getType().dims()[axis];
+  std::vector<float> w(out * in, 0.f);
+  const Options &o = options_;
+  for (dim_t i = 0; i < out; i++) {
+    double x = resizeSourceCoordinate(o.coordinates, double(i), in, out,
+                                      double(scales_[axis]));
+    double fl = std::floor(x), r = x - fl;
+    int64_t base = int64_t(fl);
+    // Taps base + first ... with their weights.
+    std::vector<double> taps;
+    int64_t first = 0;
+    switch (o.interpolation) {
+    case Interpolation::Nearest: {
+      bool up = false;
+      if (r != 0) {
+        switch (o.rounding) {
+        case Rounding::RoundPreferFloor:
+          up = r > 0.5;
+          break;
+        case Rounding::RoundPreferCeil:
+          up = r >= 0.5;
+          break;
+        case Rounding::Floor:
+          up = false;
+          break;
+        case Rounding::Ceil:
+          up = true;
+          break;
+        }
+      }
+      taps = {up ? 0.0 : 1.0, up ? 1.0 : 0.0};
+      break;
+    }
+    case Interpolation::Linear:
+      taps = {1 - r, r};
+      break;
+    case Interpolation::Cubic: {
+      auto c = cubicWeights(r, o.cubicCoeffA);
+      taps.assign(c.begin(), c.end());
+      first = -1;
+      break;
+    }
+    }
+    double sum = 0;
+    for (size_t t = 0; t < taps.size(); t++) {
+      int64_t k = base + first + int64_t(t);
+      if (o.excludeOutside && (k < 0 || k >= int64_t(in))) {
+        taps[t] = 0;
+      }
+      sum += taps[t];
+    }
+    for (size_t t = 0; t < taps.size(); t++) {
+      int64_t k = base + first + int64_t(t);
+      k = std::min<int64_t>(std::max<int64_t>(k, 0), int64_t(in) - 1);
+      double v = o.excludeOutside && sum != 0 ? taps[t] / sum : taps[t];
+      w[i * in + dim_t(k)] += float(v);
+    }
+  }
+  return w;
+}
+
+bool ResizeNode::isIdentityAxis(unsigned axis) const {
+  dim_t in = getInput().dims()[axis];
+  if (getType().dims()[axis] != in) {
+    return false;
+  }
+  std::vector<float> w = getAxisWeights(axis);
+  for (dim_t i = 0; i < in; i++) {
+    for (dim_t k = 0; k < in; k++) {
+      if (w[i * in + k] != (i == k ? 1.f : 0.f)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::string ResizeNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(in.size() == out.size() && scales_.size() == in.size(),
+           "Resize needs one scale per axis and keeps the rank");
+  c.expect(getType().getElementType() == getInput().getElementType(),
+           "Resize changes the element kind");
+  for (size_t i = 0; i < scales_.size() && c.result().empty(); i++) {
+    c.expect(scales_[i] > 0 && std::isfinite(scales_[i]) && out[i] > 0,
+             "Resize scales and output lengths must be positive");
+  }
+  return c.result();
+}
+
+AttributeList ResizeNode::getAttributes() const {
+  static const char *interpolation[] = {"nearest", "linear", "cubic"};
+  static const char *coordinates[] = {
+      "half_pixel", "pytorch_half_pixel",   "align_corners",
+      "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric"};
+  static const char *rounding[] = {"round_prefer_floor", "round_prefer_ceil",
+                                   "floor", "ceil"};
+  std::ostringstream scales;
+  for (size_t i = 0; i < scales_.size(); i++) {
+    scales << (i ? ", " : "[") << scales_[i];
+  }
+  scales << "]";
+  const Options &o = options_;
+  AttributeList a = {{"mode", interpolation[int(o.interpolation)]},
+                     {"coordinates", coordinates[int(o.coordinates)]},
+                     {"scales", scales.str()}};
+  if (o.interpolation == Interpolation::Nearest) {
+    a.push_back({"nearest", rounding[int(o.rounding)]});
+  }
+  if (o.interpolation == Interpolation::Cubic) {
+    a.push_back({"cubicCoeffA", std::to_string(o.cubicCoeffA)});
+    a.push_back({"excludeOutside", o.excludeOutside ? "1" : "0"});
+  }
+  return a;
+}
+
+std::string ArgMinMaxNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(axis_ < in.size(), "ArgMinMax axis out of range");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  std::vector<dim_t> expect(in.begin(), in.end());
+  if (keepDims_) {
+    expect[axis_] = 1;
+  } else {
+    expect.erase(expect.begin() + axis_);
+  }
+  c.expect(out == llvm::ArrayRef<dim_t>(expect),
+           "ArgMinMax result shape " + dimsToString(out) + " should be " +
+               dimsToString(expect));
+  c.expect(getType().getElementType() == ElemKind::Int64ITy,
+           "ArgMinMax result must be Int64");
+  c.expect(getInput().getType().isFloat(), "ArgMinMax input must be float");
+  return c.result();
+}
+
+AttributeList ArgMinMaxNode::getAttributes() const {
+  return {{"mode", min_ ? "min" : "max"},
+          {"axis", std::to_string(axis_)},
+          {"keepDims", keepDims_ ? "1" : "0"},
+          {"selectLastIndex", selectLastIndex_ ? "1" : "0"}};
 }
 
 std::string SoftMaxNode::verify() const {

@@ -1,14 +1,15 @@
 // ONNX operators that the importer builds from several graph nodes:
 // reductions, LayerNormalization, batched MatMul and the element-wise
 // activations that are compositions of primitives (Elu, Selu, Celu,
-// Softplus, Softsign, PRelu, LogSoftmax), and pure data movement (Split,
-// DepthToSpace, SpaceToDepth). Every node built here carries the ONNX
-// node's layer name.
+// Softplus, Softsign, PRelu, LogSoftmax), pure data movement (Split,
+// DepthToSpace, SpaceToDepth) and ConvTranspose (zero insertion and a
+// Conv). Every node built here carries the ONNX node's layer name.
 
 #include "ONNXHelpers.h"
 #include "glow/Importer/ONNXModelLoader.h"
 
 #include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -352,6 +353,191 @@ llvm::Error ONNXModelLoader::loadDepthToSpace(const onnx::NodeProto &node,
     y = F_->createReshape(name, y, {N, c, H * B, W * B});
   }
   setOutput(node, 0, y);
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadConvTranspose(const onnx::NodeProto &node,
+                                               const std::string &name) {
+  // The gradient of a convolution, built as a convolution: the input gets
+  // stride - 1 zeros between its elements (Concat with zeros, then a
+  // Reshape), and a stride-1 convolution with the spatially flipped,
+  // transposed filter and padding (k - 1) * dilation - pad (a Slice where
+  // that is negative) gives the result. 1-D windows run as 2-D of height 1.
+  ASSIGN_OR_RETURN(x, getInput(node, 0));
+  ASSIGN_OR_RETURN(wc, getConstantInput(node, 1));
+  auto xd = x.dims();
+  size_t spatial = xd.size() >= 2 ? xd.size() - 2 : 0;
+  if (!x.getType().isFloat() || (spatial != 1 && spatial != 2) ||
+      wc->dims().size() != xd.size()) {
+    return makeError(describe(node, name) +
+                     ": needs a float 3-D or 4-D input and weights of the "
+                     "same rank (1-D and 2-D windows), input is " +
+                     dimsToString(xd));
+  }
+  int64_t group = getInt(node, "group", 1);
+  dim_t N = xd[0], Cin = xd[1], Cout_g = wc->dims()[1];
+  if (group < 1 || Cin % dim_t(group) || wc->dims()[0] != Cin) {
+    return makeError(describe(node, name) + ": weights " +
+                     dimsToString(wc->dims()) + " do not fit input channels " +
+                     llvm::Twine(Cin) + " and group " + llvm::Twine(group));
+  }
+  dim_t G = dim_t(group), Cin_g = Cin / G, Cout = Cout_g * G;
+  // Per spatial axis, as 2-D (a 1-D window is axis 1 of height 1).
+  auto attr = [&](const char *what, int64_t def, size_t n) {
+    auto v = getInts(node, what);
+    return v.empty() ? std::vector<int64_t>(n, def) : v;
+  };
+  std::vector<int64_t> strides = attr("strides", 1, spatial),
+                       dil = attr("dilations", 1, spatial),
+                       outPad = attr("output_padding", 0, spatial),
+                       pads = attr("pads", 0, 2 * spatial),
+                       outShape = getInts(node, "output_shape");
+  if (strides.size() != spatial || dil.size() != spatial ||
+      outPad.size() != spatial || pads.size() != 2 * spatial ||
+      (!outShape.empty() && outShape.size() != spatial)) {
+    return makeError(describe(node, name) +
+                     ": strides, dilations, output_padding, output_shape "
+                     "and pads must have one value per spatial axis (two "
+                     "for pads)");
+  }
+  std::string autoPad = getString(node, "auto_pad", "NOTSET");
+  std::vector<dim_t> in(2, 1), k(2, 1);
+  std::vector<int64_t> s(2, 1), d(2, 1), padBegin(2, 0), padEnd(2, 0),
+      out(2, 1);
+  for (size_t i = 0; i < spatial; i++) {
+    size_t a = i + 2 - spatial;
+    in[a] = xd[2 + i];
+    k[a] = wc->dims()[2 + i];
+    s[a] = strides[i];
+    d[a] = dil[i];
+    for (auto [v, what, lo] : {std::make_tuple(s[a], "strides", 1),
+                               {d[a], "dilations", 1},
+                               {outPad[i], "output_padding", 0},
+                               {pads[i], "pads", 0},
+                               {pads[i + spatial], "pads", 0}}) {
+      if (auto err =
+              checkRange(v, lo, 1 << 16, describe(node, name) + ": " + what)) {
+        return err;
+      }
+    }
+    int64_t full = s[a] * (int64_t(in[a]) - 1) + outPad[i] +
+                   (int64_t(k[a]) - 1) * d[a] + 1;
+    if (!outShape.empty() || autoPad == "SAME_UPPER" ||
+        autoPad == "SAME_LOWER") {
+      int64_t want = outShape.empty() ? int64_t(in[a]) * s[a] : outShape[i];
+      int64_t total = full - want;
+      // ONNX: SAME_UPPER puts the smaller half first, the others last.
+      int64_t small = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      if (autoPad == "SAME_UPPER") {
+        padBegin[a] = small;
+        padEnd[a] = total - small;
+      } else {
+        padBegin[a] = total - small;
+        padEnd[a] = small;
+      }
+    } else if (autoPad == "NOTSET") {
+      padBegin[a] = pads[i];
+      padEnd[a] = pads[i + spatial];
+    } else if (autoPad != "VALID") {
+      return makeError(describe(node, name) + ": unknown auto_pad '" + autoPad +
+                       "'");
+    }
+    out[a] = full - padBegin[a] - padEnd[a];
+    if (out[a] < 1) {
+      return makeError(describe(node, name) + ": the result would be empty");
+    }
+    // The output padding extends the end: fold it into padEnd.
+    padEnd[a] -= outPad[i];
+  }
+  // Filter [Cout, Cin_g, kh, kw]: transposed per group and flipped.
+  Tensor filter(ElemKind::FloatTy, {Cout, Cin_g, k[0], k[1]});
+  {
+    auto src = wc->getPayload().getHandle<float>();
+    auto dst = filter.getHandle<float>();
+    for (dim_t g = 0; g < G; g++) {
+      for (dim_t co = 0; co < Cout_g; co++) {
+        for (dim_t ci = 0; ci < Cin_g; ci++) {
+          for (dim_t h = 0; h < k[0]; h++) {
+            for (dim_t w = 0; w < k[1]; w++) {
+              dim_t from =
+                  (((g * Cin_g + ci) * Cout_g + co) * k[0] + (k[0] - 1 - h)) *
+                      k[1] +
+                  (k[1] - 1 - w);
+              dst.raw((((g * Cout_g + co) * Cin_g + ci) * k[0] + h) * k[1] +
+                      w) = src.raw(from);
+            }
+          }
+        }
+      }
+    }
+  }
+  NodeValue bias;
+  if (hasInput(node, 2)) {
+    ASSIGN_OR_RETURN(b, getInput(node, 2));
+    bias = b;
+  } else {
+    bias = M_.createConstant(name + ".bias", Tensor(ElemKind::FloatTy, {Cout}));
+  }
+  NodeValue v = F_->createReshape(name + ".as2d", x, {N, Cin, in[0], in[1]});
+  // Zeros between the elements of each strided axis.
+  std::vector<dim_t> cur = {N, Cin, in[0], in[1]};
+  for (unsigned a = 0; a < 2; a++) {
+    if (s[a] == 1) {
+      continue;
+    }
+    std::string t = name + (a ? ".dilate_w" : ".dilate_h");
+    dim_t S = dim_t(s[a]);
+    // View the axis as [len, 1] (and what follows it as one), append S - 1
+    // zeros to each element, then drop the trailing zeros.
+    dim_t len = cur[2 + a];
+    std::vector<dim_t> view = a == 0
+                                  ? std::vector<dim_t>{N, Cin, len, 1, cur[3]}
+                                  : std::vector<dim_t>{N, Cin, cur[2], len, 1};
+    NodeValue e = F_->createReshape(t + ".view", v, view);
+    std::vector<dim_t> zd = view;
+    zd[a == 0 ? 3 : 4] = S - 1;
+    Tensor zero(ElemKind::FloatTy, {1});
+    NodeValue z = F_->createBroadcast(
+        t + ".zeros", M_.createConstant(t + ".zero", std::move(zero)), zd);
+    NodeValue c = F_->createConcat(t + ".interleave", {e, z}, a == 0 ? 3 : 4);
+    std::vector<dim_t> grown = cur;
+    grown[2 + a] = len * S;
+    NodeValue r = F_->createReshape(t + ".grown", c, grown);
+    cur[2 + a] = (len - 1) * S + 1;
+    v = F_->createSlice(t + ".trim", r, {0, 0, 0, 0}, {1, 1, 1, 1}, cur);
+  }
+  // Padding of the stride-1 convolution; a negative amount crops.
+  std::vector<unsigned> convPads(4);
+  std::vector<int64_t> crop(4, 0);
+  for (unsigned a = 0; a < 2; a++) {
+    int64_t edge = (int64_t(k[a]) - 1) * d[a];
+    int64_t before = edge - padBegin[a], after = edge - padEnd[a];
+    convPads[a] = unsigned(std::max<int64_t>(before, 0));
+    convPads[a + 2] = unsigned(std::max<int64_t>(after, 0));
+    crop[a] = std::max<int64_t>(-before, 0);
+    crop[a + 2] = std::max<int64_t>(-after, 0);
+  }
+  if (crop[0] || crop[1] || crop[2] || crop[3]) {
+    std::vector<dim_t> kept = {N, Cin, cur[2] - dim_t(crop[0] + crop[2]),
+                               cur[3] - dim_t(crop[1] + crop[3])};
+    v = F_->createSlice(name + ".crop", v,
+                        {0, 0, dim_t(crop[0]), dim_t(crop[1])}, {1, 1, 1, 1},
+                        kept);
+  }
+  Constant *f = M_.createConstant(name + ".filter", std::move(filter));
+  NodeValue y = F_->createConv(
+      name + ".conv", v, f, bias, {unsigned(k[0]), unsigned(k[1])}, {1, 1},
+      convPads, unsigned(G), {unsigned(d[0]), unsigned(d[1])});
+  std::vector<dim_t> outDims = {N, Cout};
+  for (size_t i = 0; i < spatial; i++) {
+    outDims.push_back(dim_t(out[i + 2 - spatial]));
+  }
+  if (y.dims() != llvm::ArrayRef<dim_t>(outDims) &&
+      y.getType().size() != Type(ElemKind::FloatTy, outDims).size()) {
+    return makeError(describe(node, name) + ": internal shape mismatch " +
+                     dimsToString(y.dims()) + " vs " + dimsToString(outDims));
+  }
+  setOutput(node, 0, F_->createReshape(name, y, outDims));
   return llvm::Error::success();
 }
 

@@ -185,27 +185,32 @@ windowAttributes(const onnx::NodeProto &node, const std::string &name,
                  std::vector<unsigned> &kernels, std::vector<unsigned> &strides,
                  std::vector<unsigned> &pads,
                  std::vector<unsigned> &dilations) {
-  if (inDims.size() != 4) {
+  // A 1-D window on [N, C, L] is read as the 2-D window [1, k] on
+  // [N, C, 1, L]: the callers view the input that way.
+  bool oneD = inDims.size() == 3;
+  if (inDims.size() != 4 && !oneD) {
     return makeError(describe(node, name) +
-                     ": only 2-D windows on 4-D NCHW "
+                     ": only 1-D and 2-D windows on 3-D NCL and 4-D NCHW "
                      "inputs are supported, input is " +
                      dimsToString(inDims));
   }
+  size_t n = oneD ? 1 : 2;
   auto ks = getInts(node, "kernel_shape");
   if (!ks.empty()) {
     kernel.assign(ks.begin(), ks.end());
   }
-  if (kernel.size() != 2) {
-    return makeError(describe(node, name) +
-                     ": kernel_shape must have 2 values");
+  if (kernel.size() != n) {
+    return makeError(describe(node, name) + ": kernel_shape must have " +
+                     llvm::Twine(n) + " values");
   }
-  kernels = kernel;
-  auto st = getInts(node, "strides", {1, 1});
-  auto dl = getInts(node, "dilations", {1, 1});
-  auto pd = getInts(node, "pads", {0, 0, 0, 0});
-  if (st.size() != 2 || dl.size() != 2 || pd.size() != 4) {
+  auto st = getInts(node, "strides", std::vector<int64_t>(n, 1));
+  auto dl = getInts(node, "dilations", std::vector<int64_t>(n, 1));
+  auto pd = getInts(node, "pads", std::vector<int64_t>(2 * n, 0));
+  if (st.size() != n || dl.size() != n || pd.size() != 2 * n) {
     return makeError(describe(node, name) +
-                     ": strides, dilations and pads must have 2, 2, 4 values");
+                     ": strides, dilations and pads must have " +
+                     llvm::Twine(n) + ", " + llvm::Twine(n) + ", " +
+                     llvm::Twine(2 * n) + " values");
   }
   for (auto [values, what, lo] : {std::make_tuple(&ks, "kernel_shape", 1),
                                   {&st, "strides", 1},
@@ -224,13 +229,22 @@ windowAttributes(const onnx::NodeProto &node, const std::string &name,
       return err;
     }
   }
+  std::vector<dim_t> dims4(inDims.begin(), inDims.end());
+  if (oneD) {
+    kernel.insert(kernel.begin(), 1);
+    st.insert(st.begin(), 1);
+    dl.insert(dl.begin(), 1);
+    pd = {0, pd[0], 0, pd[1]};
+    dims4.insert(dims4.begin() + 2, 1);
+  }
+  kernels = kernel;
   strides.assign(st.begin(), st.end());
   dilations.assign(dl.begin(), dl.end());
   pads.assign(pd.begin(), pd.end());
   std::string autoPad = getString(node, "auto_pad", "NOTSET");
   if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     for (unsigned i = 0; i < 2; i++) {
-      samePads(inDims[2 + i], kernels[i], strides[i], dilations[i],
+      samePads(dims4[2 + i], kernels[i], strides[i], dilations[i],
                autoPad == "SAME_UPPER", pads[i], pads[i + 2]);
     }
   } else if (autoPad == "VALID") {

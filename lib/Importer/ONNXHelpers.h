@@ -44,7 +44,9 @@ llvm::Expected<std::string> readFile(llvm::StringRef path);
 /// Parses \p bytes as a ModelProto; \p what names it in messages.
 llvm::Expected<onnx::ModelProto> parseModel(const std::string &bytes,
                                             llvm::StringRef what);
-/// Resolves the window attributes shared by Conv and the pools.
+/// Resolves the window attributes shared by Conv and the pools, as 2-D
+/// windows: a 3-D input [N, C, L] has a 1-D window, returned as [1, k] for
+/// the input viewed as [N, C, 1, L].
 llvm::Error
 windowAttributes(const onnx::NodeProto &node, const std::string &name,
                  llvm::ArrayRef<dim_t> inDims, std::vector<unsigned> kernel,

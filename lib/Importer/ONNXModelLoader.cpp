@@ -55,6 +55,11 @@ ONNXModelLoader::getBuilders() {
       {"Split", &ONNXModelLoader::loadSplit},
       {"DepthToSpace", &ONNXModelLoader::loadDepthToSpace},
       {"SpaceToDepth", &ONNXModelLoader::loadDepthToSpace},
+      {"Resize", &ONNXModelLoader::loadResize},
+      {"ConvTranspose", &ONNXModelLoader::loadConvTranspose},
+      {"ArgMax", &ONNXModelLoader::loadArgMinMax},
+      {"ArgMin", &ONNXModelLoader::loadArgMinMax},
+      {"Upsample", &ONNXModelLoader::loadResize},
       {"LogSoftmax", &ONNXModelLoader::loadSoftmax},
       {"CastLike", &ONNXModelLoader::loadCast},
       // Evaluated while loading, on constant inputs only:
@@ -151,6 +156,11 @@ const Arity &getArity(const std::string &op) {
       {"LayerNormalization", {2, 3, 3}},
       {"PRelu", {2, 2, 1}},
       {"Split", {1, 2, kAny}},
+      {"Resize", {1, 4, 1}},
+      {"ConvTranspose", {2, 3, 1}},
+      {"ArgMax", {1, 1, 1}},
+      {"ArgMin", {1, 1, 1}},
+      {"Upsample", {1, 2, 1}},
       {"CastLike", {2, 2, 1}},
   // Axes as an optional input (ReduceSum from opset 13, all from 18):
 #define GLOW_REDUCE_MODE(NAME) {"Reduce" #NAME, {1, 2, 1}},

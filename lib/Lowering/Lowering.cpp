@@ -49,6 +49,8 @@ public:
       return reduce(cast<ReduceNode>(n_));
     case Kind::BatchMatMulKind:
       return batchMatMul(cast<BatchMatMulNode>(n_));
+    case Kind::ResizeKind:
+      return resize(cast<ResizeNode>(n_));
 #define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
   GLOW_UNLESS_##LOWERING(case Kind::NAME##Kind:)
 #include "glow/Graph/Nodes.def"
@@ -199,6 +201,47 @@ private:
     NodeValue all =
         B == 1 ? rows[0] : layer(F_->createConcat(name_ + ".concat", rows, 0));
     return layer(F_->createReshape(name_ + ".result", all, {B, M, N}));
+  }
+
+  /// Each resized axis, the last first, is moved last (a Transpose that
+  /// swaps it with the last axis, its own inverse), viewed as rows of its
+  /// elements and multiplied by the transposed weights of the axis (a
+  /// constant in x out matrix).
+  NodeValue resize(ResizeNode *r) {
+    NodeValue x = r->getInput();
+    unsigned rank = unsigned(x.dims().size());
+    for (unsigned ax = rank; ax-- > 0;) {
+      if (r->isIdentityAxis(ax)) {
+        continue;
+      }
+      std::string s = name_ + ".axis" + std::to_string(ax);
+      dim_t in = x.dims()[ax], out = r->getType().dims()[ax];
+      std::vector<unsigned> swap(rank);
+      for (unsigned i = 0; i < rank; i++) {
+        swap[i] = i;
+      }
+      std::swap(swap[ax], swap[rank - 1]);
+      bool last = ax == rank - 1;
+      NodeValue t = last ? x : layer(F_->createTranspose(s + ".move", x, swap));
+      std::vector<dim_t> d(t.dims().begin(), t.dims().end());
+      dim_t rows = t.getType().size() / in;
+      NodeValue m = layer(F_->createReshape(s + ".rows", t, {rows, in}));
+      std::vector<float> w = r->getAxisWeights(ax); // out x in
+      Tensor wt(x.getElementType(), {in, out});
+      auto h = wt.getHandle<float>();
+      for (dim_t o = 0; o < out; o++) {
+        for (dim_t k = 0; k < in; k++) {
+          h.raw(k * out + o) = w[o * in + k];
+        }
+      }
+      Constant *c =
+          F_->getParent().createConstant(s + ".weights", std::move(wt));
+      NodeValue p = layer(F_->createMatMul(s + ".interpolate", m, c));
+      d.back() = out;
+      p = layer(F_->createReshape(s + ".unrows", p, d));
+      x = last ? p : layer(F_->createTranspose(s + ".back", p, swap));
+    }
+    return x;
   }
 
   NodeValue unary(Kind k, const char *what, NodeValue x) {

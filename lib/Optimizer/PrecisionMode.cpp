@@ -114,6 +114,12 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
               << (isQuantizableNode(*n) ? "the backend has no INT8 kernel"
                                         : "no INT8 form of this kind");
       report.keptUnsupported.push_back(n->getName().str());
+      std::string why =
+          isQuantizableNode(*n)
+              ? std::string("no INT8 kernel for ") + n->getKindName() +
+                    " on this backend"
+              : std::string("no INT8 form of ") + n->getKindName();
+      report.unsupportedReasons.emplace(n->getLayerName().str(), why);
       continue;
     }
     VLOG(2) << "precision: " << n->getName().str() << " (" << n->getKindName()

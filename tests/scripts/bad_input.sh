@@ -19,7 +19,7 @@ expect_error "garbage model" "not a valid ONNX model" \
   "$BIN/image-classifier" -m="$TMP/garbage.onnx" $PP "$IMG"
 expect_error "missing model" "cannot open" \
   "$BIN/image-classifier" -m="$TMP/none.onnx" $PP "$IMG"
-expect_error "unsupported operator" "unsupported ONNX operator 'ArgMax' in node 'pick_best'" \
+expect_error "unsupported operator" "unsupported ONNX operator 'NonZero' in node 'find_nonzero'" \
   "$BIN/model-runner" -m=tests/models/unsupported_op.onnx
 expect_error "wrong input shape" "Convolution filter .* does not match input channels" \
   "$BIN/image-classifier" -m="$MODEL" $PP -model-input=input,float,[1,3,28,28] "$IMG"

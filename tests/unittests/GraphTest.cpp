@@ -200,6 +200,66 @@ TEST(GraphTest, computeWindowOutputSize) {
   EXPECT_LE(computeWindowOutputSize(2, 5, 1, 0, 0), 0);
 }
 
+/// The interpolation weights of a Resize from \p in to \p out elements
+/// along the last axis of a [1, in] input.
+std::vector<float> resizeWeights(dim_t in, dim_t out, float scale,
+                                 ResizeNode::Options o) {
+  Module M;
+  Function *F = M.createFunction("f");
+  auto *x = M.createPlaceholder(Type(ElemKind::FloatTy, {1, in}), "x");
+  auto *r = F->addNode(
+      std::make_unique<ResizeNode>("r", Type(ElemKind::FloatTy, {1, out}), x,
+                                   std::vector<float>{1, scale}, o));
+  EXPECT_TRUE(r->isIdentityAxis(0));
+  return r->getAxisWeights(1);
+}
+
+TEST(GraphTest, resizeAxisWeights) {
+  using R = ResizeNode;
+  R::Options o;
+  o.interpolation = R::Interpolation::Linear;
+  // Linear, half_pixel, 2 -> 4: x_in = (x + 0.5) / 2 - 0.5 = -0.25, 0.25,
+  // 0.75, 1.25; taps outside [0, 1] count as the edge element.
+  EXPECT_EQ(resizeWeights(2, 4, 2, o),
+            (std::vector<float>{1, 0, .75f, .25f, .25f, .75f, 0, 1}));
+  // align_corners, 3 -> 5: x_in = x * 2 / 4 = 0, .5, 1, 1.5, 2.
+  o.coordinates = R::Coordinates::AlignCorners;
+  EXPECT_EQ(resizeWeights(3, 5, 5.f / 3, o),
+            (std::vector<float>{1, 0, 0, .5f, .5f, 0, 0, 1, 0, 0, .5f, .5f, 0,
+                                0, 1}));
+  // Nearest, asymmetric, floor, 6 -> 2 by sizes: x_in = x * 6 / 2 = 0, 3
+  // (exactly 3: computed as 1 / (2 / 6.) it would round down to 2).
+  o.interpolation = R::Interpolation::Nearest;
+  o.coordinates = R::Coordinates::Asymmetric;
+  o.rounding = R::Rounding::Floor;
+  EXPECT_EQ(resizeWeights(6, 2, float(2.0 / 6), o),
+            (std::vector<float>{1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0}));
+  // round_prefer_floor on a tie: half_pixel 2 -> 1 by scale 0.5 gives
+  // x_in = 0.5 / 0.5 - 0.5 = 0.5: floor; round_prefer_ceil: 1.
+  o.coordinates = R::Coordinates::HalfPixel;
+  o.rounding = R::Rounding::RoundPreferFloor;
+  EXPECT_EQ(resizeWeights(2, 1, .5f, o), (std::vector<float>{1, 0}));
+  o.rounding = R::Rounding::RoundPreferCeil;
+  EXPECT_EQ(resizeWeights(2, 1, .5f, o), (std::vector<float>{0, 1}));
+  // Cubic (A = -0.75), asymmetric, 4 -> 8: output 1 is at x_in = 0.5,
+  // taps -1, 0, 1, 2 with weights -0.09375, 0.59375, 0.59375, -0.09375
+  // (Keys: w(1.5) = A(1.5^3 - 5 * 1.5^2 + 8 * 1.5 - 4), w(0.5) = (A + 2)
+  // 0.125 - (A + 3) 0.25 + 1); tap -1 counts as element 0. With
+  // exclude_outside the weight of tap -1 goes and the rest is scaled by
+  // 1 / 1.09375.
+  o.interpolation = R::Interpolation::Cubic;
+  o.coordinates = R::Coordinates::Asymmetric;
+  auto w = resizeWeights(4, 8, 2, o);
+  EXPECT_FLOAT_EQ(w[4 + 0], 0.59375f - 0.09375f);
+  EXPECT_FLOAT_EQ(w[4 + 1], 0.59375f);
+  EXPECT_FLOAT_EQ(w[4 + 2], -0.09375f);
+  EXPECT_FLOAT_EQ(w[4 + 3], 0.f);
+  o.excludeOutside = true;
+  w = resizeWeights(4, 8, 2, o);
+  EXPECT_FLOAT_EQ(w[4 + 0], 0.59375f / 1.09375f);
+  EXPECT_FLOAT_EQ(w[4 + 2], -0.09375f / 1.09375f);
+}
+
 //===----------------------------------------------------------------------===//
 // The verifier rejects bad nodes
 //===----------------------------------------------------------------------===//

@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <set>
 
 namespace glow {
 namespace loader {
@@ -333,6 +335,29 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
   uint64_t hash = hashGraph(*F);
   if (auto err = optimizeFunction(F)) {
     return std::move(err);
+  }
+  {
+    // Layer kinds before lowering: the node named as its layer, else the
+    // last node of the layer in topological order.
+    std::set<std::string> named;
+    for (const Node *n : F->getNodes()) {
+      if (isLayerNode(*n) && n->getName() == n->getLayerName()) {
+        named.insert(n->getName().str());
+      }
+    }
+    std::map<std::string, size_t> index;
+    for (const Node *n : F->getNodesInTopologicalOrder()) {
+      if (!isLayerNode(*n)) {
+        continue;
+      }
+      std::string layer = n->getLayerName().str();
+      auto it = index.emplace(layer, cm.layerKinds.size());
+      if (it.second) {
+        cm.layerKinds.push_back({layer, n->getKindName()});
+      } else if (!named.count(layer) || n->getName() == layer) {
+        cm.layerKinds[it.first->second].second = n->getKindName();
+      }
+    }
   }
   auto config = quantization::readPrecisionConfig();
   if (!config) {

@@ -61,6 +61,10 @@ struct CompiledModel {
   std::unique_ptr<Profiler> profiler;
   /// Set with -load-profile: what precision selection decided.
   PrecisionReport precision;
+  /// The layers of the optimized graph before lowering, in topological
+  /// order, with the kind of the node that bears the layer's name (else of
+  /// its last node): what -list-layers shows and the keep list accepts.
+  std::vector<std::pair<std::string, std::string>> layerKinds;
   /// Seconds the backend took to compile the optimized Function.
   double compileSeconds{0};
 

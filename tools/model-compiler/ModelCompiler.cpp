@@ -55,8 +55,42 @@ llvm::cl::opt<unsigned> batchSize(
     llvm::cl::desc("Batch size for inputs whose first dimension is open"),
     llvm::cl::init(1), llvm::cl::cat(category));
 
-void printLayers(const Function &F) {
-  unsigned total = 0, int8 = 0, conversions = 0;
+/// One line per layer (the names the keep list takes), in topological
+/// order: name, kind before lowering, output shape, precision (INT8, FP32 or
+/// INT8+FP32 where only part of a lowered layer is INT8) and, for FP32 that
+/// nobody asked for, why.
+void printLayers(const CompiledModel &cm) {
+  const Function &F = *cm.function;
+  struct Layer {
+    std::string kind, shape;
+    unsigned nodes{0}, int8{0};
+  };
+  std::map<std::string, Layer> layers;
+  std::vector<std::string> order;
+  unsigned conversions = 0;
+  for (const Node *n : F.getNodesInTopologicalOrder()) {
+    if (!isLayerNode(*n)) {
+      conversions += !llvm::isa<SaveNode>(n) && !n->isStorage();
+      continue;
+    }
+    std::string name = n->getLayerName().str();
+    auto it = layers.find(name);
+    if (it == layers.end()) {
+      order.push_back(name);
+      it = layers.emplace(name, Layer()).first;
+    }
+    Layer &l = it->second;
+    l.nodes++;
+    l.int8 += n->getType().isQuantized();
+    l.kind = n->getKindName();
+    l.shape = dimsToString(n->dims()); // the last node's: the layer output
+  }
+  for (auto &[name, kind] : cm.layerKinds) {
+    auto it = layers.find(name);
+    if (it != layers.end()) {
+      it->second.kind = kind;
+    }
+  }
   auto row = [](llvm::StringRef name, llvm::StringRef kind,
                 llvm::StringRef shape, llvm::StringRef precision) {
     llvm::outs() << llvm::left_justify(name, 44) << " "
@@ -64,19 +98,21 @@ void printLayers(const Function &F) {
                  << llvm::left_justify(shape, 22) << " " << precision << "\n";
   };
   row("# layer", "kind", "output shape", "precision");
-  for (const Node *n : F.getNodesInTopologicalOrder()) {
-    if (!isLayerNode(*n)) {
-      conversions += !llvm::isa<SaveNode>(n) && !n->isStorage();
-      continue;
+  unsigned int8 = 0;
+  for (const std::string &name : order) {
+    const Layer &l = layers[name];
+    std::string precision = l.int8 == l.nodes ? "INT8"
+                            : l.int8 == 0     ? "FP32"
+                                              : "INT8+FP32";
+    auto why = cm.precision.unsupportedReasons.find(name);
+    if (why != cm.precision.unsupportedReasons.end() && l.int8 < l.nodes) {
+      precision += "  (" + why->second + ")";
     }
-    bool q = n->getType().isQuantized();
-    total++;
-    int8 += q;
-    row(n->getName(), n->getKindName(), dimsToString(n->dims()),
-        q ? "INT8" : "FP32");
+    int8 += l.int8 == l.nodes;
+    row(name, l.kind, l.shape, precision);
   }
-  llvm::outs() << "# " << total << " layers: " << int8 << " INT8, "
-               << total - int8 << " FP32; " << conversions
+  llvm::outs() << "# " << order.size() << " layers: " << int8 << " INT8, "
+               << order.size() - int8 << " FP32; " << conversions
                << " precision conversions\n";
 }
 } // namespace
@@ -104,7 +140,7 @@ int main(int argc, char **argv) {
   }
   CompiledModel cm = exitOnError(kTool, loadAndCompileModel(types));
   if (listLayers) {
-    printLayers(*cm.function);
+    printLayers(cm);
   }
   if (!emitBundle.empty()) {
     auto *cpu = dynamic_cast<const CPUBackend *>(&cm.engine->getBackend());

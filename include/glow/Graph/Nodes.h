@@ -423,6 +423,93 @@ private:
   bool keepDims_;
 };
 
+/// ONNX Resize (and Upsample): every axis resampled separately; output
+/// element o of an axis is a weighted sum of input elements along it. The
+/// weights (getAxisWeights) follow ONNX's definitions of the interpolation
+/// modes and coordinate transformations; the lowering stage applies them
+/// as one MatMul per resized axis.
+class ResizeNode : public Node {
+public:
+  enum class Interpolation { Nearest, Linear, Cubic };
+  /// ONNX coordinate_transformation_mode: the input coordinate of output
+  /// element x (scale = the axis's scale factor).
+  enum class Coordinates {
+    HalfPixel,          ///< (x + 0.5) / scale - 0.5
+    PyTorchHalfPixel,   ///< as HalfPixel, 0 where the output length is 1
+    AlignCorners,       ///< x * (in - 1) / (out - 1)
+    Asymmetric,         ///< x / scale
+    TfHalfPixelForNN,   ///< (x + 0.5) / scale
+    HalfPixelSymmetric, ///< HalfPixel centred (opset 18)
+  };
+  /// ONNX nearest_mode: how Nearest rounds a fractional coordinate.
+  enum class Rounding { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
+  struct Options {
+    Interpolation interpolation{Interpolation::Nearest};
+    Coordinates coordinates{Coordinates::HalfPixel};
+    Rounding rounding{Rounding::RoundPreferFloor};
+    float cubicCoeffA{-0.75f};
+    bool excludeOutside{false};
+  };
+
+  /// \p scales has one factor per axis (ONNX's scales, or output length /
+  /// input length where the model gives sizes).
+  ResizeNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+             std::vector<float> scales, Options options)
+      : Node(Kind::ResizeKind, name), scales_(std::move(scales)),
+        options_(options) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  const std::vector<float> &getScales() const { return scales_; }
+  const Options &getOptions() const { return options_; }
+  /// \returns the weights of axis \p axis as an out x in row-major matrix:
+  /// row o holds the contribution of each input element to output element
+  /// o (taps beyond the edges count as the edge element).
+  std::vector<float> getAxisWeights(unsigned axis) const;
+  /// \returns true if axis \p axis is copied unchanged.
+  bool isIdentityAxis(unsigned axis) const;
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ResizeKind;
+  }
+
+private:
+  std::vector<float> scales_;
+  Options options_;
+};
+
+/// ONNX ArgMax and ArgMin: the index (Int64) of the largest or smallest
+/// element along Axis, the first of equal ones unless SelectLastIndex. The
+/// result keeps Axis with length 1 (KeepDims) or drops it; its elements
+/// are in the same order either way.
+class ArgMinMaxNode : public Node {
+public:
+  ArgMinMaxNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                unsigned axis, bool keepDims, bool min, bool selectLastIndex)
+      : Node(Kind::ArgMinMaxKind, name), axis_(axis), keepDims_(keepDims),
+        min_(min), selectLastIndex_(selectLastIndex) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  unsigned getAxis() const { return axis_; }
+  bool getKeepDims() const { return keepDims_; }
+  /// ArgMin if true, else ArgMax.
+  bool isMin() const { return min_; }
+  bool getSelectLastIndex() const { return selectLastIndex_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::ArgMinMaxKind;
+  }
+
+private:
+  unsigned axis_;
+  bool keepDims_, min_, selectLastIndex_;
+};
+
 /// Same elements, new shape (row-major order kept).
 class ReshapeNode : public Node {
 public:

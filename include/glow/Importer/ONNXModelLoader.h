@@ -127,6 +127,9 @@ private:
   GLOW_ONNX_BUILDER(Activation)
   GLOW_ONNX_BUILDER(Split)
   GLOW_ONNX_BUILDER(DepthToSpace)
+  GLOW_ONNX_BUILDER(Resize)
+  GLOW_ONNX_BUILDER(ConvTranspose)
+  GLOW_ONNX_BUILDER(ArgMinMax)
   /// MatMul of operands with batch dimensions (\p a, \p b already read).
   llvm::Error loadBatchMatMul(const onnx::NodeProto &node,
                               const std::string &name, NodeValue a,

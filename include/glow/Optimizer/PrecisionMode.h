@@ -7,6 +7,7 @@
 #include "llvm/Support/Error.h"
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct PrecisionReport {
   std::vector<std::string> keptByRequest;
   /// Nodes that stay FP32 because they cannot run in INT8 here.
   std::vector<std::string> keptUnsupported;
+  /// Why, by layer name, a layer that was not kept by request stays FP32
+  /// (wholly or in part): "no INT8 form of Resize", "no INT8 kernel for
+  /// SoftMax on OpenCL" (-list-layers prints it).
+  std::map<std::string, std::string> unsupportedReasons;
 };
 
 /// The one place that decides precision. Every node of \p F (optimized,

@@ -241,6 +241,17 @@ llvm::Error KernelEmitter::visit(const Node &n) {
          {ptr(out), ptr(in), imm(d[sm.getAxis()]), imm(inner)});
     return llvm::Error::success();
   }
+  case Kind::ArgMinMaxKind: {
+    auto &am = cast<ArgMinMaxNode>(n);
+    auto d = dims(am.getInput());
+    auto [outer, inner] = getOuterInnerSizes(d, am.getAxis());
+    Storage in = use(am.getInput());
+    Storage out = define(valueOf(&n), Layout::Plain);
+    emit("libjit_argminmax_f32", outer,
+         {ptr(out), ptr(in), imm(d[am.getAxis()]), imm(inner), imm(am.isMin()),
+          imm(am.getSelectLastIndex())});
+    return llvm::Error::success();
+  }
   case Kind::TransposeKind:
   case Kind::SliceKind:
   case Kind::BroadcastKind: {

@@ -3,6 +3,7 @@
 
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
 #include "InterpreterQuantizedKernels.h"
+#include "glow/Backends/KernelGeometry.h"
 #include "glow/Graph/Nodes.h"
 #include "glow/Quantization/QuantizationMath.h"
 #include "glow/Support/Error.h"
@@ -254,11 +255,8 @@ void poolFloat(const PoolNode &n, const Tensor &iT, Tensor &oT) {
 void softMaxFloat(const SoftMaxNode &n, const Tensor &iT, Tensor &oT) {
   auto d = iT.dims();
   unsigned axis = n.getAxis();
-  dim_t outer = 1, len = d[axis], inner = 1;
-  for (unsigned i = 0; i < axis; i++)
-    outer *= d[i];
-  for (unsigned i = axis + 1; i < d.size(); i++)
-    inner *= d[i];
+  auto [outer, inner] = getOuterInnerSizes(d, axis);
+  dim_t len = d[axis];
   const float *x = iT.getHandle<float>().data();
   float *y = oT.getHandle<float>().data();
   for (dim_t o = 0; o < outer; o++) {
@@ -417,6 +415,31 @@ void broadcast(const Tensor &iT, Tensor &oT) {
   });
 }
 
+void argMinMaxFloat(const ArgMinMaxNode &n, const Tensor &iT, Tensor &oT) {
+  auto d = iT.dims();
+  unsigned axis = n.getAxis();
+  auto [outer, inner] = getOuterInnerSizes(d, axis);
+  dim_t len = d[axis];
+  const float *x = iT.getHandle<float>().data();
+  int64_t *y = oT.getHandle<int64_t>().data();
+  bool min = n.isMin(), last = n.getSelectLastIndex();
+  for (dim_t o = 0; o < outer; o++) {
+    for (dim_t c = 0; c < inner; c++) {
+      const float *col = x + o * len * inner + c;
+      float best = col[0];
+      int64_t at = 0;
+      for (dim_t i = 1; i < len; i++) {
+        float v = col[i * inner];
+        if ((min ? v < best : v > best) || (last && v == best)) {
+          best = v;
+          at = int64_t(i);
+        }
+      }
+      y[o * inner + c] = at;
+    }
+  }
+}
+
 /// Kinds whose kernel copies elements unchanged, whatever their kind.
 bool isDataMovement(Kind k) {
   return k == Kind::SaveKind || isTypePreservingKind(k);
@@ -486,6 +509,9 @@ bool isSignatureEvaluable(const OpSignature &sig) {
   case Kind::AvgPoolKind:
   case Kind::SoftMaxKind:
     return allFloat;
+  case Kind::ArgMinMaxKind:
+    return sig.operand(0) == ElemKind::FloatTy &&
+           sig.result() == ElemKind::Int64ITy;
 #define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
   GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
 #include "glow/Graph/Nodes.def"
@@ -601,6 +627,9 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
     return llvm::Error::success();
   case Kind::SoftMaxKind:
     softMaxFloat(cast<SoftMaxNode>(n), *in[0], out[0]);
+    return llvm::Error::success();
+  case Kind::ArgMinMaxKind:
+    argMinMaxFloat(cast<ArgMinMaxNode>(n), *in[0], out[0]);
     return llvm::Error::success();
   case Kind::TransposeKind:
     transpose(cast<TransposeNode>(n), *in[0], out[0]);

@@ -330,6 +330,7 @@ bool hasQuantizedKernel(const OpSignature &sig) {
   case Kind::AbsKind:
   case Kind::ErfKind:
   case Kind::SoftMaxKind:
+  case Kind::ArgMinMaxKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
   case Kind::SliceKind:
@@ -397,6 +398,7 @@ llvm::Error evaluateQuantizedNode(const Node &n,
   case Kind::AbsKind:
   case Kind::ErfKind:
   case Kind::SoftMaxKind:
+  case Kind::ArgMinMaxKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
   case Kind::SliceKind:

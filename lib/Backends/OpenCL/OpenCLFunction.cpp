@@ -316,6 +316,17 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
            {mem(y), mem(value(sm.getInput())), i64(len), i64(inner)});
     break;
   }
+  case Kind::ArgMinMaxKind: {
+    auto &am = cast<ArgMinMaxNode>(n);
+    auto d = am.getInput().dims();
+    int64_t len = d[am.getAxis()];
+    int64_t inner = getOuterInnerSizes(d, am.getAxis()).second;
+    cl_mem y = define(n);
+    launch("argminmax_f32", yt.size(),
+           {mem(y), mem(value(am.getInput())), i64(len), i64(inner),
+            i64(am.isMin()), i64(am.getSelectLastIndex())});
+    break;
+  }
   case Kind::TransposeKind:
   case Kind::SliceKind:
   case Kind::BroadcastKind: {

@@ -195,6 +195,30 @@ libjit_pool_f32(int64_t begin, int64_t end, float *out, const float *in,
   }
 }
 
+/// Items: outer slices. The index of the largest (or, with \p min, the
+/// smallest) of \p len elements of stride \p inner, for every one of the
+/// \p inner columns of a slice; the first of equal ones unless \p last.
+LIBJIT_EXPORT void libjit_argminmax_f32(int64_t begin, int64_t end,
+                                        int64_t *out, const float *in,
+                                        int64_t len, int64_t inner, int64_t min,
+                                        int64_t last) {
+  for (int64_t o = begin; o < end; o++) {
+    for (int64_t c = 0; c < inner; c++) {
+      const float *col = in + o * len * inner + c;
+      float best = col[0];
+      int64_t at = 0;
+      for (int64_t i = 1; i < len; i++) {
+        float v = col[i * inner];
+        if ((min ? v < best : v > best) || (last && v == best)) {
+          best = v;
+          at = i;
+        }
+      }
+      out[o * inner + c] = at;
+    }
+  }
+}
+
 /// Items: outer slices. SoftMax along an axis of \p len elements with
 /// stride \p inner, for every one of the \p inner columns of a slice.
 LIBJIT_EXPORT void libjit_softmax_f32(int64_t begin, int64_t end, float *out,

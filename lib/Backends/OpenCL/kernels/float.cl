@@ -173,6 +173,24 @@ __kernel void maxpool_f32(__global float *out, __global const float *in,
   }
 }
 
+/* Work-item per (outer, inner) column: the index of its largest (min: its
+   smallest) of len elements, the first of equal ones unless last. */
+__kernel void argminmax_f32(__global long *out, __global const float *in,
+                            long len, long inner, long min, long last) {
+  long i = get_global_id(0);
+  __global const float *col = in + (i / inner) * len * inner + i % inner;
+  float best = col[0];
+  long at = 0;
+  for (long k = 1; k < len; k++) {
+    float v = col[k * inner];
+    if ((min ? v < best : v > best) || (last && v == best)) {
+      best = v;
+      at = k;
+    }
+  }
+  out[i] = at;
+}
+
 /* Work-item per (outer, inner) column of a softmax along len elements. */
 __kernel void softmax_f32(__global float *out, __global const float *in,
                           long len, long inner) {
