@@ -119,6 +119,12 @@ std::vector<Node *> Function::getNodes() const {
   return v;
 }
 
+void Function::swapNames(Node *a, Node *b) {
+  std::string name = a->getName().str();
+  a->setName(b->getName());
+  b->setName(name);
+}
+
 Node *Function::getNodeByName(llvm::StringRef name) const {
   for (auto &n : nodes_) {
     if (n->getName() == name) {

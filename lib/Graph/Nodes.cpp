@@ -642,6 +642,82 @@ AttributeList ArgMinMaxNode::getAttributes() const {
           {"selectLastIndex", selectLastIndex_ ? "1" : "0"}};
 }
 
+bool hasScalarDefinition(const Node &n) {
+  switch (n.getKind()) {
+  case Kind::ReluKind:
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
+  case Kind::SigmoidKind:
+  case Kind::TanhKind:
+  case Kind::ExpKind:
+  case Kind::LogKind:
+  case Kind::SqrtKind:
+  case Kind::NegKind:
+  case Kind::AbsKind:
+  case Kind::ErfKind:
+  case Kind::HardSigmoidKind:
+  case Kind::HardSwishKind:
+  case Kind::ReciprocalKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+float evaluateUnary(const Node &n, float x) {
+  switch (n.getKind()) {
+  case Kind::ReluKind:
+    return std::max(x, 0.f);
+  case Kind::ClipKind: {
+    auto &c = llvm::cast<ClipNode>(n);
+    return std::min(std::max(x, c.getMin()), c.getMax());
+  }
+  case Kind::LeakyReluKind:
+    return x >= 0 ? x : llvm::cast<LeakyReluNode>(n).getAlpha() * x;
+  case Kind::SigmoidKind:
+    return 1.f / (1.f + std::exp(-x));
+  case Kind::TanhKind:
+    return std::tanh(x);
+  case Kind::ExpKind:
+    return std::exp(x);
+  case Kind::LogKind:
+    return std::log(x);
+  case Kind::SqrtKind:
+    return std::sqrt(x);
+  case Kind::NegKind:
+    return -x;
+  case Kind::AbsKind:
+    return std::fabs(x);
+  case Kind::ErfKind:
+    return std::erf(x);
+  case Kind::HardSigmoidKind: {
+    // As lowered: max(0, min(1, alpha * x + beta)).
+    auto &h = llvm::cast<HardSigmoidNode>(n);
+    return std::min(std::max(h.getAlpha() * x + h.getBeta(), 0.f), 1.f);
+  }
+  case Kind::HardSwishKind:
+    return x * std::min(std::max(x * (1.f / 6.f) + 0.5f, 0.f), 1.f);
+  case Kind::ReciprocalKind:
+    return 1.f / x;
+  default:
+    return x;
+  }
+}
+
+std::string IntLookupTableNode::verify() const {
+  Checker c;
+  const Type &in = getInput().getType(), &t = getTable().getType(),
+             &out = getType();
+  c.expect(in.getElementType() == ElemKind::Int8QTy &&
+               out.getElementType() == ElemKind::Int8QTy &&
+               t.getElementType() == ElemKind::Int8QTy,
+           "IntLookupTable input, table and result must be int8");
+  c.expect(t.dims().size() == 1 && t.dims()[0] == 256,
+           "IntLookupTable table must have 256 entries");
+  c.expect(in.dims() == out.dims(), "IntLookupTable changes the shape");
+  return c.result();
+}
+
 std::string SoftMaxNode::verify() const {
   Checker c;
   c.expect(axis_ < getInput().dims().size(), "SoftMax axis out of range");

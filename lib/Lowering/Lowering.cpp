@@ -291,6 +291,18 @@ llvm::Expected<unsigned> lowerFunction(Function *F) {
       VLOG(2) << "lowering: " << n->getName().str() << " (" << n->getKindName()
               << ") -> " << v->getNode()->getKindName() << " '"
               << v->getNode()->getName().str() << "'";
+      // The node that now gives the layer's result takes the lowered
+      // node's name, so that the result keeps its name (the switchable
+      // CPU program and DOT dumps find layers by it).
+      Node *result = v->getNode();
+      bool fresh = result != n && !result->isStorage() &&
+                   result->getLayerName() == n->getLayerName();
+      for (unsigned i = 0; fresh && i < n->getNumInputs(); i++) {
+        fresh = n->getNthInput(i).getNode() != result;
+      }
+      if (fresh) {
+        Function::swapNames(n, result);
+      }
       F->replaceAllUsesOfWith(NodeValue(n, 0), *v);
       lowered++;
       again = true;

@@ -4,6 +4,7 @@
 
 #include "llvm/Support/Casting.h"
 
+#include <cmath>
 #include <map>
 
 using llvm::cast;
@@ -62,6 +63,8 @@ bool isQuantizableNode(const Node &n) {
   case Int8Rule::Profiled:
   case Int8Rule::Forward:
     return true;
+  case Int8Rule::Table:
+    return hasScalarDefinition(n) && n.getNthInput(0).getType().isFloat();
   }
   return false;
 }
@@ -85,6 +88,11 @@ OpSignature getQuantizedSignature(const Node &n) {
       int8IfFloat(k);
     }
     break;
+  case Int8Rule::Table:
+    // What the backend runs: the table.
+    return {Kind::IntLookupTableKind,
+            {ElemKind::Int8QTy, ElemKind::Int8QTy},
+            {ElemKind::Int8QTy}};
   }
   for (ElemKind &k : sig.results) {
     int8IfFloat(k);
@@ -195,11 +203,42 @@ private:
     if (!out) {
       return out.takeError();
     }
+    if (rule == Int8Rule::Table) {
+      replaceByTable(n, *out);
+      return llvm::Error::success();
+    }
     if (hasWeights) {
       quantizeWeights(n);
     }
     n->setType(0, Type(ElemKind::Int8QTy, n->dims(), out->scale, out->offset));
     return llvm::Error::success();
+  }
+
+  /// Replaces the element-wise node \p n (its operand already int8) by an
+  /// IntLookupTable of the same name and layer, whose entry for input q is
+  /// \p out's quantization of n's FP32 function at the dequantized q.
+  void replaceByTable(Node *n, const TensorQuantizationParams &out) {
+    const Type &inTy = n->getNthInput(0).getType();
+    TensorQuantizationParams in{inTy.getScale(), inTy.getOffset()};
+    Tensor table(Type(ElemKind::Int8QTy, {256}, out.scale, out.offset));
+    auto t = table.getHandle<int8_t>();
+    for (int q = -128; q < 128; q++) {
+      float x = dequantizeValue(int8_t(q), in);
+      float y = evaluateUnary(*n, x);
+      // Outside the function's domain (Log, Sqrt of a negative): 0.
+      t.raw(size_t(q + 128)) =
+          quantizeValue(std::isnan(y) ? 0.f : y, out,
+                        QuantizationRange(opts_.activationBits));
+    }
+    std::string name = n->getName().str(), layer = n->getLayerName().str();
+    Node *lut = F_->addNode(std::make_unique<IntLookupTableNode>(
+        name + ".table",
+        Type(ElemKind::Int8QTy, n->dims(), out.scale, out.offset),
+        n->getNthInput(0),
+        M_.createConstant(name + ".table", std::move(table))));
+    Function::swapNames(lut, n); // the table is the layer's result now
+    lut->setLayerName(layer);
+    F_->replaceAllUsesOfWith(NodeValue(n, 0), lut);
   }
 
   /// Quantizes the filter/weights and bias of a Convolution or FC.

@@ -12,9 +12,10 @@ current) and each backend:
          relative L2, their final upsampling staying FP32);
   mixed  the same profile with the first and the last layer kept FP32
          (names from `model-compiler -list-layers`): runs on every backend,
-         CPU within --max-mixed-rel-l2 (1e-2) of the Interpreter (their
-         FP32 layers are not bit-exact, so an INT8 input may round one
-         step apart).
+         CPU within --max-mixed-rel-l2 (1e-2) of the Interpreter, or a
+         quarter of the Interpreter's own distance from PyTorch where that
+         is larger (their FP32 layers are not bit-exact, so an INT8 input
+         may round one step apart, and a deep network carries it on).
 
 Exit status: 0 all passed, 1 a check failed (each on one line), 77 skipped
 (python3-torch/torchvision or the tools missing; the reason is printed).
@@ -247,16 +248,23 @@ def main():
                     # The FP32 layers are not bit-exact across backends, so
                     # a value that enters the INT8 part near a rounding
                     # boundary may land one step apart: compare closely.
+                    # A deep network carries such a step on; the bound
+                    # grows with the model's own INT8 error (a quarter of
+                    # the Interpreter's distance from PyTorch's FP32),
+                    # far below what a wrong kernel gives (about 1).
                     rel = float(np.linalg.norm((a - b).ravel()) /
                                 max(np.linalg.norm(b.ravel()), 1e-30))
-                    if rel > args.max_mixed_rel_l2:
+                    own = float(np.linalg.norm((b - ref).ravel()) /
+                                max(np.linalg.norm(ref.ravel()), 1e-30))
+                    limit = max(args.max_mixed_rel_l2, 0.25 * own)
+                    if rel > limit:
                         fail("%s %s: CPU vs Interpreter relative L2 %.2e "
-                             "(limit %.0e)" % (m, tag, rel,
-                                               args.max_mixed_rel_l2))
+                             "(limit %.2e; the Interpreter's INT8 error "
+                             "%.2e)" % (m, tag, rel, limit, own))
                     else:
                         print("ok   %s %s: CPU vs Interpreter relative L2 "
-                              "%.2e (%s)" % (m, tag, rel,
-                                             ", ".join(sorted(got))),
+                              "%.2e, limit %.2e (%s)" %
+                              (m, tag, rel, limit, ", ".join(sorted(got))),
                               flush=True)
             elif all(v is not None for v in got.values()):
                 print("ok   %s %s: runs on %s" % (m, tag,

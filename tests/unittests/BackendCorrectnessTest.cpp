@@ -136,6 +136,8 @@ Tensor runGraph(const std::string &backend, const BackendOptions &opts,
     config.quantization.schema = precision.schema;
     config.quantization.channelwise = precision.channelwise;
     config.keepLayers = precision.keepLayers;
+    // Every kind in these graphs has an INT8 form (lookup tables included).
+    config.assertAllNodesQuantized = true;
     auto report = transformForPrecisionMode(F, hash, *profile, config,
                                             [](const Node &) { return true; });
     EXPECT_TRUE(bool(report)) << llvm::toString(report.takeError());
@@ -260,6 +262,30 @@ std::vector<Case> cases() {
                                                 {1, 1, 1, 1}, true);
                  return n.fc(p, 7);
                }});
+  // Squeeze-excitation as MobileNetV3/EfficientNet have it: global average
+  // pool, two 1x1 convolutions, a Sigmoid gate broadcast and multiplied in,
+  // then HardSwish and Tanh; in INT8 the Sigmoid, HardSwish and Tanh are
+  // lookup tables.
+  c.push_back(
+      {"squeezeExcitationWithTables",
+       {2, 8, 6, 6},
+       [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue a = n.conv(in, 16, 3, 1, 1);
+         NodeValue g = F->createAvgPool("se.pool", a, {6, 6}, {1, 1},
+                                        {0, 0, 0, 0}, false);
+         NodeValue s = n.conv(g, 8, 1, 1, 0);
+         NodeValue e = n.conv(s, 16, 1, 1, 0, 1, 1, false);
+         NodeValue gate = F->createBroadcast(
+             "se.gate.broadcast",
+             F->createUnary(Node::Kind::SigmoidKind, "se.gate", e), a.dims());
+         NodeValue m =
+             F->createArithmetic(Node::Kind::MulKind, "se.scale", a, gate);
+         NodeValue h = F->createUnary(Node::Kind::HardSwishKind, "hswish", m);
+         NodeValue t = F->createUnary(Node::Kind::TanhKind, "tanh",
+                                      n.conv(h, 12, 3, 2, 1, 1, 1, false));
+         return n.conv(t, 10, 1, 1, 0, 1, 1, false);
+       }});
   // Matrix products wider than one 16-column block, with a partial block
   // (37 columns) and a whole one (32), on 6 rows (a partial block of 4).
   c.push_back(

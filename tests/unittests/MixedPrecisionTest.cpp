@@ -474,7 +474,7 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->report.keptUnsupported.empty());
 
-  // A graph with Sigmoid and Tanh (no INT8 form) fails, naming both.
+  // A graph with SoftMax and Div (no INT8 form) fails, naming both.
   auto ee = ExecutionEngine::create("Interpreter");
   ASSERT_TRUE(bool(ee));
   Module &M = (*ee)->getModule();
@@ -487,8 +487,8 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
   Node *fc =
       F->createFullyConnected("fc", in, M.createConstant("w", std::move(w)),
                               M.createConstant("b", std::move(b)));
-  Node *sig = F->createUnary(Node::Kind::SigmoidKind, "gate_sigmoid", fc);
-  Node *tanh = F->createUnary(Node::Kind::TanhKind, "gate_tanh", fc);
+  Node *sig = F->createSoftMax("gate_softmax", fc, 1);
+  Node *tanh = F->createArithmetic(Node::Kind::DivKind, "gate_div", fc, fc);
   Node *sum = F->createArithmetic(Node::Kind::AddKind, "sum", sig, tanh);
   F->createSave("out", sum);
   uint64_t hash = hashGraph(*F);
@@ -516,8 +516,8 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
   Node *fc2 =
       F2->createFullyConnected("fc", in2, M2.createConstant("w", std::move(w2)),
                                M2.createConstant("b", std::move(b2)));
-  Node *sig2 = F2->createUnary(Node::Kind::SigmoidKind, "gate_sigmoid", fc2);
-  Node *tanh2 = F2->createUnary(Node::Kind::TanhKind, "gate_tanh", fc2);
+  Node *sig2 = F2->createSoftMax("gate_softmax", fc2, 1);
+  Node *tanh2 = F2->createArithmetic(Node::Kind::DivKind, "gate_div", fc2, fc2);
   F2->createSave("out",
                  F2->createArithmetic(Node::Kind::AddKind, "sum", sig2, tanh2));
   ASSERT_EQ(hashGraph(*F2), hash);
@@ -528,16 +528,16 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
                                           strict, allInt8);
   ASSERT_FALSE(bool(report));
   std::string msg = errorText(report.takeError());
-  EXPECT_NE(msg.find("gate_sigmoid"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("gate_tanh"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gate_softmax"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gate_div"), std::string::npos) << msg;
   // Without the assertion the same graph quantizes what it can and keeps
-  // Sigmoid and Tanh in FP32.
+  // SoftMax and Div in FP32.
   auto relaxed = transformForPrecisionMode(F2, hash, profiler->getProfile(),
                                            PrecisionConfig(), allInt8);
   ASSERT_TRUE(bool(relaxed)) << errorText(relaxed.takeError());
   EXPECT_EQ(std::set<std::string>(relaxed->keptUnsupported.begin(),
                                   relaxed->keptUnsupported.end()),
-            std::set<std::string>({"gate_sigmoid", "gate_tanh"}));
+            std::set<std::string>({"gate_softmax", "gate_div"}));
   EXPECT_TRUE(fc2->getType().isQuantized());
   EXPECT_TRUE(sig2->getType().isFloat());
   EXPECT_TRUE(tanh2->getType().isFloat());

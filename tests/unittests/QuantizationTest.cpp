@@ -8,6 +8,7 @@
 #include "glow/Backends/Interpreter/Interpreter.h"
 #include "glow/Backends/Interpreter/InterpreterKernels.h"
 #include "glow/Graph/Graph.h"
+#include "glow/Optimizer/Optimizer.h"
 #include "glow/Optimizer/PrecisionMode.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Quantization/QuantizationMath.h"
@@ -387,6 +388,43 @@ TEST(QuantizationTest, fullyConnectedBiasIsInt32WithProductScale) {
   ASSERT_EQ(saves.size(), 1u);
   EXPECT_EQ(saves[0]->getInput().getNode()->getKind(),
             Node::Kind::DequantizeKind);
+}
+
+TEST(QuantizationTest, sigmoidBecomesALookupTable) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in = M.createPlaceholder(Type(ElemKind::FloatTy, {4}), "in");
+  Node *sg = F->createUnary(Node::Kind::SigmoidKind, "gate", in);
+  F->createSave("out", sg);
+  ProfileSet profile;
+  // Input [-6.375, 6.375]: scale 12.75/255 = 0.05, offset 0 (round(-128 +
+  // 127.5) = 0 with round half to even). Output [0, 1]: scale 1/255,
+  // offset -128.
+  profile.entries["in:0"] = makeProfile(-6.375f, 6.375f);
+  profile.entries["gate:0"] = makeProfile(0.f, 1.f);
+  ASSERT_FALSE(bool(quantizeNodes(F, {sg}, profile, QuantizationOptions())));
+  eliminateDeadCode(F);
+  // The table took the layer's name; the Sigmoid is gone.
+  auto *lut = llvm::dyn_cast<IntLookupTableNode>(F->getNodeByName("gate"));
+  ASSERT_NE(lut, nullptr);
+  EXPECT_EQ(lut->getLayerName(), "gate");
+  EXPECT_FLOAT_EQ(lut->getType().getScale(), 1.f / 255.f);
+  EXPECT_EQ(lut->getType().getOffset(), -128);
+  const Type &it = lut->getInput().getType();
+  EXPECT_FLOAT_EQ(it.getScale(), 0.05f);
+  EXPECT_EQ(it.getOffset(), 0);
+  auto t = llvm::cast<Constant>(lut->getTable().getNode())
+               ->getPayload()
+               .getHandle<int8_t>();
+  // q = 20: x = 1, sigmoid 0.7310586, x 255 = 186.42 -> 186, - 128 = 58.
+  EXPECT_EQ(t.raw(20 + 128), 58);
+  // q = 0: sigmoid 0.5; the float scale fl(1/255) = 0.00392156886 is a
+  // little above 1/255, so 0.5 / scale = 127.4999992 -> 127, - 128 = -1.
+  EXPECT_EQ(t.raw(128), -1);
+  // q = -128: x = -6.4, sigmoid 0.001659 -> 0.42 -> 0 - 128 = -128.
+  EXPECT_EQ(t.raw(0), -128);
+  // q = 127: x = 6.35, sigmoid 0.998255 -> 254.55 -> 255 - 128 = 127.
+  EXPECT_EQ(t.raw(255), 127);
 }
 
 TEST(QuantizationTest, convolutionBiasIsInt32WithProductScale) {
@@ -969,18 +1007,30 @@ TEST(QuantizationTest, quantizedSignatureFollowsTheInt8Rule) {
   OpSignature relu = getQuantizedSignature(*F->getNodeByName("relu"));
   EXPECT_EQ(relu.operands, std::vector<ElemKind>{ElemKind::Int8QTy});
   EXPECT_EQ(relu.results, std::vector<ElemKind>{ElemKind::Int8QTy});
-  // The Interpreter runs both; it has no INT8 Sigmoid, and the quantizer
-  // has no INT8 rule for it either.
+  // The Interpreter runs both.
   Interpreter interp;
   EXPECT_TRUE(isQuantizableOn(*F->getNodeByName("fc"), interp));
   EXPECT_TRUE(isQuantizableOn(*F->getNodeByName("relu"), interp));
+  // Sigmoid (Table): it has no INT8 kernel as such; the backend is asked
+  // for the lookup table that replaces it.
   OpSignature sigmoid{
       Node::Kind::SigmoidKind, {ElemKind::Int8QTy}, {ElemKind::Int8QTy}};
   EXPECT_FALSE(interp.isOpSupported(sigmoid));
   Module M2;
   Function *G = buildSmallGraph(M2, 2, Node::Kind::SigmoidKind, "sig");
-  EXPECT_FALSE(isQuantizableNode(*G->getNodeByName("sig")));
-  EXPECT_FALSE(isQuantizableOn(*G->getNodeByName("sig"), interp));
+  OpSignature table = getQuantizedSignature(*G->getNodeByName("sig"));
+  EXPECT_EQ(table.kind, Node::Kind::IntLookupTableKind);
+  EXPECT_EQ(table.operands,
+            (std::vector<ElemKind>{ElemKind::Int8QTy, ElemKind::Int8QTy}));
+  EXPECT_TRUE(isQuantizableNode(*G->getNodeByName("sig")));
+  EXPECT_TRUE(isQuantizableOn(*G->getNodeByName("sig"), interp));
+  // SoftMax (None): no INT8 form.
+  Module M3;
+  Function *H = M3.createFunction("main");
+  Placeholder *x = M3.createPlaceholder(Type(ElemKind::FloatTy, {2, 4}), "x");
+  Node *sm = H->createSoftMax("sm", x, 1);
+  EXPECT_FALSE(isQuantizableNode(*sm));
+  EXPECT_FALSE(isQuantizableOn(*sm, interp));
 }
 
 TEST(QuantizationTest, backendWithoutAnInt8KernelKeepsTheLayerFP32) {

@@ -78,6 +78,9 @@ public:
   /// \returns every node of the function, each after the nodes it reads.
   std::vector<Node *> getNodesInTopologicalOrder() const;
   /// \returns the node named \p name or null.
+  /// Exchanges the names of \p a and \p b (both stay unique in the
+  /// Module): a node that takes over another's role takes its name.
+  static void swapNames(Node *a, Node *b);
   Node *getNodeByName(llvm::StringRef name) const;
   std::vector<SaveNode *> getSaves() const;
   /// \returns every (node, input index) that reads \p v.

@@ -47,7 +47,7 @@ enum class NodeFamily {
   Conversion,
   Quantization,
 };
-enum class Int8Rule { None, Weighted, Profiled, Forward };
+enum class Int8Rule { None, Weighted, Profiled, Forward, Table };
 enum class ImageOperands { First, All };
 enum class BatchMixing { Never, ByAttributes };
 enum class EpilogueRole { None, Clamp };

@@ -510,6 +510,27 @@ private:
   bool keepDims_, min_, selectLastIndex_;
 };
 
+/// An INT8 element-wise function as a table: result element = Table[q +
+/// 128] for input element q. The quantizer makes it from a unary kind of
+/// Int8Rule::Table, filling the table with the quantized value of the
+/// kind's FP32 function at each dequantized input.
+class IntLookupTableNode : public Node {
+public:
+  IntLookupTableNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+                     NodeValue table)
+      : Node(Kind::IntLookupTableKind, name) {
+    addInput("Input", input);
+    addInput("Table", table);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  NodeValue getTable() const { return getNthInput(1); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::IntLookupTableKind;
+  }
+};
+
 /// Same elements, new shape (row-major order kept).
 class ReshapeNode : public Node {
 public:
@@ -713,6 +734,15 @@ bool isTypePreservingKind(Node::Kind k);
 /// output (Save), not a precision conversion (Quantize, Dequantize,
 /// RescaleQuantized).
 bool isLayerNode(const Node &n);
+
+/// \returns true if \p n is an element-wise function of one float operand
+/// that evaluateUnary() computes (the unary kinds, primitive or lowered).
+bool hasScalarDefinition(const Node &n);
+
+/// The FP32 definition of an element-wise unary node \p n at \p x, in one
+/// place: the Interpreter's kernels and the INT8 lookup tables
+/// (Int8Rule::Table) compute with it. \p n must have hasScalarDefinition.
+float evaluateUnary(const Node &n, float x);
 
 /// \returns true if image i of \p n's result may depend on another image
 /// of its operands (dimension 0 is the batch): a Transpose that moves

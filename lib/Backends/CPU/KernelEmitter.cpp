@@ -241,6 +241,15 @@ llvm::Error KernelEmitter::visit(const Node &n) {
          {ptr(out), ptr(in), imm(d[sm.getAxis()]), imm(inner)});
     return llvm::Error::success();
   }
+  case Kind::IntLookupTableKind: {
+    auto &lut = cast<IntLookupTableNode>(n);
+    Storage in = use(lut.getInput());
+    Storage table = use(lut.getTable());
+    Storage out = define(valueOf(&n), Layout::Plain);
+    emit("libjit_lookup_i8", typeOf(valueOf(&n)).size(),
+         {ptr(out), ptr(in), ptr(table)});
+    return llvm::Error::success();
+  }
   case Kind::ArgMinMaxKind: {
     auto &am = cast<ArgMinMaxNode>(n);
     auto d = dims(am.getInput());

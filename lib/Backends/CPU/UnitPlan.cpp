@@ -26,21 +26,35 @@ UnitPlan::create(const Function &fp32, const Function &int8,
       unitOfLayer[name] = int(u);
     }
   }
+  // A node belongs to the unit of its layer: a lowered layer (HardSwish,
+  // Resize ...) or one the importer built of several nodes is one unit.
+  std::set<std::string> inFp32, inInt8, int8Layers;
   for (const Function *F : {&fp32, &int8}) {
     for (const Node *n : F->getNodes()) {
-      auto it = unitOfLayer.find(n->getName().str());
-      if (it != unitOfLayer.end() && isLayerNode(*n)) {
+      if (!isLayerNode(*n)) {
+        continue;
+      }
+      std::string layer = n->getLayerName().str();
+      auto it = unitOfLayer.find(layer);
+      if (it != unitOfLayer.end()) {
         plan.unitOf_[n] = it->second;
+      }
+      if (F == &fp32) {
+        inFp32.insert(layer);
+        continue;
+      }
+      inInt8.insert(layer);
+      if (n->getType().isQuantized()) {
+        int8Layers.insert(layer);
       }
     }
   }
   for (size_t u = 0; u < units.size(); u++) {
     for (const std::string &name : units[u]) {
-      const Node *q = int8.getNodeByName(name);
-      if (!plan.fp32ByName_.count(name) || !q) {
+      if (!inFp32.count(name) || !inInt8.count(name)) {
         return makeError("unit layer '" + name + "' is not in both graphs");
       }
-      if (!q->getType().isQuantized()) {
+      if (!int8Layers.count(name)) {
         return makeError("unit layer '" + name +
                          "' is not INT8 in the quantized graph");
       }

@@ -518,6 +518,7 @@ bool isSignatureEvaluable(const OpSignature &sig) {
   case Kind::QuantizeKind:
   case Kind::DequantizeKind:
   case Kind::RescaleQuantizedKind:
+  case Kind::IntLookupTableKind:
     return false; // quantized computations, answered above
   }
   return false;
@@ -592,35 +593,18 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
       return decltype(l)(std::pow(double(l), double(r)));
     });
   case Kind::ReluKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::max(x, 0.f); });
-  case Kind::ClipKind: {
-    float lo = cast<ClipNode>(n).getMin(), hi = cast<ClipNode>(n).getMax();
-    return unaryFloat(*in[0], out[0], [lo, hi](float x) {
-      return std::min(std::max(x, lo), hi);
-    });
-  }
-  case Kind::LeakyReluKind: {
-    float a = cast<LeakyReluNode>(n).getAlpha();
-    return unaryFloat(*in[0], out[0],
-                      [a](float x) { return x >= 0 ? x : a * x; });
-  }
+  case Kind::ClipKind:
+  case Kind::LeakyReluKind:
   case Kind::SigmoidKind:
-    return unaryFloat(*in[0], out[0],
-                      [](float x) { return 1.f / (1.f + std::exp(-x)); });
   case Kind::TanhKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::tanh(x); });
   case Kind::ExpKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::exp(x); });
   case Kind::LogKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::log(x); });
   case Kind::SqrtKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::sqrt(x); });
   case Kind::NegKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return -x; });
   case Kind::AbsKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::fabs(x); });
   case Kind::ErfKind:
-    return unaryFloat(*in[0], out[0], [](float x) { return std::erf(x); });
+    return unaryFloat(*in[0], out[0],
+                      [&n](float x) { return evaluateUnary(n, x); });
   case Kind::MaxPoolKind:
   case Kind::AvgPoolKind:
     poolFloat(cast<PoolNode>(n), *in[0], out[0]);
@@ -667,6 +651,7 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
   case Kind::QuantizeKind:
   case Kind::DequantizeKind:
   case Kind::RescaleQuantizedKind:
+  case Kind::IntLookupTableKind:
     break; // storage has no kernel; quantized computations are above
   }
   return noKernel(n, n.getType());

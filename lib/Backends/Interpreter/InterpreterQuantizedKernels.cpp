@@ -291,6 +291,9 @@ bool hasQuantizedKernel(const OpSignature &sig) {
     return isInt8(sig.operand(0));
   case Kind::RescaleQuantizedKind:
     return isInt8(sig.result()) && isInt8(sig.operand(0));
+  case Kind::IntLookupTableKind:
+    return isInt8(sig.result()) && isInt8(sig.operand(0)) &&
+           isInt8(sig.operand(1));
   case Kind::ConvolutionKind:
   case Kind::FullyConnectedKind:
     return isInt8(sig.result()) && isInt8(sig.operand(0)) &&
@@ -372,6 +375,15 @@ llvm::Error evaluateQuantizedNode(const Node &n,
   case Kind::ConcatKind:
     concatInt8(cast<ConcatNode>(n), in, out);
     break;
+  case Kind::IntLookupTableKind: {
+    const int8_t *x = in[0]->getHandle<int8_t>().data();
+    const int8_t *table = in[1]->getHandle<int8_t>().data();
+    int8_t *y = out.getHandle<int8_t>().data();
+    for (size_t i = 0, e = out.size(); i < e; i++) {
+      y[i] = table[int(x[i]) + 128];
+    }
+    break;
+  }
   case Kind::QuantizeKind:
   case Kind::DequantizeKind:
   case Kind::RescaleQuantizedKind:

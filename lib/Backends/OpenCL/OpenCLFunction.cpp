@@ -316,6 +316,13 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
            {mem(y), mem(value(sm.getInput())), i64(len), i64(inner)});
     break;
   }
+  case Kind::IntLookupTableKind: {
+    auto &lut = cast<IntLookupTableNode>(n);
+    cl_mem y = define(n);
+    launch("lookup_i8", yt.size(),
+           {mem(y), mem(value(lut.getInput())), mem(value(lut.getTable()))});
+    break;
+  }
   case Kind::ArgMinMaxKind: {
     auto &am = cast<ArgMinMaxNode>(n);
     auto d = am.getInput().dims();

@@ -97,6 +97,15 @@ LIBJIT_EXPORT void libjit_clip_i8(int64_t begin, int64_t end, int8_t *out,
   }
 }
 
+/// Items: elements. An element-wise function as a table of its 256 int8
+/// results: out = table[in + 128].
+LIBJIT_EXPORT void libjit_lookup_i8(int64_t begin, int64_t end, int8_t *out,
+                                    const int8_t *in, const int8_t *table) {
+  for (int64_t i = begin; i < end; i++) {
+    out[i] = table[int32_t(in[i]) + 128];
+  }
+}
+
 /// Items: N * C planes. INT8 max or average pooling (the Interpreter's
 /// rules: max of x - offset requantized; average = sum requantized with
 /// the ratio in scale / (out scale x count)).

@@ -38,6 +38,14 @@ __kernel void binary_i8(__global char *out, __global const char *a,
   out[i] = sat8(va + (op == OP_Sub ? -vb : vb) + outOffset);
 }
 
+/* Work-item per element: an element-wise function as a table of its 256
+   int8 results. */
+__kernel void lookup_i8(__global char *out, __global const char *in,
+                        __global const char *table) {
+  long i = get_global_id(0);
+  out[i] = table[(int)in[i] + 128];
+}
+
 __kernel void clip_i8(__global char *out, __global const char *in,
                       int inOffset, long lo, long hi, long mult, int shift,
                       int outOffset) {
