@@ -70,11 +70,25 @@ def classification_models(torchvision):
     return sorted(names)
 
 
+# Changes when randomise() does, so that cached exports are made again.
+RANDOMISE_VERSION = 2
+
+
 def randomise(model, torch, seed):
     """Random BatchNorm statistics and affine parameters, so that a
-    compiler that folds or drops BatchNorm wrongly gives other outputs."""
+    compiler that folds or drops BatchNorm wrongly gives other outputs; and
+    random weights where torchvision initialises a layer to zero (ViT's
+    classifier head), so that the output is not all zeros."""
     g = torch.Generator().manual_seed(seed + 1)
     for m in model.modules():
+        if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and \
+                not bool(m.weight.detach().abs().sum()):
+            fan_in = m.weight[0].numel()
+            m.weight.data.copy_(torch.randn(m.weight.shape, generator=g) /
+                                fan_in ** 0.5)
+            if m.bias is not None:
+                m.bias.data.copy_(torch.randn(m.bias.shape, generator=g) *
+                                  0.1)
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
             c = m.num_features
             if m.running_mean is not None:
@@ -132,6 +146,7 @@ def export(name, args, torch, torchvision):
         size = 224
     settings = {"model": name, "opset": args.opset, "batch": args.batch,
                 "image_size": size, "seed": args.seed,
+                "randomise": RANDOMISE_VERSION,
                 "torch": torch.__version__,
                 "torchvision": torchvision.__version__}
     d = os.path.join(args.out, "%s_opset%d_b%d" % (name, args.opset,

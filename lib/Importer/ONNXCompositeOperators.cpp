@@ -76,14 +76,31 @@ llvm::Error ONNXModelLoader::loadLayerNormalization(const onnx::NodeProto &node,
   // (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
   // `axis` to the last, built from Reduce (lowered) and element-wise nodes.
   // The optional outputs Mean and InvStdDev keep the reduced axes as 1.
+  // InstanceNormalization is the same over the spatial axes (from 2), with
+  // a scale and a bias per channel.
   ASSIGN_OR_RETURN(x, getInput(node, 0));
   ASSIGN_OR_RETURN(scale, getInput(node, 1));
   if (!x.getType().isFloat()) {
     return makeError(describe(node, name) + ": input must be float");
   }
   auto d = x.dims();
-  ASSIGN_OR_RETURN(
-      axis, normalizeAxis(getInt(node, "axis", -1), d.size(), node, name));
+  bool instance = node.op_type() == "InstanceNormalization";
+  // A per-channel [C] operand viewed as [C, 1, ...] against [N, C, ...].
+  auto perChannel = [&](NodeValue v, const char *what) -> NodeValue {
+    std::vector<dim_t> shape(d.size() - 1, 1);
+    shape[0] = v.getType().size();
+    return F_->createReshape(name + "." + what + ".per_channel", v, shape);
+  };
+  if (instance) {
+    if (d.size() < 3 || scale.dims().size() != 1 || scale.dims()[0] != d[1]) {
+      return makeError(describe(node, name) +
+                       ": needs an input [N, C, ...] of rank 3 or more and "
+                       "a scale of C values");
+    }
+    scale = perChannel(scale, "scale");
+  }
+  ASSIGN_OR_RETURN(axis, normalizeAxis(instance ? 2 : getInt(node, "axis", -1),
+                                       d.size(), node, name));
   std::vector<unsigned> axes;
   std::vector<dim_t> kept(d.begin(), d.end());
   for (unsigned i = axis; i < d.size(); i++) {
@@ -122,6 +139,12 @@ llvm::Error ONNXModelLoader::loadLayerNormalization(const onnx::NodeProto &node,
   y = F_->createArithmetic(Node::Kind::MulKind, name + ".scale", y, scale);
   if (hasInput(node, 2)) {
     ASSIGN_OR_RETURN(bias, getInput(node, 2));
+    if (instance) {
+      if (bias.dims().size() != 1 || bias.dims()[0] != d[1]) {
+        return makeError(describe(node, name) + ": needs a bias of C values");
+      }
+      bias = perChannel(bias, "bias");
+    }
     if (auto err = broadcastOperands(name + ".bias", y, bias)) {
       return err;
     }
@@ -538,6 +561,53 @@ llvm::Error ONNXModelLoader::loadConvTranspose(const onnx::NodeProto &node,
                      dimsToString(y.dims()) + " vs " + dimsToString(outDims));
   }
   setOutput(node, 0, F_->createReshape(name, y, outDims));
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadLRN(const onnx::NodeProto &node,
+                                     const std::string &name) {
+  // y = x / (bias + alpha / size * sum of x^2 over `size` neighbouring
+  // channels)^beta: the squares viewed as [N, 1, C, rest] go through an
+  // AvgPool of window [size, 1] whose zero padding counts (the mean of the
+  // window, padding included, is the sum / size).
+  ASSIGN_OR_RETURN(x, getInput(node, 0));
+  auto d = x.dims();
+  int64_t size = getInt(node, "size", 0);
+  if (!x.getType().isFloat() || d.size() < 3) {
+    return makeError(describe(node, name) +
+                     ": needs a float input [N, C, ...] of rank 3 or more");
+  }
+  if (auto err =
+          checkRange(size, 1, 1 << 16, describe(node, name) + ": size")) {
+    return err;
+  }
+  float alpha = getFloat(node, "alpha", 1e-4f),
+        beta = getFloat(node, "beta", 0.75f),
+        bias = getFloat(node, "bias", 1.f);
+  dim_t N = d[0], C = d[1], rest = x.getType().size() / (N * C);
+  auto splat = [&](const char *what, float v) -> NodeValue {
+    Tensor t(ElemKind::FloatTy, {1});
+    t.getHandle<float>().raw(0) = v;
+    return F_->createBroadcast(
+        name + "." + what + ".broadcast",
+        M_.createConstant(name + "." + what, std::move(t)), d);
+  };
+  NodeValue sq =
+      F_->createArithmetic(Node::Kind::MulKind, name + ".square", x, x);
+  NodeValue v = F_->createReshape(name + ".channels", sq, {N, 1, C, rest});
+  unsigned before = unsigned((size - 1) / 2), after = unsigned(size / 2);
+  NodeValue mean =
+      F_->createAvgPool(name + ".window", v, {unsigned(size), 1}, {1, 1},
+                        {before, 0, after, 0}, /*countIncludePads=*/true);
+  mean = F_->createReshape(name + ".window.result", mean, d);
+  NodeValue base = F_->createArithmetic(
+      Node::Kind::AddKind, name + ".bias",
+      F_->createArithmetic(Node::Kind::MulKind, name + ".alpha", mean,
+                           splat("alpha", alpha)),
+      splat("bias", bias));
+  NodeValue denom = F_->createArithmetic(Node::Kind::PowKind, name + ".pow",
+                                         base, splat("beta", beta));
+  setOutput(node, 0, F_->createArithmetic(Node::Kind::DivKind, name, x, denom));
   return llvm::Error::success();
 }
 

@@ -52,6 +52,7 @@ std::string describe(const onnx::NodeProto &node, const std::string &name) {
 llvm::Expected<ElemKind> elemKindFromONNX(int32_t dt) {
   switch (dt) {
   case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::DOUBLE: // read as float32 (docs/ONNX.md)
     return ElemKind::FloatTy;
   case onnx::TensorProto::INT64:
     return ElemKind::Int64ITy;
@@ -114,17 +115,31 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
     return bytes.takeError();
   }
   size_t n = *bytes / elemSize;
+  // float64 values become float32 (rounded to nearest).
+  bool isDouble = t.data_type() == onnx::TensorProto::DOUBLE;
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != *bytes) {
+    uint64_t want = isDouble ? uint64_t(n) * sizeof(double) : *bytes;
+    if (t.raw_data().size() != want) {
       return makeError("tensor '" + t.name() + "' has " +
                        llvm::Twine(t.raw_data().size()) +
-                       " bytes of data, expected " + llvm::Twine(*bytes));
+                       " bytes of data, expected " + llvm::Twine(want));
     }
     Tensor out(*kind, dims);
-    std::memcpy(out.getUnsafePtr(), t.raw_data().data(), *bytes);
+    if (isDouble) {
+      auto h = out.getHandle<float>();
+      for (size_t i = 0; i < n; i++) {
+        double v;
+        std::memcpy(&v, t.raw_data().data() + i * sizeof(double),
+                    sizeof(double));
+        h.raw(i) = float(v);
+      }
+    } else {
+      std::memcpy(out.getUnsafePtr(), t.raw_data().data(), *bytes);
+    }
     return std::move(out);
   }
-  size_t have = *kind == ElemKind::FloatTy    ? t.float_data_size()
+  size_t have = isDouble                      ? t.double_data_size()
+                : *kind == ElemKind::FloatTy  ? t.float_data_size()
                 : *kind == ElemKind::Int64ITy ? t.int64_data_size()
                                               : t.int32_data_size();
   if (have != n) {
@@ -135,7 +150,7 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
   for (size_t i = 0; i < n; i++) {
     switch (*kind) {
     case ElemKind::FloatTy:
-      out.setFromDouble(i, t.float_data(i));
+      out.setFromDouble(i, isDouble ? t.double_data(i) : t.float_data(i));
       break;
     case ElemKind::Int64ITy:
       out.getHandle<int64_t>().raw(i) = t.int64_data(i);

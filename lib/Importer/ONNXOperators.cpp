@@ -240,6 +240,26 @@ llvm::Error ONNXModelLoader::loadVariadic(const onnx::NodeProto &node,
 llvm::Error ONNXModelLoader::loadUnary(const onnx::NodeProto &node,
                                        const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
+  ElemKind k = in.getElementType();
+  bool isInt = k == ElemKind::Int64ITy || k == ElemKind::Int32ITy;
+  if (isInt && (node.op_type() == "Neg" || node.op_type() == "Abs")) {
+    // Integer shape arithmetic (expanded functions negate axis counts):
+    // evaluated while loading; the input must be a constant.
+    ASSIGN_OR_RETURN(values, getConstantInts(node, 0));
+    Tensor t(k, in.dims());
+    for (size_t i = 0; i < values.size(); i++) {
+      int64_t v = node.op_type() == "Neg" ? -values[i]
+                  : values[i] < 0         ? -values[i]
+                                          : values[i];
+      if (k == ElemKind::Int64ITy) {
+        t.getHandle<int64_t>().raw(i) = v;
+      } else {
+        t.getHandle<int32_t>().raw(i) = int32_t(v);
+      }
+    }
+    setOutput(node, 0, M_.createConstant(name, std::move(t)));
+    return llvm::Error::success();
+  }
   if (!in.getType().isFloat()) {
     return makeError(describe(node, name) + ": input must be float");
   }

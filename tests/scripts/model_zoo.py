@@ -12,10 +12,11 @@ current) and each backend:
          relative L2, their final upsampling staying FP32);
   mixed  the same profile with the first and the last layer kept FP32
          (names from `model-compiler -list-layers`): runs on every backend,
-         CPU within --max-mixed-rel-l2 (1e-2) of the Interpreter, or a
-         quarter of the Interpreter's own distance from PyTorch where that
-         is larger (their FP32 layers are not bit-exact, so an INT8 input
-         may round one step apart, and a deep network carries it on).
+         CPU within --max-mixed-rel-l2 (1e-2) of the Interpreter, or half
+         the Interpreter's own distance from PyTorch where that is larger,
+         and no further from PyTorch than the Interpreter (within a
+         quarter): their FP32 layers are not bit-exact, so an INT8 input
+         may round one step apart, and a deep network carries it on.
 
 Exit status: 0 all passed, 1 a check failed (each on one line), 77 skipped
 (python3-torch/torchvision or the tools missing; the reason is printed).
@@ -146,6 +147,10 @@ def main():
             fail("%s: not exported" % m)
             continue
         ref = read_tensor(os.path.join(d, "test_data_set_0", "output_0.pb"))
+        if not np.isfinite(ref).all() or np.abs(ref).max() == 0:
+            # Nothing to compare with (a zero-initialised head).
+            fail("%s: PyTorch's output is all zeros or not finite" % m)
+            continue
         tmp = tempfile.mkdtemp(prefix="zoo-")
 
         def outputs(backend, extra, tag):
@@ -248,19 +253,23 @@ def main():
                     # The FP32 layers are not bit-exact across backends, so
                     # a value that enters the INT8 part near a rounding
                     # boundary may land one step apart: compare closely.
-                    # A deep network carries such a step on; the bound
-                    # grows with the model's own INT8 error (a quarter of
-                    # the Interpreter's distance from PyTorch's FP32),
-                    # far below what a wrong kernel gives (about 1).
-                    rel = float(np.linalg.norm((a - b).ravel()) /
-                                max(np.linalg.norm(b.ravel()), 1e-30))
-                    own = float(np.linalg.norm((b - ref).ravel()) /
-                                max(np.linalg.norm(ref.ravel()), 1e-30))
-                    limit = max(args.max_mixed_rel_l2, 0.25 * own)
-                    if rel > limit:
+                    # A deep network carries such a step on (Swin-T with
+                    # random weights: 2.8e-2 apart, each 7.7e-2 from
+                    # PyTorch): the bound grows with the model's own INT8
+                    # error (half the Interpreter's distance from PyTorch's
+                    # FP32), and the CPU must be no further from PyTorch
+                    # than the Interpreter (within a quarter); a wrong
+                    # kernel gives distances of about 1.
+                    def dist(u, v):
+                        return float(np.linalg.norm((u - v).ravel()) /
+                                     max(np.linalg.norm(v.ravel()), 1e-30))
+                    rel, own, cpu = dist(a, b), dist(b, ref), dist(a, ref)
+                    limit = max(args.max_mixed_rel_l2, 0.5 * own)
+                    if rel > limit or cpu > 1.25 * own + 1e-3:
                         fail("%s %s: CPU vs Interpreter relative L2 %.2e "
-                             "(limit %.2e; the Interpreter's INT8 error "
-                             "%.2e)" % (m, tag, rel, limit, own))
+                             "(limit %.2e); from PyTorch: CPU %.2e, "
+                             "Interpreter %.2e" % (m, tag, rel, limit, cpu,
+                                                   own))
                     else:
                         print("ok   %s %s: CPU vs Interpreter relative L2 "
                               "%.2e, limit %.2e (%s)" %

@@ -6,7 +6,7 @@ Each case is a one-operator torch module exported with torch.onnx.export
 ONNX test directory with PyTorch's output; `model-runner -onnx-test-dir`
 compares on every backend (1e-4 relative or 1e-5 absolute per element).
 Cases: ConvTranspose (strides, pads, output_padding, dilations, groups,
-1-D), 1-D Conv and pooling, Upsample/Resize (nearest, bilinear with and without align_corners,
+1-D), 1-D Conv and pooling, InstanceNormalization, Upsample/Resize (nearest, bilinear with and without align_corners,
 bicubic, scale factors and sizes, downsampling).
 
 Exit status: 0 all passed, 1 a case failed, 77 skipped (python3-torch or
@@ -51,6 +51,8 @@ def cases(torch):
         ("maxpool_1d", nn.MaxPool1d(3, stride=2, padding=1), (1, 3, 16)),
         ("avgpool_1d", nn.AvgPool1d(4, stride=3, ceil_mode=True,
                                     count_include_pad=False), (2, 3, 17)),
+        ("instance_norm", nn.InstanceNorm2d(5, affine=True, eps=1e-3),
+         (2, 5, 7, 6)),
     ]:
         out.append((name, module, shape, [11, 13]))
     for name, kw, shape, opsets in [

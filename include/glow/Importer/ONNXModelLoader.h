@@ -130,6 +130,7 @@ private:
   GLOW_ONNX_BUILDER(Resize)
   GLOW_ONNX_BUILDER(ConvTranspose)
   GLOW_ONNX_BUILDER(ArgMinMax)
+  GLOW_ONNX_BUILDER(LRN)
   /// MatMul of operands with batch dimensions (\p a, \p b already read).
   llvm::Error loadBatchMatMul(const onnx::NodeProto &node,
                               const std::string &name, NodeValue a,
