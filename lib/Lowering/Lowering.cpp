@@ -196,7 +196,10 @@ private:
                                            {1, 1, 1}, {1, K, N}));
       ai = layer(F_->createReshape(name_ + ".lhs" + s + ".matrix", ai, {M, K}));
       bi = layer(F_->createReshape(name_ + ".rhs" + s + ".matrix", bi, {K, N}));
-      rows.push_back(layer(F_->createMatMul(name_ + ".matmul" + s, ai, bi)));
+      Node *mm = layer(F_->createMatMul(name_ + ".matmul" + s, ai, bi));
+      // In INT8 every product has the BatchMatMul's result scale.
+      mm->setType(0, Type::newShape(bmm->getType(), {M, N}));
+      rows.push_back(mm);
     }
     NodeValue all =
         B == 1 ? rows[0] : layer(F_->createConcat(name_ + ".concat", rows, 0));

@@ -87,6 +87,10 @@ OpSignature getQuantizedSignature(const Node &n) {
     for (ElemKind &k : sig.operands) {
       int8IfFloat(k);
     }
+    // A BatchMatMul is lowered to MatMuls of its slices: what runs.
+    if (sig.kind == Kind::BatchMatMulKind) {
+      sig.kind = Kind::MatMulKind;
+    }
     break;
   case Int8Rule::Table:
     // What the backend runs: the table.
