@@ -1,8 +1,8 @@
 #ifndef GLOW_LIB_IMPORTER_ONNXHELPERS_H
 #define GLOW_LIB_IMPORTER_ONNXHELPERS_H
 
-// Helpers shared by the ONNX loader's two halves (ONNXModelLoader.cpp:
-// loading; ONNXOperators.cpp: one builder per operator): attributes,
+// Helpers shared by the ONNX loader (ONNXModelLoader.cpp: loading; the
+// ONNX*Operators.cpp files: one builder per operator): attributes,
 // element kinds, TensorProto conversion, window attributes, axes.
 
 #include "glow/Base/Tensor.h"

@@ -1,0 +1,347 @@
+// ONNX operators over spatial windows and grids: Conv (1-D and 2-D
+// windows), MaxPool/AveragePool, the global pools, Resize/Upsample (a
+// lowered Resize kind) and ArgMax/ArgMin. The element-wise, data-movement
+// and shape operators are in ONNXOperators.cpp, the composites in
+// ONNXCompositeOperators.cpp.
+
+#include "ONNXHelpers.h"
+#include "glow/Importer/ONNXModelLoader.h"
+
+#include "glow/Support/Error.h"
+#include "glow/Support/ResourceLimits.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <map>
+
+namespace glow {
+
+using namespace onnximport;
+
+llvm::Error ONNXModelLoader::loadConv(const onnx::NodeProto &node,
+                                      const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  ASSIGN_OR_RETURN(filter, getInput(node, 1));
+  auto fd = filter.dims();
+  if ((fd.size() != 4 && fd.size() != 3) || fd.size() != in.dims().size()) {
+    return makeError(describe(node, name) +
+                     ": weights must be 4-D (3-D for a 1-D window) like the "
+                     "input, got " +
+                     dimsToString(fd) + " for input " +
+                     dimsToString(in.dims()));
+  }
+  std::vector<unsigned> kernels, strides, pads, dilations;
+  std::vector<unsigned> kernel;
+  for (size_t i = 2; i < fd.size(); i++) {
+    kernel.push_back(unsigned(fd[i]));
+  }
+  if (auto err = windowAttributes(node, name, in.dims(), kernel, kernels,
+                                  strides, pads, dilations)) {
+    return err;
+  }
+  std::vector<dim_t> oneD; // the [N, O, L] result of a 1-D window
+  if (fd.size() == 3) {
+    auto d = in.dims();
+    in = F_->createReshape(name + ".as2d", in, {d[0], d[1], 1, d[2]});
+    filter =
+        F_->createReshape(name + ".filter2d", filter, {fd[0], fd[1], 1, fd[2]});
+    oneD = {d[0], fd[0], 0};
+  }
+  NodeValue bias;
+  if (hasInput(node, 2)) {
+    ASSIGN_OR_RETURN(b, getInput(node, 2));
+    bias = b;
+  } else {
+    bias = M_.createConstant(name + ".bias",
+                             Tensor(ElemKind::FloatTy, {filter.dims()[0]}));
+  }
+  int64_t group = getInt(node, "group", 1);
+  if (group < 1 || group > kMaxDimension) {
+    return makeError(describe(node, name) + ": group must be in 1.." +
+                     llvm::Twine(kMaxDimension));
+  }
+  auto *conv = F_->createConv(name, in, filter, bias, kernels, strides, pads,
+                              unsigned(group), dilations);
+  if (!oneD.empty()) {
+    oneD[2] = conv->dims()[3];
+    setOutput(node, 0, F_->createReshape(name + ".as1d", conv, oneD));
+    return llvm::Error::success();
+  }
+  setOutput(node, 0, conv);
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadPool(const onnx::NodeProto &node,
+                                      const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (node.output_size() > 1 && !node.output(1).empty()) {
+    return makeError(describe(node, name) +
+                     ": the Indices output is not supported");
+  }
+  std::vector<unsigned> kernels, strides, pads, dilations;
+  if (auto err = windowAttributes(node, name, in.dims(), {}, kernels, strides,
+                                  pads, dilations)) {
+    return err;
+  }
+  if (dilations != std::vector<unsigned>{1, 1}) {
+    return makeError(describe(node, name) + ": dilated pooling is not "
+                                            "supported");
+  }
+  if (getInt(node, "storage_order", 0) != 0) {
+    return makeError(describe(node, name) + ": storage_order=1 is not "
+                                            "supported");
+  }
+  bool ceil = getInt(node, "ceil_mode", 0) != 0;
+  if (!in.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  bool oneD = in.dims().size() == 3;
+  if (oneD) {
+    auto d = in.dims();
+    in = F_->createReshape(name + ".as2d", in, {d[0], d[1], 1, d[2]});
+  }
+  // A 1-D pool's result goes back to [N, C, L].
+  auto result = [&](Node *pool) -> NodeValue {
+    if (!oneD) {
+      return pool;
+    }
+    auto d = pool->dims();
+    return F_->createReshape(name + ".as1d", pool, {d[0], d[1], d[3]});
+  };
+  if (node.op_type() == "MaxPool") {
+    // A window entirely in the padding has no element to take the maximum
+    // of; ONNX requires pads smaller than the kernel.
+    for (unsigned i = 0; i < 4; i++) {
+      if (pads[i] >= kernels[i % 2]) {
+        return makeError(describe(node, name) + ": pad " +
+                         llvm::Twine(pads[i]) +
+                         " is not smaller than the kernel size " +
+                         llvm::Twine(kernels[i % 2]));
+      }
+    }
+    setOutput(
+        node, 0,
+        result(F_->createMaxPool(name, in, kernels, strides, pads, ceil)));
+  } else {
+    bool countPads = getInt(node, "count_include_pad", 0) != 0;
+    setOutput(node, 0,
+              result(F_->createAvgPool(name, in, kernels, strides, pads,
+                                       countPads, ceil)));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadGlobalPool(const onnx::NodeProto &node,
+                                            const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (in.dims().size() != 4) {
+    return makeError(describe(node, name) + ": input must be 4-D NCHW");
+  }
+  std::vector<unsigned> k = {unsigned(in.dims()[2]), unsigned(in.dims()[3])};
+  if (node.op_type() == "GlobalMaxPool") {
+    setOutput(node, 0, F_->createMaxPool(name, in, k, {1, 1}, {0, 0, 0, 0}));
+  } else {
+    setOutput(node, 0,
+              F_->createAvgPool(name, in, k, {1, 1}, {0, 0, 0, 0}, false));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadResize(const onnx::NodeProto &node,
+                                        const std::string &name) {
+  // Resize (opset 10 and later) and Upsample (7 to 9). Before opset 11
+  // both map input coordinates as x / scale and Nearest rounds down, as
+  // PyTorch's nearest and ONNX Runtime do.
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (!in.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  auto d = in.dims();
+  size_t rank = d.size();
+  bool legacy = node.op_type() == "Upsample" || opset_ < 11;
+  using R = ResizeNode;
+  R::Options o;
+  static const std::map<std::string, R::Interpolation> interpolations = {
+      {"nearest", R::Interpolation::Nearest},
+      {"linear", R::Interpolation::Linear},
+      {"bilinear", R::Interpolation::Linear}, // Upsample-7's name
+      {"cubic", R::Interpolation::Cubic}};
+  static const std::map<std::string, R::Coordinates> coordinates = {
+      {"half_pixel", R::Coordinates::HalfPixel},
+      {"pytorch_half_pixel", R::Coordinates::PyTorchHalfPixel},
+      {"align_corners", R::Coordinates::AlignCorners},
+      {"asymmetric", R::Coordinates::Asymmetric},
+      {"tf_half_pixel_for_nn", R::Coordinates::TfHalfPixelForNN},
+      {"half_pixel_symmetric", R::Coordinates::HalfPixelSymmetric}};
+  static const std::map<std::string, R::Rounding> roundings = {
+      {"round_prefer_floor", R::Rounding::RoundPreferFloor},
+      {"round_prefer_ceil", R::Rounding::RoundPreferCeil},
+      {"floor", R::Rounding::Floor},
+      {"ceil", R::Rounding::Ceil}};
+  auto pick = [&](const auto &table, const char *attr, const char *def,
+                  auto &out) -> llvm::Error {
+    std::string v = getString(node, attr, def);
+    auto it = table.find(v);
+    if (it == table.end()) {
+      return makeError(describe(node, name) + ": " + attr + " '" + v +
+                       "' is not supported");
+    }
+    out = it->second;
+    return llvm::Error::success();
+  };
+  if (auto err = pick(interpolations, "mode", "nearest", o.interpolation)) {
+    return err;
+  }
+  if (legacy) {
+    o.coordinates = R::Coordinates::Asymmetric;
+    o.rounding = R::Rounding::Floor;
+    if (o.interpolation == R::Interpolation::Cubic) {
+      return makeError(describe(node, name) +
+                       ": cubic needs Resize from opset 11");
+    }
+  } else {
+    if (auto err = pick(coordinates, "coordinate_transformation_mode",
+                        "half_pixel", o.coordinates)) {
+      return err;
+    }
+    if (auto err =
+            pick(roundings, "nearest_mode", "round_prefer_floor", o.rounding)) {
+      return err;
+    }
+    o.cubicCoeffA = getFloat(node, "cubic_coeff_a", -0.75f);
+    o.excludeOutside = getInt(node, "exclude_outside", 0) != 0;
+    if (getInt(node, "antialias", 0) != 0) {
+      return makeError(describe(node, name) + ": antialias is not supported");
+    }
+    if (getString(node, "keep_aspect_ratio_policy", "stretch") != "stretch") {
+      return makeError(describe(node, name) +
+                       ": keep_aspect_ratio_policy other than stretch is not "
+                       "supported");
+    }
+  }
+  // Scales or sizes of the listed axes (all by default).
+  std::vector<float> scales;
+  std::vector<int64_t> sizes;
+  auto floatsOf = [](Constant *c) {
+    std::vector<float> v;
+    if (c->getType().isFloat()) {
+      auto h = c->getPayload().getHandle<float>();
+      for (size_t i = 0; i < h.size(); i++) {
+        v.push_back(h.raw(i));
+      }
+    }
+    return v;
+  };
+  unsigned scalesInput = legacy ? 1 : 2;
+  if (node.op_type() == "Upsample" && opset_ < 9) {
+    if (const auto *a = findAttr(node, "scales")) {
+      scales.assign(a->floats().begin(), a->floats().end());
+    }
+  } else if (hasInput(node, scalesInput)) {
+    ASSIGN_OR_RETURN(c, getConstantInput(node, scalesInput));
+    if (!c->getType().isFloat() && c->getType().size() != 0) {
+      return makeError(describe(node, name) + ": scales must be float");
+    }
+    scales = floatsOf(c);
+  }
+  if (!legacy && hasInput(node, 3)) {
+    ASSIGN_OR_RETURN(v, getConstantInts(node, 3));
+    sizes = v;
+  }
+  if (!legacy && getString(node, "coordinate_transformation_mode", "") ==
+                     "tf_crop_and_resize") {
+    return makeError(describe(node, name) +
+                     ": coordinate_transformation_mode 'tf_crop_and_resize' "
+                     "is not supported");
+  }
+  std::vector<int64_t> axes = getInts(node, "axes");
+  if (axes.empty()) {
+    for (size_t i = 0; i < rank; i++) {
+      axes.push_back(int64_t(i));
+    }
+  }
+  bool bySizes = !sizes.empty();
+  size_t given = bySizes ? sizes.size() : scales.size();
+  if (given != axes.size()) {
+    return makeError(
+        describe(node, name) + ": needs " + llvm::Twine(axes.size()) + " " +
+        (bySizes ? "sizes" : "scales") + ", got " + llvm::Twine(given));
+  }
+  std::vector<float> axisScales(rank, 1.f);
+  std::vector<dim_t> outDims(d.begin(), d.end());
+  for (size_t i = 0; i < axes.size(); i++) {
+    ASSIGN_OR_RETURN(ax, normalizeAxis(axes[i], rank, node, name));
+    if (bySizes) {
+      if (auto err = checkRange(sizes[i], 1, kMaxDimension,
+                                describe(node, name) + " output size")) {
+        return err;
+      }
+      if (d[ax] == 0) {
+        return makeError(describe(node, name) +
+                         ": cannot resize an empty axis");
+      }
+      outDims[ax] = dim_t(sizes[i]);
+      axisScales[ax] = float(double(sizes[i]) / double(d[ax]));
+    } else {
+      float s = scales[i];
+      double len = std::floor(double(s) * double(d[ax]));
+      if (!(s > 0) || !std::isfinite(s) || len < 1 ||
+          len > double(kMaxDimension)) {
+        return makeError(describe(node, name) + ": scale " + std::to_string(s) +
+                         " gives no valid output length");
+      }
+      outDims[ax] = dim_t(len);
+      axisScales[ax] = s;
+    }
+    // The lowering builds an in x out weight matrix per resized axis.
+    if (auto err = checkMemoryBudget(
+            uint64_t(d[ax]) * uint64_t(outDims[ax]) * sizeof(float),
+            describe(node, name) + " interpolation weights")) {
+      return err;
+    }
+  }
+  std::vector<int64_t> outShape(outDims.begin(), outDims.end());
+  if (auto bytes = checkedTensorBytes(outShape, sizeof(float),
+                                      describe(node, name) + " result");
+      !bytes) {
+    return bytes.takeError();
+  }
+  Type outTy = Type::newShape(in.getType(), outDims);
+  setOutput(node, 0,
+            F_->addNode(
+                std::make_unique<ResizeNode>(name, outTy, in, axisScales, o)));
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadArgMinMax(const onnx::NodeProto &node,
+                                           const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (!in.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  auto d = in.dims();
+  if (d.empty()) {
+    return makeError(describe(node, name) + ": input must not be a scalar");
+  }
+  ASSIGN_OR_RETURN(
+      axis, normalizeAxis(getInt(node, "axis", 0), d.size(), node, name));
+  bool keepDims = getInt(node, "keepdims", 1) != 0;
+  std::vector<dim_t> out(d.begin(), d.end());
+  if (d[axis] == 0) {
+    return makeError(describe(node, name) + ": the axis is empty");
+  }
+  if (keepDims) {
+    out[axis] = 1;
+  } else {
+    out.erase(out.begin() + axis);
+  }
+  setOutput(node, 0,
+            F_->addNode(std::make_unique<ArgMinMaxNode>(
+                name, Type(ElemKind::Int64ITy, out), in, axis, keepDims,
+                node.op_type() == "ArgMin",
+                getInt(node, "select_last_index", 0) != 0)));
+  return llvm::Error::success();
+}
+
+} // namespace glow
