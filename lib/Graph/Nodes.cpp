@@ -74,6 +74,7 @@ bool isLayerNode(const Node &n) {
   case NodeFamily::Normalization:
   case NodeFamily::DataMovement:
   case NodeFamily::Conversion:
+  case NodeFamily::Logic:
     return true;
   }
   return true;
@@ -641,6 +642,97 @@ AttributeList ArgMinMaxNode::getAttributes() const {
           {"axis", std::to_string(axis_)},
           {"keepDims", keepDims_ ? "1" : "0"},
           {"selectLastIndex", selectLastIndex_ ? "1" : "0"}};
+}
+
+const char *CompareNode::getModeName(Mode m) {
+  switch (m) {
+#define KERNEL_COMPARE_MODE(NAME, CODE)                                        \
+  case CompareNode::Mode::NAME:                                                \
+    return #NAME;
+#include "glow/Backends/KernelOps.def"
+  }
+  return "?";
+}
+
+std::string CompareNode::verify() const {
+  Checker c;
+  size_t want = mode_ == Mode::Not ? 1 : 2;
+  c.expect(getNumInputs() == want, std::string(getModeName(mode_)) + " takes " +
+                                       std::to_string(want) + " operands");
+  c.expect(getType().getElementType() == ElemKind::BoolTy,
+           "Compare result must be Bool");
+  for (unsigned i = 0; i < getNumInputs(); i++) {
+    NodeValue v = getNthInput(i);
+    c.expect(v.dims() == getType().dims(),
+             "Compare operands must have the result's shape");
+    c.expect(v.getElementType() == getNthInput(0).getElementType(),
+             "Compare operands must be of one kind");
+    c.expect(!v.getType().isQuantized(), "Compare operands cannot be INT8");
+    c.expect(!isLogic() || v.getElementType() == ElemKind::BoolTy,
+             "And, Or, Xor and Not take Bool operands");
+  }
+  return c.result();
+}
+
+AttributeList CompareNode::getAttributes() const {
+  return {{"mode", getModeName(mode_)}};
+}
+
+std::string SelectNode::verify() const {
+  Checker c;
+  auto out = getType().dims();
+  c.expect(getCond().getElementType() == ElemKind::BoolTy,
+           "Select condition must be Bool");
+  for (NodeValue v : {getCond(), getLHS(), getRHS()}) {
+    c.expect(v.dims() == out, "Select operands must have the result's shape");
+  }
+  c.expect(getLHS().getType().isEqualElemType(getType()) &&
+               getRHS().getType().isEqualElemType(getType()),
+           "Select operands must be of the result's type");
+  return c.result();
+}
+
+std::string GatherElementsNode::verify() const {
+  Checker c;
+  auto d = getData().dims(), idx = getIndices().dims(), out = getType().dims();
+  c.expect(axis_ < d.size(), "GatherElements axis out of range");
+  c.expect(getIndices().getElementType() == ElemKind::Int64ITy ||
+               getIndices().getElementType() == ElemKind::Int32ITy,
+           "GatherElements indices must be integers");
+  c.expect(idx.size() == d.size(), "GatherElements indices rank is wrong");
+  c.expect(out == idx, "GatherElements result must have the indices' shape");
+  c.expect(getData().getType().isEqualElemType(getType()),
+           "GatherElements result must have the data's type");
+  return c.result();
+}
+
+AttributeList GatherElementsNode::getAttributes() const {
+  return {{"axis", std::to_string(axis_)}};
+}
+
+std::string TopKNode::verify() const {
+  Checker c;
+  auto in = getInput().dims(), out = getType().dims();
+  c.expect(axis_ < in.size() && in.size() == out.size(),
+           "TopK axis or rank is wrong");
+  if (!c.result().empty()) {
+    return c.result();
+  }
+  for (size_t i = 0; i < in.size(); i++) {
+    c.expect(i == axis_ ? out[i] <= in[i] : out[i] == in[i],
+             "TopK result shape " + dimsToString(out) + " does not fit " +
+                 dimsToString(in));
+  }
+  c.expect(getType().getElementType() == ElemKind::Int64ITy,
+           "TopK result must be Int64");
+  c.expect(getInput().getType().isFloat(), "TopK input must be float");
+  return c.result();
+}
+
+AttributeList TopKNode::getAttributes() const {
+  return {{"k", std::to_string(getK())},
+          {"axis", std::to_string(axis_)},
+          {"largest", largest_ ? "1" : "0"}};
 }
 
 bool hasScalarDefinition(const Node &n) {

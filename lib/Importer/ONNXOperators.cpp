@@ -1,5 +1,6 @@
 #include "ONNXHelpers.h"
 #include "glow/Importer/ONNXModelLoader.h"
+#include "glow/Optimizer/Optimizer.h"
 
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 using llvm::cast;
 using llvm::dyn_cast;
@@ -164,6 +166,106 @@ llvm::Error ONNXModelLoader::loadArithmetic(const onnx::NodeProto &node,
   }
   setOutput(node, 0,
             F_->createArithmetic(arithmeticKind(node.op_type()), name, a, b));
+  return llvm::Error::success();
+}
+
+namespace {
+CompareNode::Mode compareMode(const std::string &op) {
+  using Mode = CompareNode::Mode;
+  static const std::map<std::string, Mode> modes = {
+      {"Equal", Mode::Equal},
+      {"Less", Mode::Less},
+      {"LessOrEqual", Mode::LessEqual},
+      {"Greater", Mode::Greater},
+      {"GreaterOrEqual", Mode::GreaterEqual},
+      {"And", Mode::And},
+      {"Or", Mode::Or},
+      {"Xor", Mode::Xor},
+      {"Not", Mode::Not}};
+  return modes.at(op);
+}
+} // namespace
+
+bool ONNXModelLoader::hasOnlyConstantInputs(const onnx::NodeProto &node) {
+  for (int i = 0; i < node.input_size(); i++) {
+    auto v = getInput(node, i);
+    if (!v) {
+      llvm::consumeError(v.takeError());
+      return false;
+    }
+    auto c = getConstantValue(F_, *v);
+    if (!c) {
+      llvm::consumeError(c.takeError());
+      return false;
+    }
+    if (!*c) {
+      return false;
+    }
+  }
+  return true;
+}
+
+llvm::Error ONNXModelLoader::loadCompare(const onnx::NodeProto &node,
+                                         const std::string &name) {
+  if (hasOnlyConstantInputs(node)) {
+    return loadConstantOnly(node, name); // shape arithmetic, folded here
+  }
+  CompareNode::Mode mode = compareMode(node.op_type());
+  bool logic = mode >= CompareNode::Mode::And;
+  std::vector<NodeValue> operands;
+  for (int i = 0; i < node.input_size(); i++) {
+    ASSIGN_OR_RETURN(v, getInput(node, i));
+    ElemKind k = v.getElementType();
+    if (logic ? k != ElemKind::BoolTy
+              : (v.getType().isQuantized() ||
+                 (i && k != operands[0].getElementType()))) {
+      return makeError(
+          describe(node, name) + ": operand " + llvm::Twine(i) + " is " +
+          getElemKindName(k) +
+          (logic ? ", expected bool" : ", expected the first operand's kind"));
+    }
+    operands.push_back(v);
+  }
+  if (operands.size() == 2) {
+    if (auto err = broadcastOperands(name, operands[0], operands[1])) {
+      return err;
+    }
+  }
+  Type outTy(ElemKind::BoolTy, operands[0].dims());
+  setOutput(
+      node, 0,
+      F_->addNode(std::make_unique<CompareNode>(name, outTy, mode, operands)));
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadWhere(const onnx::NodeProto &node,
+                                       const std::string &name) {
+  if (hasOnlyConstantInputs(node)) {
+    return loadConstantOnly(node, name); // shape arithmetic, folded here
+  }
+  ASSIGN_OR_RETURN(cond, getInput(node, 0));
+  ASSIGN_OR_RETURN(x, getInput(node, 1));
+  ASSIGN_OR_RETURN(y, getInput(node, 2));
+  if (cond.getElementType() != ElemKind::BoolTy) {
+    return makeError(describe(node, name) +
+                     ": the condition must be bool, not " +
+                     getElemKindName(cond.getElementType()));
+  }
+  if (x.getElementType() != y.getElementType()) {
+    return makeError(describe(node, name) + ": X and Y of different types " +
+                     getElemKindName(x.getElementType()) + " and " +
+                     getElemKindName(y.getElementType()));
+  }
+  // Broadcast the three to one shape: x with y, the condition with both.
+  for (auto [a, b] :
+       {std::pair{&x, &y}, std::pair{&cond, &x}, std::pair{&x, &y}}) {
+    if (auto err = broadcastOperands(name, *a, *b)) {
+      return err;
+    }
+  }
+  setOutput(
+      node, 0,
+      F_->addNode(std::make_unique<SelectNode>(name, x.getType(), cond, x, y)));
   return llvm::Error::success();
 }
 

@@ -1,6 +1,7 @@
 // ONNX operators over spatial windows and grids: Conv (1-D and 2-D
 // windows), MaxPool/AveragePool, the global pools, Resize/Upsample (a
-// lowered Resize kind) and ArgMax/ArgMin. The element-wise, data-movement
+// lowered Resize kind), and the operators along one axis: ArgMax/ArgMin,
+// TopK and GatherElements. The element-wise, data-movement
 // and shape operators are in ONNXOperators.cpp, the composites in
 // ONNXCompositeOperators.cpp.
 
@@ -341,6 +342,75 @@ llvm::Error ONNXModelLoader::loadArgMinMax(const onnx::NodeProto &node,
                 name, Type(ElemKind::Int64ITy, out), in, axis, keepDims,
                 node.op_type() == "ArgMin",
                 getInt(node, "select_last_index", 0) != 0)));
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadTopK(const onnx::NodeProto &node,
+                                      const std::string &name) {
+  ASSIGN_OR_RETURN(in, getInput(node, 0));
+  if (!in.getType().isFloat()) {
+    return makeError(describe(node, name) + ": input must be float");
+  }
+  auto d = in.dims();
+  if (d.empty()) {
+    return makeError(describe(node, name) + ": input must not be a scalar");
+  }
+  int64_t k;
+  if (node.input_size() > 1) { // opset 10+: K is a 1-element input
+    ASSIGN_OR_RETURN(ks, getConstantInts(node, 1));
+    if (ks.size() != 1) {
+      return makeError(describe(node, name) + ": K must have one element");
+    }
+    k = ks[0];
+  } else {
+    k = getInt(node, "k", -1);
+  }
+  ASSIGN_OR_RETURN(
+      axis, normalizeAxis(getInt(node, "axis", -1), d.size(), node, name));
+  if (k < 0 || k > int64_t(d[axis])) {
+    return makeError(describe(node, name) + ": K=" + llvm::Twine(k) +
+                     " is not within [0, " + llvm::Twine(d[axis]) + "]");
+  }
+  std::vector<dim_t> out(d.begin(), d.end());
+  out[axis] = dim_t(k);
+  // "sorted" may be 0 (any order): the indices come sorted anyway.
+  bool largest = getInt(node, "largest", 1) != 0;
+  NodeValue indices = F_->addNode(std::make_unique<TopKNode>(
+      name + ".indices", Type(ElemKind::Int64ITy, out), in, axis, largest));
+  NodeValue values = F_->addNode(std::make_unique<GatherElementsNode>(
+      name, Type::newShape(in.getType(), out), in, indices, axis));
+  setOutput(node, 0, values);
+  setOutput(node, 1, indices);
+  return llvm::Error::success();
+}
+
+llvm::Error ONNXModelLoader::loadGatherElements(const onnx::NodeProto &node,
+                                                const std::string &name) {
+  ASSIGN_OR_RETURN(data, getInput(node, 0));
+  ASSIGN_OR_RETURN(indices, getInput(node, 1));
+  ElemKind ik = indices.getElementType();
+  if (ik != ElemKind::Int64ITy && ik != ElemKind::Int32ITy) {
+    return makeError(describe(node, name) + ": indices must be int32 or int64");
+  }
+  auto d = data.dims(), id = indices.dims();
+  if (d.empty() || id.size() != d.size()) {
+    return makeError(describe(node, name) + ": indices " + dimsToString(id) +
+                     " and data " + dimsToString(d) +
+                     " must have one rank, at least 1");
+  }
+  ASSIGN_OR_RETURN(
+      axis, normalizeAxis(getInt(node, "axis", 0), d.size(), node, name));
+  for (size_t i = 0; i < d.size(); i++) {
+    if (i != axis && id[i] > d[i]) {
+      return makeError(describe(node, name) + ": indices " + dimsToString(id) +
+                       " do not fit data " + dimsToString(d) +
+                       " outside the axis");
+    }
+  }
+  setOutput(
+      node, 0,
+      F_->addNode(std::make_unique<GatherElementsNode>(
+          name, Type::newShape(data.getType(), id), data, indices, axis)));
   return llvm::Error::success();
 }
 

@@ -5,9 +5,11 @@ Each case is a one-operator torch module exported with torch.onnx.export
 (opsets 11 and 13, and 9/10 where the operator had an older form) into an
 ONNX test directory with PyTorch's output; `model-runner -onnx-test-dir`
 compares on every backend (1e-4 relative or 1e-5 absolute per element).
-Cases: ConvTranspose (strides, pads, output_padding, dilations, groups,
-1-D), 1-D Conv and pooling, InstanceNormalization, Upsample/Resize (nearest, bilinear with and without align_corners,
-bicubic, scale factors and sizes, downsampling).
+Cases: comparisons, logic and Where on run-time data, TopK (values and
+indices), GatherElements, ConvTranspose (strides, pads, output_padding,
+dilations, groups, 1-D), 1-D, 3-D and dilated pooling, 1-D Conv,
+InstanceNormalization, Upsample/Resize (nearest, bilinear with and without
+align_corners, bicubic, scale factors and sizes, downsampling).
 
 Exit status: 0 all passed, 1 a case failed, 77 skipped (python3-torch or
 the tools missing; the reason is printed).
@@ -32,8 +34,31 @@ def cases(torch):
         def forward(self, x):
             return F.interpolate(x, **self.kw)
 
+    class Fn(nn.Module):
+        def __init__(self, fn):
+            super().__init__()
+            self.fn = fn
+
+        def forward(self, x):
+            return self.fn(x)
+
     out = []
     torch.manual_seed(0)
+    # Comparisons, logic, Where, TopK and GatherElements on run-time data.
+    for name, fn, shape in [
+        ("topk_dim1", lambda x: torch.topk(x, 3, dim=1), (2, 7, 5)),
+        ("topk_smallest_last", lambda x: torch.topk(x, 4, largest=False),
+         (3, 9)),
+        ("where_greater", lambda x: torch.where(x > 0.3, x, x * 2), (2, 6, 5)),
+        ("logic_and_not", lambda x: torch.where(
+            (x > -0.5) & ~(x >= 0.5) | (x == 0), x, x - 1), (4, 9)),
+        ("less_equal_xor", lambda x: ((x <= 0) ^ (x < 1)).float(), (3, 8)),
+        ("gather_topk_indices", lambda x: torch.gather(
+            x * 3, 2, torch.topk(x, 2, dim=2).indices), (2, 3, 6)),
+        ("gather_const_indices", lambda x: torch.gather(
+            x, 0, torch.tensor([[1, 0, 2], [2, 2, 0]])), (3, 3)),
+    ]:
+        out.append((name, Fn(fn), shape, [11, 13]))
     for name, module, shape in [
         ("convt_s2_p1_op1", nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,
                                                output_padding=1), (2, 4, 5, 7)),
@@ -112,6 +137,8 @@ def main():
             x = torch.randn(*shape, generator=g)
             with torch.no_grad():
                 y = module(x)
+            ys = y if isinstance(y, tuple) else (y,)
+            names = ["output_%d" % i for i in range(len(ys))]
             for opset in opsets:
                 d = os.path.join(tmp, "%s_opset%d" % (name, opset))
                 os.makedirs(os.path.join(d, "test_data_set_0"))
@@ -121,11 +148,12 @@ def main():
                     torch.onnx.export(module, x, os.path.join(d, "model.onnx"),
                                       opset_version=opset,
                                       input_names=["input"],
-                                      output_names=["output"])
+                                      output_names=names)
                 save_tensor(os.path.join(d, "test_data_set_0", "input_0.pb"),
                             x.numpy())
-                save_tensor(os.path.join(d, "test_data_set_0", "output_0.pb"),
-                            y.numpy())
+                for i, yi in enumerate(ys):
+                    save_tensor(os.path.join(d, "test_data_set_0",
+                                             "output_%d.pb" % i), yi.numpy())
                 for b in backends:
                     checks += 1
                     r = subprocess.run([runner, "-backend=" + b,

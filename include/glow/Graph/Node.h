@@ -46,6 +46,7 @@ enum class NodeFamily {
   DataMovement,
   Conversion,
   Quantization,
+  Logic,
 };
 enum class Int8Rule { None, Weighted, Profiled, Forward, Table };
 enum class ImageOperands { First, All };

@@ -510,6 +510,111 @@ private:
   bool keepDims_, min_, selectLastIndex_;
 };
 
+/// ONNX comparisons and Boolean logic, element-wise: a Bool result of the
+/// operands' shape. The operands have one shape and one element kind (the
+/// importer broadcasts): float or integer for the comparisons, Bool for And,
+/// Or, Xor and Not (which has one operand).
+class CompareNode : public Node {
+public:
+  enum class Mode {
+#define KERNEL_COMPARE_MODE(NAME, CODE) NAME = CODE,
+#include "glow/Backends/KernelOps.def"
+  };
+  CompareNode(llvm::StringRef name, const Type &outTy, Mode mode,
+              llvm::ArrayRef<NodeValue> operands)
+      : Node(Kind::CompareKind, name), mode_(mode) {
+    for (NodeValue v : operands) {
+      addInput("Operand", v);
+    }
+    addResult(outTy);
+  }
+  Mode getMode() const { return mode_; }
+  /// The ONNX-like name of \p mode ("Equal", "LessEqual", "Not" ...).
+  static const char *getModeName(Mode mode);
+  /// True for And, Or, Xor and Not (Bool operands).
+  bool isLogic() const { return mode_ >= Mode::And; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::CompareKind;
+  }
+
+private:
+  Mode mode_;
+};
+
+/// ONNX Where: Result[i] = Cond[i] ? LHS[i] : RHS[i], operands of one shape
+/// (the importer broadcasts), Cond Bool, LHS and RHS of the result's kind.
+class SelectNode : public Node {
+public:
+  SelectNode(llvm::StringRef name, const Type &outTy, NodeValue cond,
+             NodeValue lhs, NodeValue rhs)
+      : Node(Kind::SelectKind, name) {
+    addInput("Cond", cond);
+    addInput("LHS", lhs);
+    addInput("RHS", rhs);
+    addResult(outTy);
+  }
+  NodeValue getCond() const { return getNthInput(0); }
+  NodeValue getLHS() const { return getNthInput(1); }
+  NodeValue getRHS() const { return getNthInput(2); }
+  std::string verify() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::SelectKind;
+  }
+};
+
+/// ONNX GatherElements: the result has the shape of Indices (Int32 or
+/// Int64, same rank as Data) and Result[i] = Data[i with its Axis
+/// coordinate replaced by Indices[i]] (negative indices count from the
+/// end; one out of range is a run-time error).
+class GatherElementsNode : public Node {
+public:
+  GatherElementsNode(llvm::StringRef name, const Type &outTy, NodeValue data,
+                     NodeValue indices, unsigned axis)
+      : Node(Kind::GatherElementsKind, name), axis_(axis) {
+    addInput("Data", data);
+    addInput("Indices", indices);
+    addResult(outTy);
+  }
+  NodeValue getData() const { return getNthInput(0); }
+  NodeValue getIndices() const { return getNthInput(1); }
+  unsigned getAxis() const { return axis_; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) {
+    return n->getKind() == Kind::GatherElementsKind;
+  }
+
+private:
+  unsigned axis_;
+};
+
+/// The indices (Int64) of ONNX TopK: along Axis, the K largest elements of
+/// Input (or smallest unless Largest), best first, of equal ones the lower
+/// index first. The result is Input's shape with K along Axis; the values
+/// are a GatherElements of Input with these indices.
+class TopKNode : public Node {
+public:
+  TopKNode(llvm::StringRef name, const Type &outTy, NodeValue input,
+           unsigned axis, bool largest)
+      : Node(Kind::TopKKind, name), axis_(axis), largest_(largest) {
+    addInput("Input", input);
+    addResult(outTy);
+  }
+  NodeValue getInput() const { return getNthInput(0); }
+  unsigned getAxis() const { return axis_; }
+  bool getLargest() const { return largest_; }
+  dim_t getK() const { return getType().dims()[axis_]; }
+  std::string verify() const override;
+  AttributeList getAttributes() const override;
+  static bool classof(const Node *n) { return n->getKind() == Kind::TopKKind; }
+
+private:
+  unsigned axis_;
+  bool largest_;
+};
+
 /// An INT8 element-wise function as a table: result element = Table[q +
 /// 128] for input element q. The quantizer makes it from a unary kind of
 /// Int8Rule::Table, filling the table with the quantized value of the

@@ -101,6 +101,10 @@ private:
   getConstantInts(const onnx::NodeProto &node, unsigned i);
   /// Records \p v as output \p i of \p node.
   void setOutput(const onnx::NodeProto &node, unsigned i, NodeValue v);
+  /// \returns true if every input of \p node folds to a Constant (computed
+  /// from initializers and static shapes; the static input values given to
+  /// load() do not count: they are placeholders at run time).
+  bool hasOnlyConstantInputs(const onnx::NodeProto &node);
   /// Broadcasts \p a and \p b to their common shape (numpy rules).
   llvm::Error broadcastOperands(const std::string &name, NodeValue &a,
                                 NodeValue &b);
@@ -130,6 +134,10 @@ private:
   GLOW_ONNX_BUILDER(Resize)
   GLOW_ONNX_BUILDER(ConvTranspose)
   GLOW_ONNX_BUILDER(ArgMinMax)
+  GLOW_ONNX_BUILDER(TopK)
+  GLOW_ONNX_BUILDER(GatherElements)
+  GLOW_ONNX_BUILDER(Compare)
+  GLOW_ONNX_BUILDER(Where)
   GLOW_ONNX_BUILDER(LRN)
   /// MatMul of operands with batch dimensions (\p a, \p b already read).
   llvm::Error loadBatchMatMul(const onnx::NodeProto &node,

@@ -261,6 +261,52 @@ llvm::Error KernelEmitter::visit(const Node &n) {
           imm(am.getSelectLastIndex())});
     return llvm::Error::success();
   }
+  case Kind::TopKKind: {
+    auto &t = cast<TopKNode>(n);
+    auto d = dims(t.getInput());
+    auto [outer, inner] = getOuterInnerSizes(d, t.getAxis());
+    Storage in = use(t.getInput());
+    Storage out = define(valueOf(&n), Layout::Plain);
+    emit("libjit_topk_f32", outer,
+         {ptr(out), ptr(in), imm(d[t.getAxis()]), imm(inner), imm(t.getK()),
+          imm(t.getLargest())});
+    return llvm::Error::success();
+  }
+  case Kind::CompareKind: {
+    auto &c = cast<CompareNode>(n);
+    Storage l = use(n.getNthInput(0));
+    Storage r = use(n.getNthInput(n.getNumInputs() - 1));
+    Storage out = define(valueOf(&n), Layout::Plain);
+    emit("libjit_compare", typeOf(valueOf(&n)).size(),
+         {ptr(out), ptr(l), ptr(r),
+          imm(getScalarKindCode(n.getNthInput(0).getElementType())),
+          imm(int32_t(c.getMode()))});
+    return llvm::Error::success();
+  }
+  case Kind::SelectKind: {
+    auto &sel = cast<SelectNode>(n);
+    Storage c = use(sel.getCond()), l = use(sel.getLHS()),
+            r = use(sel.getRHS());
+    Storage out = define(valueOf(&n), Layout::Plain);
+    emit("libjit_select", typeOf(valueOf(&n)).size(),
+         {ptr(out), ptr(c), ptr(l), ptr(r),
+          imm(getElementSize(n.getType().getElementType()))});
+    return llvm::Error::success();
+  }
+  case Kind::GatherElementsKind: {
+    auto &g = cast<GatherElementsNode>(n);
+    auto dd = dims(g.getData()), id = dims(g.getIndices());
+    Storage data = use(g.getData()), idx = use(g.getIndices());
+    Storage out = define(valueOf(&n), Layout::Plain);
+    emit("libjit_gather_elements", typeOf(valueOf(&n)).size(),
+         {ptr(out), ptr(data), ptr(idx),
+          imm(g.getIndices().getElementType() == ElemKind::Int64ITy),
+          imm(id.size()), immArray(std::vector<int64_t>(id.begin(), id.end())),
+          immArray(std::vector<int64_t>(dd.begin(), dd.end())),
+          imm(g.getAxis()), imm(getElementSize(n.getType().getElementType())),
+          ptr(Storage{reserved_, kStatusOffset})});
+    return llvm::Error::success();
+  }
   case Kind::TransposeKind:
   case Kind::SliceKind:
   case Kind::BroadcastKind: {

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 using llvm::cast;
 
@@ -440,6 +441,123 @@ void argMinMaxFloat(const ArgMinMaxNode &n, const Tensor &iT, Tensor &oT) {
   }
 }
 
+template <class T> bool compareValues(CompareNode::Mode m, T l, T r) {
+  using Mode = CompareNode::Mode;
+  switch (m) {
+  case Mode::Equal:
+    return l == r;
+  case Mode::Less:
+    return l < r;
+  case Mode::LessEqual:
+    return l <= r;
+  case Mode::Greater:
+    return l > r;
+  case Mode::GreaterEqual:
+    return l >= r;
+  case Mode::And:
+    return l && r;
+  case Mode::Or:
+    return l || r;
+  case Mode::Xor:
+    return bool(l) != bool(r);
+  case Mode::Not:
+    return !l;
+  }
+  return false;
+}
+
+template <class T>
+void compareTyped(CompareNode::Mode m, llvm::ArrayRef<const Tensor *> in,
+                  Tensor &oT) {
+  const T *l = reinterpret_cast<const T *>(in[0]->getUnsafePtr());
+  const T *r =
+      in.size() > 1 ? reinterpret_cast<const T *>(in[1]->getUnsafePtr()) : l;
+  bool *y = reinterpret_cast<bool *>(oT.getUnsafePtr());
+  for (size_t i = 0, e = oT.size(); i < e; i++) {
+    y[i] = compareValues<T>(m, l[i], r[i]);
+  }
+}
+
+void compare(const CompareNode &n, llvm::ArrayRef<const Tensor *> in,
+             Tensor &oT) {
+  switch (in[0]->getElementType()) {
+  case ElemKind::FloatTy:
+    return compareTyped<float>(n.getMode(), in, oT);
+  case ElemKind::Int32ITy:
+    return compareTyped<int32_t>(n.getMode(), in, oT);
+  case ElemKind::Int64ITy:
+    return compareTyped<int64_t>(n.getMode(), in, oT);
+  default: // Bool (the signature allows nothing else)
+    return compareTyped<bool>(n.getMode(), in, oT);
+  }
+}
+
+void select(const Tensor &cT, const Tensor &lT, const Tensor &rT, Tensor &oT) {
+  size_t bytes = getElementSize(oT.getElementType());
+  const bool *c = reinterpret_cast<const bool *>(cT.getUnsafePtr());
+  for (size_t i = 0, e = oT.size(); i < e; i++) {
+    copyElem(oT, i, c[i] ? lT : rT, i, bytes);
+  }
+}
+
+llvm::Error gatherElements(const GatherElementsNode &n, const Tensor &dT,
+                           const Tensor &iT, Tensor &oT) {
+  auto d = dT.dims();
+  unsigned axis = n.getAxis();
+  auto dataStrides = stridesOf(d);
+  size_t bytes = getElementSize(dT.getElementType());
+  std::optional<int64_t> bad;
+  forEachIndex(iT.dims(), [&](size_t flat, const std::vector<dim_t> &idx) {
+    int64_t j = int64_t(iT.getAsDouble(flat));
+    int64_t at = j < 0 ? j + int64_t(d[axis]) : j;
+    if (at < 0 || at >= int64_t(d[axis])) {
+      bad = bad ? bad : j;
+      return;
+    }
+    size_t src = 0;
+    for (size_t k = 0; k < d.size(); k++) {
+      src += (k == axis ? dim_t(at) : idx[k]) * dataStrides[k];
+    }
+    copyElem(oT, flat, dT, src, bytes);
+  });
+  if (bad) {
+    return makeError("GatherElements index " + llvm::Twine(*bad) +
+                     " out of range in node '" + n.getName() + "'");
+  }
+  return llvm::Error::success();
+}
+
+void topK(const TopKNode &n, const Tensor &iT, Tensor &oT) {
+  auto d = iT.dims();
+  unsigned axis = n.getAxis();
+  auto [outer, inner] = getOuterInnerSizes(d, axis);
+  dim_t len = d[axis], k = n.getK();
+  const float *x = iT.getHandle<float>().data();
+  int64_t *y = oT.getHandle<int64_t>().data();
+  bool largest = n.getLargest();
+  std::vector<int64_t> order(len);
+  for (dim_t o = 0; o < outer; o++) {
+    for (dim_t c = 0; c < inner; c++) {
+      const float *col = x + o * len * inner + c;
+      for (dim_t i = 0; i < len; i++) {
+        order[i] = int64_t(i);
+      }
+      // Best first; of equal values the lower index (a stable sort); NaN
+      // last.
+      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+        float va = col[a * inner], vb = col[b * inner];
+        if (std::isnan(va) || std::isnan(vb)) {
+          return !std::isnan(va) && std::isnan(vb);
+        }
+        return largest ? va > vb : va < vb;
+      });
+      for (dim_t i = 0; i < k; i++) {
+        y[(o * k + i) * inner + c] = order[i];
+      }
+    }
+  }
+}
+
 /// Kinds whose kernel copies elements unchanged, whatever their kind.
 bool isDataMovement(Kind k) {
   return k == Kind::SaveKind || isTypePreservingKind(k);
@@ -510,8 +628,14 @@ bool isSignatureEvaluable(const OpSignature &sig) {
   case Kind::SoftMaxKind:
     return allFloat;
   case Kind::ArgMinMaxKind:
+  case Kind::TopKKind:
     return sig.operand(0) == ElemKind::FloatTy &&
            sig.result() == ElemKind::Int64ITy;
+  case Kind::CompareKind:
+    return isPlainNumeric(sig.operand(0)) || sig.operand(0) == ElemKind::BoolTy;
+  case Kind::SelectKind:
+  case Kind::GatherElementsKind:
+    return true;
 #define DEF_NODE(CLASS, NAME, FAMILY, INT8, IMAGES, BATCH, EPILOGUE, LOWERING) \
   GLOW_WHEN_##LOWERING(case Kind::NAME##Kind:)
 #include "glow/Graph/Nodes.def"
@@ -615,6 +739,17 @@ llvm::Error evaluateNode(const Node &n, llvm::ArrayRef<const Tensor *> in,
   case Kind::ArgMinMaxKind:
     argMinMaxFloat(cast<ArgMinMaxNode>(n), *in[0], out[0]);
     return llvm::Error::success();
+  case Kind::TopKKind:
+    topK(cast<TopKNode>(n), *in[0], out[0]);
+    return llvm::Error::success();
+  case Kind::CompareKind:
+    compare(cast<CompareNode>(n), in, out[0]);
+    return llvm::Error::success();
+  case Kind::SelectKind:
+    select(*in[0], *in[1], *in[2], out[0]);
+    return llvm::Error::success();
+  case Kind::GatherElementsKind:
+    return gatherElements(cast<GatherElementsNode>(n), *in[0], *in[1], out[0]);
   case Kind::TransposeKind:
     transpose(cast<TransposeNode>(n), *in[0], out[0]);
     return llvm::Error::success();

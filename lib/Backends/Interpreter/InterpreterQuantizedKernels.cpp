@@ -334,6 +334,10 @@ bool hasQuantizedKernel(const OpSignature &sig) {
   case Kind::ErfKind:
   case Kind::SoftMaxKind:
   case Kind::ArgMinMaxKind:
+  case Kind::CompareKind:
+  case Kind::SelectKind:
+  case Kind::GatherElementsKind:
+  case Kind::TopKKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
   case Kind::SliceKind:
@@ -411,6 +415,10 @@ llvm::Error evaluateQuantizedNode(const Node &n,
   case Kind::ErfKind:
   case Kind::SoftMaxKind:
   case Kind::ArgMinMaxKind:
+  case Kind::CompareKind:
+  case Kind::SelectKind:
+  case Kind::GatherElementsKind:
+  case Kind::TopKKind:
   case Kind::ReshapeKind:
   case Kind::TransposeKind:
   case Kind::SliceKind:

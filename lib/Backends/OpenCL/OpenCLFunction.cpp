@@ -334,6 +334,17 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
             i64(am.isMin()), i64(am.getSelectLastIndex())});
     break;
   }
+  case Kind::TopKKind: {
+    auto &t = cast<TopKNode>(n);
+    auto d = t.getInput().dims();
+    int64_t len = d[t.getAxis()];
+    int64_t inner = getOuterInnerSizes(d, t.getAxis()).second;
+    cl_mem y = define(n);
+    launch("topk_f32", yt.size() / std::max<int64_t>(t.getK(), 1),
+           {mem(y), mem(value(t.getInput())), i64(len), i64(inner),
+            i64(t.getK()), i64(t.getLargest())});
+    break;
+  }
   case Kind::TransposeKind:
   case Kind::SliceKind:
   case Kind::BroadcastKind: {
@@ -378,6 +389,40 @@ llvm::Error FunctionBuilder::visit(const Node &n) {
             i64(numIdx), i64(d[g.getAxis()]),
             i64(inner * getElementSize(g.getData().getElementType())),
             mem(fn_.status_)});
+    break;
+  }
+  case Kind::GatherElementsKind: {
+    auto &g = cast<GatherElementsNode>(n);
+    auto dd = g.getData().dims(), id = g.getIndices().dims();
+    cl_mem data = value(g.getData()), idx = value(g.getIndices());
+    cl_mem y = define(n);
+    launch("gather_elements", yt.size(),
+           {mem(y), mem(data), mem(idx),
+            i32(g.getIndices().getElementType() == ElemKind::Int64ITy),
+            i32(id.size()),
+            mem(constant(std::vector<int64_t>(id.begin(), id.end()))),
+            mem(constant(std::vector<int64_t>(dd.begin(), dd.end()))),
+            i64(g.getAxis()), i32(getElementSize(yt.getElementType())),
+            mem(fn_.status_)});
+    break;
+  }
+  case Kind::SelectKind: {
+    auto &sel = cast<SelectNode>(n);
+    cl_mem c = value(sel.getCond()), l = value(sel.getLHS()),
+           r = value(sel.getRHS()), y = define(n);
+    launch("where_select", yt.size(),
+           {mem(y), mem(c), mem(l), mem(r),
+            i32(getElementSize(yt.getElementType()))});
+    break;
+  }
+  case Kind::CompareKind: {
+    auto &c = cast<CompareNode>(n);
+    cl_mem l = value(n.getNthInput(0)),
+           r = value(n.getNthInput(n.getNumInputs() - 1)), y = define(n);
+    launch("compare", yt.size(),
+           {mem(y), mem(l), mem(r),
+            i32(getScalarKindCode(n.getNthInput(0).getElementType())),
+            i32(int32_t(c.getMode()))});
     break;
   }
   case Kind::ConvertToKind: {

@@ -58,6 +58,10 @@ enum PadMode : int32_t {
 #define KERNEL_PAD_MODE(NAME, CODE) kPad##NAME = CODE,
 #include "glow/Backends/KernelOps.def"
 };
+enum CompareMode : int32_t {
+#define KERNEL_COMPARE_MODE(NAME, CODE) kCmp##NAME = CODE,
+#include "glow/Backends/KernelOps.def"
+};
 
 /// The scalars of a blocked convolution that are not shapes: its epilogue
 /// and input zero code. They are passed in the constant region rather than

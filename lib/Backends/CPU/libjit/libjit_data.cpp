@@ -142,6 +142,49 @@ LIBJIT_EXPORT void libjit_gather(int64_t begin, int64_t end, uint8_t *dst,
   }
 }
 
+/// Items: elements. ONNX GatherElements: element i of the result (shape
+/// \p idxDims) is the element of data (shape \p dataDims) at i's multi-index
+/// with its \p axis coordinate replaced by indices[i]; an index out of
+/// range writes zeros and sets *status.
+LIBJIT_EXPORT void libjit_gather_elements(int64_t begin, int64_t end,
+                                          uint8_t *dst, const uint8_t *data,
+                                          const uint8_t *indices,
+                                          int32_t indices64, int64_t rank,
+                                          const int64_t *idxDims,
+                                          const int64_t *dataDims, int64_t axis,
+                                          int64_t elemSize, int32_t *status) {
+  int64_t idx[8] = {0};
+  for (int64_t i = begin; i < end; i++) {
+    unflatten(i, rank, idxDims, idx);
+    int64_t j = indices64 ? ((const int64_t *)indices)[i]
+                          : ((const int32_t *)indices)[i];
+    if (j < 0) {
+      j += dataDims[axis];
+    }
+    if (j < 0 || j >= dataDims[axis]) {
+      std::memset(dst + i * elemSize, 0, elemSize);
+      __atomic_store_n(status, int32_t(kStatusGatherIndexOutOfRange),
+                       __ATOMIC_RELAXED);
+      continue;
+    }
+    idx[axis] = j;
+    int64_t off = 0;
+    for (int64_t d = 0; d < rank; d++) {
+      off = off * dataDims[d] + idx[d];
+    }
+    copyElem(dst + i * elemSize, data + off * elemSize, elemSize);
+  }
+}
+
+/// Items: elements. ONNX Where: out[i] = cond[i] ? l[i] : r[i].
+LIBJIT_EXPORT void libjit_select(int64_t begin, int64_t end, uint8_t *dst,
+                                 const int8_t *cond, const uint8_t *l,
+                                 const uint8_t *r, int64_t elemSize) {
+  for (int64_t i = begin; i < end; i++) {
+    copyElem(dst + i * elemSize, (cond[i] ? l : r) + i * elemSize, elemSize);
+  }
+}
+
 /// Items: rows. Copies row r (\p rowBytes bytes) from src + r * srcStride
 /// to dst + r * dstStride (Concat: one call per input).
 LIBJIT_EXPORT void libjit_copy_rows(int64_t begin, int64_t end, uint8_t *dst,

@@ -219,6 +219,109 @@ LIBJIT_EXPORT void libjit_argminmax_f32(int64_t begin, int64_t end,
   }
 }
 
+/// Items: outer slices. ONNX TopK's indices: for each of the \p inner
+/// columns of a slice (\p len elements of stride \p inner), the \p k best
+/// (largest, or smallest unless \p largest), best first, of equal ones the
+/// lower index first, NaN last: an insertion into the sorted output.
+LIBJIT_EXPORT void libjit_topk_f32(int64_t begin, int64_t end, int64_t *out,
+                                   const float *in, int64_t len, int64_t inner,
+                                   int64_t k, int64_t largest) {
+  if (k == 0) {
+    return;
+  }
+  for (int64_t o = begin; o < end; o++) {
+    for (int64_t c = 0; c < inner; c++) {
+      const float *col = in + o * len * inner + c;
+      int64_t *best = out + o * k * inner + c;
+      int64_t n = 0;
+      for (int64_t i = 0; i < len; i++) {
+        float v = col[i * inner];
+        // Whether v (index i, after every kept one) goes before index j.
+        auto before = [&](int64_t j) {
+          float e = col[j * inner];
+          if (v != v) {
+            return false;
+          }
+          return e != e || (largest ? v > e : v < e);
+        };
+        int64_t p = n < k ? n : k;
+        if (p == k && !before(best[(k - 1) * inner])) {
+          continue;
+        }
+        while (p > 0 && before(best[(p - 1) * inner])) {
+          if (p < k) {
+            best[p * inner] = best[(p - 1) * inner];
+          }
+          p--;
+        }
+        best[p * inner] = i;
+        n += n < k;
+      }
+    }
+  }
+}
+
+namespace {
+template <class T>
+LIBJIT_INLINE void compareAll(int64_t begin, int64_t end, int8_t *out,
+                              const T *l, const T *r, int32_t mode) {
+  for (int64_t i = begin; i < end; i++) {
+    T a = l[i], b = r[i];
+    bool v;
+    switch (mode) {
+    case kCmpEqual:
+      v = a == b;
+      break;
+    case kCmpLess:
+      v = a < b;
+      break;
+    case kCmpLessEqual:
+      v = a <= b;
+      break;
+    case kCmpGreater:
+      v = a > b;
+      break;
+    case kCmpGreaterEqual:
+      v = a >= b;
+      break;
+    case kCmpAnd:
+      v = a && b;
+      break;
+    case kCmpOr:
+      v = a || b;
+      break;
+    case kCmpXor:
+      v = bool(a) != bool(b);
+      break;
+    default: // Not
+      v = !a;
+    }
+    out[i] = v;
+  }
+}
+} // namespace
+
+/// Items: elements. ONNX comparisons and logic (CompareMode) of operands
+/// of scalar kind \p kind (Not reads only \p l); a Bool (0/1 byte) result.
+LIBJIT_EXPORT void libjit_compare(int64_t begin, int64_t end, int8_t *out,
+                                  const uint8_t *l, const uint8_t *r,
+                                  int32_t kind, int32_t mode) {
+  switch (kind) {
+  case kScalarFloat:
+    return compareAll(begin, end, out, (const float *)l, (const float *)r,
+                      mode);
+  case kScalarInt32:
+    return compareAll(begin, end, out, (const int32_t *)l, (const int32_t *)r,
+                      mode);
+  case kScalarInt64:
+    return compareAll(begin, end, out, (const int64_t *)l, (const int64_t *)r,
+                      mode);
+  default: // Bool
+    return compareAll(begin, end, out, (const int8_t *)l, (const int8_t *)r,
+                      mode);
+  }
+}
+
 /// Items: outer slices. SoftMax along an axis of \p len elements with
 /// stride \p inner, for every one of the \p inner columns of a slice.
 LIBJIT_EXPORT void libjit_softmax_f32(int64_t begin, int64_t end, float *out,

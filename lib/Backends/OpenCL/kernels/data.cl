@@ -72,6 +72,50 @@ __kernel void gather(__global uchar *dst, __global const uchar *data,
   }
 }
 
+/* Work-item per result element: ONNX GatherElements, the element of data
+   at the result's multi-index with its axis coordinate replaced by the
+   index; an index out of range writes zeros and sets status[0]. */
+__kernel void gather_elements(__global uchar *dst, __global const uchar *data,
+                              __global const uchar *indices, int indices64,
+                              int rank, __global const long *idxDims,
+                              __global const long *dataDims, long axis,
+                              int esize, __global int *status) {
+  long i = get_global_id(0);
+  long idx[8];
+  unflatten(i, rank, idxDims, idx);
+  long j = indices64 ? ((__global const long *)indices)[i]
+                     : (long)((__global const int *)indices)[i];
+  if (j < 0) {
+    j += dataDims[axis];
+  }
+  if (j < 0 || j >= dataDims[axis]) {
+    for (int b = 0; b < esize; b++) {
+      dst[i * esize + b] = 0;
+    }
+    status[0] = 1;
+    return;
+  }
+  idx[axis] = j;
+  long off = 0;
+  for (int d = 0; d < rank; d++) {
+    off = off * dataDims[d] + idx[d];
+  }
+  for (int b = 0; b < esize; b++) {
+    dst[i * esize + b] = data[off * esize + b];
+  }
+}
+
+/* Work-item per element: ONNX Where. */
+__kernel void where_select(__global uchar *dst, __global const char *cond,
+                     __global const uchar *l, __global const uchar *r,
+                     int esize) {
+  long i = get_global_id(0);
+  __global const uchar *src = cond[i] ? l : r;
+  for (int b = 0; b < esize; b++) {
+    dst[i * esize + b] = src[i * esize + b];
+  }
+}
+
 /* Work-item per byte of an input of rows x rowBytes: Concat. */
 __kernel void copy_rows(__global uchar *dst, __global const uchar *src,
                         long rowBytes, long dstStride, long dstOffset) {

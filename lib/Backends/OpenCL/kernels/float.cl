@@ -191,6 +191,99 @@ __kernel void argminmax_f32(__global long *out, __global const float *in,
   out[i] = at;
 }
 
+/* Whether v (of an index after j's) goes before e (index j's) in TopK's
+   order: best first, NaN last. */
+inline int topkBefore(float v, float e, long largest) {
+  if (isnan(v)) {
+    return 0;
+  }
+  return isnan(e) || (largest ? v > e : v < e);
+}
+
+/* Work-item per (outer, inner) column: ONNX TopK's indices, the k best of
+   len elements (largest, or smallest), best first, of equal ones the lower
+   index first: an insertion into the sorted output. */
+__kernel void topk_f32(__global long *out, __global const float *in, long len,
+                       long inner, long k, long largest) {
+  long i = get_global_id(0);
+  long o = i / inner, c = i % inner;
+  __global const float *col = in + o * len * inner + c;
+  __global long *best = out + o * k * inner + c;
+  long n = 0;
+  for (long j = 0; j < len && k > 0; j++) {
+    float v = col[j * inner];
+    long p = n < k ? n : k;
+    if (p == k && !topkBefore(v, col[best[(k - 1) * inner] * inner], largest)) {
+      continue;
+    }
+    while (p > 0 && topkBefore(v, col[best[(p - 1) * inner] * inner], largest)) {
+      if (p < k) {
+        best[p * inner] = best[(p - 1) * inner];
+      }
+      p--;
+    }
+    best[p * inner] = j;
+    n += n < k;
+  }
+}
+
+/* Work-item per element: ONNX comparisons and logic (CMP_*) of operands of
+   scalar kind K_*; a Bool (0/1 byte) result. Not reads only l. */
+__kernel void compare(__global char *out, __global const uchar *l,
+                      __global const uchar *r, int kind, int mode) {
+  long i = get_global_id(0);
+  int v;
+  if (kind == K_Float) {
+    float a = ((__global const float *)l)[i], b = ((__global const float *)r)[i];
+    v = mode == CMP_Equal       ? a == b
+        : mode == CMP_Less      ? a < b
+        : mode == CMP_LessEqual ? a <= b
+        : mode == CMP_Greater   ? a > b
+                                : a >= b;
+  } else {
+    long a, b;
+    if (kind == K_Int32) {
+      a = ((__global const int *)l)[i];
+      b = ((__global const int *)r)[i];
+    } else if (kind == K_Int64) {
+      a = ((__global const long *)l)[i];
+      b = ((__global const long *)r)[i];
+    } else {
+      a = ((__global const char *)l)[i];
+      b = ((__global const char *)r)[i];
+    }
+    switch (mode) {
+    case CMP_Equal:
+      v = a == b;
+      break;
+    case CMP_Less:
+      v = a < b;
+      break;
+    case CMP_LessEqual:
+      v = a <= b;
+      break;
+    case CMP_Greater:
+      v = a > b;
+      break;
+    case CMP_GreaterEqual:
+      v = a >= b;
+      break;
+    case CMP_And:
+      v = a && b;
+      break;
+    case CMP_Or:
+      v = a || b;
+      break;
+    case CMP_Xor:
+      v = (a != 0) != (b != 0);
+      break;
+    default:
+      v = !a;
+    }
+  }
+  out[i] = v ? 1 : 0;
+}
+
 /* Work-item per (outer, inner) column of a softmax along len elements. */
 __kernel void softmax_f32(__global float *out, __global const float *in,
                           long len, long inner) {
