@@ -198,18 +198,21 @@ llvm::Error
 windowAttributes(const onnx::NodeProto &node, const std::string &name,
                  llvm::ArrayRef<dim_t> inDims, std::vector<unsigned> kernel,
                  std::vector<unsigned> &kernels, std::vector<unsigned> &strides,
-                 std::vector<unsigned> &pads,
-                 std::vector<unsigned> &dilations) {
+                 std::vector<unsigned> &pads, std::vector<unsigned> &dilations,
+                 bool allow3D) {
   // A 1-D window on [N, C, L] is read as the 2-D window [1, k] on
   // [N, C, 1, L]: the callers view the input that way.
   bool oneD = inDims.size() == 3;
-  if (inDims.size() != 4 && !oneD) {
+  bool threeD = allow3D && inDims.size() == 5;
+  if (inDims.size() != 4 && !oneD && !threeD) {
     return makeError(describe(node, name) +
-                     ": only 1-D and 2-D windows on 3-D NCL and 4-D NCHW "
-                     "inputs are supported, input is " +
-                     dimsToString(inDims));
+                     (allow3D ? ": only 1-D, 2-D and 3-D windows on 3-D NCL, "
+                                "4-D NCHW and 5-D NCDHW inputs are supported"
+                              : ": only 1-D and 2-D windows on 3-D NCL and "
+                                "4-D NCHW inputs are supported") +
+                     ", input is " + dimsToString(inDims));
   }
-  size_t n = oneD ? 1 : 2;
+  size_t n = inDims.size() - 2;
   auto ks = getInts(node, "kernel_shape");
   if (!ks.empty()) {
     kernel.assign(ks.begin(), ks.end());
@@ -258,12 +261,13 @@ windowAttributes(const onnx::NodeProto &node, const std::string &name,
   pads.assign(pd.begin(), pd.end());
   std::string autoPad = getString(node, "auto_pad", "NOTSET");
   if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (unsigned i = 0; i < 2; i++) {
+    size_t w = kernels.size();
+    for (unsigned i = 0; i < w; i++) {
       samePads(dims4[2 + i], kernels[i], strides[i], dilations[i],
-               autoPad == "SAME_UPPER", pads[i], pads[i + 2]);
+               autoPad == "SAME_UPPER", pads[i], pads[i + w]);
     }
   } else if (autoPad == "VALID") {
-    pads = {0, 0, 0, 0};
+    pads.assign(pads.size(), 0);
   } else if (autoPad != "NOTSET") {
     return makeError(describe(node, name) + ": unknown auto_pad '" + autoPad +
                      "'");

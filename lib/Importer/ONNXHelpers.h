@@ -46,12 +46,14 @@ llvm::Expected<onnx::ModelProto> parseModel(const std::string &bytes,
                                             llvm::StringRef what);
 /// Resolves the window attributes shared by Conv and the pools, as 2-D
 /// windows: a 3-D input [N, C, L] has a 1-D window, returned as [1, k] for
-/// the input viewed as [N, C, 1, L].
+/// the input viewed as [N, C, 1, L]. With \p allow3D a 5-D input [N, C, D,
+/// H, W] has a 3-D window (3 kernels, strides and dilations, 6 pads).
 llvm::Error
 windowAttributes(const onnx::NodeProto &node, const std::string &name,
                  llvm::ArrayRef<dim_t> inDims, std::vector<unsigned> kernel,
                  std::vector<unsigned> &kernels, std::vector<unsigned> &strides,
-                 std::vector<unsigned> &pads, std::vector<unsigned> &dilations);
+                 std::vector<unsigned> &pads, std::vector<unsigned> &dilations,
+                 bool allow3D = false);
 /// \returns \p axis made non-negative for rank \p rank, or an error.
 llvm::Expected<unsigned> normalizeAxis(int64_t axis, size_t rank,
                                        const onnx::NodeProto &node,

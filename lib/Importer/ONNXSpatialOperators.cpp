@@ -13,7 +13,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace glow {
@@ -73,6 +75,53 @@ llvm::Error ONNXModelLoader::loadConv(const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
+namespace {
+/// A MaxPool with dilations on the NC+spatial input \p x, without a
+/// dilated kernel: per spatial axis, the input padded with -inf to cover
+/// every window, then the element-wise Max of one strided Slice per kernel
+/// tap (max is separable, so the axes are done one after the other).
+NodeValue dilatedMaxPool(Function &F, const std::string &name, NodeValue x,
+                         llvm::ArrayRef<unsigned> k, llvm::ArrayRef<unsigned> s,
+                         llvm::ArrayRef<unsigned> p, llvm::ArrayRef<unsigned> d,
+                         bool ceil) {
+  size_t w = k.size(), rank = x.dims().size();
+  for (size_t a = 0; a < w; a++) {
+    size_t axis = 2 + a;
+    dim_t len = x.dims()[axis];
+    dim_t out =
+        computeWindowOutputSize(len, k[a], s[a], p[a], p[a + w], d[a], ceil);
+    dim_t need = (out - 1) * s[a] + dim_t(d[a]) * (k[a] - 1) + 1;
+    dim_t padEnd = std::max<dim_t>(p[a + w], need - p[a] - len);
+    std::string axisName = name + ".axis" + std::to_string(a);
+    if (p[a] || padEnd) {
+      std::vector<dim_t> pads(2 * rank, 0);
+      pads[axis] = p[a];
+      pads[rank + axis] = padEnd;
+      x = F.createPad(axisName + ".pad", x, pads, PadNode::Mode::Constant,
+                      -std::numeric_limits<float>::infinity());
+    }
+    std::vector<dim_t> outDims = x.dims().vec();
+    outDims[axis] = out;
+    NodeValue acc;
+    for (unsigned j = 0; j < k[a]; j++) {
+      std::vector<dim_t> starts(rank, 0), steps(rank, 1);
+      starts[axis] = dim_t(j) * d[a];
+      steps[axis] = s[a];
+      NodeValue tap = F.createSlice(axisName + ".tap" + std::to_string(j), x,
+                                    starts, steps, outDims);
+      bool last = a + 1 == w && j + 1 == k[a];
+      acc = j == 0 ? tap
+                   : F.createArithmetic(
+                         Node::Kind::MaxKind,
+                         last ? name : axisName + ".max" + std::to_string(j),
+                         acc, tap);
+    }
+    x = acc;
+  }
+  return x;
+}
+} // namespace
+
 llvm::Error ONNXModelLoader::loadPool(const onnx::NodeProto &node,
                                       const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
@@ -82,12 +131,16 @@ llvm::Error ONNXModelLoader::loadPool(const onnx::NodeProto &node,
   }
   std::vector<unsigned> kernels, strides, pads, dilations;
   if (auto err = windowAttributes(node, name, in.dims(), {}, kernels, strides,
-                                  pads, dilations)) {
+                                  pads, dilations, /*allow3D=*/true)) {
     return err;
   }
-  if (dilations != std::vector<unsigned>{1, 1}) {
-    return makeError(describe(node, name) + ": dilated pooling is not "
-                                            "supported");
+  bool max = node.op_type() == "MaxPool";
+  size_t w = kernels.size();
+  bool dilated = std::any_of(dilations.begin(), dilations.end(),
+                             [](unsigned v) { return v != 1; });
+  if (dilated && !max) {
+    return makeError(describe(node, name) +
+                     ": dilated AveragePool is not supported");
   }
   if (getInt(node, "storage_order", 0) != 0) {
     return makeError(describe(node, name) + ": storage_order=1 is not "
@@ -97,38 +150,59 @@ llvm::Error ONNXModelLoader::loadPool(const onnx::NodeProto &node,
   if (!in.getType().isFloat()) {
     return makeError(describe(node, name) + ": input must be float");
   }
-  bool oneD = in.dims().size() == 3;
-  if (oneD) {
-    auto d = in.dims();
-    in = F_->createReshape(name + ".as2d", in, {d[0], d[1], 1, d[2]});
-  }
-  // A 1-D pool's result goes back to [N, C, L].
-  auto result = [&](Node *pool) -> NodeValue {
-    if (!oneD) {
-      return pool;
-    }
-    auto d = pool->dims();
-    return F_->createReshape(name + ".as1d", pool, {d[0], d[1], d[3]});
-  };
-  if (node.op_type() == "MaxPool") {
+  if (max) {
     // A window entirely in the padding has no element to take the maximum
     // of; ONNX requires pads smaller than the kernel.
-    for (unsigned i = 0; i < 4; i++) {
-      if (pads[i] >= kernels[i % 2]) {
-        return makeError(describe(node, name) + ": pad " +
-                         llvm::Twine(pads[i]) +
-                         " is not smaller than the kernel size " +
-                         llvm::Twine(kernels[i % 2]));
+    for (unsigned i = 0; i < 2 * w; i++) {
+      unsigned span = dilations[i % w] * (kernels[i % w] - 1) + 1;
+      if (pads[i] >= span) {
+        return makeError(
+            describe(node, name) + ": pad " + llvm::Twine(pads[i]) +
+            " is not smaller than the kernel size " + llvm::Twine(span));
       }
     }
+  }
+  bool countPads = getInt(node, "count_include_pad", 0) != 0;
+  auto pool2D = [&](const std::string &poolName, NodeValue x,
+                    std::vector<unsigned> k, std::vector<unsigned> s,
+                    std::vector<unsigned> p) -> NodeValue {
+    if (max) {
+      return F_->createMaxPool(poolName, x, k, s, p, ceil);
+    }
+    return F_->createAvgPool(poolName, x, k, s, p, countPads, ceil);
+  };
+  auto d = in.dims().vec();
+  if (d.size() == 3) { // 1-D: pooled as [N, C, 1, L], back to [N, C, L]
+    NodeValue x = F_->createReshape(name + ".as2d", in, {d[0], d[1], 1, d[2]});
+    NodeValue y = dilated ? dilatedMaxPool(*F_, name, x, kernels, strides, pads,
+                                           dilations, ceil)
+                          : pool2D(name, x, kernels, strides, pads);
+    setOutput(node, 0,
+              F_->createReshape(name + ".as1d", y, {d[0], d[1], y.dims()[3]}));
+  } else if (dilated) {
     setOutput(
         node, 0,
-        result(F_->createMaxPool(name, in, kernels, strides, pads, ceil)));
-  } else {
-    bool countPads = getInt(node, "count_include_pad", 0) != 0;
+        dilatedMaxPool(*F_, name, in, kernels, strides, pads, dilations, ceil));
+  } else if (w == 3) {
+    // 3-D: both pools are separable (the maximum, and the average whose
+    // divisor is the product of the per-axis counts): a 2-D pool over
+    // (H, W) of [N, C*D, H, W], then a (kD x 1) pool over D of
+    // [N, C, D, H'*W'].
+    NodeValue hw = pool2D(
+        name + ".hw",
+        F_->createReshape(name + ".as2d", in, {d[0], d[1] * d[2], d[3], d[4]}),
+        {kernels[1], kernels[2]}, {strides[1], strides[2]},
+        {pads[1], pads[2], pads[4], pads[5]});
+    dim_t h = hw.dims()[2], wd = hw.dims()[3];
+    NodeValue dd = pool2D(
+        name,
+        F_->createReshape(name + ".split", hw, {d[0], d[1], d[2], h * wd}),
+        {kernels[0], 1}, {strides[0], 1}, {pads[0], 0, pads[3], 0});
     setOutput(node, 0,
-              result(F_->createAvgPool(name, in, kernels, strides, pads,
-                                       countPads, ceil)));
+              F_->createReshape(name + ".as3d", dd,
+                                {d[0], d[1], dd.dims()[2], h, wd}));
+  } else {
+    setOutput(node, 0, pool2D(name, in, kernels, strides, pads));
   }
   return llvm::Error::success();
 }
