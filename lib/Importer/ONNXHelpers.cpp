@@ -57,7 +57,13 @@ llvm::Expected<ElemKind> elemKindFromONNX(int32_t dt) {
   case onnx::TensorProto::INT64:
     return ElemKind::Int64ITy;
   case onnx::TensorProto::INT32:
+  case onnx::TensorProto::INT8: // the narrow integers read as int32, exact
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
     return ElemKind::Int32ITy;
+  case onnx::TensorProto::UINT32: // read as int64, exact
+    return ElemKind::Int64ITy;
   case onnx::TensorProto::BOOL:
     return ElemKind::BoolTy;
   default:
@@ -115,30 +121,66 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
     return bytes.takeError();
   }
   size_t n = *bytes / elemSize;
-  // float64 values become float32 (rounded to nearest).
-  bool isDouble = t.data_type() == onnx::TensorProto::DOUBLE;
+  // float64 values become float32 (rounded to nearest), the narrow integers
+  // int32 and uint32 int64: the stored element may be of another size.
+  int32_t dt = t.data_type();
+  size_t rawSize = dt == onnx::TensorProto::DOUBLE   ? 8
+                   : dt == onnx::TensorProto::INT8 ||
+                           dt == onnx::TensorProto::UINT8
+                       ? 1
+                   : dt == onnx::TensorProto::INT16 ||
+                           dt == onnx::TensorProto::UINT16
+                       ? 2
+                   : dt == onnx::TensorProto::UINT32 ? 4
+                                                     : elemSize;
+  bool widened = dt == onnx::TensorProto::DOUBLE ||
+                 dt == onnx::TensorProto::UINT32 || rawSize != elemSize;
   if (t.has_raw_data()) {
-    uint64_t want = isDouble ? uint64_t(n) * sizeof(double) : *bytes;
+    uint64_t want = uint64_t(n) * rawSize;
     if (t.raw_data().size() != want) {
       return makeError("tensor '" + t.name() + "' has " +
                        llvm::Twine(t.raw_data().size()) +
                        " bytes of data, expected " + llvm::Twine(want));
     }
     Tensor out(*kind, dims);
-    if (isDouble) {
-      auto h = out.getHandle<float>();
-      for (size_t i = 0; i < n; i++) {
-        double v;
-        std::memcpy(&v, t.raw_data().data() + i * sizeof(double),
-                    sizeof(double));
-        h.raw(i) = float(v);
+    const char *raw = t.raw_data().data();
+    if (!widened) {
+      std::memcpy(out.getUnsafePtr(), raw, *bytes);
+      return std::move(out);
+    }
+    for (size_t i = 0; i < n; i++) {
+      const char *p = raw + i * rawSize;
+      auto load = [p](auto v) {
+        std::memcpy(&v, p, sizeof(v));
+        return double(v);
+      };
+      switch (dt) {
+      case onnx::TensorProto::DOUBLE:
+        out.setFromDouble(i, load(double()));
+        break;
+      case onnx::TensorProto::INT8:
+        out.setFromDouble(i, load(int8_t()));
+        break;
+      case onnx::TensorProto::UINT8:
+        out.setFromDouble(i, load(uint8_t()));
+        break;
+      case onnx::TensorProto::INT16:
+        out.setFromDouble(i, load(int16_t()));
+        break;
+      case onnx::TensorProto::UINT16:
+        out.setFromDouble(i, load(uint16_t()));
+        break;
+      default: // UINT32
+        out.setFromDouble(i, load(uint32_t()));
+        break;
       }
-    } else {
-      std::memcpy(out.getUnsafePtr(), t.raw_data().data(), *bytes);
     }
     return std::move(out);
   }
+  bool isDouble = dt == onnx::TensorProto::DOUBLE;
+  bool isUInt32 = dt == onnx::TensorProto::UINT32;
   size_t have = isDouble                      ? t.double_data_size()
+                : isUInt32                    ? t.uint64_data_size()
                 : *kind == ElemKind::FloatTy  ? t.float_data_size()
                 : *kind == ElemKind::Int64ITy ? t.int64_data_size()
                                               : t.int32_data_size();
@@ -148,6 +190,10 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
   }
   Tensor out(*kind, dims);
   for (size_t i = 0; i < n; i++) {
+    if (isUInt32) {
+      out.getHandle<int64_t>().raw(i) = int64_t(uint32_t(t.uint64_data(i)));
+      continue;
+    }
     switch (*kind) {
     case ElemKind::FloatTy:
       out.setFromDouble(i, isDouble ? t.double_data(i) : t.float_data(i));

@@ -156,6 +156,27 @@ llvm::Error ONNXModelLoader::loadArithmetic(const onnx::NodeProto &node,
     return makeError(describe(node, name) +
                      ": legacy broadcast (opset < 7) is not supported");
   }
+  ElemKind ak = a.getElementType(), bk = b.getElementType();
+  if (node.op_type() == "Pow" && ak != bk && !a.getType().isQuantized() &&
+      !b.getType().isQuantized()) {
+    // Pow's exponent may be of another type than the base (the result's):
+    // computed in float, then cast to the base's type.
+    if (ak != ElemKind::FloatTy) {
+      a = F_->createConvertTo(name + ".base", a, ElemKind::FloatTy);
+    }
+    if (bk != ElemKind::FloatTy) {
+      b = F_->createConvertTo(name + ".exponent", b, ElemKind::FloatTy);
+    }
+    if (auto err = broadcastOperands(name, a, b)) {
+      return err;
+    }
+    NodeValue p = F_->createArithmetic(
+        Node::Kind::PowKind, ak == ElemKind::FloatTy ? name : name + ".pow",
+        a, b);
+    setOutput(node, 0,
+              ak == ElemKind::FloatTy ? p : F_->createConvertTo(name, p, ak));
+    return llvm::Error::success();
+  }
   if (a.getElementType() != b.getElementType()) {
     return makeError(describe(node, name) + ": operands of different types " +
                      getElemKindName(a.getElementType()) + " and " +
