@@ -6,6 +6,7 @@
 #include "llvm/Support/Casting.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace glow {
 
@@ -137,11 +138,14 @@ private:
         layer(F_->createReshape(name_ + ".view", x, {a, outer / a, n, inner}));
     std::vector<unsigned> window = {unsigned(n), 1}, strides = {1, 1},
                           pads = {0, 0, 0, 0};
-    NodeValue p =
+    Node *p =
         mode == Mode::Max
             ? layer(F_->createMaxPool(name_ + ".max", v, window, strides, pads))
             : layer(F_->createAvgPool(name_ + ".mean", v, window, strides, pads,
                                       false));
+    if (r->getType().isQuantized()) { // an INT8 pool to the result's scale
+      p->setType(0, Type::newShape(r->getType(), p->dims()));
+    }
     return layer(F_->createReshape(name_ + ".result", p, r->getType().dims()));
   }
 
@@ -230,21 +234,44 @@ private:
       dim_t rows = t.getType().size() / in;
       NodeValue m = layer(F_->createReshape(s + ".rows", t, {rows, in}));
       std::vector<float> w = r->getAxisWeights(ax); // out x in
-      Tensor wt(x.getElementType(), {in, out});
-      auto h = wt.getHandle<float>();
-      for (dim_t o = 0; o < out; o++) {
-        for (dim_t k = 0; k < in; k++) {
-          h.raw(k * out + o) = w[o * in + k];
-        }
+      Constant *c = F_->getParent().createConstant(
+          s + ".weights", axisMatrix(w, in, out, x.getType().isQuantized()));
+      Node *p = layer(F_->createMatMul(s + ".interpolate", m, c));
+      if (x.getType().isQuantized()) {
+        // INT8: every axis's product has the Resize's result scale (an
+        // interpolation stays within the range of its input).
+        p->setType(0, Type::newShape(r->getType(), p->dims()));
       }
-      Constant *c =
-          F_->getParent().createConstant(s + ".weights", std::move(wt));
-      NodeValue p = layer(F_->createMatMul(s + ".interpolate", m, c));
       d.back() = out;
-      p = layer(F_->createReshape(s + ".unrows", p, d));
-      x = last ? p : layer(F_->createTranspose(s + ".back", p, swap));
+      NodeValue y = layer(F_->createReshape(s + ".unrows", p, d));
+      x = last ? y : layer(F_->createTranspose(s + ".back", y, swap));
     }
     return x;
+  }
+
+  /// The transposed (in x out) matrix of the out x in weights \p w: float,
+  /// or with \p int8 symmetric int8 of scale max|w| / 127.
+  static Tensor axisMatrix(const std::vector<float> &w, dim_t in, dim_t out,
+                           bool int8) {
+    float scale = 0;
+    for (float v : w) {
+      scale = std::max(scale, std::abs(v) / 127.f);
+    }
+    scale = scale > 0 ? scale : 1.f;
+    Tensor t = int8 ? Tensor(Type(ElemKind::Int8QTy, {in, out}, scale, 0))
+                    : Tensor(ElemKind::FloatTy, {in, out});
+    for (dim_t o = 0; o < out; o++) {
+      for (dim_t k = 0; k < in; k++) {
+        float v = w[o * in + k];
+        if (int8) {
+          t.getHandle<int8_t>().raw(k * out + o) =
+              int8_t(std::max(-127.f, std::min(127.f, std::nearbyint(v / scale))));
+        } else {
+          t.getHandle<float>().raw(k * out + o) = v;
+        }
+      }
+    }
+    return t;
   }
 
   NodeValue unary(Kind k, const char *what, NodeValue x) {

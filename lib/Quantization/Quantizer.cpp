@@ -61,6 +61,13 @@ bool isQuantizableNode(const Node &n) {
            isa<Constant>(n.getNthInput(2).getNode()) &&
            n.getNthInput(0).getType().isFloat();
   case Int8Rule::Profiled:
+    // A reduction is an INT8 pool as Mean or Max; its other modes add
+    // float steps (Sum's scaling, L2's square root...).
+    if (auto *r = dyn_cast<ReduceNode>(&n)) {
+      return r->getMode() == ReduceNode::Mode::Mean ||
+             r->getMode() == ReduceNode::Mode::Max;
+    }
+    return true;
   case Int8Rule::Forward:
     return true;
   case Int8Rule::Table:
@@ -87,9 +94,14 @@ OpSignature getQuantizedSignature(const Node &n) {
     for (ElemKind &k : sig.operands) {
       int8IfFloat(k);
     }
-    // A BatchMatMul is lowered to MatMuls of its slices: what runs.
-    if (sig.kind == Kind::BatchMatMulKind) {
+    // What runs of a lowered kind: a BatchMatMul is MatMuls of its slices,
+    // a Resize one MatMul per axis by constant weights, a reduction a pool.
+    if (sig.kind == Kind::BatchMatMulKind || sig.kind == Kind::ResizeKind) {
       sig.kind = Kind::MatMulKind;
+      sig.operands.resize(2, ElemKind::Int8QTy);
+    } else if (auto *r = dyn_cast<ReduceNode>(&n)) {
+      sig.kind = r->getMode() == ReduceNode::Mode::Max ? Kind::MaxPoolKind
+                                                       : Kind::AvgPoolKind;
     }
     break;
   case Int8Rule::Table:

@@ -286,6 +286,40 @@ std::vector<Case> cases() {
                                       n.conv(h, 12, 3, 2, 1, 1, 1, false));
          return n.conv(t, 10, 1, 1, 0, 1, 1, false);
        }});
+  // INT8 Resize (nearest x2, then linear down to 9x9: one INT8 MatMul per
+  // axis) and reductions (ReduceMean over channels broadcast back and
+  // added, ReduceMax over the plane: INT8 pools).
+  c.push_back(
+      {"resizeAndReductions", {2, 8, 6, 6}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue a = n.conv(in, 16, 3, 1, 1);
+         auto resize = [&](const char *name, NodeValue x, float scale,
+                           ResizeNode::Interpolation mode) {
+           ResizeNode::Options o;
+           o.interpolation = mode;
+           auto d = x.dims();
+           std::vector<dim_t> out = {d[0], d[1], dim_t(d[2] * scale),
+                                     dim_t(d[3] * scale)};
+           return NodeValue(F->addNode(std::make_unique<ResizeNode>(
+               name, Type::newShape(x.getType(), out), x,
+               std::vector<float>{1, 1, scale, scale}, o)));
+         };
+         NodeValue up =
+             resize("up", a, 2.f, ResizeNode::Interpolation::Nearest);
+         NodeValue lin =
+             resize("down", up, 0.75f, ResizeNode::Interpolation::Linear);
+         auto d = lin.dims();
+         NodeValue mean = F->addNode(std::make_unique<ReduceNode>(
+             "mean", Type::newShape(lin.getType(), {d[0], 1, d[2], d[3]}),
+             lin, ReduceNode::Mode::Mean, std::vector<unsigned>{1}, true));
+         NodeValue s = F->createArithmetic(
+             Node::Kind::AddKind, "add", lin,
+             F->createBroadcast("mean.broadcast", mean, d));
+         NodeValue mx = F->addNode(std::make_unique<ReduceNode>(
+             "max", Type::newShape(s.getType(), {d[0], d[1], 1, 1}), s,
+             ReduceNode::Mode::Max, std::vector<unsigned>{2, 3}, true));
+         return n.fc(mx, 10);
+       }});
   // Matrix products wider than one 16-column block, with a partial block
   // (37 columns) and a whole one (32), on 6 rows (a partial block of 4).
   c.push_back(
@@ -338,7 +372,7 @@ TEST_P(BackendCorrectnessTest, graphsAgreeWithTheInterpreter) {
     Tensor input = randomTensor(c.inputDims, 99);
     static std::map<std::string, ProfileSet> profiles;
     ProfileSet &profile = profiles[c.name];
-    referenceFor(c.name, [&] {
+    const Tensor &fp32 = referenceFor(c.name, [&] {
       return runGraph("Interpreter", {}, c.build, input, {}, nullptr, &profile);
     });
     for (const Precision &p : precisions()) {
@@ -346,6 +380,18 @@ TEST_P(BackendCorrectnessTest, graphsAgreeWithTheInterpreter) {
       const Tensor &want = referenceFor(c.name + precisionName(p), [&] {
         return runGraph("Interpreter", {}, c.build, input, p, &profile);
       });
+      if (p.int8) {
+        // INT8 stays near FP32 (a wrong scale in an INT8 form, a lowered
+        // kind's included, gives a distance of order 1).
+        double diff = 0, norm = 0;
+        for (size_t i = 0; i < fp32.size(); i++) {
+          double d = want.getAsDouble(i) - fp32.getAsDouble(i);
+          diff += d * d;
+          norm += fp32.getAsDouble(i) * fp32.getAsDouble(i);
+        }
+        EXPECT_LT(std::sqrt(diff / std::max(norm, 1e-30)), 0.1)
+            << what << ": the Interpreter's INT8 output is far from FP32";
+      }
       Tensor got = runGraph(t.backend, t.options, c.build, input, p, &profile);
       expectClose(want, got, p.int8, what);
     }
