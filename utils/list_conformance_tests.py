@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Lists the ONNX backend node tests whose operators the importer supports.
+"""Lists the ONNX backend tests whose operators the importer supports.
 
-Reads /usr/share/libonnx-testdata/data/node/*/model.onnx (Debian's
-libonnx-testdata) with python3-onnx and prints, one a line, the tests in
+Reads the node, pytorch-converted and pytorch-operator suites of
+/usr/share/libonnx-testdata/data (Debian's libonnx-testdata; SUITE/*/model.onnx)
+with python3-onnx and prints, one a line, the tests (node tests by name,
+the others as SUITE/NAME) in
 which every node's op_type is in the supported list given with --ops (the
 output of `model-runner -list-supported-ops`, comma separated). The result is
 the candidate list; tests/onnx-conformance-tests.txt is this list with
@@ -20,8 +22,10 @@ import subprocess
 import onnx
 
 HEADER = """\
-# ONNX backend node tests (Debian libonnx-testdata, /usr/share/libonnx-testdata/data/node)
-# that tests/scripts/onnx_conformance.sh runs with model-runner -onnx-test-dir.
+# ONNX backend tests (Debian libonnx-testdata, /usr/share/libonnx-testdata/data:
+# the node suite by test name, the pytorch-converted and pytorch-operator
+# suites as SUITE/NAME) that tests/scripts/onnx_conformance.sh runs with
+# model-runner -onnx-test-dir.
 # Candidates are the tests whose operators all appear in
 # `model-runner -list-supported-ops`; utils/list_conformance_tests.py --write
 # regenerates this file by running each on the Interpreter, CPU and OpenCL.
@@ -31,7 +35,7 @@ HEADER = """\
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--ops", required=True)
-p.add_argument("--dir", default="/usr/share/libonnx-testdata/data/node")
+p.add_argument("--dir", default="/usr/share/libonnx-testdata/data")
 p.add_argument("--write", metavar="FILE")
 p.add_argument("--bin", default="build/bin")
 p.add_argument("--backends", default="Interpreter,CPU,OpenCL")
@@ -41,22 +45,26 @@ ops = set(args.ops.split(","))
 # (lib/Importer/ONNXConstantOperators.cpp). model-runner gives a test's
 # input tensors to the loader, so their tests check that evaluation, not a
 # backend kernel; they are listed apart.
-LOAD_TIME_OPS = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-                 "And", "Or", "Xor", "Not", "Where", "Mod", "Range",
-                 "ScatterND"}
+LOAD_TIME_OPS = {"Mod", "Range", "ScatterND"}
+SUITES = ["node", "pytorch-converted", "pytorch-operator"]
 candidates = []
 load_time = set()
-for name in sorted(os.listdir(args.dir)):
-    path = os.path.join(args.dir, name, "model.onnx")
-    if not os.path.exists(path):
+for suite in SUITES:
+    root = os.path.join(args.dir, suite)
+    if not os.path.isdir(root):
         continue
-    model = onnx.load(path)
-    used = {n.op_type for n in model.graph.node}
-    domains = {n.domain for n in model.graph.node} - {"", "ai.onnx"}
-    if used and used <= ops and not domains:
-        candidates.append(name)
-        if used & LOAD_TIME_OPS:
-            load_time.add(name)
+    for test in sorted(os.listdir(root)):
+        path = os.path.join(root, test, "model.onnx")
+        if not os.path.exists(path):
+            continue
+        name = test if suite == "node" else suite + "/" + test
+        model = onnx.load(path)
+        used = {n.op_type for n in model.graph.node}
+        domains = {n.domain for n in model.graph.node} - {"", "ai.onnx"}
+        if used and used <= ops and not domains:
+            candidates.append(name)
+            if used & LOAD_TIME_OPS:
+                load_time.add(name)
 if not args.write:
     print("\n".join(candidates))
     raise SystemExit(0)
@@ -80,7 +88,7 @@ BY_DESIGN = {
 
 passed, excluded = [], []
 for name in candidates:
-    d = os.path.join(args.dir, name)
+    d = os.path.join(args.dir, name if "/" in name else "node/" + name)
     reason = None
     for backend in args.backends.split(","):
         r = subprocess.run([os.path.join(args.bin, "model-runner"),

@@ -277,6 +277,14 @@ llvm::Error ONNXModelLoader::loadActivation(const onnx::NodeProto &node,
                   c.splat("one", 1.f, x)));
   } else { // PRelu: max(x, 0) + slope * min(x, 0), slope broadcast to x
     ASSIGN_OR_RETURN(slope, getInput(node, 1));
+    // Before opset 7 a 1-D slope of C values is per channel (axis 1).
+    auto xd = x.dims();
+    if (opset_ < 7 && slope.dims().size() == 1 && xd.size() > 2 &&
+        slope.dims()[0] == xd[1] && xd[1] != 1) {
+      std::vector<dim_t> perChannel(xd.size() - 1, 1);
+      perChannel[0] = xd[1];
+      slope = F_->createReshape(name + ".slope.channels", slope, perChannel);
+    }
     NodeValue xs = x;
     if (auto err = broadcastOperands(name + ".slope", xs, slope)) {
       return err;

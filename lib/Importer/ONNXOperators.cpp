@@ -152,9 +152,26 @@ llvm::Error ONNXModelLoader::loadArithmetic(const onnx::NodeProto &node,
                                             const std::string &name) {
   ASSIGN_OR_RETURN(a, getInput(node, 0));
   ASSIGN_OR_RETURN(b, getInput(node, 1));
-  if (opset_ < 7 && getInt(node, "broadcast", 0)) {
-    return makeError(describe(node, name) +
-                     ": legacy broadcast (opset < 7) is not supported");
+  bool hasAxis =
+      std::any_of(node.attribute().begin(), node.attribute().end(),
+                  [](const auto &at) { return at.name() == "axis"; });
+  if (opset_ < 7 && getInt(node, "broadcast", 0) && hasAxis) {
+    // Legacy broadcast (opset < 7) with an axis: B's dimensions are A's
+    // from that axis on; without one they are A's last (numpy rules).
+    int64_t axis = getInt(node, "axis", 0);
+    size_t ra = a.dims().size(), rb = b.dims().size();
+    if (axis < 0) {
+      axis += int64_t(ra);
+    }
+    if (axis < 0 || axis + rb > ra) {
+      return makeError(describe(node, name) + ": legacy broadcast axis " +
+                       llvm::Twine(getInt(node, "axis", 0)) +
+                       " does not fit operands " + dimsToString(a.dims()) +
+                       " and " + dimsToString(b.dims()));
+    }
+    std::vector<dim_t> aligned(b.dims().begin(), b.dims().end());
+    aligned.resize(ra - size_t(axis), 1);
+    b = F_->createReshape(name + ".legacy_broadcast", b, aligned);
   }
   ElemKind ak = a.getElementType(), bk = b.getElementType();
   if (node.op_type() == "Pow" && ak != bk && !a.getType().isQuantized() &&
@@ -171,8 +188,8 @@ llvm::Error ONNXModelLoader::loadArithmetic(const onnx::NodeProto &node,
       return err;
     }
     NodeValue p = F_->createArithmetic(
-        Node::Kind::PowKind, ak == ElemKind::FloatTy ? name : name + ".pow",
-        a, b);
+        Node::Kind::PowKind, ak == ElemKind::FloatTy ? name : name + ".pow", a,
+        b);
     setOutput(node, 0,
               ak == ElemKind::FloatTy ? p : F_->createConvertTo(name, p, ak));
     return llvm::Error::success();

@@ -264,8 +264,8 @@ private:
       for (dim_t k = 0; k < in; k++) {
         float v = w[o * in + k];
         if (int8) {
-          t.getHandle<int8_t>().raw(k * out + o) =
-              int8_t(std::max(-127.f, std::min(127.f, std::nearbyint(v / scale))));
+          t.getHandle<int8_t>().raw(k * out + o) = int8_t(
+              std::max(-127.f, std::min(127.f, std::nearbyint(v / scale))));
         } else {
           t.getHandle<float>().raw(k * out + o) = v;
         }
@@ -286,9 +286,15 @@ private:
   /// \returns \p v broadcast to the shape of \p like.
   NodeValue splat(const char *what, float v, NodeValue like) {
     Tensor t(like.getElementType(), {1});
+    if (like.dims().empty()) { // a scalar: the constant itself
+      t = Tensor(like.getElementType(), {});
+    }
     t.getHandle<float>().raw(0) = v;
     Constant *c =
         F_->getParent().createConstant(name_ + "." + what, std::move(t));
+    if (like.dims().empty()) {
+      return c;
+    }
     return layer(
         F_->createBroadcast(name_ + "." + what + ".broadcast", c, like.dims()));
   }

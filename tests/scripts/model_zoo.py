@@ -225,23 +225,7 @@ def main():
                     got["CPU"] is not None and got["Interpreter"] is not None:
                 checks += 1
                 a, b = got["CPU"], got["Interpreter"]
-                if tag == "int8" and m in SEGMENTATION:
-                    # The upsampling at the end stays FP32 (Resize has no
-                    # INT8 form): a MatMul whose sums the backends round
-                    # differently. Equal INT8 layers leave only that
-                    # rounding (about 1e-7); one INT8 step apart would be
-                    # about 1e-2.
-                    rel = float(np.linalg.norm((a - b).ravel()) /
-                                max(np.linalg.norm(b.ravel()), 1e-30))
-                    if rel > 1e-5:
-                        fail("%s int8: CPU vs Interpreter relative L2 %.2e "
-                             "(limit 1e-5: only the FP32 Resize may round "
-                             "apart)" % (m, rel))
-                    else:
-                        print("ok   %s int8: CPU vs Interpreter relative L2 "
-                              "%.2e, the FP32 Resize's rounding (%s)" %
-                              (m, rel, ", ".join(sorted(got))), flush=True)
-                elif tag == "int8" and not np.array_equal(a, b):
+                if tag == "int8" and not np.array_equal(a, b):
                     diff = np.abs(a - b)
                     fail("%s %s: CPU differs from the Interpreter (%d of %d "
                          "values, max %.3g)" % (m, tag, int((diff > 0).sum()),

@@ -400,12 +400,12 @@ TEST(OnnxImporterTest, shapeGatherUnsqueezeConcatFoldsToStaticReshape) {
 TEST(OnnxImporterTest, unsupportedOperatorIsAnError) {
   ModelBuilder mb(13);
   mb.input("x", {4});
-  mb.initializerI64("k", {1}, {2});
-  mb.node("TopK", {"x", "k"}, {"values", "indices"}, "my_topk");
-  mb.output("values");
+  mb.initializerI64("s", {4}, {1, 1, 1, 1});
+  mb.node("BitShift", {"x", "s"}, {"y"}, "my_shift");
+  mb.output("y");
   std::string msg = loadError(mb.bytes());
-  EXPECT_TRUE(contains(msg, "TopK")) << msg;
-  EXPECT_TRUE(contains(msg, "my_topk")) << msg;
+  EXPECT_TRUE(contains(msg, "BitShift")) << msg;
+  EXPECT_TRUE(contains(msg, "my_shift")) << msg;
 }
 
 TEST(OnnxImporterTest, garbageBytesAreAnError) {
@@ -589,7 +589,7 @@ TEST(OnnxImporterTest, sliceToInt64MaxReachesTheEnd) {
   expectFloats(compileAndRun(l, {{"x", &x}}), {1, 3}, {3, 4, 5});
 }
 
-TEST(OnnxImporterTest, comparisonsAndWhereFoldOnConstantsOnly) {
+TEST(OnnxImporterTest, comparisonsAndWhereFoldOnConstantsRunOtherwise) {
   // Where(Equal(s, -1), ones, s) as PyTorch writes Expand's shape: folded
   // while loading into [2, 1, 3]; the Expand then broadcasts x.
   ModelBuilder mb(13);
@@ -603,17 +603,43 @@ TEST(OnnxImporterTest, comparisonsAndWhereFoldOnConstantsOnly) {
   mb.output("y");
   Loaded l = load(mb.bytes());
   ASSERT_TRUE(l.loader);
+  for (const Node *n : l.F()->getNodes()) {
+    EXPECT_FALSE(llvm::isa<CompareNode>(n) || llvm::isa<SelectNode>(n))
+        << n->getName().str() << " should have been folded";
+  }
   Tensor x = floatTensor({1, 1, 3}, {1, 2, 3});
   expectFloats(compileAndRun(l, {{"x", &x}}), {2, 1, 3}, {1, 2, 3, 1, 2, 3});
 
-  // On a value known only at run time it is a one-line error.
+  // On values known only at run time they are Compare and Select nodes:
+  // Where(Not(a < b) Or (a == 3), a, b * 10) with b broadcast from [1].
+  ModelBuilder rt(13);
+  rt.input("a", {4});
+  rt.input("b", {1});
+  rt.initializer("three", {1}, {3.f});
+  rt.initializer("ten", {1}, {10.f});
+  rt.node("Less", {"a", "b"}, {"lt"}, "lt");
+  rt.node("Not", {"lt"}, {"ge"}, "ge");
+  rt.node("Equal", {"a", "three"}, {"eq3"}, "eq3");
+  rt.node("Or", {"ge", "eq3"}, {"pick"}, "pick");
+  rt.node("Mul", {"b", "ten"}, {"b10"}, "b10");
+  rt.node("Where", {"pick", "a", "b10"}, {"y"}, "choose");
+  rt.output("y");
+  Loaded r = load(rt.bytes());
+  ASSERT_TRUE(r.loader);
+  EXPECT_TRUE(llvm::isa<SelectNode>(r.F()->getNodeByName("choose")));
+  Tensor a = floatTensor({4}, {1, 2, 3, 4}), b = floatTensor({1}, {2.5f});
+  // a < 2.5: T T F F; not: F F T T; a == 3: F F T F; or: F F T T.
+  expectFloats(compileAndRun(r, {{"a", &a}, {"b", &b}}), {4}, {25, 25, 3, 4});
+
+  // Mod is evaluated while loading only: on run-time values a one-line
+  // error.
   ModelBuilder bad(13);
   bad.input("a", {3});
   bad.input("b", {3});
-  bad.node("Less", {"a", "b"}, {"c"}, "runtime_less");
+  bad.node("Mod", {"a", "b"}, {"c"}, "runtime_mod");
   bad.output("c");
   std::string msg = loadError(bad.bytes());
-  EXPECT_TRUE(contains(msg, "runtime_less")) << msg;
+  EXPECT_TRUE(contains(msg, "runtime_mod")) << msg;
   EXPECT_TRUE(contains(msg, "must be a constant")) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
@@ -633,4 +659,43 @@ TEST(OnnxImporterTest, batchedMatMulBroadcastsTheBatchDimensions) {
   Tensor b = floatTensor({2, 2, 1}, {5, 6, -1, 1});
   expectFloats(compileAndRun(l, {{"b", &b}}), {2, 2, 1}, {17, 39, 1, 1});
   EXPECT_EQ(countKind(l.F(), Node::Kind::BatchMatMulKind), 0u); // lowered
+}
+
+TEST(OnnxImporterTest, narrowIntegersAreReadExactly) {
+  // uint8 {200, 7, 255} and int16 {-300, 1000, 7} (raw, little-endian) are
+  // read as int32: 200 and 255 must not come out negative as int8 would.
+  ModelBuilder mb(13);
+  mb.input("x", {3});
+  onnx::TensorProto *u = mb.initializer("u", {3}, {});
+  u->set_data_type(onnx::TensorProto::UINT8);
+  u->set_raw_data(std::string("\xc8\x07\xff", 3));
+  onnx::TensorProto *h = mb.initializer("h", {3}, {});
+  h->set_data_type(onnx::TensorProto::INT16);
+  const int16_t hv[3] = {-300, 1000, 7};
+  h->set_raw_data(std::string(reinterpret_cast<const char *>(hv), 6));
+  mb.node("Add", {"u", "h"}, {"s"}, "sum"); // int32: -100, 1007, 262
+  attrInt(mb.node("Cast", {"s"}, {"sf"}, "to_float"), "to",
+          onnx::TensorProto::FLOAT);
+  mb.node("Add", {"x", "sf"}, {"y"}, "y");
+  mb.output("y");
+  Loaded l = load(mb.bytes());
+  ASSERT_TRUE(l.loader);
+  Tensor x = floatTensor({3}, {0.5f, 0.5f, 0.5f});
+  expectFloats(compileAndRun(l, {{"x", &x}}), {3}, {-99.5f, 1007.5f, 262.5f});
+}
+
+TEST(OnnxImporterTest, legacyBroadcastWithAnAxis) {
+  // Opset 6 Add with broadcast=1, axis=1: B [3] runs along A's axis 1.
+  ModelBuilder mb(6);
+  mb.input("a", {2, 3, 2});
+  mb.initializer("b", {3}, {10, 20, 30});
+  onnx::NodeProto *n = mb.node("Add", {"a", "b"}, {"y"}, "add");
+  attrInt(n, "broadcast", 1);
+  attrInt(n, "axis", 1);
+  mb.output("y");
+  Loaded l = load(mb.bytes());
+  ASSERT_TRUE(l.loader);
+  Tensor a = floatTensor({2, 3, 2}, std::vector<float>(12, 1.f));
+  expectFloats(compileAndRun(l, {{"a", &a}}), {2, 3, 2},
+               {11, 11, 21, 21, 31, 31, 11, 11, 21, 21, 31, 31});
 }
