@@ -158,7 +158,7 @@ llvm::Error ONNXModelLoader::loadConstantOnly(const onnx::NodeProto &node,
     const Tensor &data = in[0]->getPayload(), &idx = in[1]->getPayload(),
                  &upd = in[2]->getPayload();
     auto dd = data.dims(), id = idx.dims();
-    if (id.empty() || id.back() > dd.size()) {
+    if (id.empty() || size_t(id.back()) > dd.size()) {
       return makeError(describe(node, name) + ": bad indices shape " +
                        dimsToString(id));
     }

@@ -389,16 +389,23 @@ llvm::Error ONNXModelLoader::loadResize(const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
-llvm::Error ONNXModelLoader::loadArgMinMax(const onnx::NodeProto &node,
-                                           const std::string &name) {
+llvm::Expected<NodeValue>
+ONNXModelLoader::getAxisOperand(const onnx::NodeProto &node,
+                                const std::string &name) {
   ASSIGN_OR_RETURN(in, getInput(node, 0));
   if (!in.getType().isFloat()) {
     return makeError(describe(node, name) + ": input must be float");
   }
-  auto d = in.dims();
-  if (d.empty()) {
+  if (in.dims().empty()) {
     return makeError(describe(node, name) + ": input must not be a scalar");
   }
+  return in;
+}
+
+llvm::Error ONNXModelLoader::loadArgMinMax(const onnx::NodeProto &node,
+                                           const std::string &name) {
+  ASSIGN_OR_RETURN(in, getAxisOperand(node, name));
+  auto d = in.dims();
   ASSIGN_OR_RETURN(
       axis, normalizeAxis(getInt(node, "axis", 0), d.size(), node, name));
   bool keepDims = getInt(node, "keepdims", 1) != 0;
@@ -421,14 +428,8 @@ llvm::Error ONNXModelLoader::loadArgMinMax(const onnx::NodeProto &node,
 
 llvm::Error ONNXModelLoader::loadTopK(const onnx::NodeProto &node,
                                       const std::string &name) {
-  ASSIGN_OR_RETURN(in, getInput(node, 0));
-  if (!in.getType().isFloat()) {
-    return makeError(describe(node, name) + ": input must be float");
-  }
+  ASSIGN_OR_RETURN(in, getAxisOperand(node, name));
   auto d = in.dims();
-  if (d.empty()) {
-    return makeError(describe(node, name) + ": input must not be a scalar");
-  }
   int64_t k;
   if (node.input_size() > 1) { // opset 10+: K is a 1-element input
     ASSIGN_OR_RETURN(ks, getConstantInts(node, 1));

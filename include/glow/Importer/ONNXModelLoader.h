@@ -101,6 +101,10 @@ private:
   getConstantInts(const onnx::NodeProto &node, unsigned i);
   /// Records \p v as output \p i of \p node.
   void setOutput(const onnx::NodeProto &node, unsigned i, NodeValue v);
+  /// \returns input 0 of \p node (ArgMax, TopK ...: an operation along an
+  /// axis), an error unless it is a float tensor of rank 1 or more.
+  llvm::Expected<NodeValue> getAxisOperand(const onnx::NodeProto &node,
+                                           const std::string &name);
   /// \returns true if every input of \p node folds to a Constant (computed
   /// from initializers and static shapes; the static input values given to
   /// load() do not count: they are placeholders at run time).

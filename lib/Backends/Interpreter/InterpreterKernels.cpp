@@ -530,7 +530,10 @@ llvm::Error gatherElements(const GatherElementsNode &n, const Tensor &dT,
 void topK(const TopKNode &n, const Tensor &iT, Tensor &oT) {
   auto d = iT.dims();
   unsigned axis = n.getAxis();
-  auto [outer, inner] = getOuterInnerSizes(d, axis);
+  // Plain variables: the sort's comparator captures inner (C++17 lambdas
+  // cannot capture structured bindings).
+  auto sizes = getOuterInnerSizes(d, axis);
+  dim_t outer = sizes.first, inner = sizes.second;
   dim_t len = d[axis], k = n.getK();
   const float *x = iT.getHandle<float>().data();
   int64_t *y = oT.getHandle<int64_t>().data();
