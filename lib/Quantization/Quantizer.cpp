@@ -1,5 +1,6 @@
 #include "glow/Quantization/Quantizer.h"
 #include "glow/Backends/Backend.h"
+#include "glow/Quantization/Calibration.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
@@ -22,7 +23,8 @@ getActivationParams(NodeValue v, const ProfileSet &profile,
   if (!entry) {
     return entry.takeError();
   }
-  auto [lo, hi] = chooseCalibratedRange(**entry, opts.calibration);
+  auto [lo, hi] = chooseCalibratedRange(**entry, opts.calibration,
+                                        opts.calibrationPercentile);
   return chooseQuantizationParams(lo, hi, opts.schema, opts.activationBits);
 }
 

@@ -10,6 +10,7 @@
 #include "glow/Graph/Graph.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Quantization/Calibration.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Quantization/QuantizationMath.h"
 #include "glow/Quantization/Quantizer.h"
@@ -720,6 +721,62 @@ TEST(QuantizationTest, klKeepsSmallHistograms) {
   auto kl = chooseCalibratedRange(p, CalibrationMode::KL);
   EXPECT_EQ(kl.first, -1.f);
   EXPECT_EQ(kl.second, 3.f);
+}
+
+namespace {
+/// A profile over [lo, hi] with the given bin counts.
+NodeProfile histogramProfile(float lo, float hi, std::vector<float> counts) {
+  NodeProfile p;
+  p.min = lo;
+  p.max = hi;
+  p.histogram = std::move(counts);
+  p.empty = false;
+  return p;
+}
+} // namespace
+
+TEST(QuantizationTest, percentileCalibrationOnAHandComputedHistogram) {
+  // [0, 100] in 100 bins of width 1: bins 0-89 hold 10 values each, bins
+  // 90-99 one each; 910 in all. At 99%, each tail may hold 9.1 values: from
+  // the top, bins 99..91 hold 9, so the cut is 0.1 of the way down bin 90:
+  // hi = 91 - 0.1 = 90.9. From the bottom the cut is 0.91 into bin 0, but
+  // 0 was in the range and stays: lo = 0.
+  std::vector<float> counts(100, 1.f);
+  std::fill(counts.begin(), counts.begin() + 90, 10.f);
+  NodeProfile p = histogramProfile(0.f, 100.f, counts);
+  auto r = chooseCalibratedRange(p, CalibrationMode::Percentile, 99.0);
+  EXPECT_FLOAT_EQ(r.first, 0.f);
+  EXPECT_NEAR(r.second, 90.9f, 1e-4);
+  // Spanning 0, [-50, 50] with the same counts: lo stays at the left cut,
+  // 0.91 into bin 0: -50 + 0.91 = -49.09; hi = -50 + 90.9 = 40.9.
+  NodeProfile q = histogramProfile(-50.f, 50.f, counts);
+  auto s = chooseCalibratedRange(q, CalibrationMode::Percentile, 99.0);
+  EXPECT_NEAR(s.first, -49.09f, 1e-4);
+  EXPECT_NEAR(s.second, 40.9f, 1e-4);
+  // 100% keeps everything.
+  auto all = chooseCalibratedRange(q, CalibrationMode::Percentile, 100.0);
+  EXPECT_FLOAT_EQ(all.first, -50.f);
+  EXPECT_FLOAT_EQ(all.second, 50.f);
+}
+
+TEST(QuantizationTest, mseCalibrationBalancesClippingAndRounding) {
+  // [0, 1000] in 1000 bins: a million values in bins 0-99 and one outlier
+  // in bin 999 (centre 999.5). For hi in [100, 999] the expected squared
+  // error is (999.5 - hi)^2 (the outlier clipped) + 1e6 * (hi/255)^2 / 12
+  // (rounding), least at hi = 999.5 / (1 + 1e6 / (255^2 * 12)) = 438.08.
+  std::vector<float> counts(1000, 0.f);
+  std::fill(counts.begin(), counts.begin() + 100, 10000.f);
+  counts[999] = 1.f;
+  NodeProfile p = histogramProfile(0.f, 1000.f, counts);
+  auto r = chooseCalibratedRange(p, CalibrationMode::MSE);
+  EXPECT_FLOAT_EQ(r.first, 0.f);
+  EXPECT_NEAR(r.second, 438.f, 1.f);
+  // With only 100 values in the bulk rounding costs little: the optimum is
+  // 999.5 / (1 + 100 / (255^2 * 12)) = 999.37, the outlier barely clipped.
+  std::fill(counts.begin(), counts.begin() + 100, 1.f);
+  NodeProfile q = histogramProfile(0.f, 1000.f, counts);
+  auto s = chooseCalibratedRange(q, CalibrationMode::MSE);
+  EXPECT_NEAR(s.second, 999.f, 1.f);
 }
 
 //===----------------------------------------------------------------------===//

@@ -112,8 +112,19 @@ llvm::cl::opt<CalibrationMode> calibration(
     llvm::cl::values(clEnumValN(CalibrationMode::None, "none",
                                 "observed min and max (default)"),
                      clEnumValN(CalibrationMode::KL, "KL",
-                                "minimise the KL divergence of the histogram")),
+                                "minimise the KL divergence of the histogram"),
+                     clEnumValN(CalibrationMode::Percentile, "percentile",
+                                "keep -calibration-percentile percent of the "
+                                "values at each end"),
+                     clEnumValN(CalibrationMode::MSE, "MSE",
+                                "minimise the expected squared quantization "
+                                "error of the histogram")),
     llvm::cl::init(CalibrationMode::None), llvm::cl::cat(category));
+llvm::cl::opt<double> calibrationPercentile(
+    "calibration-percentile",
+    llvm::cl::desc("Percentile calibration: the percent of values kept at "
+                   "each end, in (50, 100] (default 99.99)"),
+    llvm::cl::init(99.99), llvm::cl::cat(category));
 llvm::cl::opt<bool> enableChannelwise(
     "enable-channelwise",
     llvm::cl::desc("Per-output-channel filter scales for Convolution"),
@@ -149,6 +160,12 @@ llvm::Expected<PrecisionConfig> readPrecisionConfig() {
   PrecisionConfig config;
   config.quantization.schema = schema;
   config.quantization.calibration = calibration;
+  if (!(calibrationPercentile > 50 && calibrationPercentile <= 100)) {
+    return makeError("-calibration-percentile takes a value in (50, 100], "
+                     "got " +
+                     std::to_string(double(calibrationPercentile)));
+  }
+  config.quantization.calibrationPercentile = calibrationPercentile;
   config.quantization.channelwise = enableChannelwise;
   config.assertAllNodesQuantized = assertAllQuantized;
   for (unsigned bits : {unsigned(weightBits), unsigned(activationBits)}) {

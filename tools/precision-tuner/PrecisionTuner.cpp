@@ -15,6 +15,7 @@
 #include "glow/ExecutionEngine/ExecutionEngine.h"
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
+#include "glow/Quantization/Calibration.h"
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
 
@@ -265,8 +266,10 @@ int run() {
   llvm::raw_string_ostream settings(desc.settings);
   settings
       << "schema " << schemaName(config.quantization.schema) << ", calibration "
-      << (config.quantization.calibration == CalibrationMode::KL ? "KL"
-                                                                 : "none")
+      << getCalibrationModeName(config.quantization.calibration)
+      << (config.quantization.calibration == CalibrationMode::Percentile
+              ? " " + std::to_string(config.quantization.calibrationPercentile)
+              : std::string())
       << (config.quantization.channelwise ? ", channelwise" : "")
       << ", weights " << config.quantization.weightBits << " bits, activations "
       << config.quantization.activationBits << " bits, " << calibration << ", "

@@ -65,12 +65,6 @@ constexpr double kMaxProfileMagnitude = 1e16;
 /// kMaxProfileMagnitude, a bad histogram, or an entry given twice.
 llvm::Expected<ProfileSet> readProfile(llvm::StringRef path);
 
-/// \returns the range [min, max] of \p p to quantize with under \p mode:
-/// the observed range, or for KL the clipping range whose quantized
-/// histogram is closest (KL divergence) to the observed one.
-std::pair<float, float> chooseCalibratedRange(const NodeProfile &p,
-                                              CalibrationMode mode);
-
 } // namespace glow
 
 #endif // GLOW_QUANTIZATION_PROFILE_H

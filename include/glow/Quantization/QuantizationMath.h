@@ -21,8 +21,10 @@ enum class QuantizationSchema {
 
 /// How the range of an activation is chosen from its profile.
 enum class CalibrationMode {
-  None, ///< the observed min and max
-  KL,   ///< the range that minimises the KL divergence of the histogram
+  None,       ///< the observed min and max
+  KL,         ///< the range that minimises the KL divergence of the histogram
+  Percentile, ///< the range holding a percentile of the values at each end
+  MSE,        ///< the range of least expected squared quantization error
 };
 
 /// Scale and offset of a quantized tensor: real = scale * (q - offset).

@@ -17,6 +17,8 @@ class Backend;
 struct QuantizationOptions {
   QuantizationSchema schema{QuantizationSchema::Asymmetric};
   CalibrationMode calibration{CalibrationMode::None};
+  /// Percentile calibration: the percent of values kept at each end.
+  double calibrationPercentile{99.99};
   /// Per-output-channel filter scales for Convolution.
   bool channelwise{false};
   /// Bit widths (2 to 8) of weights and of activations. Codes stay in int8
