@@ -67,21 +67,32 @@ std::pair<float, float> klRange(const NodeProfile &p) {
     for (size_t b = hi; b < bins; b++)
       P.back() += p.histogram[b];
     // Candidate Q: P merged into `levels` groups, each group's mass spread
-    // evenly over its non-empty bins.
+    // evenly over its non-empty bins. The bin starting at 0 is its own
+    // group: 0 is exactly representable whatever the range, so the spike
+    // of zeros that a ReLU output has costs nothing to quantize. Spread
+    // over a group it would favour the narrowest ranges (the narrowest
+    // group smears it least) and clip ReLU outputs hard.
+    size_t zero = zeroBin >= lo && zeroBin < hi && p.min <= 0 ? zeroBin - lo
+                                                              : kept;
     std::vector<double> Q(kept, 0.0);
     for (size_t g = 0; g < levels; g++) {
       size_t b0 = g * kept / levels, b1 = (g + 1) * kept / levels;
       double mass = 0;
       size_t nonEmpty = 0;
       for (size_t b = b0; b < b1; b++) {
-        mass += p.histogram[lo + b];
-        nonEmpty += p.histogram[lo + b] != 0;
+        if (b != zero) {
+          mass += p.histogram[lo + b];
+          nonEmpty += p.histogram[lo + b] != 0;
+        }
       }
       for (size_t b = b0; b < b1 && nonEmpty; b++) {
-        if (p.histogram[lo + b] != 0) {
+        if (b != zero && p.histogram[lo + b] != 0) {
           Q[b] = mass / nonEmpty;
         }
       }
+    }
+    if (zero < kept) {
+      Q[zero] = p.histogram[lo + zero];
     }
     double sumP = 0, sumQ = 0;
     for (size_t b = 0; b < kept; b++) {

@@ -759,6 +759,19 @@ TEST(QuantizationTest, percentileCalibrationOnAHandComputedHistogram) {
   EXPECT_FLOAT_EQ(all.second, 50.f);
 }
 
+TEST(QuantizationTest, klIgnoresTheSpikeOfZerosOfAReluOutput) {
+  // A ReLU output: a million exact zeros (bin 0) and values spread evenly
+  // over (0, 6]. Uniform values have no tail worth clipping; quantizing
+  // the zeros costs nothing at any range (0 is exact). Smearing the spike
+  // over the first group made the narrowest range look best.
+  std::vector<float> counts(2048, 100.f);
+  counts[0] = 1e6f;
+  NodeProfile p = histogramProfile(0.f, 6.f, counts);
+  auto kl = chooseCalibratedRange(p, CalibrationMode::KL);
+  EXPECT_FLOAT_EQ(kl.first, 0.f);
+  EXPECT_GE(kl.second, 0.9f * 6.f);
+}
+
 TEST(QuantizationTest, mseCalibrationBalancesClippingAndRounding) {
   // [0, 1000] in 1000 bins: a million values in bins 0-99 and one outlier
   // in bin 999 (centre 999.5). For hi in [100, 999] the expected squared
