@@ -29,7 +29,12 @@ targets say, and non-zero only when a tool fails.
 Usage:
   python3 utils/run_benchmark.py [--quick] [--skip-interpreter-224]
       [--build-dir build] [--ort-dir .] [--json-out FILE]
-      [--peak-fp32-gflops 115] [--peak-int8-gops 461]
+      [--peak-fp32-gflops G] [--peak-int8-gops G]
+
+The peak bound uses this machine's one-core FP32 and INT8 multiply-add peaks
+as bin/peak-benchmark measures them at the start of the run (register-only
+FMA and VPDPBUSD loops), unless --peak-fp32-gflops / --peak-int8-gops give
+them.
 """
 import argparse
 import datetime
@@ -414,20 +419,31 @@ def main():
     p.add_argument("--skip-interpreter-224", action="store_true",
                    help="do not run the Interpreter on ResNet-18 224 "
                    "(much slower than the CPU backend)")
-    p.add_argument("--peak-fp32-gflops", type=float, default=115.0,
-                   help="one-core FP32 peak for the bound column "
-                   "(default 115)")
-    p.add_argument("--peak-int8-gops", type=float, default=461.0,
-                   help="one-core INT8 peak for the bound column "
-                   "(default 461)")
+    p.add_argument("--peak-fp32-gflops", type=float, default=None,
+                   help="one-core FP32 peak for the bound column (default: "
+                   "measured by bin/peak-benchmark)")
+    p.add_argument("--peak-int8-gops", type=float, default=None,
+                   help="one-core INT8 peak for the bound column (default: "
+                   "measured by bin/peak-benchmark)")
     p.add_argument("--json-out", metavar="FILE",
                    help="write every raw measurement to FILE as JSON")
     args = p.parse_args()
     args.ort_dir = os.path.abspath(args.ort_dir)
-    if args.peak_fp32_gflops <= 0 or args.peak_int8_gops <= 0:
-        p.error("peaks must be positive")
+    for peak in (args.peak_fp32_gflops, args.peak_int8_gops):
+        if peak is not None and peak <= 0:
+            p.error("peaks must be positive")
 
     bench = Bench(args)
+    peak_source = "given"
+    if args.peak_fp32_gflops is None or args.peak_int8_gops is None:
+        measured = json.loads(run_required(
+            [os.path.join(ROOT, bench.bin, "peak-benchmark")]))
+        if args.peak_fp32_gflops is None:
+            args.peak_fp32_gflops = measured["fp32_gflops"]
+        if args.peak_int8_gops is None:
+            args.peak_int8_gops = measured["int8_gops"]
+        peak_source = "measured by peak-benchmark (%s, %s)" % (
+            measured["fp32_isa"], measured["int8_isa"])
     started = time.time()
     tool = os.path.join(ROOT, bench.bin, "network-benchmark")
     if not os.access(tool, os.X_OK):
@@ -562,9 +578,9 @@ def main():
                "ms ratio, lower is better; b32: images/s ratio, higher is "
                "better)")
     out.append("peak bound (ResNet-18 224, %.3g MAC x 2): FP32 %.2f ms at "
-               "%g GFLOP/s, INT8 and mixed %.2f ms at %g GOP/s" %
+               "%g GFLOP/s, INT8 and mixed %.2f ms at %g GOP/s (peaks %s)" %
                (RESNET18_224_MACS, bound_ms["FP32"], args.peak_fp32_gflops,
-                bound_ms["INT8"], args.peak_int8_gops))
+                bound_ms["INT8"], args.peak_int8_gops, peak_source))
     for model in models:
         out.append("mixed keeps FP32 on %s: %s" %
                    (model.label, ",".join(model.keep_layers)))
@@ -663,6 +679,7 @@ def main():
             "quick": args.quick, "build_dir": args.build_dir,
             "peak_fp32_gflops": args.peak_fp32_gflops,
             "peak_int8_gops": args.peak_int8_gops,
+            "peak_source": peak_source,
             "bound_ms": bound_ms,
             "keep_layers": {m.key: m.keep_layers for m in models},
             "models": {m.key: {"files": m.files, "profile": m.profile}
