@@ -67,6 +67,39 @@ void NodeProfile::update(const float *values, size_t n, unsigned numBins) {
   }
 }
 
+void NodeProfile::updateChannelMeans(const float *values,
+                                     llvm::ArrayRef<dim_t> dims) {
+  if (dims.size() < 2 || dims[1] == 0) {
+    return;
+  }
+  size_t C = dims[1], outer = dims[0], inner = 1;
+  for (size_t i = 2; i < dims.size(); i++) {
+    inner *= dims[i];
+  }
+  if (channelMeans.size() != C) {
+    if (channelCount > 0) {
+      return; // another shape than before: keep the first
+    }
+    channelMeans.assign(C, 0.0);
+  }
+  double n = double(outer) * inner;
+  if (n == 0) {
+    return;
+  }
+  for (size_t c = 0; c < C; c++) {
+    double sum = 0;
+    for (size_t o = 0; o < outer; o++) {
+      const float *p = values + (o * C + c) * inner;
+      for (size_t i = 0; i < inner; i++) {
+        sum += std::isfinite(p[i]) ? p[i] : 0.0;
+      }
+    }
+    channelMeans[c] =
+        (channelMeans[c] * channelCount + sum) / (channelCount + n);
+  }
+  channelCount += n;
+}
+
 llvm::Expected<const NodeProfile *>
 ProfileSet::get(const std::string &name) const {
   auto it = entries.find(name);
@@ -118,6 +151,9 @@ struct YamlEntry {
   std::string NodeOutputName;
   ExactFloat Min, Max;
   std::vector<ExactFloat> Histogram;
+  // This project's additions (optional; other readers ignore them).
+  std::vector<ExactFloat> ChannelMeans;
+  double ChannelCount{0};
 };
 } // namespace
 } // namespace glow
@@ -159,6 +195,8 @@ template <> struct MappingTraits<glow::YamlEntry> {
     io.mapRequired("Min", e.Min);
     io.mapRequired("Max", e.Max);
     io.mapRequired("Histogram", e.Histogram);
+    io.mapOptional("ChannelMeans", e.ChannelMeans);
+    io.mapOptional("ChannelCount", e.ChannelCount, 0.0);
   }
 };
 } // namespace yaml
@@ -186,6 +224,10 @@ llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path) {
     for (float h : p.histogram) {
       e.Histogram.push_back({h});
     }
+    for (double m : p.channelMeans) {
+      e.ChannelMeans.push_back({float(m)});
+    }
+    e.ChannelCount = p.channelCount;
     entries.push_back(std::move(e));
   }
   llvm::yaml::Output yout(os);
@@ -319,6 +361,19 @@ llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
     for (auto &h : e.Histogram) {
       p.histogram.push_back(h.value);
     }
+    if (e.ChannelMeans.size() > kMaxHistogramBins ||
+        !std::isfinite(e.ChannelCount) || e.ChannelCount < 0) {
+      return makeError("profile entry '" + e.NodeOutputName +
+                       "' has bad channel means");
+    }
+    for (auto &m : e.ChannelMeans) {
+      if (!std::isfinite(m.value)) {
+        return makeError("profile entry '" + e.NodeOutputName +
+                         "' has a channel mean that is not finite");
+      }
+      p.channelMeans.push_back(m.value);
+    }
+    p.channelCount = e.ChannelCount;
     if (!profile.entries.emplace(e.NodeOutputName, std::move(p)).second) {
       return makeError("profile '" + path + "': entry '" + e.NodeOutputName +
                        "' appears twice");

@@ -47,6 +47,7 @@ void Profiler::record(PlaceholderBindings &bindings, dim_t validBatch) {
     NodeProfile *entry;
     const float *values;
     size_t n;
+    std::vector<dim_t> dims; // of the valid images
   };
   std::vector<Work> work;
   size_t total = 0;
@@ -59,13 +60,18 @@ void Profiler::record(PlaceholderBindings &bindings, dim_t validBatch) {
     if (validBatch && !t->dims().empty() && t->dims()[0] > validBatch) {
       n = n / t->dims()[0] * validBatch;
     }
-    work.push_back(
-        {&profile_.entries[probe.name], t->getHandle<float>().data(), n});
+    std::vector<dim_t> dims = t->dims().vec();
+    if (validBatch && !dims.empty() && dims[0] > validBatch) {
+      dims[0] = validBatch;
+    }
+    work.push_back({&profile_.entries[probe.name], t->getHandle<float>().data(),
+                    n, std::move(dims)});
     total += n;
   }
   auto fold = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; i++) {
       work[i].entry->update(work[i].values, work[i].n, numBins_);
+      work[i].entry->updateChannelMeans(work[i].values, work[i].dims);
     }
   };
   size_t half = 0;

@@ -202,6 +202,8 @@ private:
     // are.
     Int8Rule rule = n->getKindInfo().int8;
     bool hasWeights = rule == Int8Rule::Weighted;
+    // The profile key of the float input, before it is replaced.
+    std::string inputKey = getNodeOutputName(n->getNthInput(0));
     unsigned numActs = hasWeights ? 1 : n->getNumInputs();
     for (unsigned i = 0; i < numActs; i++) {
       if (!n->getNthInput(i).getType().isFloat()) {
@@ -226,7 +228,9 @@ private:
       return llvm::Error::success();
     }
     if (hasWeights) {
-      quantizeWeights(n);
+      if (auto err = quantizeWeights(n, inputKey)) {
+        return err;
+      }
     }
     n->setType(0, Type(ElemKind::Int8QTy, n->dims(), out->scale, out->offset));
     return llvm::Error::success();
@@ -259,13 +263,69 @@ private:
     F_->replaceAllUsesOfWith(NodeValue(n, 0), lut);
   }
 
+  /// With bias correction, \p bias minus the mean output error of the
+  /// quantized weights \p deq (dequantized) against \p w: per output
+  /// channel, the sum of weight error x the mean of the input channel it
+  /// multiplies (the input's channel means from the profile entry
+  /// \p inputKey; padding ignored).
+  llvm::Expected<std::vector<float>>
+  correctedBias(Node *n, const std::string &inputKey, const Tensor &w,
+                const std::vector<float> &deq, const Tensor &bias) {
+    auto bh = bias.getHandle<float>();
+    std::vector<float> out(bh.data(), bh.data() + bias.size());
+    if (!opts_.biasCorrection) {
+      return out;
+    }
+    auto entry = profile_.get(inputKey);
+    if (!entry) {
+      return entry.takeError();
+    }
+    const std::vector<double> &mean = (*entry)->channelMeans;
+    const float *wp = w.getHandle<float>().data();
+    auto *conv = dyn_cast<ConvolutionNode>(n);
+    auto wd = w.dims();
+    // Conv filter [O, C/g, kh, kw] on NCHW; FC weights [K, N] on [B, K].
+    size_t want = conv ? size_t(wd[1]) * conv->getGroup() : size_t(wd[0]);
+    if (mean.size() != want) {
+      return makeError("-enable-bias-correction: the profile has no channel "
+                       "means of " +
+                       llvm::Twine(want) + " channels for '" + inputKey +
+                       "' (the input of '" + n->getName() +
+                       "'); profile again with this version");
+    }
+    if (conv) {
+      size_t O = wd[0], Cg = wd[1], K = w.size() / (O * Cg);
+      size_t perGroup = O / conv->getGroup();
+      for (size_t o = 0; o < O; o++) {
+        size_t c0 = (o / perGroup) * Cg;
+        double err = 0;
+        for (size_t c = 0; c < Cg; c++) {
+          for (size_t k = 0; k < K; k++) {
+            size_t i = (o * Cg + c) * K + k;
+            err += (double(deq[i]) - wp[i]) * mean[c0 + c];
+          }
+        }
+        out[o] -= float(err);
+      }
+    } else {
+      size_t Kin = wd[0], N = wd[1];
+      for (size_t j = 0; j < N; j++) {
+        double err = 0;
+        for (size_t k = 0; k < Kin; k++) {
+          err += (double(deq[k * N + j]) - wp[k * N + j]) * mean[k];
+        }
+        out[j] -= float(err);
+      }
+    }
+    return out;
+  }
+
   /// Quantizes the filter/weights and bias of a Convolution or FC.
-  void quantizeWeights(Node *n) {
+  llvm::Error quantizeWeights(Node *n, const std::string &inputKey) {
     auto *w = cast<Constant>(n->getNthInput(1).getNode());
     auto *b = cast<Constant>(n->getNthInput(2).getNode());
     float inScale = n->getNthInput(0).getType().getScale();
     const Tensor &wt = w->getPayload();
-    auto bh = b->getPayload().getHandle<float>();
     auto *conv = dyn_cast<ConvolutionNode>(n);
     if (conv && opts_.channelwise) {
       dim_t O = wt.dims()[0], per = wt.size() / O;
@@ -273,17 +333,27 @@ private:
       Tensor scales(ElemKind::FloatTy, {O}), offsets(ElemKind::Int32ITy, {O});
       Tensor qb(Type(ElemKind::Int32QTy, {O}, inScale, 0));
       const float *wp = wt.getHandle<float>().data();
+      std::vector<float> deq(wt.size());
+      std::vector<TensorQuantizationParams> params(O);
       for (dim_t o = 0; o < O; o++) {
         auto [lo, hi] = rangeOf(wp + o * per, per);
         auto p = chooseQuantizationParams(lo, hi, opts_.schema);
+        params[o] = p;
         scales.getHandle<float>().raw(o) = p.scale;
         offsets.getHandle<int32_t>().raw(o) = p.offset;
         for (dim_t i = 0; i < per; i++) {
-          qw.getHandle<int8_t>().raw(o * per + i) =
-              quantizeValue(wp[o * per + i], p);
+          int8_t q = quantizeValue(wp[o * per + i], p);
+          qw.getHandle<int8_t>().raw(o * per + i) = q;
+          deq[o * per + i] = dequantizeValue(q, p);
         }
+      }
+      auto bias = correctedBias(n, inputKey, wt, deq, b->getPayload());
+      if (!bias) {
+        return bias.takeError();
+      }
+      for (dim_t o = 0; o < O; o++) {
         qb.getHandle<int32_t>().raw(o) =
-            quantizeBias(bh.raw(o), inScale * p.scale);
+            quantizeBias((*bias)[o], inScale * params[o].scale);
       }
       n->setNthInput(
           1, M_.createConstant(w->getName().str() + ".int8", std::move(qw)));
@@ -293,18 +363,29 @@ private:
           M_.createConstant(w->getName().str() + ".scales", std::move(scales)),
           M_.createConstant(w->getName().str() + ".offsets",
                             std::move(offsets)));
-      return;
+      return llvm::Error::success();
     }
     Tensor qw = quantizeTensor(wt, opts_.schema, opts_.weightBits);
-    float biasScale = inScale * qw.getType().getScale();
+    TensorQuantizationParams wq{qw.getType().getScale(),
+                                qw.getType().getOffset()};
+    std::vector<float> deq(qw.size());
+    for (size_t i = 0; i < qw.size(); i++) {
+      deq[i] = dequantizeValue(qw.getHandle<int8_t>().raw(i), wq);
+    }
+    auto bias = correctedBias(n, inputKey, wt, deq, b->getPayload());
+    if (!bias) {
+      return bias.takeError();
+    }
+    float biasScale = inScale * wq.scale;
     Tensor qb(Type(ElemKind::Int32QTy, b->dims(), biasScale, 0));
     for (size_t i = 0; i < qb.size(); i++) {
-      qb.getHandle<int32_t>().raw(i) = quantizeBias(bh.raw(i), biasScale);
+      qb.getHandle<int32_t>().raw(i) = quantizeBias((*bias)[i], biasScale);
     }
     n->setNthInput(
         1, M_.createConstant(w->getName().str() + ".int8", std::move(qw)));
     n->setNthInput(
         2, M_.createConstant(b->getName().str() + ".int32", std::move(qb)));
+    return llvm::Error::success();
   }
 
   Function *F_;

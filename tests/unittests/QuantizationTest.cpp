@@ -428,6 +428,77 @@ TEST(QuantizationTest, sigmoidBecomesALookupTable) {
   EXPECT_EQ(t.raw(255), 127);
 }
 
+TEST(QuantizationTest, biasCorrectionSubtractsWeightErrorTimesInputMean) {
+  // FC 2 -> 1, weights {0.1, 1.0}: range [0, 1] (widened to 0), scale
+  // 1/255, offset -128. In float, 0.1f / fl(1/255) = 25.4999995 rounds to
+  // 25: code -103, back 25/255 = 0.0980392, an error of -0.0019608; 1.0 is
+  // exact. Input channel means {10, 3}: the output is too small by
+  // 0.019608 on average, so bias 0.5 becomes 0.519608.
+  auto build = [](Module &M, Function *F) {
+    Placeholder *in =
+        M.createPlaceholder(Type(ElemKind::FloatTy, {4, 2}), "in");
+    Constant *w = floatConstant(M, "w", {2, 1}, {0.1f, 1.f});
+    Constant *b = floatConstant(M, "b", {1}, {0.5f});
+    Node *fc = F->createFullyConnected("fc", in, w, b);
+    F->createSave("out", fc);
+    return fc;
+  };
+  ProfileSet profile;
+  profile.entries["in:0"] = makeProfile(0.f, 20.f);
+  profile.entries["in:0"].channelMeans = {10.0, 3.0};
+  profile.entries["in:0"].channelCount = 4;
+  profile.entries["fc:0"] = makeProfile(0.f, 40.f);
+  auto biasOf = [&](bool correct) {
+    Module M;
+    Function *F = M.createFunction("main");
+    Node *fc = build(M, F);
+    QuantizationOptions opts;
+    opts.biasCorrection = correct;
+    EXPECT_FALSE(bool(quantizeNodes(F, {fc}, profile, opts)));
+    auto *q = llvm::cast<FullyConnectedNode>(F->getNodeByName("fc"));
+    auto *bc = llvm::cast<Constant>(q->getBias().getNode());
+    return bc->getPayload().getHandle<int32_t>().raw(0) *
+           double(bc->getType().getScale());
+  };
+  double scale = (20.0 / 255) * (1.0 / 255); // input x weight scale
+  EXPECT_NEAR(biasOf(false), 0.5, scale / 2);
+  EXPECT_NEAR(biasOf(true), 0.5 - (25.0 / 255 - 0.1) * 10.0, scale / 2);
+
+  // A profile without channel means cannot correct: a one-line error.
+  profile.entries["in:0"].channelMeans.clear();
+  Module M;
+  Function *F = M.createFunction("main");
+  Node *fc = build(M, F);
+  QuantizationOptions opts;
+  opts.biasCorrection = true;
+  llvm::Error err = quantizeNodes(F, {fc}, profile, opts);
+  ASSERT_TRUE(bool(err));
+  std::string msg = llvm::toString(std::move(err));
+  EXPECT_NE(msg.find("channel means"), std::string::npos) << msg;
+}
+
+TEST(QuantizationTest, channelMeansAreRecordedPerChannel) {
+  // [2, 3, 2] (N, C, inner): channel c of image n holds n * 10 + c, twice.
+  NodeProfile p;
+  std::vector<float> v;
+  for (int n = 0; n < 2; n++) {
+    for (int c = 0; c < 3; c++) {
+      v.push_back(n * 10 + c);
+      v.push_back(n * 10 + c);
+    }
+  }
+  p.updateChannelMeans(v.data(), {2, 3, 2});
+  ASSERT_EQ(p.channelMeans.size(), 3u);
+  EXPECT_DOUBLE_EQ(p.channelMeans[0], 5.0);
+  EXPECT_DOUBLE_EQ(p.channelMeans[2], 7.0);
+  EXPECT_DOUBLE_EQ(p.channelCount, 4.0);
+  // A second batch of one image of 100s: channel 0 mean (5 * 4 + 200) / 6.
+  std::vector<float> w(6, 100.f);
+  p.updateChannelMeans(w.data(), {1, 3, 2});
+  EXPECT_DOUBLE_EQ(p.channelMeans[0], 220.0 / 6);
+  EXPECT_DOUBLE_EQ(p.channelCount, 6.0);
+}
+
 TEST(QuantizationTest, convolutionBiasIsInt32WithProductScale) {
   Module M;
   Function *F = M.createFunction("main");

@@ -125,6 +125,12 @@ llvm::cl::opt<double> calibrationPercentile(
     llvm::cl::desc("Percentile calibration: the percent of values kept at "
                    "each end, in (50, 100] (default 99.99)"),
     llvm::cl::init(99.99), llvm::cl::cat(category));
+llvm::cl::opt<bool> enableBiasCorrection(
+    "enable-bias-correction",
+    llvm::cl::desc("Correct each Convolution/FC bias by the mean output "
+                   "error of its quantized weights (from the input's channel "
+                   "means in the profile)"),
+    llvm::cl::init(false), llvm::cl::cat(category));
 llvm::cl::opt<bool> enableChannelwise(
     "enable-channelwise",
     llvm::cl::desc("Per-output-channel filter scales for Convolution"),
@@ -167,6 +173,7 @@ llvm::Expected<PrecisionConfig> readPrecisionConfig() {
   }
   config.quantization.calibrationPercentile = calibrationPercentile;
   config.quantization.channelwise = enableChannelwise;
+  config.quantization.biasCorrection = enableBiasCorrection;
   config.assertAllNodesQuantized = assertAllQuantized;
   for (unsigned bits : {unsigned(weightBits), unsigned(activationBits)}) {
     if (bits < 2 || bits > 8) {

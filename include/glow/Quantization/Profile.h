@@ -23,8 +23,18 @@ struct NodeProfile {
   std::vector<float> histogram;
   bool empty{true};
 
+  /// The mean of each channel (dimension 1 of a value of rank 2 or more:
+  /// NCHW channels, FC features) over everything profiled, and how many
+  /// elements of one channel that is; bias correction reads the means of a
+  /// layer's input. Empty in profiles written before they were recorded.
+  std::vector<double> channelMeans;
+  double channelCount{0};
+
   /// Adds \p n values; \p numBins sets the histogram size of a new profile.
   void update(const float *values, size_t n, unsigned numBins);
+  /// Adds the values of a tensor of shape \p dims to the channel means
+  /// (nothing for rank below 2; non-finite values count as 0).
+  void updateChannelMeans(const float *values, llvm::ArrayRef<dim_t> dims);
 };
 
 /// The profile of a graph: one NodeProfile per node output, keyed by

@@ -21,6 +21,10 @@ struct QuantizationOptions {
   double calibrationPercentile{99.99};
   /// Per-output-channel filter scales for Convolution.
   bool channelwise{false};
+  /// Bias correction: each Convolution/FC bias minus the mean output
+  /// error that quantizing its weights causes, from the channel means of
+  /// its input in the profile (sum of weight error x input channel mean).
+  bool biasCorrection{false};
   /// Bit widths (2 to 8) of weights and of activations. Codes stay in int8
   /// containers; N bits narrow them to [-2^(N-1), 2^(N-1) - 1].
   unsigned weightBits{8};
