@@ -124,15 +124,12 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t) {
   // float64 values become float32 (rounded to nearest), the narrow integers
   // int32 and uint32 int64: the stored element may be of another size.
   int32_t dt = t.data_type();
-  size_t rawSize = dt == onnx::TensorProto::DOUBLE   ? 8
-                   : dt == onnx::TensorProto::INT8 ||
-                           dt == onnx::TensorProto::UINT8
-                       ? 1
-                   : dt == onnx::TensorProto::INT16 ||
-                           dt == onnx::TensorProto::UINT16
-                       ? 2
-                   : dt == onnx::TensorProto::UINT32 ? 4
-                                                     : elemSize;
+  size_t rawSize =
+      dt == onnx::TensorProto::DOUBLE                                     ? 8
+      : dt == onnx::TensorProto::INT8 || dt == onnx::TensorProto::UINT8   ? 1
+      : dt == onnx::TensorProto::INT16 || dt == onnx::TensorProto::UINT16 ? 2
+      : dt == onnx::TensorProto::UINT32                                   ? 4
+                                        : elemSize;
   bool widened = dt == onnx::TensorProto::DOUBLE ||
                  dt == onnx::TensorProto::UINT32 || rawSize != elemSize;
   if (t.has_raw_data()) {

@@ -72,8 +72,8 @@ std::pair<float, float> klRange(const NodeProfile &p) {
     // of zeros that a ReLU output has costs nothing to quantize. Spread
     // over a group it would favour the narrowest ranges (the narrowest
     // group smears it least) and clip ReLU outputs hard.
-    size_t zero = zeroBin >= lo && zeroBin < hi && p.min <= 0 ? zeroBin - lo
-                                                              : kept;
+    size_t zero =
+        zeroBin >= lo && zeroBin < hi && p.min <= 0 ? zeroBin - lo : kept;
     std::vector<double> Q(kept, 0.0);
     for (size_t g = 0; g < levels; g++) {
       size_t b0 = g * kept / levels, b1 = (g + 1) * kept / levels;
