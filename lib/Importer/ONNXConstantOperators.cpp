@@ -1,9 +1,10 @@
-// ONNX operators that the importer evaluates itself: comparisons, logic,
-// Where, Mod, Range and ScatterND on constant inputs. PyTorch exports use
-// them for shape arithmetic (Swin's window padding, ViT's class token
-// expansion) where every input is known while loading; the result becomes
-// a Constant, so no backend ever sees them. A non-constant input is a
-// one-line error naming the operator and the input.
+// ONNX operators that the importer evaluates itself: Mod, Range, ScatterND
+// and Size on constant inputs. PyTorch exports use them for shape
+// arithmetic (Swin's window padding) where every input is known while
+// loading; the result becomes a Constant, so no backend ever sees them. A
+// non-constant input is a one-line error naming the operator and the
+// input. (Comparisons, logic and Where are Compare and Select nodes, which
+// fold like any other node when their inputs are constant.)
 
 #include "ONNXHelpers.h"
 #include "glow/Importer/ONNXModelLoader.h"
@@ -63,30 +64,8 @@ void forEachBroadcast(llvm::ArrayRef<dim_t> out,
   }
 }
 
-bool isComparison(const std::string &op) {
-  return op == "Equal" || op == "Less" || op == "Greater" ||
-         op == "LessOrEqual" || op == "GreaterOrEqual" || op == "And" ||
-         op == "Or" || op == "Xor";
-}
-
-double apply(const std::string &op, double a, double b, bool fmod) {
-  if (op == "Equal")
-    return a == b;
-  if (op == "Less")
-    return a < b;
-  if (op == "Greater")
-    return a > b;
-  if (op == "LessOrEqual")
-    return a <= b;
-  if (op == "GreaterOrEqual")
-    return a >= b;
-  if (op == "And")
-    return (a != 0) && (b != 0);
-  if (op == "Or")
-    return (a != 0) || (b != 0);
-  if (op == "Xor")
-    return (a != 0) != (b != 0);
-  // Mod: the sign of the divisor (Python), or of the dividend with fmod.
+/// ONNX Mod: the sign of the divisor (Python), or of the dividend with fmod.
+double mod(double a, double b, bool fmod) {
   if (b == 0) {
     return 0;
   }
@@ -193,17 +172,7 @@ llvm::Error ONNXModelLoader::loadConstantOnly(const onnx::NodeProto &node,
     return llvm::Error::success();
   }
 
-  if (op == "Not") {
-    Tensor t(ElemKind::BoolTy, in[0]->getPayload().dims());
-    for (size_t i = 0; i < t.size(); i++) {
-      t.setFromDouble(i, in[0]->getPayload().getAsDouble(i) == 0);
-    }
-    setOutput(node, 0, M_.createConstant(name, std::move(t)));
-    return llvm::Error::success();
-  }
-
-  // Element-wise with numpy broadcasting: Where (cond, x, y), comparisons,
-  // logic and Mod.
+  // Mod, element-wise with numpy broadcasting.
   std::vector<dim_t> out = in[0]->getPayload().dims().vec();
   for (size_t i = 1; i < in.size(); i++) {
     std::vector<dim_t> next;
@@ -221,22 +190,11 @@ llvm::Error ONNXModelLoader::loadConstantOnly(const onnx::NodeProto &node,
   for (Constant *c : in) {
     strides.push_back(broadcastStrides(c->getPayload().dims(), out));
   }
-  ElemKind kind = op == "Where"      ? in[1]->getPayload().getElementType()
-                  : isComparison(op) ? ElemKind::BoolTy
-                                     : in[0]->getPayload().getElementType();
-  Tensor t(kind, out);
+  Tensor t(in[0]->getPayload().getElementType(), out);
   bool fmod = getInt(node, "fmod", 0) != 0;
   forEachBroadcast(out, strides, [&](size_t i, const size_t *ix) {
-    double v;
-    if (op == "Where") {
-      v = in[0]->getPayload().getAsDouble(ix[0]) != 0
-              ? in[1]->getPayload().getAsDouble(ix[1])
-              : in[2]->getPayload().getAsDouble(ix[2]);
-    } else {
-      v = apply(op, in[0]->getPayload().getAsDouble(ix[0]),
-                in[1]->getPayload().getAsDouble(ix[1]), fmod);
-    }
-    t.setFromDouble(i, v);
+    t.setFromDouble(i, mod(in[0]->getPayload().getAsDouble(ix[0]),
+                           in[1]->getPayload().getAsDouble(ix[1]), fmod));
   });
   setOutput(node, 0, M_.createConstant(name, std::move(t)));
   return llvm::Error::success();

@@ -1,6 +1,5 @@
 #include "ONNXHelpers.h"
 #include "glow/Importer/ONNXModelLoader.h"
-#include "glow/Optimizer/Optimizer.h"
 
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
@@ -224,30 +223,10 @@ CompareNode::Mode compareMode(const std::string &op) {
 }
 } // namespace
 
-bool ONNXModelLoader::hasOnlyConstantInputs(const onnx::NodeProto &node) {
-  for (int i = 0; i < node.input_size(); i++) {
-    auto v = getInput(node, i);
-    if (!v) {
-      llvm::consumeError(v.takeError());
-      return false;
-    }
-    auto c = getConstantValue(F_, *v);
-    if (!c) {
-      llvm::consumeError(c.takeError());
-      return false;
-    }
-    if (!*c) {
-      return false;
-    }
-  }
-  return true;
-}
-
 llvm::Error ONNXModelLoader::loadCompare(const onnx::NodeProto &node,
                                          const std::string &name) {
-  if (hasOnlyConstantInputs(node)) {
-    return loadConstantOnly(node, name); // shape arithmetic, folded here
-  }
+  // On constants (PyTorch's shape arithmetic) the nodes fold when a shape
+  // asks for their value (getConstantInput), or in the optimizer.
   CompareNode::Mode mode = compareMode(node.op_type());
   bool logic = mode >= CompareNode::Mode::And;
   std::vector<NodeValue> operands;
@@ -278,9 +257,8 @@ llvm::Error ONNXModelLoader::loadCompare(const onnx::NodeProto &node,
 
 llvm::Error ONNXModelLoader::loadWhere(const onnx::NodeProto &node,
                                        const std::string &name) {
-  if (hasOnlyConstantInputs(node)) {
-    return loadConstantOnly(node, name); // shape arithmetic, folded here
-  }
+  // On constants (PyTorch's shape arithmetic) the nodes fold when a shape
+  // asks for their value (getConstantInput), or in the optimizer.
   ASSIGN_OR_RETURN(cond, getInput(node, 0));
   ASSIGN_OR_RETURN(x, getInput(node, 1));
   ASSIGN_OR_RETURN(y, getInput(node, 2));

@@ -503,7 +503,7 @@ TEST(BiasCorrectionTest, reducesTheMeanErrorOfEachOutputChannel) {
       double total = 0;
       for (size_t ch = 0; ch < C; ch++) {
         double err = 0;
-        for (size_t n = 0; n < d[0]; n++) {
+        for (dim_t n = 0; n < d[0]; n++) {
           for (size_t i = 0; i < inner; i++) {
             size_t at = (n * C + ch) * inner + i;
             err += q.getAsDouble(at) - fp32.getAsDouble(at);

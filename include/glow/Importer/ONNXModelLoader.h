@@ -105,10 +105,6 @@ private:
   /// axis), an error unless it is a float tensor of rank 1 or more.
   llvm::Expected<NodeValue> getAxisOperand(const onnx::NodeProto &node,
                                            const std::string &name);
-  /// \returns true if every input of \p node folds to a Constant (computed
-  /// from initializers and static shapes; the static input values given to
-  /// load() do not count: they are placeholders at run time).
-  bool hasOnlyConstantInputs(const onnx::NodeProto &node);
   /// Broadcasts \p a and \p b to their common shape (numpy rules).
   llvm::Error broadcastOperands(const std::string &name, NodeValue &a,
                                 NodeValue &b);
