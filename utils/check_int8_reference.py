@@ -24,7 +24,9 @@ lib/Quantization/Quantizer.cpp:
   (v * m + 2^(shift-1)) >> shift;
 - Add rescales each operand to the output scale separately and adds;
   Relu and MaxPool requantize from their input scale to their own profile
-  scale; GlobalAveragePool sums the integers of the window and requantizes
+  scale; a Conv or Add read only by a Relu takes its profile range without
+  the negative part (the compiler quantizes a result read only by a Relu
+  or Clip over the clip's range); GlobalAveragePool sums the integers of the window and requantizes
   with s_in / (s_out * count); Flatten is absorbed into the Gemm (which
   becomes a FullyConnected reading the pool output);
 - the FC output is dequantized: scale * (q - offset) in float32.
@@ -291,11 +293,18 @@ class Int8Net:
         self.overflow = []  # int32 accumulators that would overflow
         self.prepared = {}  # node name -> quantized weights, bias, params
 
-    def params(self, node_name):
+    def params(self, node_name, output=None):
+        """Scale and offset of a node's result from its profile entry; when
+        the ONNX tensor \p output is read only by a Relu, the range's
+        negative part is dropped (it becomes 0 either way)."""
         key = node_name + ":0"
         if key not in self.profile:
             raise KeyError("the profile has no entry for '%s'" % key)
-        return choose_params(*self.profile[key])
+        lo, hi = self.profile[key]
+        users = self.users.get(output, [])
+        if len(users) == 1 and users[0].op_type == "Relu":
+            lo = max(lo, 0.0)
+        return choose_params(lo, hi)
 
     def folded_bn(self, conv):
         """The BatchNormalization that the compiler folds into conv."""
@@ -353,7 +362,7 @@ class Int8Net:
         pads = attr(node, "pads", [0, 0, 0, 0])
         cols = im2col(x.q - x.offset, kh, kw, sh, sw, pads, 0)
         acc = self.accumulate(cols, wq.reshape(o, -1), bq, node.name)
-        ys, yo = self.params(node.name)
+        ys, yo = self.params(node.name, (bn or node).output[0])
         t = make_transform(float(x.scale) * float(ws) / float(ys))
         y = requantize(acc, t, yo).transpose(0, 3, 1, 2)  # NHWC -> NCHW
         return QTensor(np.ascontiguousarray(y), ys, yo)
@@ -387,7 +396,7 @@ class Int8Net:
         return QTensor(requantize(s, t, yo), ys, yo)
 
     def add(self, node, a, b):
-        ys, yo = self.params(node.name)
+        ys, yo = self.params(node.name, node.output[0])
         ta = make_transform(float(a.scale) / float(ys))
         tb = make_transform(float(b.scale) / float(ys))
         va = apply_transform(a.q - a.offset, ta)

@@ -14,6 +14,14 @@ source utils/common.sh
 GLOW_PACKAGES+=(python3-torch python3-torchvision)
 glow_install_packages
 glow_build
+# The QDQ export test runs ONNX Runtime through onnxruntime-node, installed
+# here when node's npm is present; without it (or the registry) it skips.
+if [ ! -d build/ort/node_modules/onnxruntime-node ] && command -v npm > /dev/null; then
+  ONNXRUNTIME_NODE_INSTALL=skip timeout 600 npm install --no-save --no-audit \
+      --no-fund --prefix build/ort onnxruntime-node > build/ort-install.log 2>&1 ||
+    echo "note: onnxruntime-node could not be installed (build/ort-install.log);" \
+         "OnnxQdqExport will be skipped"
+fi
 start=$SECONDS
 cd build
 if [ $# -eq 0 ]; then

@@ -70,6 +70,14 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
                      llvm::Twine(profile.graphHash) + " is not this model's " +
                      llvm::Twine(loadedGraphHash) + ")");
   }
+  if (profile.crossLayerEqualization !=
+      config.quantization.crossLayerEqualization) {
+    return makeError(profile.crossLayerEqualization
+                         ? "the profile was made with -enable-cle; quantize "
+                           "with -enable-cle too (or profile without it)"
+                         : "-enable-cle needs a profile made with -enable-cle "
+                           "(this one was made without it)");
+  }
   std::vector<std::string> layers;
   std::set<std::string> layerSet;
   for (Node *n : F->getNodes()) {

@@ -155,10 +155,30 @@ std::pair<float, float> percentileRange(const NodeProfile &p, double pct) {
   return {float(lo), float(std::max(lo, hi))};
 }
 
+/// The expected squared error of quantizing the values of \p p's histogram
+/// (each at its bin centre) in [a, b] with \p levels steps: a value outside
+/// is clipped to the nearest end, a value inside rounds (error variance
+/// step^2 / 12). Stops early once the sum passes \p bound.
+double expectedError(const NodeProfile &p, double a, double b, unsigned levels,
+                     double bound = std::numeric_limits<double>::infinity()) {
+  const size_t bins = p.histogram.size();
+  double width = (double(p.max) - p.min) / bins;
+  double step = (b - a) / levels, rounding = step * step / 12.0;
+  double err = 0;
+  for (size_t k = 0; k < bins && err < bound; k++) {
+    double h = p.histogram[k];
+    if (h == 0) {
+      continue;
+    }
+    double x = p.min + (double(k) + 0.5) * width;
+    double d = x < a ? a - x : x > b ? x - b : 0.0;
+    err += h * (d > 0 ? d * d : rounding);
+  }
+  return err;
+}
+
 /// MSE: of the ranges anchored at 0 (the KL candidates, any width), the one
-/// whose expected squared error is least: a value outside is clipped to
-/// the nearest end, a value inside rounds to one of \p levels steps (error
-/// variance step^2 / 12).
+/// whose expected squared error (expectedError) is least.
 std::pair<float, float> mseRange(const NodeProfile &p, unsigned levels) {
   const size_t bins = p.histogram.size();
   float width = (p.max - p.min) / bins;
@@ -170,17 +190,7 @@ std::pair<float, float> mseRange(const NodeProfile &p, unsigned levels) {
     size_t lo = zeroBin > half ? zeroBin - half : 0;
     size_t hi = std::min(bins, zeroBin + half);
     double a = p.min + double(lo) * width, b = p.min + double(hi) * width;
-    double step = (b - a) / levels, rounding = step * step / 12.0;
-    double err = 0;
-    for (size_t k = 0; k < bins && err < bestErr; k++) {
-      double h = p.histogram[k];
-      if (h == 0) {
-        continue;
-      }
-      double x = p.min + (double(k) + 0.5) * width;
-      double d = x < a ? a - x : x > b ? x - b : 0.0;
-      err += h * (d > 0 ? d * d : rounding);
-    }
+    double err = expectedError(p, a, b, levels, bestErr);
     if (err < bestErr) {
       bestErr = err;
       bestLo = lo;
@@ -203,6 +213,8 @@ const char *getCalibrationModeName(CalibrationMode mode) {
     return "percentile";
   case CalibrationMode::MSE:
     return "MSE";
+  case CalibrationMode::Auto:
+    return "auto";
   }
   return "?";
 }
@@ -222,8 +234,33 @@ std::pair<float, float> chooseCalibratedRange(const NodeProfile &p,
     return percentileRange(p, percentile);
   case CalibrationMode::MSE:
     return mseRange(p, 255);
+  case CalibrationMode::Auto:
+    return chooseBestRange(p, percentile).second;
   }
   return {p.min, p.max};
+}
+
+std::pair<CalibrationMode, std::pair<float, float>>
+chooseBestRange(const NodeProfile &p, double percentile) {
+  std::pair<CalibrationMode, std::pair<float, float>> best{
+      CalibrationMode::None, {p.min, p.max}};
+  if (p.histogram.empty() || !(p.max > p.min)) {
+    return best;
+  }
+  double bestErr = std::numeric_limits<double>::infinity();
+  for (CalibrationMode m :
+       {CalibrationMode::None, CalibrationMode::KL, CalibrationMode::Percentile,
+        CalibrationMode::MSE}) {
+    auto r = chooseCalibratedRange(p, m, percentile);
+    // The quantized range always holds 0 (chooseQuantizationParams).
+    double err =
+        expectedError(p, std::min(r.first, 0.f), std::max(r.second, 0.f), 255);
+    if (err < bestErr) {
+      bestErr = err;
+      best = {m, r};
+    }
+  }
+  return best;
 }
 
 } // namespace glow

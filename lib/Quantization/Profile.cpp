@@ -146,6 +146,8 @@ struct YamlVersion {
 };
 struct YamlHash {
   uint64_t GraphPreLowerHash{0};
+  // This project's addition, written only when true.
+  bool CrossLayerEqualization{false};
 };
 struct YamlEntry {
   std::string NodeOutputName;
@@ -187,6 +189,7 @@ template <> struct MappingTraits<glow::YamlVersion> {
 template <> struct MappingTraits<glow::YamlHash> {
   static void mapping(IO &io, glow::YamlHash &v) {
     io.mapRequired("GraphPreLowerHash", v.GraphPreLowerHash);
+    io.mapOptional("CrossLayerEqualization", v.CrossLayerEqualization, false);
   }
 };
 template <> struct MappingTraits<glow::YamlEntry> {
@@ -213,7 +216,7 @@ llvm::Error writeProfile(const ProfileSet &profile, llvm::StringRef path) {
     return makeError("cannot write profile '" + path + "': " + ec.message());
   }
   YamlVersion version{kToolsVersion};
-  YamlHash hash{profile.graphHash};
+  YamlHash hash{profile.graphHash, profile.crossLayerEqualization};
   std::vector<YamlEntry> entries;
   for (auto &name : profile.order) {
     auto &p = profile.entries.at(name);
@@ -330,6 +333,7 @@ llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
   }
   ProfileSet profile;
   profile.graphHash = hash.GraphPreLowerHash;
+  profile.crossLayerEqualization = hash.CrossLayerEqualization;
   for (auto &e : entries) {
     if (!(e.Min.value <= e.Max.value)) {
       return makeError("profile '" + path + "': entry '" + e.NodeOutputName +

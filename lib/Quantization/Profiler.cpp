@@ -7,10 +7,12 @@
 namespace glow {
 
 std::unique_ptr<Profiler> Profiler::instrument(Function *F, uint64_t graphHash,
-                                               unsigned numBins) {
+                                               unsigned numBins,
+                                               bool equalized) {
   auto p = std::unique_ptr<Profiler>(new Profiler());
   p->numBins_ = numBins;
   p->profile_.graphHash = graphHash;
+  p->profile_.crossLayerEqualization = equalized;
   std::vector<NodeValue> values;
   std::set<Node *> seenInputs;
   for (Node *n : F->getNodesInTopologicalOrder()) {

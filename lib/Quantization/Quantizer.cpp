@@ -1,6 +1,7 @@
 #include "glow/Quantization/Quantizer.h"
 #include "glow/Backends/Backend.h"
 #include "glow/Quantization/Calibration.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Support/Casting.h"
@@ -18,13 +19,26 @@ using Kind = Node::Kind;
 
 llvm::Expected<TensorQuantizationParams>
 getActivationParams(NodeValue v, const ProfileSet &profile,
-                    const QuantizationOptions &opts) {
+                    const QuantizationOptions &opts, float clipLo,
+                    float clipHi) {
   auto entry = profile.get(getNodeOutputName(v));
   if (!entry) {
     return entry.takeError();
   }
   auto [lo, hi] = chooseCalibratedRange(**entry, opts.calibration,
                                         opts.calibrationPercentile);
+  if (opts.calibration == CalibrationMode::Auto && VLOG_IS_ON(2)) {
+    VLOG(2) << "calibration auto: " << getNodeOutputName(v) << " "
+            << getCalibrationModeName(
+                   chooseBestRange(**entry, opts.calibrationPercentile).first)
+            << " [" << lo << ", " << hi << "] of [" << (*entry)->min << ", "
+            << (*entry)->max << "]";
+  }
+  lo = std::max(lo, clipLo);
+  hi = std::min(hi, clipHi);
+  if (!(lo <= hi)) { // wholly outside the clip: one value
+    lo = hi = lo > clipHi ? clipHi : clipLo;
+  }
   return chooseQuantizationParams(lo, hi, opts.schema, opts.activationBits);
 }
 
@@ -167,6 +181,25 @@ private:
     return dequantized_[v] = dq;
   }
 
+  /// \returns the INT8 parameters of the float value \p v, produced by an
+  /// INT8 node or quantized for one: the same either way, so that a value
+  /// has one scale whichever side of it is INT8. A Relu or Clip that alone
+  /// reads \p v bounds the range (getActivationParams).
+  llvm::Expected<TensorQuantizationParams> paramsOf(NodeValue v) {
+    float clipLo = -std::numeric_limits<float>::infinity();
+    float clipHi = std::numeric_limits<float>::infinity();
+    auto users = F_->getUsers(v);
+    if (users.size() == 1) {
+      if (isa<ReluNode>(users[0].first)) {
+        clipLo = 0;
+      } else if (auto *clip = dyn_cast<ClipNode>(users[0].first)) {
+        clipLo = clip->getMin();
+        clipHi = clip->getMax();
+      }
+    }
+    return getActivationParams(v, profile_, opts_, clipLo, clipHi);
+  }
+
   /// \returns \p v as int8: itself if quantized, a quantized copy of a
   /// Constant, or a (cached) Quantize of a float activation.
   llvm::Expected<NodeValue> quantizedValue(NodeValue v) {
@@ -185,7 +218,7 @@ private:
     if (it != quantized_.end()) {
       return it->second;
     }
-    auto params = getActivationParams(v, profile_, opts_);
+    auto params = paramsOf(v);
     if (!params) {
       return params.takeError();
     }
@@ -219,7 +252,7 @@ private:
       n->setType(0, Type::newShape(n->getNthInput(0).getType(), n->dims()));
       return llvm::Error::success();
     }
-    auto out = getActivationParams(n->getNthResult(0), profile_, opts_);
+    auto out = paramsOf(n->getNthResult(0));
     if (!out) {
       return out.takeError();
     }

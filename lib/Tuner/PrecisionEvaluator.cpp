@@ -5,6 +5,7 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Lowering/Lowering.h"
 #include "glow/Optimizer/Optimizer.h"
+#include "glow/Quantization/Equalization.h"
 #include "glow/Quantization/Profiler.h"
 #include "glow/Support/Error.h"
 
@@ -67,6 +68,9 @@ llvm::Expected<LoadedModel> loadModel(const EvaluatorSetup &s) {
   m.hash = hashGraph(*m.function);
   if (auto err = optimizeFunction(m.function)) {
     return std::move(err);
+  }
+  if (s.quantization.crossLayerEqualization) {
+    equalizeCrossLayerRanges(m.function);
   }
   return std::move(m);
 }
@@ -317,7 +321,8 @@ llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
   if (!m) {
     return m.takeError();
   }
-  auto profiler = Profiler::instrument(m->function, m->hash, numBins);
+  auto profiler = Profiler::instrument(m->function, m->hash, numBins,
+                                       s.quantization.crossLayerEqualization);
   if (auto err = lowerFunction(m->function).takeError()) {
     return std::move(err);
   }

@@ -11,6 +11,7 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Optimizer/PrecisionMode.h"
+#include "glow/Quantization/Equalization.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Quantization/Profiler.h"
 #include "glow/Quantization/Quantizer.h"
@@ -82,6 +83,9 @@ struct Precision {
   QuantizationSchema schema{QuantizationSchema::Asymmetric};
   bool channelwise{false};
   bool biasCorrection{false};
+  /// Cross-layer equalization before profiling and quantizing (applied to
+  /// FP32 runs too).
+  bool cle{false};
   std::vector<std::string> keepLayers;
 };
 
@@ -128,15 +132,19 @@ Tensor runGraph(const std::string &backend, const BackendOptions &opts,
   uint64_t hash = hashGraph(*F);
   llvm::Error err = optimizeFunction(F);
   EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  if (precision.cle) {
+    equalizeCrossLayerRanges(F);
+  }
   std::unique_ptr<Profiler> profiler;
   if (profileOut) {
-    profiler = Profiler::instrument(F, hash, 64);
+    profiler = Profiler::instrument(F, hash, 64, precision.cle);
   }
   if (precision.int8 && profile) {
     PrecisionConfig config;
     config.quantization.schema = precision.schema;
     config.quantization.channelwise = precision.channelwise;
     config.quantization.biasCorrection = precision.biasCorrection;
+    config.quantization.crossLayerEqualization = precision.cle;
     config.keepLayers = precision.keepLayers;
     // Every kind in these graphs has an INT8 form (lookup tables included).
     config.assertAllNodesQuantized = true;
@@ -519,6 +527,144 @@ TEST(BiasCorrectionTest, reducesTheMeanErrorOfEachOutputChannel) {
                 name, plain, corrected);
     EXPECT_LT(corrected, plain) << name;
   }
+}
+
+namespace {
+/// A convolution of \p x to \p out channels whose output channel i has
+/// its weights and bias scaled by e^u, u uniform in [-3, 3]: the spread of
+/// per-channel ranges that BatchNorm folding leaves and that per-tensor
+/// INT8 weights represent badly.
+NodeValue spreadConv(Function *F, NodeValue x, dim_t out, unsigned k,
+                     unsigned group, unsigned seed) {
+  dim_t c = x.dims()[1];
+  std::string name = "spread" + std::to_string(seed);
+  float amp = 1.5f / std::sqrt(float(c / group * k * k));
+  Tensor w = randomTensor({out, c / group, k, k}, seed, -amp, amp);
+  Tensor b = randomTensor({out}, seed + 100, -0.2f, 0.2f);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-3.f, 3.f);
+  size_t per = w.size() / out;
+  for (dim_t o = 0; o < out; o++) {
+    float s = std::exp(u(rng));
+    for (size_t i = 0; i < per; i++) {
+      w.getHandle<float>().raw(o * per + i) *= s;
+    }
+    b.getHandle<float>().raw(o) *= s;
+  }
+  Module &M = F->getParent();
+  return F->createConv(name, x, M.createConstant(name + ".w", std::move(w)),
+                       M.createConstant(name + ".b", std::move(b)), {k, k},
+                       {1, 1}, {k / 2, k / 2, k / 2, k / 2}, group, {1, 1});
+}
+
+/// Clip(0, 1) -> conv 1x1 -> Clip(0, 6) -> depthwise 3x3 -> Relu ->
+/// conv 1x1 -> Clip(0, 6) -> conv 1x1: three pairs. Across the first
+/// clip, the channels whose bound (from the input's [0, 1]) stays below 6
+/// can be rescaled and the others reach 6 (the clip is active there);
+/// across the last, the input (a Relu's) is unbounded: no channel can.
+NodeValue equalizableChain(Function *F, Placeholder *in) {
+  NodeValue x = F->createClip("in.clip", in, 0, 1);
+  NodeValue a = F->createClip("a.clip", spreadConv(F, x, 16, 1, 1, 11), 0, 6);
+  NodeValue d = F->createRelu("d.relu", spreadConv(F, a, 16, 3, 16, 12));
+  NodeValue p = F->createClip("p.clip", spreadConv(F, d, 12, 1, 1, 13), 0, 6);
+  return spreadConv(F, p, 8, 1, 1, 14);
+}
+
+/// \returns max |w| of output channel \p o of \p conv's filter and of the
+/// filter elements of \p next that read that channel.
+std::pair<float, float> channelRanges(ConvolutionNode *conv,
+                                      ConvolutionNode *next, size_t o) {
+  const Tensor &w =
+      llvm::cast<Constant>(conv->getFilter().getNode())->getPayload();
+  const Tensor &v =
+      llvm::cast<Constant>(next->getFilter().getNode())->getPayload();
+  size_t per = w.size() / w.dims()[0];
+  float r1 = 0, r2 = 0;
+  for (size_t i = 0; i < per; i++) {
+    r1 = std::max(r1, std::fabs(w.getHandle<float>().raw(o * per + i)));
+  }
+  size_t O = v.dims()[0], Cg = v.dims()[1], K = v.size() / (O * Cg);
+  size_t perGroup = O / next->getGroup(), g = o / Cg, c = o % Cg;
+  for (size_t j = g * perGroup; j < (g + 1) * perGroup; j++) {
+    for (size_t k = 0; k < K; k++) {
+      r2 = std::max(r2,
+                    std::fabs(v.getHandle<float>().raw((j * Cg + c) * K + k)));
+    }
+  }
+  return {r1, r2};
+}
+} // namespace
+
+// Cross-layer equalization rescales the channels between the pairs it may
+// (Relu or nothing between them; a Clip is left alone), after which every
+// channel's largest weight is the same on both sides; the FP32 function is
+// unchanged, and per-tensor INT8 gets closer to FP32.
+TEST(CrossLayerEqualizationTest, balancesRangesKeepsFP32AndHelpsInt8) {
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in =
+      M.createPlaceholder(Type(ElemKind::FloatTy, {2, 8, 9, 9}), "input");
+  F->createSave("result", equalizableChain(F, in));
+  ASSERT_FALSE(bool(optimizeFunction(F)));
+  auto conv = [&](const char *name) {
+    return llvm::cast<ConvolutionNode>(F->getNodeByName(name));
+  };
+  auto spread = [&](const char *a, const char *b) {
+    float lo = 1e30f, hi = 0, worst = 1;
+    for (size_t o = 0; o < 16; o++) {
+      auto [r1, r2] = channelRanges(conv(a), conv(b), o);
+      lo = std::min(lo, r1);
+      hi = std::max(hi, r1);
+      worst = std::max(worst, std::max(r1 / r2, r2 / r1));
+    }
+    return std::make_pair(hi / lo, worst);
+  };
+  auto before = spread("spread12", "spread13");
+  EqualizationReport report = equalizeCrossLayerRanges(F);
+  EXPECT_EQ(report.pairs, 3u);
+  EXPECT_EQ(report.clipPairs, 2u);
+  EXPECT_EQ(report.skippedClip, 0u);
+  // All 12 of the last clip pair, some but not all 16 of the first.
+  EXPECT_GT(report.clippedChannels, 12u);
+  EXPECT_LT(report.clippedChannels, 28u);
+  EXPECT_GE(report.sweeps, 2u);
+  EXPECT_FALSE(bool(F->verify()));
+  // Across the Relu each channel's two ranges agree to the 0.1% at which
+  // sweeps stop; the depthwise channels spread over e^6 = 403x before.
+  EXPECT_LT(spread("spread12", "spread13").second, 1.01f);
+  EXPECT_GT(before.first, 50.f);
+  EXPECT_LT(spread("spread12", "spread13").first, before.first / 4);
+
+  Tensor input = randomTensor({2, 8, 9, 9}, 21, 0.f, 1.f);
+  ProfileSet plainProfile, cleProfile;
+  Tensor fp32 = runGraph("Interpreter", {}, equalizableChain, input, {},
+                         nullptr, &plainProfile);
+  Precision cle;
+  cle.cle = true;
+  Tensor fp32Cle = runGraph("Interpreter", {}, equalizableChain, input, cle,
+                            nullptr, &cleProfile);
+  expectClose(fp32, fp32Cle, false, "FP32 with and without CLE");
+  EXPECT_FALSE(plainProfile.crossLayerEqualization);
+  EXPECT_TRUE(cleProfile.crossLayerEqualization);
+  auto int8Error = [&](bool withCle) {
+    Precision p;
+    p.int8 = true;
+    p.cle = withCle;
+    Tensor q = runGraph("Interpreter", {}, equalizableChain, input, p,
+                        withCle ? &cleProfile : &plainProfile);
+    double diff = 0, norm = 0;
+    for (size_t i = 0; i < fp32.size(); i++) {
+      double d = q.getAsDouble(i) - fp32.getAsDouble(i);
+      diff += d * d;
+      norm += fp32.getAsDouble(i) * fp32.getAsDouble(i);
+    }
+    return std::sqrt(diff / norm);
+  };
+  double plain = int8Error(false), equalized = int8Error(true);
+  std::printf("per-tensor INT8 relative L2 error: %.5f without, %.5f with "
+              "CLE\n",
+              plain, equalized);
+  EXPECT_LT(equalized, 0.7 * plain);
 }
 
 TEST_P(BackendCorrectnessTest, referenceModelsAgreeWithTheInterpreter) {

@@ -863,6 +863,42 @@ TEST(QuantizationTest, mseCalibrationBalancesClippingAndRounding) {
   EXPECT_NEAR(s.second, 999.f, 1.f);
 }
 
+TEST(QuantizationTest, autoCalibrationPicksTheLeastExpectedError) {
+  // [-100, 100] in 2000 bins of 0.1: one value at -99.95 (bin 0) and 1000
+  // a bin over [0, 100] (1e6 values). Percentile 99.99 cuts 100 values at
+  // each end: hi = 100 - 0.1 * 100/1000 = 99.99, lo inside bin 1000, then
+  // widened to 0. Its expected error: the outlier clipped, 99.95^2 = 9990,
+  // plus rounding 1e6 * (99.99/255)^2 / 12 = 12813: 22803. The observed
+  // range rounds with steps of 200/255: 1e6 * (200/255)^2 / 12 = 51262.
+  // The ranges anchored at 0 that MSE and KL search clip the bulk as soon
+  // as they clip the outlier: about 51000 at best. Auto takes percentile.
+  std::vector<float> counts(2000, 0.f);
+  counts[0] = 1.f;
+  std::fill(counts.begin() + 1000, counts.end(), 1000.f);
+  NodeProfile p = histogramProfile(-100.f, 100.f, counts);
+  auto [mode, range] = chooseBestRange(p, 99.99);
+  EXPECT_EQ(mode, CalibrationMode::Percentile);
+  EXPECT_FLOAT_EQ(range.first, 0.f);
+  EXPECT_NEAR(range.second, 99.99f, 1e-3);
+  auto viaMode = chooseCalibratedRange(p, CalibrationMode::Auto, 99.99);
+  EXPECT_EQ(viaMode, range);
+
+  // The MSE case above (a million values in [0, 100], one outlier at
+  // 999.5): percentile 99.99 clips the outlier to 99.99, an error of
+  // 899.5^2 = 809100 plus rounding 12813; MSE's 438 costs 561100 and the
+  // observed range 1e6 * (1000/255)^2 / 12 = 1.28e6. Auto takes MSE's
+  // range (KL's, when KL finds the same, is listed first).
+  std::vector<float> outlier(1000, 0.f);
+  std::fill(outlier.begin(), outlier.begin() + 100, 10000.f);
+  outlier[999] = 1.f;
+  NodeProfile q = histogramProfile(0.f, 1000.f, outlier);
+  auto best = chooseBestRange(q, 99.99);
+  EXPECT_TRUE(best.first == CalibrationMode::MSE ||
+              best.first == CalibrationMode::KL)
+      << getCalibrationModeName(best.first);
+  EXPECT_EQ(best.second, chooseCalibratedRange(q, CalibrationMode::MSE));
+}
+
 //===----------------------------------------------------------------------===//
 // Profile YAML
 //===----------------------------------------------------------------------===//
@@ -935,6 +971,18 @@ TEST(QuantizationTest, profileYamlRoundTripIsBitExact) {
   TempFile again("yaml");
   ASSERT_FALSE(bool(writeProfile(*read, again.path)));
   EXPECT_EQ(again.read(), text);
+  // Without cross-layer equalization the file has only Glow's keys.
+  EXPECT_FALSE(read->crossLayerEqualization);
+  EXPECT_EQ(text.find("CrossLayerEqualization"), std::string::npos);
+  // With it, the hash document says so and reading gives it back.
+  profile.crossLayerEqualization = true;
+  TempFile cle("yaml");
+  ASSERT_FALSE(bool(writeProfile(profile, cle.path)));
+  EXPECT_NE(cle.read().find("CrossLayerEqualization: true"), std::string::npos)
+      << cle.read();
+  auto readCle = readProfile(cle.path);
+  ASSERT_TRUE(bool(readCle)) << errorText(readCle.takeError());
+  EXPECT_TRUE(readCle->crossLayerEqualization);
 }
 
 TEST(QuantizationTest, readProfileRejectsMinAboveMax) {
@@ -1070,6 +1118,47 @@ TEST(QuantizationTest, precisionModeAcceptsMatchingProfile) {
   EXPECT_FALSE(bool(F->verify()));
 }
 
+TEST(QuantizationTest, aResultReadOnlyByAClipTakesTheClipsRange) {
+  // fc's profile is [-2, 2], but only a Relu reads it: what is below 0
+  // becomes 0 either way, so fc's INT8 range is [0, 2] (scale 2/255,
+  // offset -128) and not [-2, 2] (4/255).
+  {
+    Module M;
+    Function *F = buildSmallGraph(M, 2);
+    uint64_t hash = hashGraph(*F);
+    auto report = transformForPrecisionMode(F, hash, smallGraphProfile(hash),
+                                            PrecisionConfig(), allInt8);
+    ASSERT_TRUE(bool(report)) << errorText(report.takeError());
+    const Type &fc = F->getNodeByName("fc")->getType();
+    EXPECT_FLOAT_EQ(fc.getScale(), 2.f / 255);
+    EXPECT_EQ(fc.getOffset(), -128);
+  }
+  // A Clip(-0.5, 1) that alone reads it: [-0.5, 1] (scale 1.5/255); with
+  // a second reader the clip no longer bounds what matters: [-2, 2].
+  auto fcScale = [](bool secondReader) {
+    Module M;
+    Function *F = M.createFunction("main");
+    Placeholder *in =
+        M.createPlaceholder(Type(ElemKind::FloatTy, {2, 4}), "in");
+    Node *fc = F->createFullyConnected(
+        "fc", in, floatConstant(M, "w", {4, 3}, std::vector<float>(12, 0.1f)),
+        floatConstant(M, "b", {3}, {0.f, 0.f, 0.f}));
+    Node *clip = F->createClip("clip", fc, -0.5f, 1.f);
+    F->createSave("out", clip);
+    if (secondReader) {
+      F->createSave("out2", F->createUnary(Node::Kind::NegKind, "neg", fc));
+    }
+    ProfileSet profile;
+    profile.entries["in:0"] = makeProfile(-1.f, 1.f);
+    profile.entries["fc:0"] = makeProfile(-2.f, 2.f);
+    profile.entries["clip:0"] = makeProfile(-0.5f, 1.f);
+    EXPECT_FALSE(bool(quantizeNodes(F, {fc, clip}, profile, {})));
+    return F->getNodeByName("fc")->getType().getScale();
+  };
+  EXPECT_FLOAT_EQ(fcScale(false), 1.5f / 255);
+  EXPECT_FLOAT_EQ(fcScale(true), 4.f / 255);
+}
+
 TEST(QuantizationTest, precisionModeRejectsProfileOfAnotherGraph) {
   Module M;
   Function *F = buildSmallGraph(M, 2);
@@ -1084,6 +1173,27 @@ TEST(QuantizationTest, precisionModeRejectsProfileOfAnotherGraph) {
   EXPECT_NE(msg.find(std::to_string(hash)), std::string::npos) << msg;
   // Nothing was changed.
   EXPECT_TRUE(F->getNodeByName("relu")->getType().isFloat());
+}
+
+TEST(QuantizationTest, precisionModeRejectsACrossLayerEqualizationMismatch) {
+  for (bool profiled : {false, true}) {
+    Module M;
+    Function *F = buildSmallGraph(M, 2);
+    uint64_t hash = hashGraph(*F);
+    ProfileSet profile = smallGraphProfile(hash);
+    profile.crossLayerEqualization = profiled;
+    PrecisionConfig config;
+    config.quantization.crossLayerEqualization = !profiled;
+    auto report = transformForPrecisionMode(F, hash, profile, config, allInt8);
+    ASSERT_FALSE(bool(report));
+    std::string msg = errorText(report.takeError());
+    EXPECT_NE(msg.find("-enable-cle"), std::string::npos) << msg;
+    EXPECT_TRUE(F->getNodeByName("relu")->getType().isFloat());
+    // Matching, it quantizes.
+    config.quantization.crossLayerEqualization = profiled;
+    auto ok = transformForPrecisionMode(F, hash, profile, config, allInt8);
+    EXPECT_TRUE(bool(ok)) << errorText(ok.takeError());
+  }
 }
 
 TEST(QuantizationTest, precisionModeRejectsProfileMissingAnEntry) {

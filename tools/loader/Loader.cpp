@@ -1,6 +1,7 @@
 #include "Loader.h"
 
 #include "glow/Optimizer/Optimizer.h"
+#include "glow/Quantization/Equalization.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Support/Diagnostics.h"
 #include "glow/Support/Error.h"
@@ -118,7 +119,10 @@ llvm::cl::opt<CalibrationMode> calibration(
                                 "values at each end"),
                      clEnumValN(CalibrationMode::MSE, "MSE",
                                 "minimise the expected squared quantization "
-                                "error of the histogram")),
+                                "error of the histogram"),
+                     clEnumValN(CalibrationMode::Auto, "auto",
+                                "per tensor, the method above whose range "
+                                "has the best expected SQNR")),
     llvm::cl::init(CalibrationMode::None), llvm::cl::cat(category));
 llvm::cl::opt<double> calibrationPercentile(
     "calibration-percentile",
@@ -130,6 +134,11 @@ llvm::cl::opt<bool> enableBiasCorrection(
     llvm::cl::desc("Correct each Convolution/FC bias by the mean output "
                    "error of its quantized weights (from the input's channel "
                    "means in the profile)"),
+    llvm::cl::init(false), llvm::cl::cat(category));
+llvm::cl::opt<bool> enableCLE(
+    "enable-cle",
+    llvm::cl::desc("Cross-layer equalization of consecutive convolutions "
+                   "before profiling and quantizing (give it to both)"),
     llvm::cl::init(false), llvm::cl::cat(category));
 llvm::cl::opt<bool> enableChannelwise(
     "enable-channelwise",
@@ -174,6 +183,7 @@ llvm::Expected<PrecisionConfig> readPrecisionConfig() {
   config.quantization.calibrationPercentile = calibrationPercentile;
   config.quantization.channelwise = enableChannelwise;
   config.quantization.biasCorrection = enableBiasCorrection;
+  config.quantization.crossLayerEqualization = enableCLE;
   config.assertAllNodesQuantized = assertAllQuantized;
   for (unsigned bits : {unsigned(weightBits), unsigned(activationBits)}) {
     if (bits < 2 || bits > 8) {
@@ -323,9 +333,10 @@ parseModelInputSpec(llvm::StringRef spec) {
   return std::make_pair(name.str(), Type(kind, dims));
 }
 
-llvm::Expected<CompiledModel>
-loadAndCompileModel(std::map<std::string, Type> inputTypes,
-                    const ONNXModelLoader::StaticInputValues &staticInputs) {
+llvm::Expected<CompiledModel> loadAndCompileModel(
+    std::map<std::string, Type> inputTypes,
+    const ONNXModelLoader::StaticInputValues &staticInputs,
+    const std::function<llvm::Error(const Function &)> &beforeCompile) {
   if (loader::modelPath.empty()) {
     return makeError("no model given (use -m=model.onnx)");
   }
@@ -398,8 +409,13 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
     return makeError("the keep-original-precision and assert flags need "
                      "-load-profile (a quantized run)");
   }
+  if (config->quantization.crossLayerEqualization) {
+    equalizeCrossLayerRanges(F);
+  }
   if (!quantization::dumpProfile.empty()) {
-    cm.profiler = Profiler::instrument(F, hash, quantization::numHistogramBins);
+    cm.profiler =
+        Profiler::instrument(F, hash, quantization::numHistogramBins,
+                             config->quantization.crossLayerEqualization);
   }
   if (!quantization::loadProfile.empty()) {
     auto profile = readProfile(quantization::loadProfile);
@@ -419,6 +435,11 @@ loadAndCompileModel(std::map<std::string, Type> inputTypes,
                    << " nodes stay FP32 (no INT8 form on " << backend.getName()
                    << "): " << llvm::join(report->keptUnsupported, ", ")
                    << "\n";
+    }
+  }
+  if (beforeCompile) {
+    if (auto err = beforeCompile(*F)) {
+      return std::move(err);
     }
   }
   auto start = std::chrono::steady_clock::now();

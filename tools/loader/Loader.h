@@ -8,6 +8,7 @@
 
 #include "llvm/Support/CommandLine.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -83,9 +84,13 @@ llvm::Expected<std::map<std::string, Type>> resolveInputTypes(dim_t batch);
 /// optimizes, dumps -dump-graph-DOT if asked, and compiles for -backend.
 /// \p staticInputs are input values known at compile time (see
 /// ONNXModelLoader::StaticInputValues).
+/// \p beforeCompile, if given, sees the optimized graph after precision
+/// selection, before lowering (model-compiler's -export-onnx-qdq).
 llvm::Expected<CompiledModel> loadAndCompileModel(
     std::map<std::string, Type> inputTypes,
-    const ONNXModelLoader::StaticInputValues &staticInputs = {});
+    const ONNXModelLoader::StaticInputValues &staticInputs = {},
+    const std::function<llvm::Error(const Function &)> &beforeCompile =
+        nullptr);
 
 } // namespace glow
 

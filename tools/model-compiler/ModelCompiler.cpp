@@ -6,10 +6,12 @@
 #include <cctype>
 
 #include "glow/Backends/CPU/CPUBackend.h"
+#include "glow/Exporter/ONNXModelWriter.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/CodeGen/CommandFlags.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -50,6 +52,12 @@ llvm::codegen::RegisterCodeGenFlags codegenFlags;
 
 /// \returns -mcpu (empty: the host).
 std::string targetCPU() { return llvm::codegen::getMCPU(); }
+llvm::cl::opt<std::string> exportOnnxQdq(
+    "export-onnx-qdq",
+    llvm::cl::desc("Write the compiled precision (INT8, FP32 or mixed) as "
+                   "standard ONNX with QuantizeLinear/DequantizeLinear around "
+                   "each INT8 value, for ONNX Runtime or TensorRT"),
+    llvm::cl::value_desc("file.onnx"), llvm::cl::cat(category));
 llvm::cl::opt<unsigned> batchSize(
     "batch-size",
     llvm::cl::desc("Batch size for inputs whose first dimension is open"),
@@ -138,7 +146,21 @@ int main(int argc, char **argv) {
     exitOnError(kTool, makeError("-network-name, -bundle-api and -mcpu need "
                                  "-emit-bundle=DIR"));
   }
-  CompiledModel cm = exitOnError(kTool, loadAndCompileModel(types));
+  std::function<llvm::Error(const Function &)> exportQDQ;
+  if (!exportOnnxQdq.empty()) {
+    if (llvm::sys::fs::equivalent(exportOnnxQdq, loader::modelPath)) {
+      exitOnError(kTool, makeError("-export-onnx-qdq=" + exportOnnxQdq +
+                                   " is the input model; give another file"));
+    }
+    exportQDQ = [](const Function &F) {
+      return writeONNXModel(F, exportOnnxQdq);
+    };
+  }
+  CompiledModel cm =
+      exitOnError(kTool, loadAndCompileModel(types, {}, exportQDQ));
+  if (!exportOnnxQdq.empty()) {
+    llvm::outs() << "ONNX model (QDQ) written to " << exportOnnxQdq << "\n";
+  }
   if (listLayers) {
     printLayers(cm);
   }

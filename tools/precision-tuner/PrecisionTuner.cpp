@@ -267,10 +267,13 @@ int run() {
   settings
       << "schema " << schemaName(config.quantization.schema) << ", calibration "
       << getCalibrationModeName(config.quantization.calibration)
-      << (config.quantization.calibration == CalibrationMode::Percentile
+      << (config.quantization.calibration == CalibrationMode::Percentile ||
+                  config.quantization.calibration == CalibrationMode::Auto
               ? " " + std::to_string(config.quantization.calibrationPercentile)
               : std::string())
       << (config.quantization.channelwise ? ", channelwise" : "")
+      << (config.quantization.biasCorrection ? ", bias correction" : "")
+      << (config.quantization.crossLayerEqualization ? ", CLE" : "")
       << ", weights " << config.quantization.weightBits << " bits, activations "
       << config.quantization.activationBits << " bits, " << calibration << ", "
       << data.count() << " evaluation images, sensitivity "

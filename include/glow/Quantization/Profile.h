@@ -41,6 +41,9 @@ struct NodeProfile {
 /// "<node>:<result>", plus the hash of the graph it belongs to.
 struct ProfileSet {
   uint64_t graphHash{0};
+  /// The graph was cross-layer equalized before profiling (written as
+  /// CrossLayerEqualization: true beside GraphPreLowerHash).
+  bool crossLayerEqualization{false};
   std::map<std::string, NodeProfile> entries;
   /// Names in graph (topological) order, for writing.
   std::vector<std::string> order;

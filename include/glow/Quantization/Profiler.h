@@ -18,9 +18,11 @@ namespace glow {
 class Profiler {
 public:
   /// Instruments \p F (already optimized) and \returns the profiler.
-  /// \p graphHash is stored in the profile; \p numBins sets histogram size.
+  /// \p graphHash is stored in the profile; \p numBins sets histogram size;
+  /// \p equalized records that \p F was cross-layer equalized.
   static std::unique_ptr<Profiler> instrument(Function *F, uint64_t graphHash,
-                                              unsigned numBins);
+                                              unsigned numBins,
+                                              bool equalized = false);
 
   /// Records the values of one run. With a partial last batch, only the
   /// first \p validBatch entries of dimension 0 count (0: all).

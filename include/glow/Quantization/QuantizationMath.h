@@ -25,6 +25,7 @@ enum class CalibrationMode {
   KL,         ///< the range that minimises the KL divergence of the histogram
   Percentile, ///< the range holding a percentile of the values at each end
   MSE,        ///< the range of least expected squared quantization error
+  Auto,       ///< per tensor, whichever of the above has the best expected SQNR
 };
 
 /// Scale and offset of a quantized tensor: real = scale * (q - offset).

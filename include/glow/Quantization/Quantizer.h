@@ -7,6 +7,8 @@
 
 #include "llvm/Support/Error.h"
 
+#include <limits>
+
 #include <set>
 
 namespace glow {
@@ -25,6 +27,9 @@ struct QuantizationOptions {
   /// error that quantizing its weights causes, from the channel means of
   /// its input in the profile (sum of weight error x input channel mean).
   bool biasCorrection{false};
+  /// Cross-layer equalization (equalizeCrossLayerRanges) applied to the
+  /// graph before profiling and before quantizing; a profile records it.
+  bool crossLayerEqualization{false};
   /// Bit widths (2 to 8) of weights and of activations. Codes stay in int8
   /// containers; N bits narrow them to [-2^(N-1), 2^(N-1) - 1].
   unsigned weightBits{8};
@@ -32,10 +37,15 @@ struct QuantizationOptions {
 };
 
 /// \returns the quantization parameters of the activation \p v from its
-/// profile entry, or an error if the profile lacks it.
+/// profile entry, or an error if the profile lacks it. The calibrated
+/// range is intersected with [\p clipLo, \p clipHi]: the bounds of a Relu
+/// or Clip that alone reads \p v, whose output is the same whether the
+/// values outside them saturate in \p v or are clipped after it.
 llvm::Expected<TensorQuantizationParams>
 getActivationParams(NodeValue v, const ProfileSet &profile,
-                    const QuantizationOptions &opts);
+                    const QuantizationOptions &opts,
+                    float clipLo = -std::numeric_limits<float>::infinity(),
+                    float clipHi = std::numeric_limits<float>::infinity());
 
 /// \returns \p t quantized to int8 containers with its own range under
 /// \p schema, codes limited to \p bits bits.
