@@ -33,6 +33,68 @@ closestNames(llvm::StringRef name, const std::vector<std::string> &candidates,
   return out;
 }
 
+const char *getLayerPrecisionName(LayerPrecision p) {
+  switch (p) {
+  case LayerPrecision::FP32:
+    return "fp32";
+  case LayerPrecision::INT8:
+    return "int8";
+  case LayerPrecision::W4A8:
+    return "w4a8";
+  }
+  return "?";
+}
+
+llvm::Expected<std::map<std::string, LayerPrecision>>
+parseLayerPrecisions(llvm::StringRef spec) {
+  if (!spec.consume_front("@")) {
+    return makeError("-layer-precision takes @FILE (lines 'LAYER "
+                     "fp32|int8|w4a8'), got '" +
+                     spec.take_front(120) + "'");
+  }
+  auto buf = readFileBounded(spec, kMaxTextFileBytes, "layer precision file");
+  if (!buf) {
+    return buf.takeError();
+  }
+  std::map<std::string, LayerPrecision> out;
+  llvm::SmallVector<llvm::StringRef, 64> lines;
+  llvm::StringRef(*buf).split(lines, '\n');
+  for (size_t i = 0; i < lines.size(); i++) {
+    llvm::StringRef line = lines[i].split('#').first.trim();
+    if (line.empty()) {
+      continue;
+    }
+    std::string where =
+        "line " + std::to_string(i + 1) + " of '" + spec.str() + "'";
+    size_t blank = line.find_last_of(" \t");
+    if (blank == llvm::StringRef::npos) {
+      return makeError(where + ": expected 'LAYER fp32|int8|w4a8', got '" +
+                       line.take_front(120) + "'");
+    }
+    std::string layer = line.take_front(blank).trim().str();
+    std::string word = line.drop_front(blank + 1).lower();
+    LayerPrecision p;
+    if (word == "fp32") {
+      p = LayerPrecision::FP32;
+    } else if (word == "int8") {
+      p = LayerPrecision::INT8;
+    } else if (word == "w4a8") {
+      p = LayerPrecision::W4A8;
+    } else {
+      return makeError(where + ": unknown precision '" +
+                       llvm::StringRef(word).take_front(40) +
+                       "' (fp32, int8, w4a8)");
+    }
+    auto [it, added] = out.emplace(layer, p);
+    if (!added && it->second != p) {
+      return makeError(where + ": layer '" +
+                       llvm::StringRef(layer).take_front(120) + "' was given " +
+                       getLayerPrecisionName(it->second) + " before");
+    }
+  }
+  return out;
+}
+
 llvm::Expected<std::vector<std::string>> parseLayerList(llvm::StringRef spec) {
   std::vector<std::string> names;
   if (spec.consume_front("@")) {
@@ -85,25 +147,43 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
       layers.push_back(n->getLayerName().str());
     }
   }
-  std::set<std::string> keep;
+  auto unknownLayer = [&](const std::string &name, const char *flag) {
+    std::string hint;
+    for (auto &c : closestNames(name, layers)) {
+      hint += (hint.empty() ? "" : ", ") + ("'" + c + "'");
+    }
+    // A message stays readable whatever the list held.
+    std::string shown = name.size() > 120 ? name.substr(0, 120) + "..." : name;
+    return makeError("unknown layer '" + shown + "' in " + flag +
+                     "; closest layers: " + hint +
+                     " (model-compiler -list-layers lists them all)");
+  };
+  std::set<std::string> keep, fourBit;
   for (auto &name : config.keepLayers) {
     if (!layerSet.count(name)) {
-      std::string hint;
-      for (auto &c : closestNames(name, layers)) {
-        hint += (hint.empty() ? "" : ", ") + ("'" + c + "'");
-      }
-      // A message stays readable whatever the list held.
-      std::string shown =
-          name.size() > 120 ? name.substr(0, 120) + "..." : name;
-      return makeError("unknown layer '" + shown +
-                       "' in -keep-original-precision-for-layers; closest "
-                       "layers: " +
-                       hint + " (model-compiler -list-layers lists them all)");
+      return unknownLayer(name, "-keep-original-precision-for-layers");
     }
     keep.insert(name);
   }
+  for (auto &[name, precision] : config.layerPrecisions) {
+    if (!layerSet.count(name)) {
+      return unknownLayer(name, "-layer-precision");
+    }
+    if (keep.count(name) && precision != LayerPrecision::FP32) {
+      return makeError("layer '" + name +
+                       "' is kept FP32 by "
+                       "-keep-original-precision-for-layers and is " +
+                       getLayerPrecisionName(precision) +
+                       " in -layer-precision");
+    }
+    if (precision == LayerPrecision::FP32) {
+      keep.insert(name);
+    } else if (precision == LayerPrecision::W4A8) {
+      fourBit.insert(name);
+    }
+  }
   PrecisionReport report;
-  std::set<Node *> toQuantize;
+  std::set<Node *> toQuantize, fourBitWeights;
   std::vector<std::string> notAsked;
   for (Node *n : F->getNodesInTopologicalOrder()) {
     if (!isLayerNode(*n) || !n->getNumResults() || !n->getType().isFloat()) {
@@ -130,9 +210,15 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
       report.unsupportedReasons.emplace(n->getLayerName().str(), why);
       continue;
     }
+    bool narrow = fourBit.count(n->getLayerName().str()) &&
+                  n->getKindInfo().int8 == Int8Rule::Weighted;
     VLOG(2) << "precision: " << n->getName().str() << " (" << n->getKindName()
-            << ") INT8";
+            << ") " << (narrow ? "W4A8" : "INT8");
     toQuantize.insert(n);
+    if (narrow) {
+      fourBitWeights.insert(n);
+      report.w4a8Layers.insert(n->getLayerName().str());
+    }
   }
   if (config.assertAllNodesQuantized && !report.keptUnsupported.empty()) {
     return makeError("-assert-all-nodes-quantized: " +
@@ -141,7 +227,8 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
                      llvm::join(report.keptUnsupported, ", "));
   }
   ScopedPhaseTimer timer("quantizer");
-  if (auto err = quantizeNodes(F, toQuantize, profile, config.quantization)) {
+  if (auto err = quantizeNodes(F, toQuantize, profile, config.quantization,
+                               fourBitWeights)) {
     return std::move(err);
   }
   report.quantizedNodes = toQuantize.size();

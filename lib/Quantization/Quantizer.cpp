@@ -142,8 +142,10 @@ namespace {
 class Rewriter {
 public:
   Rewriter(Function *F, const ProfileSet &profile,
-           const QuantizationOptions &opts)
-      : F_(F), M_(F->getParent()), profile_(profile), opts_(opts) {}
+           const QuantizationOptions &opts,
+           const std::set<Node *> &fourBitWeights)
+      : F_(F), M_(F->getParent()), profile_(profile), opts_(opts),
+        fourBit_(fourBitWeights) {}
 
   llvm::Error run(const std::set<Node *> &toQuantize) {
     for (Node *n : F_->getNodesInTopologicalOrder()) {
@@ -360,6 +362,7 @@ private:
     float inScale = n->getNthInput(0).getType().getScale();
     const Tensor &wt = w->getPayload();
     auto *conv = dyn_cast<ConvolutionNode>(n);
+    unsigned bits = fourBit_.count(n) ? 4 : opts_.weightBits;
     if (conv && opts_.channelwise) {
       dim_t O = wt.dims()[0], per = wt.size() / O;
       Tensor qw(Type(ElemKind::Int8QTy, wt.dims(), 1.f, 0));
@@ -370,12 +373,12 @@ private:
       std::vector<TensorQuantizationParams> params(O);
       for (dim_t o = 0; o < O; o++) {
         auto [lo, hi] = rangeOf(wp + o * per, per);
-        auto p = chooseQuantizationParams(lo, hi, opts_.schema);
+        auto p = chooseQuantizationParams(lo, hi, opts_.schema, bits);
         params[o] = p;
         scales.getHandle<float>().raw(o) = p.scale;
         offsets.getHandle<int32_t>().raw(o) = p.offset;
         for (dim_t i = 0; i < per; i++) {
-          int8_t q = quantizeValue(wp[o * per + i], p);
+          int8_t q = quantizeValue(wp[o * per + i], p, QuantizationRange(bits));
           qw.getHandle<int8_t>().raw(o * per + i) = q;
           deq[o * per + i] = dequantizeValue(q, p);
         }
@@ -398,7 +401,7 @@ private:
                             std::move(offsets)));
       return llvm::Error::success();
     }
-    Tensor qw = quantizeTensor(wt, opts_.schema, opts_.weightBits);
+    Tensor qw = quantizeTensor(wt, opts_.schema, bits);
     TensorQuantizationParams wq{qw.getType().getScale(),
                                 qw.getType().getOffset()};
     std::vector<float> deq(qw.size());
@@ -425,6 +428,7 @@ private:
   Module &M_;
   const ProfileSet &profile_;
   const QuantizationOptions &opts_;
+  const std::set<Node *> &fourBit_;
   struct NodeValueLess {
     bool operator()(const NodeValue &a, const NodeValue &b) const {
       return std::make_pair(a.node, a.resNo) < std::make_pair(b.node, b.resNo);
@@ -436,8 +440,9 @@ private:
 
 llvm::Error quantizeNodes(Function *F, const std::set<Node *> &toQuantize,
                           const ProfileSet &profile,
-                          const QuantizationOptions &opts) {
-  Rewriter rw(F, profile, opts);
+                          const QuantizationOptions &opts,
+                          const std::set<Node *> &fourBitWeights) {
+  Rewriter rw(F, profile, opts, fourBitWeights);
   if (auto err = rw.run(toQuantize)) {
     return err;
   }

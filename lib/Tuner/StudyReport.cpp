@@ -202,6 +202,24 @@ llvm::Error writeKeepList(const std::string &dir, const StudyDescription &d,
       *os << l << "\n";
     }
   }
+  // The same choice as per-layer precisions: every layer of every unit.
+  std::unique_ptr<llvm::raw_fd_ostream> lp;
+  if (auto err = openFile(dir, "layer-precision.txt", lp)) {
+    return err;
+  }
+  *lp << "# Layer precisions written by precision-tuner (the keep list of "
+         "keep-layers.txt), for\n"
+      << "#   -layer-precision=@layer-precision.txt\n"
+      << "# model: " << d.model << "\n";
+  std::vector<bool> fp32(units.size(), false);
+  for (auto &st : r.steps) {
+    fp32[st.unit] = true;
+  }
+  for (size_t u = 0; u < units.size(); u++) {
+    for (auto &l : units[u].layers) {
+      *lp << l << " " << (fp32[u] ? "fp32" : "int8") << "\n";
+    }
+  }
   return llvm::Error::success();
 }
 

@@ -65,6 +65,22 @@ expect_error "missing keep-list file" "cannot open layer list" \
   "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
   -keep-original-precision-for-layers=@"$TMP/none.txt"
 
+printf '/conv1/Conv int4\n' > "$TMP/lp-bad.txt"
+expect_error "unknown layer precision" "line 1 of .*unknown precision 'int4' \\(fp32, int8, w4a8\\)" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
+  -layer-precision=@"$TMP/lp-bad.txt"
+printf '/conv1/Conv\n' > "$TMP/lp-short.txt"
+expect_error "layer precision line without a precision" "expected 'LAYER fp32\\|int8\\|w4a8'" \
+  "$BIN/image-classifier" -m="$MODEL" $PP -load-profile="$TMP/p.yaml" \
+  -layer-precision=@"$TMP/lp-short.txt" "$IMG"
+printf '/conv1/Cnv w4a8\n' > "$TMP/lp-unknown.txt"
+expect_error "unknown layer in -layer-precision" "unknown layer '/conv1/Cnv' in -layer-precision" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
+  -layer-precision=@"$TMP/lp-unknown.txt"
+expect_error "layer precision without @" "takes @FILE" \
+  "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" \
+  -layer-precision=/conv1/Conv
+
 expect_error "bad bit width" "take 2 to 8, got 9" \
   "$BIN/model-compiler" -m="$MODEL" -load-profile="$TMP/p.yaml" -quantization-weight-bits=9
 

@@ -87,6 +87,16 @@ got=$("$BIN/image-classifier" -m=$SENS -backend=$BACKEND "${PP[@]}" "${TEST[@]}"
   sed -n 's/.*top-1 accuracy \([0-9.]*\)%.*/\1/p')
 echo "keep list: tuner says $want%, image-classifier $got%"
 [ -n "$want" ] && [ "$want" = "$got" ] || fail "accuracy with the keep list: tuner $want, image-classifier $got"
+# The same choice as -layer-precision: the same FP32 layers, the same accuracy.
+fp32lp=$("$BIN/model-compiler" -m=$SENS -load-profile="$TMP/acc/profile.yaml" \
+  -layer-precision=@"$TMP/acc/layer-precision.txt" -list-layers |
+  awk '$NF == "FP32" {print $1}' | tr '\n' ' ')
+[ "$fp32lp" = "$fp32" ] || fail "layer-precision.txt keeps '$fp32lp' FP32, keep-layers.txt '$fp32'"
+gotlp=$("$BIN/image-classifier" -m=$SENS -backend=$BACKEND "${PP[@]}" "${TEST[@]}" -minibatch=100 \
+  -load-profile="$TMP/acc/profile.yaml" -layer-precision=@"$TMP/acc/layer-precision.txt" |
+  sed -n 's/.*top-1 accuracy \([0-9.]*\)%.*/\1/p')
+echo "layer precisions: image-classifier $gotlp%"
+[ "$gotlp" = "$want" ] || fail "accuracy with layer-precision.txt: $gotlp, tuner $want"
 
 if [ "$BACKEND" != CPU ]; then
   echo "precision-tuner on $BACKEND: $failures failures"

@@ -413,6 +413,96 @@ TEST(MixedPrecisionTest, keepListFromFile) {
   EXPECT_NE(msg.find("/nonexistent/keep-list.txt"), std::string::npos) << msg;
 }
 
+TEST(MixedPrecisionTest, layerPrecisionFileSetsEachLayer) {
+  llvm::SmallString<128> path;
+  ASSERT_FALSE(bool(
+      llvm::sys::fs::createTemporaryFile("glow-layer-precision", "txt", path)));
+  auto write = [&](const char *text) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    ASSERT_FALSE(bool(ec));
+    os << text;
+  };
+  write("# per-layer precisions\n"
+        "/conv1/Conv   fp32\n"
+        "\n"
+        "  /layer1/layer1.0/conv1/Conv\tW4A8  # case-insensitive\n"
+        "/layer4/layer4.1/conv2/Conv w4a8\n"
+        "/fc/Gemm int8\n");
+  auto parsed = parseLayerPrecisions(("@" + path).str());
+  ASSERT_TRUE(bool(parsed)) << errorText(parsed.takeError());
+  const std::map<std::string, LayerPrecision> want = {
+      {"/conv1/Conv", LayerPrecision::FP32},
+      {"/layer1/layer1.0/conv1/Conv", LayerPrecision::W4A8},
+      {"/layer4/layer4.1/conv2/Conv", LayerPrecision::W4A8},
+      {"/fc/Gemm", LayerPrecision::INT8}};
+  EXPECT_EQ(*parsed, want);
+
+  PrecisionConfig config;
+  config.layerPrecisions = *parsed;
+  auto m = quantizedModel(config);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->report.w4a8Layers,
+            std::set<std::string>({"/layer1/layer1.0/conv1/Conv",
+                                   "/layer4/layer4.1/conv2/Conv"}));
+  for (Node *n : nodesOfKind(m->F, Node::Kind::ConvolutionKind)) {
+    std::string name = n->getName().str();
+    EXPECT_EQ(n->getType().isFloat(), name == "/conv1/Conv") << name;
+    if (!n->getType().isQuantized()) {
+      continue;
+    }
+    // w4a8: 4-bit codes [-8, 7], and all of them used; int8 layers keep
+    // their 8-bit codes.
+    const Tensor &w = llvm::cast<Constant>(
+                          llvm::cast<ConvolutionNode>(n)->getFilter().getNode())
+                          ->getPayload();
+    std::set<int> codes;
+    for (size_t i = 0; i < w.size(); i++) {
+      codes.insert(int(w.getAsDouble(i)));
+    }
+    if (want.count(name)) {
+      EXPECT_GE(*codes.begin(), -8) << name;
+      EXPECT_LE(*codes.rbegin(), 7) << name;
+      EXPECT_GE(codes.size(), 12u) << name;
+    } else {
+      EXPECT_GT(codes.size(), 16u) << name;
+    }
+  }
+
+  // Bad files: one-line errors naming the line.
+  auto errorFor = [&](const char *text) {
+    write(text);
+    auto r = parseLayerPrecisions(("@" + path).str());
+    EXPECT_FALSE(bool(r));
+    return r ? std::string() : errorText(r.takeError());
+  };
+  std::string msg = errorFor("/conv1/Conv int8\n/fc/Gemm fp16\n");
+  EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown precision 'fp16'"), std::string::npos) << msg;
+  msg = errorFor("/conv1/Conv\n");
+  EXPECT_NE(msg.find("expected 'LAYER fp32|int8|w4a8'"), std::string::npos)
+      << msg;
+  msg = errorFor("/fc/Gemm int8\n/fc/Gemm w4a8\n");
+  EXPECT_NE(msg.find("given int8 before"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  llvm::sys::fs::remove(path);
+  EXPECT_FALSE(bool(parseLayerPrecisions("/no/at/sign.txt")));
+
+  // An unknown layer, and a kept layer given another precision.
+  std::string error;
+  PrecisionConfig unknown;
+  unknown.layerPrecisions = {{"/conv1/Cnv", LayerPrecision::W4A8}};
+  EXPECT_FALSE(quantizedModel(unknown, &error));
+  EXPECT_NE(error.find("unknown layer '/conv1/Cnv' in -layer-precision"),
+            std::string::npos)
+      << error;
+  PrecisionConfig conflict;
+  conflict.keepLayers = {"/fc/Gemm"};
+  conflict.layerPrecisions = {{"/fc/Gemm", LayerPrecision::INT8}};
+  EXPECT_FALSE(quantizedModel(conflict, &error));
+  EXPECT_NE(error.find("kept FP32"), std::string::npos) << error;
+}
+
 TEST(MixedPrecisionTest, unknownLayerNameSuggestsTheClosest) {
   PrecisionConfig config;
   config.keepLayers = {"/conv1/Conv", "/conv1/Cnv"};

@@ -165,6 +165,12 @@ llvm::cl::opt<std::string> keepLayers(
     llvm::cl::desc("Layers (node names as loaded) that stay FP32: "
                    "name1,name2 or @file.txt (one a line, # comments)"),
     llvm::cl::cat(category));
+llvm::cl::opt<std::string> layerPrecision(
+    "layer-precision",
+    llvm::cl::desc("Per-layer precisions: @file.txt with lines 'LAYER "
+                   "fp32|int8|w4a8' (w4a8: 4-bit weights, 8-bit "
+                   "activations; layers not listed: the other flags)"),
+    llvm::cl::value_desc("@file"), llvm::cl::cat(category));
 llvm::cl::opt<bool> assertAllQuantized(
     "assert-all-nodes-quantized",
     llvm::cl::desc("Fail, listing them, if nodes stay FP32 without being "
@@ -213,6 +219,13 @@ llvm::Expected<PrecisionConfig> readPrecisionConfig() {
       return names.takeError();
     }
     config.keepLayers = *names;
+  }
+  if (!layerPrecision.empty()) {
+    auto precisions = parseLayerPrecisions(layerPrecision);
+    if (!precisions) {
+      return precisions.takeError();
+    }
+    config.layerPrecisions = std::move(*precisions);
   }
   return config;
 }
@@ -398,16 +411,16 @@ llvm::Expected<CompiledModel> loadAndCompileModel(
   if (!config) {
     return config.takeError();
   }
-  bool wantsPrecision = !config->keepKinds.empty() ||
-                        !config->keepLayers.empty() ||
-                        quantization::assertAllQuantized;
+  bool wantsPrecision =
+      !config->keepKinds.empty() || !config->keepLayers.empty() ||
+      !config->layerPrecisions.empty() || quantization::assertAllQuantized;
   if (!quantization::dumpProfile.empty() &&
       !quantization::loadProfile.empty()) {
     return makeError("-dump-profile and -load-profile cannot be combined");
   }
   if (wantsPrecision && quantization::loadProfile.empty()) {
-    return makeError("the keep-original-precision and assert flags need "
-                     "-load-profile (a quantized run)");
+    return makeError("the keep-original-precision, -layer-precision and "
+                     "assert flags need -load-profile (a quantized run)");
   }
   if (config->quantization.crossLayerEqualization) {
     equalizeCrossLayerRanges(F);

@@ -106,21 +106,25 @@ void printLayers(const CompiledModel &cm) {
                  << llvm::left_justify(shape, 22) << " " << precision << "\n";
   };
   row("# layer", "kind", "output shape", "precision");
-  unsigned int8 = 0;
+  unsigned int8 = 0, w4a8 = 0;
   for (const std::string &name : order) {
     const Layer &l = layers[name];
-    std::string precision = l.int8 == l.nodes ? "INT8"
+    std::string int8Name =
+        cm.precision.w4a8Layers.count(name) ? "W4A8" : "INT8";
+    std::string precision = l.int8 == l.nodes ? int8Name
                             : l.int8 == 0     ? "FP32"
-                                              : "INT8+FP32";
+                                              : int8Name + "+FP32";
     auto why = cm.precision.unsupportedReasons.find(name);
     if (why != cm.precision.unsupportedReasons.end() && l.int8 < l.nodes) {
       precision += "  (" + why->second + ")";
     }
     int8 += l.int8 == l.nodes;
+    w4a8 += l.int8 == l.nodes && cm.precision.w4a8Layers.count(name);
     row(name, l.kind, l.shape, precision);
   }
-  llvm::outs() << "# " << order.size() << " layers: " << int8 << " INT8, "
-               << order.size() - int8 << " FP32; " << conversions
+  llvm::outs() << "# " << order.size() << " layers: " << int8 << " INT8"
+               << (w4a8 ? " (" + std::to_string(w4a8) + " of them W4A8)" : "")
+               << ", " << order.size() - int8 << " FP32; " << conversions
                << " precision conversions\n";
 }
 } // namespace

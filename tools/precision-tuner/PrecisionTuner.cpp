@@ -166,9 +166,11 @@ int run() {
     exitOnError(kTool, makeError("-minibatch must be at least 1"));
   }
   auto config = exitOnError(kTool, quantization::readPrecisionConfig());
-  if (!config.keepLayers.empty() || !config.keepKinds.empty()) {
+  if (!config.keepLayers.empty() || !config.keepKinds.empty() ||
+      !config.layerPrecisions.empty()) {
     exitOnError(kTool, makeError("precision-tuner chooses the FP32 layers "
-                                 "itself: leave out the keep flags"));
+                                 "itself: leave out the keep and "
+                                 "-layer-precision flags"));
   }
   if (loader::modelPath.empty()) {
     exitOnError(kTool, makeError("no model given (use -m=model.onnx)"));
@@ -362,7 +364,7 @@ int run() {
                     search && data.hasLabels());
   exitOnError(kTool, writeStudyReport(outputDir, desc, setup.units, result));
   llvm::outs() << "wrote sensitivity.csv, sensitivity.json, sensitivity.svg, "
-                  "search.csv, keep-layers.txt and "
+                  "search.csv, keep-layers.txt, layer-precision.txt and "
                << (quantization::loadProfile.empty() ? "profile.yaml" : "")
                << " in " << outputDir << "\n"
                << llvm::format("%.1f", elapsed) << " s, " << result.evaluations

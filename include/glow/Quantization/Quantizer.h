@@ -59,10 +59,13 @@ Tensor quantizeTensor(const Tensor &t, QuantizationSchema schema,
 /// Slice, Pad, Gather, Broadcast) keep their input's scale. Where a float
 /// value meets a quantized node a Quantize is inserted, where a quantized
 /// value meets a float node (or an output) a Dequantize. Every backend then
-/// receives a well-typed mixed graph.
+/// receives a well-typed mixed graph. The weights of the nodes in
+/// \p fourBitWeights (w4a8 layers) take 4-bit codes whatever
+/// opts.weightBits says.
 llvm::Error quantizeNodes(Function *F, const std::set<Node *> &toQuantize,
                           const ProfileSet &profile,
-                          const QuantizationOptions &opts);
+                          const QuantizationOptions &opts,
+                          const std::set<Node *> &fourBitWeights = {});
 
 /// \returns true if the quantizer can rewrite \p n to INT8 (the kinds with
 /// INT8 semantics and constant weights where it has weights).

@@ -22,7 +22,8 @@ struct StudyDescription {
 };
 
 /// Writes sensitivity.csv, sensitivity.json, sensitivity.svg, search.csv
-/// and keep-layers.txt into \p dir.
+/// keep-layers.txt and layer-precision.txt (the same choice as per-layer
+/// precisions, every layer of every unit) into \p dir.
 llvm::Error writeStudyReport(const std::string &dir,
                              const StudyDescription &desc,
                              const std::vector<PrecisionUnit> &units,
