@@ -104,13 +104,20 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "error: cannot open weights '%s'\n", weightsPath);
     return 1;
   }
-  size_t got = std::fread(constants.data, 1, BUNDLE(CONSTANT_MEM_SIZE), f);
+  // The weights file, expanded into the constant region (4-bit weights
+  // are packed in the file; otherwise this copies it).
+  std::vector<uint8_t> file(BUNDLE(WEIGHTS_FILE_SIZE));
+  size_t want = file.size();
+  size_t got = std::fread(file.data(), 1, want, f);
+  bool longer = std::fgetc(f) != EOF;
   std::fclose(f);
-  if (got != size_t(BUNDLE(CONSTANT_MEM_SIZE))) {
-    std::fprintf(stderr, "error: '%s' holds %zu bytes, the bundle needs %zu\n",
-                 weightsPath, got, size_t(BUNDLE(CONSTANT_MEM_SIZE)));
+  if (got != want || longer) {
+    std::fprintf(stderr,
+                 "error: '%s' holds %s%zu bytes, the bundle needs %zu\n",
+                 weightsPath, longer ? "more than " : "", got, want);
     return 1;
   }
+  GLUE(BUNDLE_ENTRY, unpack_weights)(file.data(), constants.data);
   float *input = reinterpret_cast<float *>(mut.data + BUNDLE(input));
   const float *logits =
       reinterpret_cast<const float *>(mut.data + BUNDLE(save_logits));

@@ -3,10 +3,14 @@
 # image exactly as image-classifier does on the Interpreter with the same
 # model, profile and keep list (FP32, and mixed precision), and reach at
 # least 90% on the sample images' labels.
-# Usage: bundle_example.sh FP32_APP MIXED_APP PROFILE KEEP_LIST
+# The w4a8 bundle (layer3 and layer4 with 4-bit weights, -layer-precision)
+# must too, with its 4-bit weights packed two to a byte in the weights file
+# (smaller than its constant region by about half of those weights).
+# Usage: bundle_example.sh FP32_APP MIXED_APP PROFILE KEEP_LIST W4A8_APP
+#                          LAYER_PRECISION_FILE
 set -u
 BIN=${GLOW_BIN:-build/bin}
-FP32_APP=$1 MIXED_APP=$2 PROFILE=$3 KEEP=$4
+FP32_APP=$1 MIXED_APP=$2 PROFILE=$3 KEEP=$4 W4A8_APP=$5 PRECISIONS=$6
 MODEL=tests/models/resnet18.onnx
 PP=(-image-mode=0to1 -mean=72.93 -stddev=0.353)
 IMAGES=(tests/images/fashion/*.png)
@@ -94,5 +98,28 @@ C
 check "FP32 bundle" "$FP32_APP" || status=1
 check "mixed bundle" "$MIXED_APP" -load-profile="$PROFILE" \
   -keep-original-precision-for-layers=@"$KEEP" || status=1
+check "w4a8 bundle" "$W4A8_APP" -load-profile="$PROFILE" \
+  -layer-precision=@"$PRECISIONS" || status=1
+# The packed file: its size as the header says, below the constant region;
+# the other bundles' files are their constant regions.
+packed() {
+  local dir=$1 name=$2 upper
+  upper=$(echo "$name" | tr a-z A-Z)
+  local file region flag
+  file=$(stat -c %s "$dir/$name.weights.bin")
+  region=$(sed -n "s/^#define ${upper}_CONSTANT_MEM_SIZE \([0-9]*\)/\1/p" "$dir/$name.h")
+  flag=$(sed -n "s/^#define ${upper}_WEIGHTS_PACKED \([0-9]*\)/\1/p" "$dir/$name.h")
+  size=$(sed -n "s/^#define ${upper}_WEIGHTS_FILE_SIZE \([0-9]*\)/\1/p" "$dir/$name.h")
+  echo "$name: weights file $file bytes, constant region $region, packed $flag"
+  [ "$file" = "$size" ] || { echo "FAIL $name: the header says $size bytes"; return 1; }
+  if [ "$3" = 1 ]; then
+    [ "$flag" = 1 ] && [ "$file" -lt "$region" ] || { echo "FAIL $name: not packed"; return 1; }
+  else
+    [ "$flag" = 0 ] && [ "$file" = "$region" ] || { echo "FAIL $name: packed"; return 1; }
+  fi
+}
+BUNDLES=$(dirname "$PROFILE")
+packed "$BUNDLES/resnet18_w4a8" resnet18_w4a8 1 || status=1
+packed "$BUNDLES/resnet18_mixed" resnet18_mixed 0 || status=1
 dynamic_api || { echo "FAIL dynamic API"; status=1; }
 exit $status

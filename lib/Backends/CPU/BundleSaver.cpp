@@ -18,6 +18,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace glow {
@@ -121,8 +122,16 @@ void addBundleConfig(llvm::Module &M, const KernelProgram &prog,
 }
 
 /// Writes NAME.h.
+/// A stretch of the constant region as NAME.weights.bin stores it: as is,
+/// or int8 codes in [-8, 7] packed two to a byte (low nibble first).
+struct WeightSegment {
+  uint64_t offset, size;
+  bool packed;
+};
+
 llvm::Error writeHeader(const KernelProgram &prog, const BundleOptions &opts,
-                        const std::string &path) {
+                        const std::vector<WeightSegment> &segments,
+                        size_t fileSize, const std::string &path) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec) {
@@ -184,28 +193,118 @@ llvm::Error writeHeader(const KernelProgram &prog, const BundleOptions &opts,
      << "int " << name
      << "(uint8_t *constantWeight, uint8_t *mutableWeight, uint8_t "
         "*activations);\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif // " << guard << "\n";
+     << "#ifdef __cplusplus\n}\n#endif\n";
+  {
+    std::vector<WeightSegment> segs = segments;
+    if (segs.empty() && !prog.constants.empty()) {
+      segs.push_back({0, prog.constants.size(), false});
+    }
+    os << "\n// " << name << ".weights.bin (" << upper
+       << "_WEIGHTS_FILE_SIZE bytes) "
+       << (segments.empty()
+               ? "is the constant region itself: load it there, or\n// let "
+               : "holds the int8 weights of 4-bit layers packed two\n// "
+                 "codes to a byte (low nibble first): ")
+       << name << "_unpack_weights expand it into the constant region ("
+       << prog.constants.size() << "\n// bytes) once, before the first run.\n"
+       << "#define " << upper << "_WEIGHTS_PACKED "
+       << (segments.empty() ? 0 : 1) << "\n"
+       << "#define " << upper << "_WEIGHTS_FILE_SIZE " << fileSize << "\n"
+       << "static inline void " << name
+       << "_unpack_weights(const uint8_t *file, uint8_t *constantWeight) {\n"
+       << "  static const uint64_t segments["
+       << std::max<size_t>(segs.size(), 1) << "][3] = {";
+    for (size_t i = 0; i < segs.size(); i++) {
+      os << (i ? "," : "") << (i % 4 == 0 ? "\n      " : " ") << "{"
+         << segs[i].offset << ", " << segs[i].size << ", "
+         << (segs[i].packed ? 1 : 0) << "}";
+    }
+    os << (segs.empty() ? "{0, 0, 0}" : "") << "};\n"
+       << "  for (unsigned s = 0; s < " << segs.size() << "; s++) {\n"
+       << "    uint8_t *out = constantWeight + segments[s][0];\n"
+       << "    uint64_t n = segments[s][1], i;\n"
+       << "    if (segments[s][2]) {\n"
+       << "      for (i = 0; i < n; i++) {\n"
+       << "        unsigned v = (file[i / 2] >> (4 * (i & 1))) & 15u;\n"
+       << "        out[i] = (uint8_t)(v < 8 ? v : v + 240u); /* -8..-1 */\n"
+       << "      }\n"
+       << "      file += (n + 1) / 2;\n"
+       << "    } else {\n"
+       << "      for (i = 0; i < n; i++) {\n"
+       << "        out[i] = file[i];\n"
+       << "      }\n"
+       << "      file += n;\n"
+       << "    }\n  }\n}\n";
+  }
+  os << "\n#endif // " << guard << "\n";
   return llvm::Error::success();
 }
 
-llvm::Error writeWeights(const KernelProgram &prog, const std::string &bin,
-                         const std::string &txt) {
+/// \returns the segments covering the constant region in order: each int8
+/// buffer whose codes all fit in 4 bits (w4a8 layers, or
+/// -quantization-weight-bits=4) packed, the rest as is. Packing is
+/// lossless, whatever made the codes small.
+std::vector<WeightSegment> weightSegments(const KernelProgram &prog) {
+  std::vector<WeightSegment> out;
+  uint64_t at = 0;
+  for (auto [offset, size] : prog.int8Segments) {
+    const uint8_t *p = prog.constants.data() + offset;
+    bool fits = size >= 64 && std::all_of(p, p + size, [](uint8_t b) {
+                  return int8_t(b) >= -8 && int8_t(b) <= 7;
+                });
+    if (!fits) {
+      continue;
+    }
+    if (offset > at) {
+      out.push_back({at, offset - at, false});
+    }
+    out.push_back({offset, size, true});
+    at = offset + size;
+  }
+  if (!out.empty() && at < prog.constants.size()) {
+    out.push_back({at, prog.constants.size() - at, false});
+  }
+  return out;
+}
+
+/// \returns the bytes of NAME.weights.bin for \p segments (the constant
+/// region itself when there are none).
+std::vector<uint8_t> weightFile(const KernelProgram &prog,
+                                const std::vector<WeightSegment> &segments) {
+  if (segments.empty()) {
+    return prog.constants;
+  }
+  std::vector<uint8_t> out;
+  for (const WeightSegment &s : segments) {
+    const uint8_t *p = prog.constants.data() + s.offset;
+    if (!s.packed) {
+      out.insert(out.end(), p, p + s.size);
+      continue;
+    }
+    for (uint64_t i = 0; i < s.size; i += 2) {
+      uint8_t lo = p[i] & 15, hi = i + 1 < s.size ? p[i + 1] & 15 : 0;
+      out.push_back(uint8_t(lo | (hi << 4)));
+    }
+  }
+  return out;
+}
+
+llvm::Error writeWeights(const std::vector<uint8_t> &file,
+                         const std::string &bin, const std::string &txt) {
   std::error_code ec;
   {
     llvm::raw_fd_ostream os(bin, ec, llvm::sys::fs::OF_None);
     if (ec) {
       return makeError("cannot write '" + bin + "': " + ec.message());
     }
-    os.write(reinterpret_cast<const char *>(prog.constants.data()),
-             prog.constants.size());
+    os.write(reinterpret_cast<const char *>(file.data()), file.size());
   }
   llvm::raw_fd_ostream os(txt, ec);
   if (ec) {
     return makeError("cannot write '" + txt + "': " + ec.message());
   }
-  for (size_t i = 0; i < prog.constants.size(); i++) {
-    os << llvm::format("0x%02X,", prog.constants[i])
-       << ((i % 16 == 15) ? "\n" : "");
+  for (size_t i = 0; i < file.size(); i++) {
+    os << llvm::format("0x%02X,", file[i]) << ((i % 16 == 15) ? "\n" : "");
   }
   os << "\n";
   return llvm::Error::success();
@@ -256,11 +355,13 @@ llvm::Error saveBundle(const KernelProgram &prog, const BundleOptions &opts,
   }
   pm.run(**M);
   os.flush();
-  if (auto err = writeWeights(prog, (base + ".weights.bin").str(),
+  std::vector<WeightSegment> segments = weightSegments(prog);
+  std::vector<uint8_t> file = weightFile(prog, segments);
+  if (auto err = writeWeights(file, (base + ".weights.bin").str(),
                               (base + ".weights.txt").str())) {
     return err;
   }
-  return writeHeader(prog, opts, (base + ".h").str());
+  return writeHeader(prog, opts, segments, file.size(), (base + ".h").str());
 }
 
 } // namespace cpu

@@ -77,7 +77,8 @@ Storage KernelEmitter::use(NodeValue v, Layout l) {
       b = it->second;
     } else if (auto *c = dyn_cast<Constant>(n)) {
       b = newConstant(c->getPayload().getUnsafePtr(),
-                      c->getPayload().getSizeInBytes());
+                      c->getPayload().getSizeInBytes(),
+                      c->getType().getElementType() == ElemKind::Int8QTy);
       storageBufs_[n] = b;
     } else {
       b = newBuffer(Region::Mutable, n->getType().getSizeInBytes());

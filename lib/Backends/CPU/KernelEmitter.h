@@ -19,6 +19,7 @@
 
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace glow {
@@ -49,11 +50,12 @@ public:
 private:
   //===--- buffers -------------------------------------------------------===//
   unsigned newBuffer(Region r, uint64_t size) { return buffers_.add(r, size); }
-  unsigned newConstant(const void *data, size_t bytes) {
-    return buffers_.addConstant(data, bytes);
+  unsigned newConstant(const void *data, size_t bytes, bool int8 = false) {
+    return buffers_.addConstant(data, bytes, int8);
   }
   template <class T> unsigned newConstant(const std::vector<T> &v) {
-    return newConstant(v.data(), v.size() * sizeof(T));
+    return newConstant(v.data(), v.size() * sizeof(T),
+                       std::is_same<T, int8_t>::value);
   }
   PlannedArg ptr(const Storage &s) {
     return {KernelArg::pointer(Region::Activations, 0), s.buf, s.byteOffset};

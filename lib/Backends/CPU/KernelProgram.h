@@ -123,6 +123,9 @@ struct KernelProgram {
   std::vector<KernelCall> calls;
   /// The contents of the constant region.
   std::vector<uint8_t> constants;
+  /// (offset, bytes) of the constant buffers that hold int8 codes, in
+  /// offset order (a bundle packs those whose codes fit in 4 bits).
+  std::vector<std::pair<uint64_t, uint64_t>> int8Segments;
   uint64_t mutableSize{0};
   /// Size of one copy of the activations region.
   uint64_t activationsSize{0};

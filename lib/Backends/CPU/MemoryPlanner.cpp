@@ -91,6 +91,9 @@ void placeBuffers(BufferTable &t, unsigned reserved,
     if (bufs[i].region == Region::Constant && bufs[i].last >= 0) {
       std::memcpy(prog.constants.data() + bufs[i].offset, t.constData[i].data(),
                   t.constData[i].size());
+      if (t.int8Codes[i]) {
+        prog.int8Segments.push_back({bufs[i].offset, t.constData[i].size()});
+      }
     }
   }
   for (size_t c = 0; c < t.refs.size(); c++) {

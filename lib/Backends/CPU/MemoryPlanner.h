@@ -36,6 +36,8 @@ struct BufferTable {
   std::vector<PlannedBuffer> bufs;
   /// The contents of each constant buffer (empty for the others).
   std::vector<std::vector<uint8_t>> constData;
+  /// Whether a constant buffer holds int8 codes (quantized weights).
+  std::vector<bool> int8Codes;
   /// Per call, per argument: (buffer or kNoBuffer, byte offset in it).
   std::vector<std::vector<std::pair<unsigned, uint64_t>>> refs;
 
@@ -43,13 +45,16 @@ struct BufferTable {
   unsigned add(Region r, uint64_t size) {
     bufs.push_back(PlannedBuffer{r, size});
     constData.emplace_back();
+    int8Codes.push_back(false);
     return bufs.size() - 1;
   }
-  /// \returns a new constant buffer holding a copy of \p bytes at \p data.
-  unsigned addConstant(const void *data, size_t bytes) {
+  /// \returns a new constant buffer holding a copy of \p bytes at \p data;
+  /// \p int8 says that they are int8 codes.
+  unsigned addConstant(const void *data, size_t bytes, bool int8 = false) {
     unsigned b = add(Region::Constant, bytes);
     auto *p = static_cast<const uint8_t *>(data);
     constData[b].assign(p, p + bytes);
+    int8Codes[b] = int8;
     return b;
   }
 };
