@@ -75,25 +75,26 @@ llvm::Expected<LoadedModel> loadModel(const EvaluatorSetup &s) {
   return std::move(m);
 }
 
-/// \returns the layers of the units that are not INT8.
-std::vector<std::string> keptLayers(const EvaluatorSetup &s,
-                                    const std::vector<bool> &int8) {
-  std::vector<std::string> keep;
-  for (size_t u = 0; u < s.units.size(); u++) {
-    if (!int8[u]) {
-      keep.insert(keep.end(), s.units[u].layers.begin(),
-                  s.units[u].layers.end());
-    }
+/// \returns INT8 for the units set in \p int8, FP32 for the others.
+std::vector<LayerPrecision> precisionsOf(const std::vector<bool> &int8) {
+  std::vector<LayerPrecision> out;
+  for (bool b : int8) {
+    out.push_back(b ? LayerPrecision::INT8 : LayerPrecision::FP32);
   }
-  return keep;
+  return out;
 }
 
-/// Quantizes \p m with \p keep kept FP32.
+/// Quantizes \p m with each unit's layers in \p precisions (all INT8 when
+/// empty).
 llvm::Error quantize(const EvaluatorSetup &s, LoadedModel &m,
-                     const std::vector<std::string> &keep) {
+                     const std::vector<LayerPrecision> &precisions) {
   PrecisionConfig config;
   config.quantization = s.quantization;
-  config.keepLayers = keep;
+  for (size_t u = 0; u < precisions.size() && u < s.units.size(); u++) {
+    for (const std::string &layer : s.units[u].layers) {
+      config.layerPrecisions[layer] = precisions[u];
+    }
+  }
   const Backend &backend = m.engine->getBackend();
   auto report = transformForPrecisionMode(
       m.function, m.hash, s.profile, config,
@@ -230,8 +231,14 @@ public:
 
   llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
                                          size_t count) override {
-    if (!model_.engine || int8 != config_) {
-      if (auto err = compile(int8)) {
+    return runPrecisions(precisionsOf(int8), count);
+  }
+
+  llvm::Expected<std::vector<float>>
+  runPrecisions(const std::vector<LayerPrecision> &precisions,
+                size_t count) override {
+    if (!model_.engine || precisions != config_) {
+      if (auto err = compile(precisions)) {
         return std::move(err);
       }
     }
@@ -240,7 +247,7 @@ public:
   }
 
 private:
-  llvm::Error compile(const std::vector<bool> &int8) {
+  llvm::Error compile(const std::vector<LayerPrecision> &precisions) {
     auto start = std::chrono::steady_clock::now();
     model_ = LoadedModel();
     auto m = loadModel(s_);
@@ -249,11 +256,11 @@ private:
     }
     model_ = std::move(*m);
     bool any = false;
-    for (bool b : int8) {
-      any |= b;
+    for (LayerPrecision p : precisions) {
+      any |= p != LayerPrecision::FP32;
     }
     if (any) {
-      if (auto err = quantize(s_, model_, keptLayers(s_, int8))) {
+      if (auto err = quantize(s_, model_, precisions)) {
         return err;
       }
     }
@@ -265,7 +272,7 @@ private:
       return fn.takeError();
     }
     compiled_ = std::move(*fn);
-    config_ = int8;
+    config_ = precisions;
     bindings_.clear();
     bindings_.allocate(model_.engine->getModule().getPlaceholders());
     compiles_++;
@@ -278,11 +285,25 @@ private:
   const EvaluatorSetup &s_;
   LoadedModel model_;
   std::unique_ptr<CompiledFunction> compiled_;
-  std::vector<bool> config_;
+  std::vector<LayerPrecision> config_;
   PlaceholderBindings bindings_;
 };
 
 } // namespace
+
+llvm::Expected<std::vector<float>>
+PrecisionEvaluator::runPrecisions(const std::vector<LayerPrecision> &precisions,
+                                  size_t count) {
+  std::vector<bool> int8;
+  for (LayerPrecision p : precisions) {
+    if (p == LayerPrecision::W4A8) {
+      return makeError("this evaluator switches between FP32 and INT8 only; "
+                       "w4a8 needs the recompiling one");
+    }
+    int8.push_back(p == LayerPrecision::INT8);
+  }
+  return run(int8, count);
+}
 
 llvm::Expected<std::vector<std::vector<float>>>
 PrecisionEvaluator::runMany(const std::vector<std::vector<bool>> &configs,

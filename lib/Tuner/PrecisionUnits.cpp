@@ -9,6 +9,18 @@
 
 namespace glow {
 
+uint64_t PrecisionUnit::weightBytes(LayerPrecision precision) const {
+  switch (precision) {
+  case LayerPrecision::FP32:
+    return 4 * weightElements + 4 * biasElements;
+  case LayerPrecision::INT8:
+    return weightElements + 4 * biasElements;
+  case LayerPrecision::W4A8:
+    return (weightElements + 1) / 2 + 4 * biasElements;
+  }
+  return 0;
+}
+
 std::vector<PrecisionUnit> findPrecisionUnits(const Function &F,
                                               bool groupActivations) {
   // One unit a layer (the nodes the importer built for one ONNX node share
@@ -55,6 +67,13 @@ std::vector<PrecisionUnit> findPrecisionUnits(const Function &F,
     unitOf[n] = units.size();
     unitOfLayer[layer] = units.size();
     units.push_back(u);
+  }
+  for (auto &[node, u] : unitOf) {
+    if (node->getKindInfo().int8 == Int8Rule::Weighted &&
+        node->getNumInputs() >= 3) {
+      units[u].weightElements += node->getNthInput(1).getType().size();
+      units[u].biasElements += node->getNthInput(2).getType().size();
+    }
   }
   return units;
 }

@@ -352,7 +352,146 @@ llvm::Error writeSVG(const std::string &dir, const StudyDescription &d,
   return llvm::Error::success();
 }
 
+/// size-frontier.svg: accuracy against total weight bytes of every step of
+/// the size search, joined in order, with FP32 and the target.
+llvm::Error writeFrontierSVG(const std::string &dir, const std::string &model,
+                             const SizeSearchResult &r) {
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  if (auto err = openFile(dir, "size-frontier.svg", os)) {
+    return err;
+  }
+  double xmax = double(r.fp32Bytes) / 1024, xmin = 0;
+  double ylo = r.target, yhi = r.fp32.accuracy;
+  for (auto &s : r.steps) {
+    ylo = std::min(ylo, s.measured.accuracy);
+    yhi = std::max(yhi, s.measured.accuracy);
+  }
+  ylo *= 100;
+  yhi *= 100;
+  double ystep = tickStep(std::max(yhi - ylo, 0.1));
+  ylo = std::floor(ylo / ystep) * ystep;
+  yhi = std::ceil(yhi / ystep) * ystep + (yhi == ylo ? ystep : 0);
+  double xstep = tickStep(std::max(xmax - xmin, 1.0));
+  xmax = std::ceil(xmax / xstep) * xstep;
+  const double left = 80, top = 60, plotW = 640, plotH = 360, bottom = 60;
+  auto x = [&](double kb) {
+    return left + (kb - xmin) / (xmax - xmin) * plotW;
+  };
+  auto y = [&](double p) { return top + (yhi - p) / (yhi - ylo) * plotH; };
+  *os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+      << num(left + plotW + 40, "%.0f") << "\" height=\""
+      << num(top + plotH + bottom, "%.0f") << "\" font-family=\"sans-serif\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      << "<text x=\"" << num(left, "%.0f")
+      << "\" y=\"24\" font-size=\"16\">Top-1 against weight size, each step "
+         "of the size search</text>\n"
+      << "<text x=\"" << num(left, "%.0f")
+      << "\" y=\"44\" font-size=\"11\" fill=\"#555\">"
+      << xmlEscape(llvm::sys::path::filename(model).str()) << "</text>\n";
+  for (double t = ylo; t <= yhi + ystep / 2; t += ystep) {
+    *os << "<line x1=\"" << num(left) << "\" x2=\"" << num(left + plotW)
+        << "\" y1=\"" << num(y(t)) << "\" y2=\"" << num(y(t))
+        << "\" stroke=\"#ddd\"/>\n<text x=\"" << num(left - 6) << "\" y=\""
+        << num(y(t) + 4) << "\" font-size=\"11\" text-anchor=\"end\">"
+        << num(t, ystep < 1 ? "%.2f" : "%.0f") << "</text>\n";
+  }
+  for (double t = xmin; t <= xmax + xstep / 2; t += xstep) {
+    *os << "<text x=\"" << num(x(t)) << "\" y=\"" << num(top + plotH + 18)
+        << "\" font-size=\"11\" text-anchor=\"middle\">" << num(t, "%.0f")
+        << "</text>\n";
+  }
+  *os << "<text x=\"" << num(left + plotW / 2) << "\" y=\""
+      << num(top + plotH + 40)
+      << "\" font-size=\"12\" text-anchor=\"middle\">weight bytes (KiB)"
+         "</text>\n<text transform=\"translate(18,"
+      << num(top + plotH / 2)
+      << ") rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">top-1 (%)"
+         "</text>\n";
+  // The target line and the FP32 point.
+  *os << "<line x1=\"" << num(left) << "\" x2=\"" << num(left + plotW)
+      << "\" y1=\"" << num(y(100 * r.target)) << "\" y2=\""
+      << num(y(100 * r.target))
+      << "\" stroke=\"#e67e22\" stroke-dasharray=\"6,4\"/>\n<text x=\""
+      << num(left + 4) << "\" y=\"" << num(y(100 * r.target) - 6)
+      << "\" font-size=\"11\" fill=\"#e67e22\">target " << pct(r.target)
+      << "%</text>\n"
+      << "<circle cx=\"" << num(x(double(r.fp32Bytes) / 1024)) << "\" cy=\""
+      << num(y(100 * r.fp32.accuracy))
+      << "\" r=\"5\" fill=\"#555\"><title>FP32: " << pct(r.fp32.accuracy)
+      << "%, " << r.fp32Bytes << " bytes</title></circle>\n";
+  std::string path;
+  for (size_t i = 0; i < r.steps.size(); i++) {
+    const auto &s = r.steps[i];
+    double px = x(double(s.weightBytes) / 1024),
+           py = y(100 * s.measured.accuracy);
+    path += (i ? " L " : "M ") + num(px) + " " + num(py);
+    bool last = i + 1 == r.steps.size();
+    *os << "<circle cx=\"" << num(px) << "\" cy=\"" << num(py) << "\" r=\""
+        << (last ? 6 : 4) << "\" fill=\"" << (last ? "#c0392b" : "#5d8fc9")
+        << "\"><title>step " << i << ": " << pct(s.measured.accuracy) << "%, "
+        << s.weightBytes << " bytes</title></circle>\n";
+  }
+  *os << "<path d=\"" << path
+      << "\" fill=\"none\" stroke=\"#5d8fc9\" stroke-width=\"1.5\"/>\n"
+      << "</svg>\n";
+  return llvm::Error::success();
+}
+
 } // namespace
+
+llvm::Error writeSizeSearch(const std::string &dir, const std::string &model,
+                            const std::vector<PrecisionUnit> &units,
+                            const SizeSearchResult &r) {
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  if (auto err = openFile(dir, "size-search.csv", os)) {
+    return err;
+  }
+  *os << "step,unit,precision,weight_bytes,accuracy\n";
+  for (size_t i = 0; i < r.steps.size(); i++) {
+    const auto &s = r.steps[i];
+    *os << i << ","
+        << (s.unit < 0 ? std::string("(start)") : csv(units[s.unit].name))
+        << ","
+        << (s.unit < 0 ? "smallest"
+                       : getLayerPrecisionName(s.precisions[s.unit]))
+        << "," << s.weightBytes << "," << pct(s.measured.accuracy) << "\n";
+  }
+  if (auto err = writeFrontierSVG(dir, model, r)) {
+    return err;
+  }
+  const SizeSearchStep &answer = r.steps.back();
+  std::unique_ptr<llvm::raw_fd_ostream> lp, keep;
+  if (auto err = openFile(dir, "layer-precision.txt", lp)) {
+    return err;
+  }
+  if (auto err = openFile(dir, "keep-layers.txt", keep)) {
+    return err;
+  }
+  std::string summary;
+  llvm::raw_string_ostream(summary)
+      << "# top-1 on " << answer.measured.images << " images: FP32 "
+      << pct(r.fp32.accuracy) << "% with " << r.fp32Bytes
+      << " weight bytes, these precisions " << pct(answer.measured.accuracy)
+      << "% with " << answer.weightBytes << " (target " << pct(r.target)
+      << "%, " << (r.targetMet ? "met" : "not met") << ")\n";
+  *lp << "# Layer precisions of the smallest weights found by precision-tuner "
+         "-objective=size, for\n#   -layer-precision=@layer-precision.txt\n"
+      << "# model: " << model << "\n"
+      << summary;
+  *keep << "# The FP32 layers of layer-precision.txt (precision-tuner "
+           "-objective=size)\n# model: "
+        << model << "\n"
+        << summary;
+  for (size_t u = 0; u < units.size(); u++) {
+    for (auto &l : units[u].layers) {
+      *lp << l << " " << getLayerPrecisionName(answer.precisions[u]) << "\n";
+      if (answer.precisions[u] == LayerPrecision::FP32) {
+        *keep << l << "\n";
+      }
+    }
+  }
+  return llvm::Error::success();
+}
 
 llvm::Error writeStudyReport(const std::string &dir,
                              const StudyDescription &desc,

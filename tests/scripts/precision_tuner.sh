@@ -103,6 +103,52 @@ if [ "$BACKEND" != CPU ]; then
   [ $failures -eq 0 ]; exit
 fi
 
+# 3b. -objective=size over fp32,int8,w4a8: the steps only add bytes, the
+# answer meets the target below the FP32 size, and its layer-precision.txt
+# gives image-classifier the accuracy the tuner reports.
+tuner -m=$SENS -load-profile="$TMP/acc/profile.yaml" -objective=size \
+  -search-precisions=fp32,int8,w4a8 -output-dir="$TMP/size" > "$TMP/size.log" 2>&1 ||
+  { cat "$TMP/size.log"; fail "tuner -objective=size"; }
+grep "size search" "$TMP/size.log"
+/usr/bin/python3 - "$TMP/size" "$TMP/size.log" <<'PY' || fail "size search files"
+import csv, re, sys
+d, log = sys.argv[1], open(sys.argv[2]).read()
+m = re.search(r"size search: ([0-9.]+)% with (\d+) weight bytes \(FP32 ([0-9.]+)% "
+              r"with (\d+), target ([0-9.]+)%: met\)", log)
+assert m, "summary line"
+acc, size, fp32acc, fp32size, target = (float(m.group(i)) for i in range(1, 6))
+rows = list(csv.DictReader(open(d + "/size-search.csv")))
+sizes = [int(r["weight_bytes"]) for r in rows]
+assert sizes == sorted(sizes), sizes
+assert sizes[-1] == size < fp32size, (size, fp32size)
+assert float(rows[-1]["accuracy"]) == acc >= target, (acc, target)
+lines = [l.split() for l in open(d + "/layer-precision.txt") if l.strip() and not l.startswith("#")]
+prec = {l[0]: l[1] for l in lines}
+assert "w4a8" in prec.values(), "no w4a8 layer"
+keep = [l.strip() for l in open(d + "/keep-layers.txt") if l.strip() and not l.startswith("#")]
+assert keep == [k for k, v in prec.items() if v == "fp32"], (keep, prec)
+svg = open(d + "/size-frontier.svg").read()
+assert svg.count("<circle") == len(rows) + 1, "one point a step and FP32"
+print("size search files agree:", len(rows), "steps,", size, "of", fp32size,
+      "bytes,", sum(v == "w4a8" for v in prec.values()), "w4a8 layers")
+PY
+wantsz=$(sed -n 's/^size search: \([0-9.]*\)% .*/\1/p' "$TMP/size.log")
+gotsz=$("$BIN/image-classifier" -m=$SENS -backend=CPU "${PP[@]}" "${TEST[@]}" -minibatch=100 \
+  -load-profile="$TMP/acc/profile.yaml" -layer-precision=@"$TMP/size/layer-precision.txt" |
+  sed -n 's/.*top-1 accuracy \([0-9.]*\)%.*/\1/p')
+echo "size search: tuner says $wantsz%, image-classifier $gotsz%"
+[ -n "$wantsz" ] && [ "$gotsz" = "$wantsz" ] || fail "accuracy with the size search's precisions: $gotsz, tuner $wantsz"
+for bad in "-search-precisions=fp32,fp16|unknown precision 'fp16'" \
+           "-search-precisions=fp32,w4a8|need -objective=size"; do
+  flag=${bad%%|*} pattern=${bad#*|}
+  out=$(tuner -m=$SENS -objective=accuracy -output-dir="$TMP/bad" $flag 2>&1 >/dev/null)
+  if [ $? -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "$pattern"; then
+    echo "ok   $flag: $out"
+  else
+    fail "$flag: '$out'"
+  fi
+done
+
 # 4. Kill and resume: the same files as an uninterrupted run.
 R18=(-m=tests/models/resnet18.onnx -group-activations=false)
 tuner "${R18[@]}" -output-dir="$TMP/whole" > /dev/null 2>&1 || fail "uninterrupted run"

@@ -26,8 +26,10 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <set>
 
 using namespace glow;
 
@@ -112,6 +114,53 @@ llvm::cl::opt<bool> groupActivations(
     llvm::cl::desc("Treat a Convolution and the Relu/Clip after it as one "
                    "unit (default true)"),
     llvm::cl::init(true), llvm::cl::cat(category));
+enum class Objective { Accuracy, Size };
+llvm::cl::opt<Objective> objective(
+    "objective", llvm::cl::desc("What the search minimises"),
+    llvm::cl::values(
+        clEnumValN(Objective::Accuracy, "accuracy",
+                   "the fewest FP32 units that meet the target (default)"),
+        clEnumValN(Objective::Size, "size",
+                   "the smallest total weight bytes that meet the target, "
+                   "over -search-precisions")),
+    llvm::cl::init(Objective::Accuracy), llvm::cl::cat(category));
+llvm::cl::list<std::string> searchPrecisions(
+    "search-precisions",
+    llvm::cl::desc("Precisions a unit may take with -objective=size: "
+                   "fp32,int8,w4a8 (default fp32,int8)"),
+    llvm::cl::CommaSeparated, llvm::cl::cat(category));
+
+/// -search-precisions as precisions, or an error for an unknown one.
+llvm::Expected<std::vector<LayerPrecision>> readSearchPrecisions() {
+  std::vector<LayerPrecision> out;
+  for (const std::string &w : searchPrecisions) {
+    std::string word = llvm::StringRef(w).trim().lower();
+    if (word == "fp32") {
+      out.push_back(LayerPrecision::FP32);
+    } else if (word == "int8") {
+      out.push_back(LayerPrecision::INT8);
+    } else if (word == "w4a8") {
+      out.push_back(LayerPrecision::W4A8);
+    } else {
+      return makeError("unknown precision '" +
+                       llvm::StringRef(w).take_front(40) +
+                       "' in -search-precisions (fp32, int8, w4a8)");
+    }
+  }
+  if (out.empty()) {
+    out = {LayerPrecision::FP32, LayerPrecision::INT8};
+  }
+  bool narrow = std::count(out.begin(), out.end(), LayerPrecision::W4A8);
+  if (objective != Objective::Size && (narrow || out.size() != 2)) {
+    return makeError("-search-precisions other than fp32,int8 need "
+                     "-objective=size");
+  }
+  if (std::set<LayerPrecision>(out.begin(), out.end()).size() < 2) {
+    return makeError("-search-precisions needs at least two precisions");
+  }
+  return out;
+}
+
 enum class Strategy { Fast, Naive };
 llvm::cl::opt<Strategy> strategy(
     "strategy", llvm::cl::desc("How configurations are evaluated"),
@@ -166,6 +215,7 @@ int run() {
     exitOnError(kTool, makeError("-minibatch must be at least 1"));
   }
   auto config = exitOnError(kTool, quantization::readPrecisionConfig());
+  auto precisions = exitOnError(kTool, readSearchPrecisions());
   if (!config.keepLayers.empty() || !config.keepKinds.empty() ||
       !config.layerPrecisions.empty()) {
     exitOnError(kTool, makeError("precision-tuner chooses the FP32 layers "
@@ -254,7 +304,8 @@ int run() {
   opts.subsetImages = subsetImages;
   opts.proxyImages = proxyImages;
   opts.recheck = recheck;
-  opts.search = search;
+  // With -objective=size the size search replaces the FP32 search.
+  opts.search = search && objective == Objective::Accuracy;
   opts.rerank = rerank;
   opts.targetAccuracy = targetAccuracy >= 0 ? targetAccuracy / 100 : -1;
   opts.maxDrop = maxAccuracyDrop / 100;
@@ -361,8 +412,31 @@ int run() {
   double elapsed = seconds();
 
   printStudySummary(llvm::outs(), opts, setup.units, result,
-                    search && data.hasLabels());
+                    opts.search && data.hasLabels());
   exitOnError(kTool, writeStudyReport(outputDir, desc, setup.units, result));
+  if (objective == Objective::Size && search) {
+    // Every configuration compiled: w4a8 has no switchable form.
+    auto sizeEvaluator = createRecompilingEvaluator(setup);
+    auto sized = exitOnError(
+        kTool, searchSmallestWeights(*sizeEvaluator, data, setup.units,
+                                     precisions, opts.targetAccuracy,
+                                     opts.maxDrop, [](const std::string &line) {
+                                       llvm::outs() << "  " << line << "\n";
+                                       llvm::outs().flush();
+                                     }));
+    const SizeSearchStep &answer = sized.steps.back();
+    llvm::outs() << llvm::format(
+        "size search: %.2f%% with %llu weight bytes (FP32 %.2f%% with %llu, "
+        "target %.2f%%: %s), %zu configurations, %zu compilations\n",
+        100 * answer.measured.accuracy, (unsigned long long)answer.weightBytes,
+        100 * sized.fp32.accuracy, (unsigned long long)sized.fp32Bytes,
+        100 * sized.target, sized.targetMet ? "met" : "not met",
+        sized.evaluations, sizeEvaluator->compiles());
+    exitOnError(kTool, writeSizeSearch(outputDir, loader::modelPath,
+                                       setup.units, sized));
+    llvm::outs() << "wrote size-search.csv, size-frontier.svg and the size "
+                    "search's layer-precision.txt and keep-layers.txt\n";
+  }
   llvm::outs() << "wrote sensitivity.csv, sensitivity.json, sensitivity.svg, "
                   "search.csv, keep-layers.txt, layer-precision.txt and "
                << (quantization::loadProfile.empty() ? "profile.yaml" : "")

@@ -56,6 +56,12 @@ public:
   /// after the other.
   virtual llvm::Expected<std::vector<std::vector<float>>>
   runMany(const std::vector<std::vector<bool>> &configs, size_t count);
+  /// \returns the first model output with unit u in \p precisions[u]
+  /// (FP32, INT8 or W4A8) on the first \p count images. The default runs
+  /// FP32/INT8 mixes through run and refuses W4A8; the recompiling
+  /// evaluator runs every precision.
+  virtual llvm::Expected<std::vector<float>>
+  runPrecisions(const std::vector<LayerPrecision> &precisions, size_t count);
   /// How many configurations are worth passing to runMany at once: 1 where
   /// running them together shares nothing.
   virtual size_t groupSize() const { return 1; }

@@ -2,6 +2,7 @@
 #define GLOW_TUNER_PRECISIONUNITS_H
 
 #include "glow/Graph/Graph.h"
+#include "glow/Optimizer/PrecisionMode.h"
 
 #include <string>
 #include <vector>
@@ -22,6 +23,14 @@ struct PrecisionUnit {
   std::string kind;
   /// 1-based position of the unit's first layer among the layers.
   size_t position{0};
+  /// Elements of the weights and of the biases of its Convolution and
+  /// FullyConnected nodes (what its precision changes the size of).
+  uint64_t weightElements{0}, biasElements{0};
+
+  /// \returns the bytes of those weights and biases in \p precision: 4 a
+  /// float weight, 1 an int8 one, half a byte a 4-bit one (packed, as a
+  /// bundle stores them); biases 4 bytes (float or int32).
+  uint64_t weightBytes(LayerPrecision precision) const;
 };
 
 /// \returns the units of the optimized FP32 Function \p F in graph order:

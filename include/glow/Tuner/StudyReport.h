@@ -2,6 +2,7 @@
 #define GLOW_TUNER_STUDYREPORT_H
 
 #include "glow/Tuner/SensitivityStudy.h"
+#include "glow/Tuner/SizeSearch.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -34,6 +35,14 @@ llvm::Error writeStudyReport(const std::string &dir,
 void printStudySummary(llvm::raw_ostream &os, const StudyOptions &opts,
                        const std::vector<PrecisionUnit> &units,
                        const StudyResult &result, bool searched);
+
+/// Writes size-search.csv (one row a step: unit raised, its new precision,
+/// weight bytes, accuracy), size-frontier.svg (accuracy against weight
+/// bytes of every step, FP32 and the target marked), and
+/// layer-precision.txt and keep-layers.txt of the answer into \p dir.
+llvm::Error writeSizeSearch(const std::string &dir, const std::string &model,
+                            const std::vector<PrecisionUnit> &units,
+                            const SizeSearchResult &r);
 
 } // namespace glow
 
