@@ -45,6 +45,17 @@ const char *getLayerPrecisionName(LayerPrecision p) {
   return "?";
 }
 
+bool parseLayerPrecisionName(llvm::StringRef name, LayerPrecision &out) {
+  for (LayerPrecision p :
+       {LayerPrecision::FP32, LayerPrecision::INT8, LayerPrecision::W4A8}) {
+    if (name.equals_insensitive(getLayerPrecisionName(p))) {
+      out = p;
+      return true;
+    }
+  }
+  return false;
+}
+
 llvm::Expected<std::map<std::string, LayerPrecision>>
 parseLayerPrecisions(llvm::StringRef spec) {
   if (!spec.consume_front("@")) {
@@ -72,17 +83,10 @@ parseLayerPrecisions(llvm::StringRef spec) {
                        line.take_front(120) + "'");
     }
     std::string layer = line.take_front(blank).trim().str();
-    std::string word = line.drop_front(blank + 1).lower();
+    llvm::StringRef word = line.drop_front(blank + 1);
     LayerPrecision p;
-    if (word == "fp32") {
-      p = LayerPrecision::FP32;
-    } else if (word == "int8") {
-      p = LayerPrecision::INT8;
-    } else if (word == "w4a8") {
-      p = LayerPrecision::W4A8;
-    } else {
-      return makeError(where + ": unknown precision '" +
-                       llvm::StringRef(word).take_front(40) +
+    if (!parseLayerPrecisionName(word, p)) {
+      return makeError(where + ": unknown precision '" + word.take_front(40) +
                        "' (fp32, int8, w4a8)");
     }
     auto [it, added] = out.emplace(layer, p);

@@ -49,6 +49,7 @@ std::pair<float, float> klRange(const NodeProfile &p) {
   if (totalCount(p) <= 0) {
     return {p.min, p.max};
   }
+  const double spike = totalCount(p) / levels;
   double bestDiv = std::numeric_limits<double>::infinity();
   size_t bestHalf = maxSide;
   size_t start = std::max<size_t>(levels / 2, 1);
@@ -71,28 +72,37 @@ std::pair<float, float> klRange(const NodeProfile &p) {
     // group: 0 is exactly representable whatever the range, so the spike
     // of zeros that a ReLU output has costs nothing to quantize. Spread
     // over a group it would favour the narrowest ranges (the narrowest
-    // group smears it least) and clip ReLU outputs hard.
+    // group smears it least) and clip ReLU outputs hard. Any other spike
+    // (a bin holding more than an average level's share, 1/levels of all
+    // values: a constant such as an image's uniform background seen
+    // through a convolution) is kept whole too: quantization moves such a
+    // value to one code, it does not spread it, and smearing it made KL
+    // clip a tenth of Fashion-MNIST ResNet-18's first ReLU output range
+    // to keep its background spikes in groups of their own.
     size_t zero =
         zeroBin >= lo && zeroBin < hi && p.min <= 0 ? zeroBin - lo : kept;
+    std::vector<bool> whole(kept, false);
+    for (size_t b = 0; b < kept; b++) {
+      whole[b] = b == zero || p.histogram[lo + b] > spike;
+    }
     std::vector<double> Q(kept, 0.0);
     for (size_t g = 0; g < levels; g++) {
       size_t b0 = g * kept / levels, b1 = (g + 1) * kept / levels;
       double mass = 0;
       size_t nonEmpty = 0;
       for (size_t b = b0; b < b1; b++) {
-        if (b != zero) {
+        if (!whole[b]) {
           mass += p.histogram[lo + b];
           nonEmpty += p.histogram[lo + b] != 0;
         }
       }
-      for (size_t b = b0; b < b1 && nonEmpty; b++) {
-        if (b != zero && p.histogram[lo + b] != 0) {
+      for (size_t b = b0; b < b1; b++) {
+        if (whole[b]) {
+          Q[b] = p.histogram[lo + b];
+        } else if (nonEmpty && p.histogram[lo + b] != 0) {
           Q[b] = mass / nonEmpty;
         }
       }
-    }
-    if (zero < kept) {
-      Q[zero] = p.histogram[lo + zero];
     }
     double sumP = 0, sumQ = 0;
     for (size_t b = 0; b < kept; b++) {

@@ -185,21 +185,30 @@ private:
 
   /// \returns the INT8 parameters of the float value \p v, produced by an
   /// INT8 node or quantized for one: the same either way, so that a value
-  /// has one scale whichever side of it is INT8. A Relu or Clip that alone
-  /// reads \p v bounds the range (getActivationParams).
+  /// has one scale whichever side of it is INT8. When a Relu or Clip alone
+  /// reads \p v, only the clipped values matter: the range is calibrated on
+  /// the clip's own profile (the distribution of the clipped values) and
+  /// bounded by the clip (getActivationParams), so \p v and the clip's
+  /// result get the same parameters.
   llvm::Expected<TensorQuantizationParams> paramsOf(NodeValue v) {
     float clipLo = -std::numeric_limits<float>::infinity();
     float clipHi = std::numeric_limits<float>::infinity();
+    NodeValue calibrated = v;
     auto users = F_->getUsers(v);
-    if (users.size() == 1) {
-      if (isa<ReluNode>(users[0].first)) {
-        clipLo = 0;
-      } else if (auto *clip = dyn_cast<ClipNode>(users[0].first)) {
+    if (users.size() == 1 && (isa<ReluNode>(users[0].first) ||
+                              isa<ClipNode>(users[0].first))) {
+      if (auto *clip = dyn_cast<ClipNode>(users[0].first)) {
         clipLo = clip->getMin();
         clipHi = clip->getMax();
+      } else {
+        clipLo = 0;
+      }
+      NodeValue clipped(users[0].first, 0);
+      if (profile_.entries.count(getNodeOutputName(clipped))) {
+        calibrated = clipped;
       }
     }
-    return getActivationParams(v, profile_, opts_, clipLo, clipHi);
+    return getActivationParams(calibrated, profile_, opts_, clipLo, clipHi);
   }
 
   /// \returns \p v as int8: itself if quantized, a quantized copy of a

@@ -843,6 +843,22 @@ TEST(QuantizationTest, klIgnoresTheSpikeOfZerosOfAReluOutput) {
   EXPECT_GE(kl.second, 0.9f * 6.f);
 }
 
+TEST(QuantizationTest, klKeepsTheRangeAroundASpikeOfOneValue) {
+  // A ReLU output of an image with a uniform background: a million zeros,
+  // half a million values of one constant (bin 341, about 1.0) and values
+  // spread evenly over (0, 6]. Smearing the constant's spike over its
+  // group made the range that ends just after the spike (bin 342, 1.005)
+  // look best, clipping everything above; kept whole (a constant goes to
+  // one code), nothing is worth clipping.
+  std::vector<float> counts(2048, 100.f);
+  counts[0] = 1e6f;
+  counts[341] = 5e5f;
+  NodeProfile p = histogramProfile(0.f, 6.f, counts);
+  auto kl = chooseCalibratedRange(p, CalibrationMode::KL);
+  EXPECT_FLOAT_EQ(kl.first, 0.f);
+  EXPECT_GE(kl.second, 0.9f * 6.f);
+}
+
 TEST(QuantizationTest, mseCalibrationBalancesClippingAndRounding) {
   // [0, 1000] in 1000 bins: a million values in bins 0-99 and one outlier
   // in bin 999 (centre 999.5). For hi in [100, 999] the expected squared

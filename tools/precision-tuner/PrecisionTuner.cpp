@@ -134,18 +134,13 @@ llvm::cl::list<std::string> searchPrecisions(
 llvm::Expected<std::vector<LayerPrecision>> readSearchPrecisions() {
   std::vector<LayerPrecision> out;
   for (const std::string &w : searchPrecisions) {
-    std::string word = llvm::StringRef(w).trim().lower();
-    if (word == "fp32") {
-      out.push_back(LayerPrecision::FP32);
-    } else if (word == "int8") {
-      out.push_back(LayerPrecision::INT8);
-    } else if (word == "w4a8") {
-      out.push_back(LayerPrecision::W4A8);
-    } else {
+    LayerPrecision p;
+    if (!parseLayerPrecisionName(llvm::StringRef(w).trim(), p)) {
       return makeError("unknown precision '" +
                        llvm::StringRef(w).take_front(40) +
                        "' in -search-precisions (fp32, int8, w4a8)");
     }
+    out.push_back(p);
   }
   if (out.empty()) {
     out = {LayerPrecision::FP32, LayerPrecision::INT8};

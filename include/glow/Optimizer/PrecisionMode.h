@@ -21,6 +21,10 @@ enum class LayerPrecision { FP32, INT8, W4A8 };
 /// "fp32", "int8" or "w4a8".
 const char *getLayerPrecisionName(LayerPrecision p);
 
+/// Sets \p out to the precision named \p name (fp32, int8 or w4a8, any
+/// case); \returns false for another name.
+bool parseLayerPrecisionName(llvm::StringRef name, LayerPrecision &out);
+
 /// What the user asked for: which node kinds and which layers keep FP32.
 struct PrecisionConfig {
   QuantizationOptions quantization;
