@@ -1,4 +1,4 @@
-// Graph -> ONNX (opset 13) in the QDQ form: each INT8 value is its FP32
+// Graph -> ONNX (opset 14) in the QDQ form: each INT8 value is its FP32
 // operation followed by QuantizeLinear and DequantizeLinear, so that a
 // runtime that fuses QDQ (ONNX Runtime, TensorRT) runs what we quantized,
 // and any runtime computes the same values in float.
@@ -32,7 +32,7 @@ public:
     model_.set_producer_name("glow-mp");
     auto *opset = model_.add_opset_import();
     opset->set_domain("");
-    opset->set_version(13);
+    opset->set_version(14); // HardSwish
     graph_ = model_.mutable_graph();
     graph_->set_name(F.getName().str());
   }
@@ -347,25 +347,6 @@ private:
     case Kind::MatMulKind:
       op("MatMul", base, in, out);
       break;
-    case Kind::AddKind:
-    case Kind::SubKind:
-    case Kind::MulKind:
-    case Kind::DivKind:
-    case Kind::MaxKind:
-    case Kind::MinKind:
-    case Kind::PowKind:
-    case Kind::ReluKind:
-    case Kind::SigmoidKind:
-    case Kind::TanhKind:
-    case Kind::ExpKind:
-    case Kind::LogKind:
-    case Kind::SqrtKind:
-    case Kind::NegKind:
-    case Kind::AbsKind:
-    case Kind::ErfKind:
-    case Kind::HardSwishKind:
-      op(n->getKindName(), base, in, out);
-      break;
     case Kind::ClipKind: {
       auto *clip = cast<ClipNode>(n);
       in.push_back(floatScalar(base + ".min", clip->getMin()));
@@ -508,6 +489,14 @@ private:
       break;
     }
     default:
+      // Element-wise kinds without attributes (Add, Mul, Max, Pow, Relu,
+      // Sigmoid, Erf, HardSwish...) have the ONNX operator's name.
+      if ((n->getKindInfo().family == NodeFamily::Binary ||
+           n->getKindInfo().family == NodeFamily::Unary) &&
+          n->getAttributes().empty()) {
+        op(n->getKindName(), base, in, out);
+        break;
+      }
       return makeError("ONNX export: no ONNX form for " +
                        llvm::Twine(n->getKindName()) + " '" + n->getName() +
                        "'");

@@ -195,8 +195,8 @@ private:
     float clipHi = std::numeric_limits<float>::infinity();
     NodeValue calibrated = v;
     auto users = F_->getUsers(v);
-    if (users.size() == 1 && (isa<ReluNode>(users[0].first) ||
-                              isa<ClipNode>(users[0].first))) {
+    if (users.size() == 1 &&
+        (isa<ReluNode>(users[0].first) || isa<ClipNode>(users[0].first))) {
       if (auto *clip = dyn_cast<ClipNode>(users[0].first)) {
         clipLo = clip->getMin();
         clipHi = clip->getMax();

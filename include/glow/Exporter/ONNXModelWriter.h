@@ -8,7 +8,7 @@
 namespace glow {
 
 /// Writes \p F (optimized, after transformForPrecisionMode, before
-/// lowering) to \p path as a standard ONNX model (opset 13) in the QDQ form
+/// lowering) to \p path as a standard ONNX model (opset 14) in the QDQ form
 /// that ONNX Runtime and TensorRT deploy: every INT8 value becomes its FP32
 /// operation followed by QuantizeLinear and DequantizeLinear with our scale
 /// and zero point (= our offset, int8); INT8 weights are int8 initializers
