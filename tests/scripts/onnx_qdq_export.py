@@ -99,6 +99,17 @@ def export(model, tmp, name, extra):
     return path
 
 
+def same_top1(what, a, b, labels, min_agree):
+    """ORT's outputs b against ours a: top-1 the same on at least min_agree
+    of the images, accuracy within 1 point."""
+    agree = float(np.mean(a.argmax(1) == b.argmax(1)))
+    acc_a = float(np.mean(a.argmax(1) == labels))
+    acc_b = float(np.mean(b.argmax(1) == labels))
+    check(agree >= min_agree and abs(acc_a - acc_b) <= 0.01,
+          f"{what}: ORT top-1 agrees with ours on {agree * 100:.1f}% of {N} "
+          f"images; accuracy ours {acc_a * 100:.1f}%, ORT {acc_b * 100:.1f}%")
+
+
 def main():
     if subprocess.run(["node", "--version"], capture_output=True).returncode:
         print("SKIP: node is missing")
@@ -127,15 +138,9 @@ def main():
                   f"{name} INT8 export: {ops.count('QuantizeLinear')} "
                   f"QuantizeLinear, {ops.count('DequantizeLinear')} "
                   f"DequantizeLinear, {len(int8_inits)} int8 filters")
-            a = ours(model, tmp, x, ["-load-profile=" + prof])
-            b = ort(q, tmp, x)
-            agree = float(np.mean(a.argmax(1) == b.argmax(1)))
-            acc_a = float(np.mean(a.argmax(1) == labels))
-            acc_b = float(np.mean(b.argmax(1) == labels))
-            check(agree >= 0.99 and abs(acc_a - acc_b) <= 0.01,
-                  f"{name} INT8: ORT top-1 agrees with ours on "
-                  f"{agree * 100:.1f}% of {N} images; accuracy ours "
-                  f"{acc_a * 100:.1f}%, ORT {acc_b * 100:.1f}%")
+            same_top1(f"{name} INT8", ours(model, tmp, x,
+                                           ["-load-profile=" + prof]),
+                      ort(q, tmp, x), labels, 0.99)
             # Mixed: keep the first convolution FP32.
             first = next(n for n in onnx.load(model).graph.node
                          if n.op_type == "Conv").name
@@ -150,17 +155,11 @@ def main():
             check(w in inits and inits[w].data_type == onnx.TensorProto.FLOAT
                   and w not in producers,
                   f"{name} mixed: kept layer {first} reads FP32 weights")
-            b = ort(mixed, tmp, x)
-            a = ours(model, tmp, x, ["-load-profile=" + prof,
-                                     "-keep-original-precision-for-layers=" +
-                                     first])
-            agree = float(np.mean(a.argmax(1) == b.argmax(1)))
-            acc_a = float(np.mean(a.argmax(1) == labels))
-            acc_b = float(np.mean(b.argmax(1) == labels))
-            check(agree >= 0.98 and abs(acc_a - acc_b) <= 0.01,
-                  f"{name} mixed: ORT top-1 agrees with ours on "
-                  f"{agree * 100:.1f}%; accuracy ours {acc_a * 100:.1f}%, "
-                  f"ORT {acc_b * 100:.1f}%")
+            same_top1(f"{name} mixed",
+                      ours(model, tmp, x,
+                           ["-load-profile=" + prof,
+                            "-keep-original-precision-for-layers=" + first]),
+                      ort(mixed, tmp, x), labels, 0.98)
             p = run([os.path.join(BIN, "model-compiler"), "-m=" + model,
                      "-export-onnx-qdq=" + model], expect_ok=False)
             lines = p.stderr.strip().splitlines()
