@@ -29,3 +29,30 @@ find_package(Threads REQUIRED)
 # glog (libgoogle-glog-dev) for VLOG diagnostics, with its flags parsed by
 # gflags (libgflags-dev), which glog's CMake package brings in.
 find_package(glog 0.6 REQUIRED CONFIG)
+
+# JPEG decoding with libjpeg-turbo's TurboJPEG API (libturbojpeg0-dev).
+find_path(TURBOJPEG_INCLUDE_DIR turbojpeg.h)
+find_library(TURBOJPEG_LIBRARY turbojpeg)
+if(NOT TURBOJPEG_INCLUDE_DIR OR NOT TURBOJPEG_LIBRARY)
+  message(FATAL_ERROR "libjpeg-turbo's TurboJPEG was not found: "
+                      "apt-get install libturbojpeg0-dev")
+endif()
+add_library(glow_turbojpeg INTERFACE)
+target_include_directories(glow_turbojpeg SYSTEM
+                           INTERFACE ${TURBOJPEG_INCLUDE_DIR})
+target_link_libraries(glow_turbojpeg INTERFACE ${TURBOJPEG_LIBRARY})
+
+# MPI (openmpi-bin, libopenmpi-dev) is optional: with it precision-tuner
+# runs under mpirun across ranks (docs/MixedPrecision.md); without it, it
+# runs as one process and the MPI tests are skipped.
+find_package(MPI COMPONENTS C QUIET)
+if(MPI_C_FOUND)
+  message(STATUS "MPI ${MPI_C_VERSION} found: precision-tuner runs under "
+                 "mpirun")
+  set(GLOW_WITH_MPI ON)
+else()
+  message(STATUS "MPI not found (apt-get install openmpi-bin "
+                 "libopenmpi-dev): precision-tuner is built for one process "
+                 "only and the MPI tests are skipped")
+  set(GLOW_WITH_MPI OFF)
+endif()

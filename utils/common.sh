@@ -9,7 +9,8 @@
 GLOW_PACKAGES=(cmake ninja-build g++ llvm-15-dev clang-15 libprotobuf-dev
   protobuf-compiler libonnx-dev libgoogle-glog-dev libgflags-dev libgtest-dev
   libpng-dev zlib1g-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-  libonnx-testdata dataset-fashion-mnist ccache python3-onnx python3-numpy)
+  libonnx-testdata dataset-fashion-mnist ccache python3-onnx python3-numpy
+  libturbojpeg0-dev openmpi-bin libopenmpi-dev)
 
 glow_install_packages() {
   local missing=()

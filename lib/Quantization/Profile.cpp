@@ -300,6 +300,12 @@ llvm::Expected<ProfileSet> readProfile(llvm::StringRef path) {
   if (!buf) {
     return buf.takeError();
   }
+  return parseProfile(*buf, path);
+}
+
+llvm::Expected<ProfileSet> parseProfile(const std::string &text,
+                                        llvm::StringRef path) {
+  const std::string *buf = &text;
   std::string unsupported = unsupportedYaml(*buf, 64);
   if (!unsupported.empty()) {
     return makeError("profile '" + path + "' is malformed: " + unsupported);

@@ -1,4 +1,5 @@
 #include "glow/Support/Error.h"
+#include "glow/Support/Distributed.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,7 +27,8 @@ void exitOnError(const char *tool, llvm::Error err, int code) {
   }
   llvm::errs() << tool << ": error: " << msg << "\n";
   llvm::errs().flush();
-  std::exit(code);
+  // Under mpirun every rank ends with this one.
+  Communicator::world().abort(code);
 }
 
 } // namespace glow

@@ -23,6 +23,36 @@ bool EvaluationSet::hasLabels() const {
   return !labels.empty();
 }
 
+EvaluationSet EvaluationSet::fromTensor(Tensor images,
+                                        std::vector<int> labels) {
+  EvaluationSet set;
+  set.labels = std::move(labels);
+  set.imageDims.assign(images.dims().begin(), images.dims().end());
+  set.imageDims[0] = 1;
+  auto held = std::make_shared<Tensor>(std::move(images));
+  set.read = [held](size_t first, size_t n, Tensor &batch) -> llvm::Error {
+    size_t imageBytes = held->getSizeInBytes() / held->dims()[0];
+    if (first + n > held->dims()[0] || n > batch.dims()[0] ||
+        batch.getSizeInBytes() / batch.dims()[0] != imageBytes) {
+      return makeError("images [" + llvm::Twine(first) + ", " +
+                       llvm::Twine(first + n) + ") do not fit the batch");
+    }
+    batch.zero();
+    std::memcpy(batch.getUnsafePtr(), held->getUnsafePtr() + first * imageBytes,
+                n * imageBytes);
+    return llvm::Error::success();
+  };
+  return set;
+}
+
+UnitPrecisions precisionsOf(const std::vector<bool> &int8) {
+  UnitPrecisions out;
+  for (bool b : int8) {
+    out.push_back(b ? LayerPrecision::INT8 : LayerPrecision::FP32);
+  }
+  return out;
+}
+
 namespace {
 
 /// A model loaded into its own engine, optimized, with its placeholders.
@@ -40,8 +70,7 @@ llvm::Expected<LoadedModel> loadModel(const EvaluatorSetup &s) {
     return ee.takeError();
   }
   m.engine = std::move(*ee);
-  std::vector<dim_t> dims(s.data->images.dims().begin(),
-                          s.data->images.dims().end());
+  std::vector<dim_t> dims = s.data->imageDims;
   dims[0] = s.batch;
   auto loader =
       ONNXModelLoader::load(s.modelPath, m.engine->getModule(),
@@ -75,15 +104,6 @@ llvm::Expected<LoadedModel> loadModel(const EvaluatorSetup &s) {
   return std::move(m);
 }
 
-/// \returns INT8 for the units set in \p int8, FP32 for the others.
-std::vector<LayerPrecision> precisionsOf(const std::vector<bool> &int8) {
-  std::vector<LayerPrecision> out;
-  for (bool b : int8) {
-    out.push_back(b ? LayerPrecision::INT8 : LayerPrecision::FP32);
-  }
-  return out;
-}
-
 /// Quantizes \p m with each unit's layers in \p precisions (all INT8 when
 /// empty).
 llvm::Error quantize(const EvaluatorSetup &s, LoadedModel &m,
@@ -105,36 +125,14 @@ llvm::Error quantize(const EvaluatorSetup &s, LoadedModel &m,
   return llvm::Error::success();
 }
 
-/// Copies images [first, first + n) of \p images into the batch \p in,
-/// zeroing the rest of it.
-void loadBatch(const Tensor &images, Tensor &in, size_t first, size_t n) {
-  size_t imageBytes = in.getSizeInBytes() / in.dims()[0];
-  in.zero();
-  std::memcpy(in.getUnsafePtr(), images.getUnsafePtr() + first * imageBytes,
-              n * imageBytes);
-}
-
-/// Runs \p fn over the first \p count images in batches, \returns the
-/// output rows.
-llvm::Expected<std::vector<float>> runBatches(const EvaluatorSetup &s,
-                                              CompiledFunction &fn,
-                                              PlaceholderBindings &bindings,
-                                              Placeholder *in, Placeholder *out,
-                                              size_t count) {
-  Tensor *inT = bindings.get(in);
-  Tensor *outT = bindings.get(out);
-  size_t classes = outT->size() / s.batch;
-  std::vector<float> rows(count * classes);
-  for (size_t first = 0; first < count; first += s.batch) {
-    size_t n = std::min<size_t>(s.batch, count - first);
-    loadBatch(s.data->images, *inT, first, n);
-    if (auto err = fn.execute(bindings)) {
-      return std::move(err);
-    }
-    std::memcpy(rows.data() + first * classes, outT->getUnsafePtr(),
-                n * classes * sizeof(float));
+/// Reads the batch of images [first, first + n) into \p in, announcing
+/// the batch after it (up to \p end) to the prefetcher.
+llvm::Error readBatch(const EvaluationSet &data, Tensor &in, size_t first,
+                      size_t n, size_t end) {
+  if (data.prefetch && first + n < end) {
+    data.prefetch(first + n, std::min<size_t>(n, end - first - n));
   }
-  return rows;
+  return data.read(first, n, in);
 }
 
 class SwitchingEvaluator final : public PrecisionEvaluator {
@@ -183,35 +181,39 @@ public:
     return llvm::Error::success();
   }
 
-  llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
-                                         size_t count) override {
-    if (auto err = fn_->setInt8Units(int8)) {
-      return std::move(err);
+  llvm::Error run(const std::vector<UnitPrecisions> &configs, size_t first,
+                  size_t end, const OutputSink &sink) override {
+    std::vector<std::vector<bool>> int8;
+    for (const UnitPrecisions &c : configs) {
+      std::vector<bool> bits;
+      for (LayerPrecision p : c) {
+        if (p == LayerPrecision::W4A8) {
+          return makeError("the switching evaluator runs FP32 and INT8 "
+                           "only; w4a8 needs the recompiling one");
+        }
+        bits.push_back(p == LayerPrecision::INT8);
+      }
+      int8.push_back(std::move(bits));
     }
-    return runBatches(s_, *fn_, bindings_, fp32_.input, fp32_.output, count);
-  }
-
-  llvm::Expected<std::vector<std::vector<float>>>
-  runMany(const std::vector<std::vector<bool>> &configs,
-          size_t count) override {
     Tensor *inT = bindings_.get(fp32_.input);
-    size_t classes = fp32_.output->getType().size() / s_.batch;
-    std::vector<std::vector<float>> rows(configs.size(),
-                                         std::vector<float>(count * classes));
     std::vector<Tensor> outs;
-    for (size_t first = 0; first < count; first += s_.batch) {
-      size_t n = std::min<size_t>(s_.batch, count - first);
-      loadBatch(s_.data->images, *inT, first, n);
-      if (auto err = fn_->executeConfigurations(bindings_, fp32_.output,
-                                                configs, outs)) {
-        return std::move(err);
+    for (size_t at = first; at < end; at += s_.batch) {
+      size_t n = std::min<size_t>(s_.batch, end - at);
+      if (auto err = readBatch(*s_.data, *inT, at, n, end)) {
+        return err;
+      }
+      if (auto err =
+              fn_->executeConfigurations(bindings_, fp32_.output, int8, outs)) {
+        return err;
       }
       for (size_t k = 0; k < configs.size(); k++) {
-        std::memcpy(rows[k].data() + first * classes, outs[k].getUnsafePtr(),
-                    n * classes * sizeof(float));
+        if (auto err = sink(k, at, n, outs[k].getHandle<float>().data(),
+                            outs[k].size() / s_.batch)) {
+          return err;
+        }
       }
     }
-    return rows;
+    return llvm::Error::success();
   }
 
   /// Enough to share the FP32 prefix; few enough that the checkpoint
@@ -229,21 +231,31 @@ class RecompilingEvaluator final : public PrecisionEvaluator {
 public:
   explicit RecompilingEvaluator(const EvaluatorSetup &s) : s_(s) {}
 
-  llvm::Expected<std::vector<float>> run(const std::vector<bool> &int8,
-                                         size_t count) override {
-    return runPrecisions(precisionsOf(int8), count);
-  }
-
-  llvm::Expected<std::vector<float>>
-  runPrecisions(const std::vector<LayerPrecision> &precisions,
-                size_t count) override {
-    if (!model_.engine || precisions != config_) {
-      if (auto err = compile(precisions)) {
-        return std::move(err);
+  llvm::Error run(const std::vector<UnitPrecisions> &configs, size_t first,
+                  size_t end, const OutputSink &sink) override {
+    for (size_t k = 0; k < configs.size(); k++) {
+      if (!model_.engine || configs[k] != config_) {
+        if (auto err = compile(configs[k])) {
+          return err;
+        }
+      }
+      Tensor *inT = bindings_.get(model_.input);
+      Tensor *outT = bindings_.get(model_.output);
+      for (size_t at = first; at < end; at += s_.batch) {
+        size_t n = std::min<size_t>(s_.batch, end - at);
+        if (auto err = readBatch(*s_.data, *inT, at, n, end)) {
+          return err;
+        }
+        if (auto err = compiled_->execute(bindings_)) {
+          return err;
+        }
+        if (auto err = sink(k, at, n, outT->getHandle<float>().data(),
+                            outT->size() / s_.batch)) {
+          return err;
+        }
       }
     }
-    return runBatches(s_, *compiled_, bindings_, model_.input, model_.output,
-                      count);
+    return llvm::Error::success();
   }
 
 private:
@@ -291,34 +303,6 @@ private:
 
 } // namespace
 
-llvm::Expected<std::vector<float>>
-PrecisionEvaluator::runPrecisions(const std::vector<LayerPrecision> &precisions,
-                                  size_t count) {
-  std::vector<bool> int8;
-  for (LayerPrecision p : precisions) {
-    if (p == LayerPrecision::W4A8) {
-      return makeError("this evaluator switches between FP32 and INT8 only; "
-                       "w4a8 needs the recompiling one");
-    }
-    int8.push_back(p == LayerPrecision::INT8);
-  }
-  return run(int8, count);
-}
-
-llvm::Expected<std::vector<std::vector<float>>>
-PrecisionEvaluator::runMany(const std::vector<std::vector<bool>> &configs,
-                            size_t count) {
-  std::vector<std::vector<float>> rows;
-  for (const auto &config : configs) {
-    auto out = run(config, count);
-    if (!out) {
-      return out.takeError();
-    }
-    rows.push_back(std::move(*out));
-  }
-  return rows;
-}
-
 llvm::Expected<std::unique_ptr<PrecisionEvaluator>>
 createSwitchingEvaluator(const EvaluatorSetup &setup) {
   auto e = std::make_unique<SwitchingEvaluator>(setup);
@@ -335,7 +319,8 @@ createRecompilingEvaluator(const EvaluatorSetup &setup) {
 
 llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
                                         const EvaluationSet &calibration,
-                                        unsigned numBins) {
+                                        unsigned numBins,
+                                        std::function<void(size_t)> progress) {
   EvaluatorSetup s = setup;
   s.data = &calibration;
   auto m = loadModel(s);
@@ -354,13 +339,19 @@ llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
   PlaceholderBindings bindings;
   bindings.allocate(m->engine->getModule().getPlaceholders());
   Tensor *inT = bindings.get(m->input);
-  for (size_t first = 0; first < calibration.count(); first += s.batch) {
-    size_t n = std::min<size_t>(s.batch, calibration.count() - first);
-    loadBatch(calibration.images, *inT, first, n);
+  size_t count = calibration.count();
+  for (size_t first = 0; first < count; first += s.batch) {
+    size_t n = std::min<size_t>(s.batch, count - first);
+    if (auto err = readBatch(calibration, *inT, first, n, count)) {
+      return std::move(err);
+    }
     if (auto err = (*fn)->execute(bindings)) {
       return std::move(err);
     }
     profiler->record(bindings, n);
+    if (progress) {
+      progress(first + n);
+    }
   }
   return profiler->getProfile();
 }

@@ -92,51 +92,22 @@ SensitivityStudy::allBut(const std::vector<bool> &fp32) const {
   return int8;
 }
 
-Measurement SensitivityStudy::score(const std::vector<float> &out,
-                                    size_t images) const {
-  size_t classes = fp32Outputs_.size() / data_.count();
-  Measurement m;
-  m.images = images;
-  m.sqnr = signalToQuantizationNoise(fp32Outputs_, out, out.size());
-  if (data_.hasLabels()) {
-    size_t correct = 0;
-    for (size_t i = 0; i < images; i++) {
-      const float *row = out.data() + i * classes;
-      size_t best = std::max_element(row, row + classes) - row;
-      correct += int(best) == data_.labels[i];
-    }
-    m.accuracy = double(correct) / images;
-  }
-  return m;
-}
-
 llvm::Expected<std::vector<Measurement>>
 SensitivityStudy::measureMany(const std::vector<std::vector<bool>> &configs,
                               size_t images) {
-  size_t classes = fp32Outputs_.size() / data_.count();
   std::vector<Measurement> got(configs.size());
   std::vector<std::string> keys;
-  // What neither the checkpoint nor the FP32 run already gives.
+  // What the checkpoint does not already give.
   std::vector<size_t> pending;
   for (size_t k = 0; k < configs.size(); k++) {
     std::string key;
-    bool allFP32 = true;
     for (bool b : configs[k]) {
       key += b ? '1' : '0';
-      allFP32 &= !b;
     }
     key += "@" + std::to_string(images);
     keys.push_back(key);
     if (const Measurement *m = checkpoint_.find(key)) {
       got[k] = *m;
-    } else if (allFP32) {
-      got[k] =
-          score(std::vector<float>(fp32Outputs_.begin(),
-                                   fp32Outputs_.begin() + images * classes),
-                images);
-      if (auto err = checkpoint_.add(key, got[k])) {
-        return std::move(err);
-      }
     } else {
       pending.push_back(k);
     }
@@ -144,17 +115,16 @@ SensitivityStudy::measureMany(const std::vector<std::vector<bool>> &configs,
   if (pending.empty()) {
     return got;
   }
-  std::vector<std::vector<bool>> run;
+  std::vector<UnitPrecisions> run;
   for (size_t k : pending) {
-    run.push_back(configs[k]);
+    run.push_back(precisionsOf(configs[k]));
   }
-  auto outs = eval_.runMany(run, images);
-  if (!outs) {
-    return outs.takeError();
+  auto measured = measurer_.measure(run, images);
+  if (!measured) {
+    return measured.takeError();
   }
-  evaluations_ += pending.size();
   for (size_t i = 0; i < pending.size(); i++) {
-    got[pending[i]] = score((*outs)[i], images);
+    got[pending[i]] = (*measured)[i];
     if (auto err = checkpoint_.add(keys[pending[i]], got[pending[i]])) {
       return std::move(err);
     }
@@ -183,24 +153,6 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
   size_t proxy = std::min(opts_.proxyImages, n);
   std::vector<bool> none(numUnits, false), all(numUnits, true);
 
-  // The FP32 outputs, the reference of every SQNR.
-  auto fp32 = eval_.run(none, n);
-  if (!fp32) {
-    return fp32.takeError();
-  }
-  evaluations_++;
-  fp32Outputs_ = std::move(*fp32);
-  if (labels) {
-    size_t classes = fp32Outputs_.size() / n;
-    for (size_t i = 0; i < n; i++) {
-      if (size_t(data_.labels[i]) >= classes) {
-        return makeError("image " + llvm::Twine(i) + " has label " +
-                         llvm::Twine(data_.labels[i]) +
-                         ", which is not a class of the model (" +
-                         llvm::Twine(classes) + " classes)");
-      }
-    }
-  }
   auto m = measure(none, n);
   if (!m) {
     return m.takeError();
@@ -248,7 +200,7 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
     ProgressReporter progress("units", numUnits);
     // A few units at a time: the evaluator may share work among them, and
     // the checkpoint grows after each group.
-    size_t group = std::max<size_t>(1, eval_.groupSize());
+    size_t group = std::max<size_t>(1, measurer_.groupSize());
     for (size_t u0 = 0; u0 < numUnits; u0 += group) {
       size_t u1 = std::min(numUnits, u0 + group);
       std::vector<std::vector<bool>> configs;
@@ -335,7 +287,7 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
 
   // Greedy selection of FP32 units.
   if (!opts_.search || !labels) {
-    r.evaluations = evaluations_;
+    r.evaluations = measurer_.evaluations();
     return r;
   }
   r.target = opts_.targetAccuracy >= 0 ? opts_.targetAccuracy
@@ -388,7 +340,7 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
          " points)");
   }
   r.targetMet = current.accuracy >= r.target;
-  r.evaluations = evaluations_;
+  r.evaluations = measurer_.evaluations();
   return r;
 }
 

@@ -21,12 +21,11 @@ uint64_t totalBytes(const std::vector<PrecisionUnit> &units,
 
 } // namespace
 
-llvm::Expected<SizeSearchResult>
-searchSmallestWeights(PrecisionEvaluator &evaluator, const EvaluationSet &data,
-                      const std::vector<PrecisionUnit> &units,
-                      std::vector<LayerPrecision> precisions,
-                      double targetAccuracy, double maxDrop,
-                      const std::function<void(const std::string &)> &log) {
+llvm::Expected<SizeSearchResult> searchSmallestWeights(
+    ConfigurationMeasurer &measurer, const EvaluationSet &data,
+    const std::vector<PrecisionUnit> &units,
+    std::vector<LayerPrecision> precisions, double targetAccuracy,
+    double maxDrop, const std::function<void(const std::string &)> &log) {
   if (!data.hasLabels()) {
     return makeError("-objective=size needs labelled evaluation images");
   }
@@ -46,21 +45,12 @@ searchSmallestWeights(PrecisionEvaluator &evaluator, const EvaluationSet &data,
   SizeSearchResult r;
   auto measure = [&](const std::vector<LayerPrecision> &config)
       -> llvm::Expected<Measurement> {
-    auto out = evaluator.runPrecisions(config, count);
-    if (!out) {
-      return out.takeError();
+    auto got = measurer.measure({config}, count);
+    if (!got) {
+      return got.takeError();
     }
     r.evaluations++;
-    size_t classes = out->size() / count, correct = 0;
-    for (size_t i = 0; i < count; i++) {
-      const float *row = out->data() + i * classes;
-      correct +=
-          int(std::max_element(row, row + classes) - row) == data.labels[i];
-    }
-    Measurement m;
-    m.images = count;
-    m.accuracy = double(correct) / count;
-    return m;
+    return got->front();
   };
   std::vector<LayerPrecision> fp32(units.size(), LayerPrecision::FP32);
   auto f = measure(fp32);

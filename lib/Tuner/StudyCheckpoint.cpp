@@ -128,6 +128,34 @@ StudyCheckpoint::open(llvm::StringRef path, llvm::StringRef fingerprint,
   return std::move(cp);
 }
 
+std::string StudyCheckpoint::serialize() const {
+  std::string s;
+  for (auto &[key, m] : entries_) {
+    s += body(key, m) + "\n";
+  }
+  return s;
+}
+
+std::unique_ptr<StudyCheckpoint>
+StudyCheckpoint::fromSerialized(llvm::StringRef serialized) {
+  auto cp = std::make_unique<StudyCheckpoint>();
+  llvm::SmallVector<llvm::StringRef, 64> lines;
+  serialized.split(lines, '\n', -1, false);
+  for (llvm::StringRef line : lines) {
+    llvm::SmallVector<llvm::StringRef, 8> f;
+    line.split(f, ' ');
+    Measurement m;
+    unsigned long long images = 0;
+    if (f.size() == 5 && !f[2].getAsDouble(m.accuracy) &&
+        !f[3].getAsDouble(m.sqnr) && !f[4].getAsInteger(10, images)) {
+      m.images = images;
+      cp->entries_[f[1].str()] = m;
+    }
+  }
+  cp->resumed_ = cp->entries_.size();
+  return cp;
+}
+
 const Measurement *StudyCheckpoint::find(const std::string &key) const {
   auto it = entries_.find(key);
   return it == entries_.end() ? nullptr : &it->second;
@@ -136,6 +164,9 @@ const Measurement *StudyCheckpoint::find(const std::string &key) const {
 llvm::Error StudyCheckpoint::add(const std::string &key, const Measurement &m) {
   std::string b = body(key, m);
   entries_[key] = m;
+  if (!out_) {
+    return llvm::Error::success();
+  }
   *out_ << b << " " << llvm::format_hex_no_prefix(checksum(b), 8) << "\n";
   out_->flush();
   if (out_->has_error()) {

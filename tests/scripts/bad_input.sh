@@ -25,7 +25,7 @@ expect_error "wrong input shape" "Convolution filter .* does not match input cha
   "$BIN/image-classifier" -m="$MODEL" $PP -model-input=input,float,[1,3,28,28] "$IMG"
 expect_error "missing image" "cannot open image '$TMP/none.png'" \
   "$BIN/image-classifier" -m="$MODEL" $PP "$TMP/none.png"
-expect_error "non-PNG image" "is not a PNG file" \
+expect_error "non-image file" "is neither a PNG nor a JPEG file" \
   "$BIN/image-classifier" -m="$MODEL" $PP "$TMP/text.png"
 expect_error "image of the wrong size" "image is 32x32 but the model input expects 28x28" \
   "$BIN/image-classifier" -m="$MODEL" $PP tests/images/bad/gray_32x32_3.png

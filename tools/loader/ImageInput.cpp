@@ -5,24 +5,32 @@
 #include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cstring>
+#include <future>
+#include <mutex>
 
 namespace glow {
 namespace imageinput {
 llvm::cl::OptionCategory category("Image input options");
 
-llvm::cl::list<std::string> inputImageFiles(llvm::cl::Positional,
-                                            llvm::cl::desc("<image .png ...>"),
-                                            llvm::cl::ZeroOrMore);
-llvm::cl::opt<std::string>
-    inputImageDir("input-image-dir",
-                  llvm::cl::desc("Use every .png in this directory"),
-                  llvm::cl::cat(category));
-llvm::cl::opt<std::string>
-    inputImageListFile("input-image-list-file",
-                       llvm::cl::desc("File listing one image path per line"),
-                       llvm::cl::cat(category));
+llvm::cl::list<std::string>
+    inputImageFiles(llvm::cl::Positional,
+                    llvm::cl::desc("<image .png/.jpg ...>"),
+                    llvm::cl::ZeroOrMore);
+llvm::cl::opt<std::string> inputImageDir(
+    "input-image-dir",
+    llvm::cl::desc("Every .png/.jpg/.jpeg of this directory (label from the "
+                   "name), or, when it holds only folders, one folder per "
+                   "class (label: the folder's index in sorted order)"),
+    llvm::cl::cat(category));
+llvm::cl::opt<std::string> inputImageListFile(
+    "input-image-list-file",
+    llvm::cl::desc("File with one image a line: PATH [LABEL] (a relative "
+                   "PATH is relative to the list's folder)"),
+    llvm::cl::cat(category));
 llvm::cl::opt<std::string> inputDataset(
     "input-dataset",
     llvm::cl::desc("An IDX data set: idx:IMAGES,LABELS (gzip allowed)"),
@@ -55,6 +63,16 @@ llvm::cl::list<float>
 llvm::cl::list<float> stddevValues(
     "stddev", llvm::cl::desc("Per-channel standard deviation in pixel units"),
     llvm::cl::CommaSeparated, llvm::cl::cat(category));
+llvm::cl::opt<unsigned> resizeShorterSide(
+    "resize-shorter-side",
+    llvm::cl::desc("Resize each image (bilinear, as PIL/torchvision) so that "
+                   "its shorter side has N pixels, before -center-crop"),
+    llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::cat(category));
+llvm::cl::opt<unsigned> centerCrop(
+    "center-crop",
+    llvm::cl::desc("Take the centre SxS pixels of each image (after "
+                   "-resize-shorter-side), as torchvision's CenterCrop"),
+    llvm::cl::value_desc("S"), llvm::cl::init(0), llvm::cl::cat(category));
 llvm::cl::opt<unsigned> datasetLimit(
     "dataset-limit",
     llvm::cl::desc("Use only the first N images of -input-dataset (0: all)"),
@@ -69,32 +87,118 @@ std::string ImageSource::nameOf(size_t i) const {
 }
 
 int ImageSource::labelOf(size_t i) const {
-  return dataset ? dataset->getLabel(i) : getLabelFromFileName(files[i]);
+  return dataset ? dataset->getLabel(i) : labels[i];
 }
 
 llvm::Expected<RawImage> ImageSource::imageOf(size_t i) const {
   if (dataset) {
     return dataset->getImage(i);
   }
-  return readPngImage(files[i]);
+  return readImage(files[i]);
 }
 
-/// Appends every .png of \p dir, sorted, to \p files.
-static llvm::Error addDirectory(llvm::StringRef dir,
-                                std::vector<std::string> &files) {
+void ImageSource::add(std::string file, int label) {
+  files.push_back(std::move(file));
+  labels.push_back(label);
+}
+
+/// \returns true if \p path names an image file the tools read.
+static bool isImageFile(llvm::StringRef path) {
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+  return ext.equals_insensitive(".png") || ext.equals_insensitive(".jpg") ||
+         ext.equals_insensitive(".jpeg");
+}
+
+/// The image files and the folders of \p dir, each sorted.
+static llvm::Error listDirectory(llvm::StringRef dir,
+                                 std::vector<std::string> &images,
+                                 std::vector<std::string> &folders) {
   std::error_code ec;
-  std::vector<std::string> found;
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
        it.increment(ec)) {
-    if (llvm::StringRef(it->path()).endswith(".png")) {
-      found.push_back(it->path());
+    auto type = it->type();
+    if (type == llvm::sys::fs::file_type::directory_file) {
+      folders.push_back(it->path());
+    } else if (isImageFile(it->path())) {
+      images.push_back(it->path());
     }
   }
   if (ec) {
     return makeError("cannot read directory '" + dir + "': " + ec.message());
   }
-  std::sort(found.begin(), found.end());
-  files.insert(files.end(), found.begin(), found.end());
+  std::sort(images.begin(), images.end());
+  std::sort(folders.begin(), folders.end());
+  return llvm::Error::success();
+}
+
+/// Adds the images of \p dir to \p src: its image files (label from the
+/// name), or, when it holds folders and no image, every image of each
+/// folder with the folder's index as its label (torchvision's
+/// ImageFolder).
+static llvm::Error addDirectory(llvm::StringRef dir, ImageSource &src) {
+  std::vector<std::string> images, folders;
+  if (auto err = listDirectory(dir, images, folders)) {
+    return err;
+  }
+  if (!images.empty() || folders.empty()) {
+    for (auto &f : images) {
+      src.add(f, getLabelFromFileName(f));
+    }
+    return llvm::Error::success();
+  }
+  for (size_t c = 0; c < folders.size(); c++) {
+    std::vector<std::string> inside, nested;
+    if (auto err = listDirectory(folders[c], inside, nested)) {
+      return err;
+    }
+    for (auto &f : inside) {
+      src.add(f, int(c));
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// Adds the images of the list file \p path: "PATH [LABEL]" lines, a
+/// relative PATH taken from the list's folder, the label from the file
+/// name where the line gives none.
+static llvm::Error addListFile(llvm::StringRef path, ImageSource &src) {
+  auto text = readFileBounded(path, kMaxTextFileBytes, "image list");
+  if (!text) {
+    return text.takeError();
+  }
+  llvm::StringRef base = llvm::sys::path::parent_path(path);
+  llvm::SmallVector<llvm::StringRef, 64> lines;
+  llvm::StringRef(*text).split(lines, '\n');
+  for (size_t i = 0; i < lines.size(); i++) {
+    llvm::StringRef line = lines[i].trim();
+    if (line.empty() || line.startswith("#")) {
+      continue;
+    }
+    llvm::StringRef file = line, labelText;
+    size_t space = line.find_last_of(" \t");
+    if (space != llvm::StringRef::npos) {
+      file = line.substr(0, space).rtrim();
+      labelText = line.substr(space + 1);
+    }
+    int label = -1;
+    if (!labelText.empty()) {
+      unsigned v;
+      if (labelText.getAsInteger(10, v) || v > (1u << 30)) {
+        return makeError("image list '" + path + "' line " +
+                         llvm::Twine(i + 1) + ": '" + labelText.take_front(40) +
+                         "' is not a label (expected PATH LABEL)");
+      }
+      label = int(v);
+    }
+    llvm::SmallString<256> full;
+    if (llvm::sys::path::is_relative(file) && !base.empty()) {
+      full = base;
+      llvm::sys::path::append(full, file);
+    } else {
+      full = file;
+    }
+    src.add(full.str().str(), label >= 0 ? label : getLabelFromFileName(full));
+  }
   return llvm::Error::success();
 }
 
@@ -118,24 +222,17 @@ static llvm::Error openDataset(llvm::StringRef spec, size_t limit,
 
 llvm::Expected<ImageSource> collectImages() {
   ImageSource src;
-  src.files.assign(inputImageFiles.begin(), inputImageFiles.end());
+  for (auto &f : inputImageFiles) {
+    src.add(f, getLabelFromFileName(f));
+  }
   if (!inputImageDir.empty()) {
-    if (auto err = addDirectory(inputImageDir, src.files)) {
+    if (auto err = addDirectory(inputImageDir, src)) {
       return std::move(err);
     }
   }
   if (!inputImageListFile.empty()) {
-    auto text =
-        readFileBounded(inputImageListFile, kMaxTextFileBytes, "image list");
-    if (!text) {
-      return text.takeError();
-    }
-    llvm::SmallVector<llvm::StringRef, 64> lines;
-    llvm::StringRef(*text).split(lines, '\n');
-    for (auto line : lines) {
-      if (!line.trim().empty()) {
-        src.files.push_back(line.trim().str());
-      }
+    if (auto err = addListFile(inputImageListFile, src)) {
+      return std::move(err);
     }
   }
   if (!inputDataset.empty()) {
@@ -160,11 +257,12 @@ llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
     if (auto err = openDataset(dataset, limit, src)) {
       return std::move(err);
     }
-  } else if (auto err = addDirectory(dir, src.files)) {
+  } else if (auto err = addDirectory(dir, src)) {
     return std::move(err);
   }
   if (!src.dataset && limit && limit < src.files.size()) {
     src.files.resize(limit);
+    src.labels.resize(limit);
   }
   if (src.size() == 0) {
     return makeError("no images in '" + (dataset.empty() ? dir : dataset) +
@@ -173,29 +271,93 @@ llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
   return std::move(src);
 }
 
-llvm::Expected<Tensor> readAllImages(const ImageSource &src,
-                                     const ImagePreprocessing &pp,
-                                     const Type &image,
-                                     std::vector<int> &labels) {
-  std::vector<dim_t> dims(image.dims().begin(), image.dims().end());
-  dims[0] = dim_t(src.size());
-  if (auto bytes = checkedTensorBytes(dims, sizeof(float), "the images");
-      !bytes) {
-    return bytes.takeError();
-  }
-  Tensor images(ElemKind::FloatTy, dims);
-  labels.clear();
-  for (size_t i = 0; i < src.size(); i++) {
-    auto img = src.imageOf(i);
-    if (!img) {
-      return img.takeError();
+namespace {
+/// The decoding side of streamImages: one batch decoded ahead on a
+/// prefetch thread (a queue of one), so that at most two batches of
+/// pixels exist at a time.
+struct ImageStream {
+  std::shared_ptr<const ImageSource> src;
+  ImagePreprocessing pp;
+  std::vector<dim_t> imageDims;
+  std::mutex mutex;
+  size_t aheadFirst{0}, aheadCount{0};
+  std::future<llvm::Expected<Tensor>> ahead;
+
+  /// Decodes images [first, first + n) into a new tensor [n, ...].
+  llvm::Expected<Tensor> decode(size_t first, size_t n) const {
+    std::vector<dim_t> dims = imageDims;
+    dims[0] = dim_t(n);
+    Tensor t(ElemKind::FloatTy, dims);
+    for (size_t j = 0; j < n; j++) {
+      auto img = src->imageOf(first + j);
+      if (!img) {
+        return img.takeError();
+      }
+      if (auto err = writeImageToBatch(*img, pp, t, dim_t(j))) {
+        return makeError(src->nameOf(first + j) + ": " +
+                         llvm::toString(std::move(err)));
+      }
     }
-    if (auto err = writeImageToBatch(*img, pp, images, i)) {
-      return makeError(src.nameOf(i) + ": " + llvm::toString(std::move(err)));
-    }
-    labels.push_back(src.labelOf(i));
+    return std::move(t);
   }
-  return std::move(images);
+
+  /// Waits for the batch decoded ahead, if any, and drops it.
+  void dropAhead() {
+    if (ahead.valid()) {
+      auto stale = ahead.get();
+      if (!stale) {
+        llvm::consumeError(stale.takeError());
+      }
+    }
+  }
+};
+} // namespace
+
+EvaluationSet streamImages(std::shared_ptr<const ImageSource> src,
+                           const ImagePreprocessing &pp, const Type &image) {
+  auto st = std::make_shared<ImageStream>();
+  st->src = src;
+  st->pp = pp;
+  st->imageDims.assign(image.dims().begin(), image.dims().end());
+  EvaluationSet set;
+  set.imageDims = st->imageDims;
+  set.imageDims[0] = 1;
+  for (size_t i = 0; i < src->size(); i++) {
+    set.labels.push_back(src->labelOf(i));
+  }
+  set.prefetch = [st](size_t first, size_t n) {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    st->dropAhead();
+    st->aheadFirst = first;
+    st->aheadCount = n;
+    st->ahead = std::async(std::launch::async,
+                           [st, first, n] { return st->decode(first, n); });
+  };
+  set.read = [st](size_t first, size_t n, Tensor &batch) -> llvm::Error {
+    llvm::Expected<Tensor> got = Tensor();
+    {
+      std::lock_guard<std::mutex> lock(st->mutex);
+      if (st->ahead.valid() && st->aheadFirst == first && st->aheadCount == n) {
+        got = st->ahead.get();
+      } else {
+        st->dropAhead();
+        got = st->decode(first, n);
+      }
+    }
+    if (!got) {
+      return got.takeError();
+    }
+    if (n > batch.dims()[0] || got->getSizeInBytes() / std::max<size_t>(n, 1) !=
+                                   batch.getSizeInBytes() / batch.dims()[0]) {
+      return makeError("the decoded images do not fit the model input " +
+                       batch.getType().toString());
+    }
+    batch.zero();
+    std::memcpy(batch.getUnsafePtr(), got->getUnsafePtr(),
+                got->getSizeInBytes());
+    return llvm::Error::success();
+  };
+  return set;
 }
 
 llvm::Expected<ImagePreprocessing> getImagePreprocessing() {
@@ -205,6 +367,12 @@ llvm::Expected<ImagePreprocessing> getImagePreprocessing() {
   pp.order = imageChannelOrder;
   pp.mean.assign(meanValues.begin(), meanValues.end());
   pp.stddev.assign(stddevValues.begin(), stddevValues.end());
+  pp.resizeShorterSide = resizeShorterSide;
+  pp.centerCrop = centerCrop;
+  if (resizeShorterSide > kMaxImageSide || centerCrop > kMaxImageSide) {
+    return makeError("-resize-shorter-side and -center-crop must be at most " +
+                     llvm::Twine(kMaxImageSide));
+  }
   if (auto err = pp.validate()) {
     return std::move(err);
   }

@@ -4,6 +4,7 @@
 #include "glow/Base/IdxDataset.h"
 #include "glow/Base/Image.h"
 #include "glow/Base/Tensor.h"
+#include "glow/Tuner/PrecisionEvaluator.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
@@ -21,10 +22,12 @@ extern llvm::cl::OptionCategory category;
 extern llvm::cl::opt<std::string> inputDataset;
 } // namespace imageinput
 
-/// A list of images: PNG files (label from the name, NAME_LABEL.png) or an
-/// IDX data set.
+/// A list of images: PNG or JPEG files, each with its label (from a class
+/// folder, a list file or the name, NAME_LABEL.png; -1 if none), or an IDX
+/// data set.
 struct ImageSource {
   std::vector<std::string> files;
+  std::vector<int> labels;
   std::unique_ptr<IdxDataset> dataset;
   std::string datasetName;
   size_t datasetCount{0};
@@ -34,6 +37,7 @@ struct ImageSource {
   /// \returns the label of image \p i, or -1 if it has none.
   int labelOf(size_t i) const;
   llvm::Expected<RawImage> imageOf(size_t i) const;
+  void add(std::string file, int label);
 };
 
 /// \returns the images the flags name (files, -input-image-dir,
@@ -45,14 +49,12 @@ llvm::Expected<ImageSource> collectImages();
 llvm::Expected<ImageSource> openImages(llvm::StringRef dataset,
                                        llvm::StringRef dir, size_t limit);
 
-/// Reads and pre-processes every image of \p src into one tensor
-/// [count, ...] for a model input of one image of type \p image
-/// ([1, C, H, W] or [1, H, W, C]); \p labels receives each image's label
-/// (-1 where unknown). The size is checked against the memory limit first.
-llvm::Expected<Tensor> readAllImages(const ImageSource &src,
-                                     const ImagePreprocessing &pp,
-                                     const Type &image,
-                                     std::vector<int> &labels);
+/// \returns the images of \p src as an evaluation set for a model input
+/// of one image of type \p image ([1, C, H, W] or [1, H, W, C]): labels at
+/// once, pixels decoded and pre-processed by \p pp batch by batch, the
+/// next batch on a prefetch thread, never all of them at once.
+EvaluationSet streamImages(std::shared_ptr<const ImageSource> src,
+                           const ImagePreprocessing &pp, const Type &image);
 
 /// \returns the pre-processing the flags describe.
 llvm::Expected<ImagePreprocessing> getImagePreprocessing();

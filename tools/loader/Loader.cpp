@@ -1,4 +1,5 @@
 #include "Loader.h"
+#include "glow/Support/Progress.h"
 
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Equalization.h"
@@ -28,6 +29,10 @@ llvm::cl::opt<std::string>
     backendName("backend",
                 llvm::cl::desc("Backend to run on (Interpreter, CPU, OpenCL)"),
                 llvm::cl::init("Interpreter"), llvm::cl::cat(category));
+llvm::cl::opt<bool> quiet(
+    "quiet",
+    llvm::cl::desc("No progress and time-left lines on stderr on long runs"),
+    llvm::cl::init(false), llvm::cl::cat(category));
 llvm::cl::opt<unsigned> numThreads(
     "num-threads",
     llvm::cl::desc("Threads the CPU backend runs a network on (default 0: "
@@ -260,6 +265,7 @@ void parseToolCommandLine(int argc, char **argv,
                                "-num-threads"));
   exitOnError(tool, checkRange(quantization::numHistogramBins, 1,
                                kMaxHistogramBins, "-num-histogram-bins"));
+  ProgressReporter::setQuiet(loader::quiet);
 }
 
 void CompiledModel::afterRun(PlaceholderBindings &bindings, dim_t validBatch) {

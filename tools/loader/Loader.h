@@ -20,6 +20,7 @@ namespace loader {
 extern llvm::cl::OptionCategory category;
 extern llvm::cl::opt<std::string> modelPath;
 extern llvm::cl::opt<std::string> backendName;
+extern llvm::cl::opt<bool> quiet;
 extern llvm::cl::opt<unsigned> numThreads;
 /// Most threads -num-threads may ask for.
 constexpr int64_t kMaxThreads = 1024;

@@ -3,6 +3,7 @@
 // met; writes the tables, the figure and the keep list that
 // -keep-original-precision-for-layers=@FILE reads. See docs/MixedPrecision.md.
 
+#include "glow/Tuner/ConfigurationMeasurer.h"
 #include "glow/Tuner/PrecisionEvaluator.h"
 #include "glow/Tuner/PrecisionUnits.h"
 #include "glow/Tuner/SensitivityStudy.h"
@@ -16,7 +17,9 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Calibration.h"
+#include "glow/Support/Distributed.h"
 #include "glow/Support/Error.h"
+#include "glow/Support/Progress.h"
 #include "glow/Support/ResourceLimits.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -198,7 +201,19 @@ const char *schemaName(QuantizationSchema s) {
   return "?";
 }
 
+/// Where the report goes: stdout on rank 0, nowhere on the other ranks.
+llvm::raw_ostream &out() {
+  return Communicator::world().isRoot() ? llvm::outs() : llvm::nulls();
+}
+
+/// Logs one line of the study (rank 0 only).
+void logLine(const std::string &line) {
+  out() << "  " << line << "\n";
+  out().flush();
+}
+
 int run() {
+  Communicator &comm = Communicator::world();
   if (outputDir.empty()) {
     exitOnError(kTool, makeError("give -output-dir=DIR"));
   }
@@ -226,9 +241,11 @@ int run() {
                 makeError("give calibration images (-calibration-dataset or "
                           "-calibration-image-dir) or -load-profile"));
   }
-  if (auto ec = llvm::sys::fs::create_directories(outputDir)) {
-    exitOnError(
-        kTool, makeError("cannot create '" + outputDir + "': " + ec.message()));
+  if (comm.isRoot()) {
+    if (auto ec = llvm::sys::fs::create_directories(outputDir)) {
+      exitOnError(kTool, makeError("cannot create '" + outputDir +
+                                   "': " + ec.message()));
+    }
   }
   auto start = std::chrono::steady_clock::now();
   auto seconds = [&] {
@@ -237,13 +254,12 @@ int run() {
         .count();
   };
 
-  // Evaluation images, pre-processed once.
-  ImageSource images = exitOnError(kTool, collectImages());
+  // Evaluation images, decoded batch by batch when they are run.
+  auto images =
+      std::make_shared<ImageSource>(exitOnError(kTool, collectImages()));
   auto [inputName, imageType] = exitOnError(kTool, resolveImageInput(1));
   ImagePreprocessing pp = exitOnError(kTool, getImagePreprocessing());
-  EvaluationSet data;
-  data.images =
-      exitOnError(kTool, readAllImages(images, pp, imageType, data.labels));
+  EvaluationSet data = streamImages(images, pp, imageType);
 
   EvaluatorSetup setup;
   setup.modelPath = loader::modelPath;
@@ -276,21 +292,33 @@ int run() {
     profilePath = quantization::loadProfile;
     calibration = "profile " + quantization::loadProfile;
   } else {
-    ImageSource cal =
+    auto cal = std::make_shared<ImageSource>(
         exitOnError(kTool, openImages(calibrationDataset, calibrationImageDir,
-                                      calibrationLimit));
-    EvaluationSet calSet;
-    calSet.images =
-        exitOnError(kTool, readAllImages(cal, pp, imageType, calSet.labels));
-    setup.profile = exitOnError(
-        kTool, profileModel(setup, calSet, quantization::numHistogramBins));
+                                      calibrationLimit)));
+    calibration = std::to_string(cal->size()) + " calibration images of " +
+                  (calibrationDataset.empty() ? calibrationImageDir.getValue()
+                                              : calibrationDataset.getValue());
     // Written next to its final name; moved there once the checkpoint
     // accepts these settings, so a refused run changes nothing.
     profilePath += ".new";
-    exitOnError(kTool, writeProfile(setup.profile, profilePath));
-    calibration = std::to_string(cal.size()) + " calibration images of " +
-                  (calibrationDataset.empty() ? calibrationImageDir.getValue()
-                                              : calibrationDataset.getValue());
+    // Rank 0 profiles (a histogram depends on the order it saw the
+    // values in) and sends the profile to the others.
+    std::string text;
+    if (comm.isRoot()) {
+      EvaluationSet calSet = streamImages(cal, pp, imageType);
+      ProgressReporter progress("calibration images", calSet.count());
+      setup.profile = exitOnError(
+          kTool, profileModel(setup, calSet, quantization::numHistogramBins,
+                              [&](size_t done) { progress.update(done); }));
+      progress.finish();
+      exitOnError(kTool, writeProfile(setup.profile, profilePath));
+      text = exitOnError(
+          kTool, readFileBounded(profilePath, kMaxModelBytes, "profile"));
+    }
+    comm.broadcast(text);
+    if (!comm.isRoot()) {
+      setup.profile = exitOnError(kTool, parseProfile(text, profilePath));
+    }
   }
 
   StudyOptions opts;
@@ -341,12 +369,12 @@ int run() {
         << std::min<size_t>(subsetImages, data.count());
   brief.flush();
   std::string fingerprint;
-  {
+  if (comm.isRoot()) {
     llvm::MD5 md5;
     md5.update(exitOnError(kTool, fileDigest(loader::modelPath)));
     md5.update(exitOnError(kTool, fileDigest(profilePath)));
     md5.update(desc.settings);
-    md5.update(images.size() ? images.nameOf(0) : "");
+    md5.update(images->size() ? images->nameOf(0) : "");
     md5.update(std::to_string(opts.proxyImages) + ";" +
                std::to_string(opts.maxFP32Units));
     for (auto &u : setup.units) {
@@ -358,30 +386,41 @@ int run() {
   }
   llvm::SmallString<256> checkpointPath(outputDir);
   llvm::sys::path::append(checkpointPath, "checkpoint.txt");
-  auto opened =
-      StudyCheckpoint::open(checkpointPath, fingerprint, desc.settings);
-  if (quantization::loadProfile.empty()) {
-    llvm::SmallString<256> finalPath = profilePath;
-    finalPath.resize(finalPath.size() - 4); // drop ".new"
-    if (!opened) {
-      llvm::sys::fs::remove(profilePath);
-    } else if (auto ec = llvm::sys::fs::rename(profilePath, finalPath)) {
-      exitOnError(kTool, makeError("cannot write '" + finalPath +
-                                   "': " + ec.message()));
+  // Rank 0 owns the checkpoint file and sends what it holds to the others,
+  // so a run resumes with any number of ranks.
+  std::unique_ptr<StudyCheckpoint> checkpoint;
+  std::string resumedText;
+  if (comm.isRoot()) {
+    auto opened =
+        StudyCheckpoint::open(checkpointPath, fingerprint, desc.settings);
+    if (quantization::loadProfile.empty()) {
+      llvm::SmallString<256> finalPath = profilePath;
+      finalPath.resize(finalPath.size() - 4); // drop ".new"
+      if (!opened) {
+        llvm::sys::fs::remove(profilePath);
+      } else if (auto ec = llvm::sys::fs::rename(profilePath, finalPath)) {
+        exitOnError(kTool, makeError("cannot write '" + finalPath +
+                                     "': " + ec.message()));
+      }
     }
+    if (!opened) {
+      exitOnError(kTool, opened.takeError());
+    }
+    checkpoint = std::move(*opened);
+    resumedText = checkpoint->serialize();
   }
-  if (!opened) {
-    exitOnError(kTool, opened.takeError());
+  comm.broadcast(resumedText);
+  if (!comm.isRoot()) {
+    checkpoint = StudyCheckpoint::fromSerialized(resumedText);
   }
-  std::unique_ptr<StudyCheckpoint> checkpoint = std::move(*opened);
-  llvm::outs() << "precision-tuner: " << loader::modelPath << ", "
-               << setup.units.size() << " units, " << data.count()
-               << " evaluation images\n  " << desc.settings << "\n";
+  out() << "precision-tuner: " << loader::modelPath << ", "
+        << setup.units.size() << " units, " << data.count()
+        << " evaluation images\n  " << desc.settings << "\n";
   if (checkpoint->resumed()) {
-    llvm::outs() << "  resuming: " << checkpoint->resumed()
-                 << " measurements read from " << checkpointPath << "\n";
+    out() << "  resuming: " << checkpoint->resumed()
+          << " measurements read from " << checkpointPath << "\n";
   }
-  llvm::outs().flush();
+  out().flush();
 
   // The evaluator: one switchable compile where the backend can.
   std::unique_ptr<PrecisionEvaluator> evaluator;
@@ -390,62 +429,75 @@ int run() {
     if (e) {
       evaluator = std::move(*e);
     } else {
-      llvm::errs() << "note: " << llvm::toString(e.takeError())
-                   << "; compiling each configuration instead\n";
+      std::string why = llvm::toString(e.takeError());
+      if (comm.isRoot()) {
+        llvm::errs() << "note: " << why
+                     << "; compiling each configuration instead\n";
+      }
     }
   }
   if (!evaluator) {
     evaluator = createRecompilingEvaluator(setup);
   }
 
-  SensitivityStudy study(*evaluator, data, setup.units, opts, *checkpoint,
-                         [](const std::string &line) {
-                           llvm::outs() << "  " << line << "\n";
-                           llvm::outs().flush();
-                         });
+  ConfigurationMeasurer measurer(*evaluator, data, setup.units.size(),
+                                 setup.batch, comm);
+  exitOnError(kTool, measurer.init());
+  SensitivityStudy study(measurer, data, setup.units, opts, *checkpoint,
+                         logLine);
   StudyResult result = exitOnError(kTool, study.run());
   double elapsed = seconds();
 
-  printStudySummary(llvm::outs(), opts, setup.units, result,
+  printStudySummary(out(), opts, setup.units, result,
                     opts.search && data.hasLabels());
-  exitOnError(kTool, writeStudyReport(outputDir, desc, setup.units, result));
+  if (comm.isRoot()) {
+    exitOnError(kTool, writeStudyReport(outputDir, desc, setup.units, result));
+  }
   if (objective == Objective::Size && search) {
     // Every configuration compiled: w4a8 has no switchable form.
     auto sizeEvaluator = createRecompilingEvaluator(setup);
+    ConfigurationMeasurer sizeMeasurer(*sizeEvaluator, data, setup.units.size(),
+                                       setup.batch, comm);
+    exitOnError(kTool, sizeMeasurer.init());
     auto sized = exitOnError(
-        kTool, searchSmallestWeights(*sizeEvaluator, data, setup.units,
-                                     precisions, opts.targetAccuracy,
-                                     opts.maxDrop, [](const std::string &line) {
-                                       llvm::outs() << "  " << line << "\n";
-                                       llvm::outs().flush();
-                                     }));
+        kTool,
+        searchSmallestWeights(sizeMeasurer, data, setup.units, precisions,
+                              opts.targetAccuracy, opts.maxDrop, logLine));
     const SizeSearchStep &answer = sized.steps.back();
-    llvm::outs() << llvm::format(
+    out() << llvm::format(
         "size search: %.2f%% with %llu weight bytes (FP32 %.2f%% with %llu, "
         "target %.2f%%: %s), %zu configurations, %zu compilations\n",
         100 * answer.measured.accuracy, (unsigned long long)answer.weightBytes,
         100 * sized.fp32.accuracy, (unsigned long long)sized.fp32Bytes,
         100 * sized.target, sized.targetMet ? "met" : "not met",
         sized.evaluations, sizeEvaluator->compiles());
-    exitOnError(kTool, writeSizeSearch(outputDir, loader::modelPath,
-                                       setup.units, sized));
-    llvm::outs() << "wrote size-search.csv, size-frontier.svg and the size "
-                    "search's layer-precision.txt and keep-layers.txt\n";
+    if (comm.isRoot()) {
+      exitOnError(kTool, writeSizeSearch(outputDir, loader::modelPath,
+                                         setup.units, sized));
+    }
+    out() << "wrote size-search.csv, size-frontier.svg and the size "
+             "search's layer-precision.txt and keep-layers.txt\n";
   }
-  llvm::outs() << "wrote sensitivity.csv, sensitivity.json, sensitivity.svg, "
-                  "search.csv, keep-layers.txt, layer-precision.txt and "
-               << (quantization::loadProfile.empty() ? "profile.yaml" : "")
-               << " in " << outputDir << "\n"
-               << llvm::format("%.1f", elapsed) << " s, " << result.evaluations
-               << " configurations evaluated (" << checkpoint->resumed()
-               << " from the checkpoint), " << evaluator->compiles()
-               << " compilations ("
-               << llvm::format("%.1f", evaluator->compileSeconds()) << " s)\n";
+  out() << "wrote sensitivity.csv, sensitivity.json, sensitivity.svg, "
+           "search.csv, keep-layers.txt, layer-precision.txt and "
+        << (quantization::loadProfile.empty() ? "profile.yaml" : "") << " in "
+        << outputDir << "\n"
+        << llvm::format("%.1f", elapsed) << " s, " << result.evaluations
+        << " configurations evaluated (" << checkpoint->resumed()
+        << " from the checkpoint), " << evaluator->compiles()
+        << " compilations ("
+        << llvm::format("%.1f", evaluator->compileSeconds()) << " s)"
+        << (comm.distributed() ? ", " + std::to_string(comm.size()) + " ranks"
+                               : std::string())
+        << "\n";
+  out().flush();
   return 0;
 }
 } // namespace
 
 int main(int argc, char **argv) {
+  // Under mpirun every rank runs this program; see docs/MixedPrecision.md.
+  Communicator::init(&argc, &argv);
   parseToolCommandLine(
       argc, argv, category, &imageinput::category,
       "Measure the INT8 sensitivity of every layer and choose the layers to "
@@ -454,5 +506,7 @@ int main(int argc, char **argv) {
       "-input-dataset=idx:TEST_IMAGES,TEST_LABELS "
       "-calibration-dataset=idx:TRAIN_IMAGES,TRAIN_LABELS "
       "-output-dir=study\n");
-  return run();
+  int rc = run();
+  Communicator::finalize();
+  return rc;
 }

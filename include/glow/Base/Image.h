@@ -27,6 +27,12 @@ struct ImagePreprocessing {
   ImageChannelOrder order{ImageChannelOrder::BGR};
   std::vector<float> mean;
   std::vector<float> stddev;
+  /// Before anything else: resize (bilinear, as PIL and torchvision) so
+  /// that the shorter side has this many pixels (0: no resize), then take
+  /// the centre square of this side (0: no crop), as torchvision's
+  /// Resize(N) and CenterCrop(S).
+  dim_t resizeShorterSide{0};
+  dim_t centerCrop{0};
 
   /// \returns an error unless every mean is finite and every standard
   /// deviation finite and non-zero.
@@ -45,11 +51,32 @@ struct RawImage {
 /// missing or not a PNG.
 llvm::Expected<RawImage> readPngImage(llvm::StringRef path);
 
+/// Reads the baseline or progressive JPEG file \p path with libjpeg-turbo
+/// into RGB (grayscale and CMYK/YCCK are converted as PIL's
+/// Image.convert("RGB") does). \returns an error naming the file if it is
+/// missing, not a JPEG, truncated or corrupt, or larger than kMaxImageSide.
+llvm::Expected<RawImage> readJpegImage(llvm::StringRef path);
+
+/// Reads a PNG or JPEG file, chosen by its first bytes, not its name.
+llvm::Expected<RawImage> readImage(llvm::StringRef path);
+
+/// \returns \p img resized to \p width x \p height with PIL's bilinear
+/// filter (Image.resize(..., BILINEAR): a triangle filter widened by the
+/// scale when shrinking, 8-bit fixed-point coefficients, horizontal pass
+/// first).
+RawImage resizeBilinear(const RawImage &img, dim_t width, dim_t height);
+
+/// Applies \p pp's resize and centre crop to \p img. \returns an error if
+/// the image is smaller than the crop.
+llvm::Expected<RawImage> resizeAndCrop(RawImage img,
+                                       const ImagePreprocessing &pp);
+
 /// The largest width or height of an image the readers decode; a header
 /// that says more is an error before anything is allocated.
 constexpr dim_t kMaxImageSide = 16384;
 
-/// Writes \p img, preprocessed by \p pp, into image \p slot of the float
+/// Writes \p img, resized and cropped (resizeAndCrop) and preprocessed by
+/// \p pp, into image \p slot of the float
 /// batch tensor \p batch ([N,C,H,W] or [N,H,W,C] per pp.layout). \returns an
 /// error if the image's size or channel count does not fit (a gray image
 /// fills every channel of a 3-channel input).

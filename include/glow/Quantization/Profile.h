@@ -77,6 +77,9 @@ constexpr double kMaxProfileMagnitude = 1e16;
 /// min > max, a Min or Max that is not finite or beyond
 /// kMaxProfileMagnitude, a bad histogram, or an entry given twice.
 llvm::Expected<ProfileSet> readProfile(llvm::StringRef path);
+/// readProfile on the text of a profile; \p path names it in errors.
+llvm::Expected<ProfileSet> parseProfile(const std::string &text,
+                                        llvm::StringRef path);
 
 } // namespace glow
 

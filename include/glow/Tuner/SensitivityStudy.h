@@ -1,7 +1,7 @@
 #ifndef GLOW_TUNER_SENSITIVITYSTUDY_H
 #define GLOW_TUNER_SENSITIVITYSTUDY_H
 
-#include "glow/Tuner/PrecisionEvaluator.h"
+#include "glow/Tuner/ConfigurationMeasurer.h"
 #include "glow/Tuner/StudyCheckpoint.h"
 
 #include <functional>
@@ -82,11 +82,12 @@ double signalToQuantizationNoise(const std::vector<float> &ref,
 /// Runs the sensitivity study and the greedy FP32 selection.
 class SensitivityStudy {
 public:
-  SensitivityStudy(PrecisionEvaluator &evaluator, const EvaluationSet &data,
+  /// \p measurer must be initialised (ConfigurationMeasurer::init).
+  SensitivityStudy(ConfigurationMeasurer &measurer, const EvaluationSet &data,
                    const std::vector<PrecisionUnit> &units,
                    const StudyOptions &options, StudyCheckpoint &checkpoint,
                    std::function<void(const std::string &)> log)
-      : eval_(evaluator), data_(data), units_(units), opts_(options),
+      : measurer_(measurer), data_(data), units_(units), opts_(options),
         checkpoint_(checkpoint), log_(std::move(log)) {}
 
   llvm::Expected<StudyResult> run();
@@ -96,24 +97,19 @@ private:
   /// first \p images images, or reads it from the checkpoint.
   llvm::Expected<Measurement> measure(const std::vector<bool> &int8,
                                       size_t images);
-  /// measure for several configurations, run together
-  /// (PrecisionEvaluator::runMany); the checkpoint gets them in order.
+  /// measure for several configurations, run together; the checkpoint
+  /// gets them in order.
   llvm::Expected<std::vector<Measurement>>
   measureMany(const std::vector<std::vector<bool>> &configs, size_t images);
-  /// \returns the measurement of the outputs \p out of the first \p images
-  /// images.
-  Measurement score(const std::vector<float> &out, size_t images) const;
   std::vector<bool> onlyOne(size_t u) const;
   std::vector<bool> allBut(const std::vector<bool> &fp32) const;
 
-  PrecisionEvaluator &eval_;
+  ConfigurationMeasurer &measurer_;
   const EvaluationSet &data_;
   const std::vector<PrecisionUnit> &units_;
   StudyOptions opts_;
   StudyCheckpoint &checkpoint_;
   std::function<void(const std::string &)> log_;
-  std::vector<float> fp32Outputs_;
-  size_t evaluations_{0};
 };
 
 } // namespace glow

@@ -1,7 +1,7 @@
 #ifndef GLOW_TUNER_SIZESEARCH_H
 #define GLOW_TUNER_SIZESEARCH_H
 
-#include "glow/Tuner/PrecisionEvaluator.h"
+#include "glow/Tuner/ConfigurationMeasurer.h"
 #include "glow/Tuner/StudyCheckpoint.h"
 
 #include <functional>
@@ -39,14 +39,14 @@ struct SizeSearchResult {
 /// on all images of \p data is below the target (\p targetAccuracy, or
 /// FP32's minus \p maxDrop when it is negative), every unit that can go one
 /// precision up is measured so, and the one with the most accuracy gained
-/// per byte added (the most accuracy when none gains) goes up. Needs
+/// per byte added (the most accuracy when none gains) goes up; every
+/// configuration is measured by \p measurer (initialised). Needs
 /// labels. \p log gets one line per step.
-llvm::Expected<SizeSearchResult>
-searchSmallestWeights(PrecisionEvaluator &evaluator, const EvaluationSet &data,
-                      const std::vector<PrecisionUnit> &units,
-                      std::vector<LayerPrecision> precisions,
-                      double targetAccuracy, double maxDrop,
-                      const std::function<void(const std::string &)> &log);
+llvm::Expected<SizeSearchResult> searchSmallestWeights(
+    ConfigurationMeasurer &measurer, const EvaluationSet &data,
+    const std::vector<PrecisionUnit> &units,
+    std::vector<LayerPrecision> precisions, double targetAccuracy,
+    double maxDrop, const std::function<void(const std::string &)> &log);
 
 } // namespace glow
 

@@ -32,9 +32,16 @@ public:
   open(llvm::StringRef path, llvm::StringRef fingerprint,
        llvm::StringRef description);
 
+  /// \returns a checkpoint that holds \p serialized (what serialize gave on
+  /// the rank that owns the file) and writes nothing: the other ranks' copy.
+  static std::unique_ptr<StudyCheckpoint>
+  fromSerialized(llvm::StringRef serialized);
+  /// \returns every measurement, exactly, one per line.
+  std::string serialize() const;
+
   /// \returns the stored measurement of \p key, or null.
   const Measurement *find(const std::string &key) const;
-  /// Stores and appends \p m under \p key.
+  /// Stores \p m under \p key and appends it to the file, if any.
   llvm::Error add(const std::string &key, const Measurement &m);
   /// Measurements read back from an earlier run.
   size_t resumed() const { return resumed_; }

@@ -1,0 +1,113 @@
+#include "glow/Support/Distributed.h"
+
+#include <cstdlib>
+#include <limits>
+
+#ifdef GLOW_WITH_MPI
+// The C API only: no C++ bindings to link.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#endif
+
+namespace glow {
+
+Communicator &Communicator::world() {
+  static Communicator c;
+  return c;
+}
+
+#ifdef GLOW_WITH_MPI
+/// \returns true if mpirun (Open MPI, or a PMI launcher) started us.
+static bool launchedByMpirun() {
+  for (const char *v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
+    if (std::getenv(v)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Communicator::init(int *argc, char ***argv) {
+  Communicator &c = world();
+  if (c.mpi_ || !launchedByMpirun()) {
+    return;
+  }
+  MPI_Init(argc, argv);
+  c.mpi_ = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &c.rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &c.size_);
+}
+
+void Communicator::finalize() {
+  Communicator &c = world();
+  if (c.mpi_) {
+    MPI_Finalize();
+    c.mpi_ = false;
+  }
+}
+
+void Communicator::sumAll(std::vector<double> &values) {
+  if (!distributed() || values.empty()) {
+    return;
+  }
+  // In pieces: MPI counts are ints.
+  const size_t piece = size_t(1) << 26;
+  for (size_t at = 0; at < values.size(); at += piece) {
+    int n = int(std::min(piece, values.size() - at));
+    MPI_Allreduce(MPI_IN_PLACE, values.data() + at, n, MPI_DOUBLE, MPI_SUM,
+                  MPI_COMM_WORLD);
+  }
+}
+
+void Communicator::broadcast(std::string &text, int root) {
+  if (!distributed()) {
+    return;
+  }
+  unsigned long long n = text.size();
+  MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, MPI_COMM_WORLD);
+  text.resize(n);
+  const size_t piece = size_t(1) << 30;
+  for (size_t at = 0; at < n; at += piece) {
+    MPI_Bcast(&text[at], int(std::min<size_t>(piece, n - at)), MPI_CHAR, root,
+              MPI_COMM_WORLD);
+  }
+}
+
+void Communicator::broadcast(float *data, size_t n, int root) {
+  if (!distributed()) {
+    return;
+  }
+  const size_t piece = size_t(1) << 28;
+  for (size_t at = 0; at < n; at += piece) {
+    MPI_Bcast(data + at, int(std::min(piece, n - at)), MPI_FLOAT, root,
+              MPI_COMM_WORLD);
+  }
+}
+
+bool Communicator::allOk(bool ok) {
+  if (!distributed()) {
+    return ok;
+  }
+  int v = ok ? 1 : 0, all = 0;
+  MPI_Allreduce(&v, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return all == 1;
+}
+
+void Communicator::abort(int code) {
+  if (mpi_) {
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
+  std::exit(code);
+}
+#else
+void Communicator::init(int *, char ***) {}
+void Communicator::finalize() {}
+void Communicator::sumAll(std::vector<double> &) {}
+void Communicator::broadcast(std::string &, int) {}
+void Communicator::broadcast(float *, size_t, int) {}
+bool Communicator::allOk(bool ok) { return ok; }
+void Communicator::abort(int code) { std::exit(code); }
+#endif
+
+} // namespace glow
