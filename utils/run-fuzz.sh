@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 B=$ROOT/build-fuzz
 JOBS=${JOBS:-2}
-TARGETS=${FUZZ_TARGETS:-"onnx_loader profile png idx keep_list checkpoint"}
+TARGETS=${FUZZ_TARGETS:-"onnx_loader profile png jpeg idx keep_list checkpoint"}
 
 if [ ! -f "$B/build.ninja" ]; then
   mkdir -p "$B"

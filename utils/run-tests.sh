@@ -10,8 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source utils/common.sh
-# The model zoo tests export torchvision models (they skip without these).
-GLOW_PACKAGES+=(python3-torch python3-torchvision)
+# The model zoo tests export torchvision models, the image input test
+# checks against PIL (they skip without these).
+GLOW_PACKAGES+=(python3-torch python3-torchvision python3-pil)
 glow_install_packages
 glow_build
 # The QDQ export test runs ONNX Runtime through onnxruntime-node, installed

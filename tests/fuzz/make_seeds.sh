@@ -13,7 +13,7 @@ BIN=${2:-${GLOW_BIN:-$ROOT/build/bin}}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 cd "$ROOT"
-for t in onnx_loader profile png idx keep_list checkpoint; do
+for t in onnx_loader profile png jpeg idx keep_list checkpoint; do
   rm -rf "$OUT/fuzz_$t"; mkdir -p "$OUT/fuzz_$t"
 done
 
@@ -108,6 +108,6 @@ printf '%s' "$H" > "$C/empty.txt"
 { printf '%s' "$H"; mline fp32 0.5 10 10 | sed 's/ \([0-9a-f]*\)$/ 00000000/'; } > "$C/badsum.txt"
 { printf '# glow precision-tuner checkpoint v1\nfingerprint other\nsettings x\n'; } > "$C/other.txt"
 
-for t in onnx_loader profile png idx keep_list checkpoint; do
+for t in onnx_loader profile png jpeg idx keep_list checkpoint; do
   echo "seeds fuzz_$t: $(ls "$OUT/fuzz_$t" | wc -l)"
 done

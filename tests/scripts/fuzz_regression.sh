@@ -39,6 +39,7 @@ replay() {
 replay onnx_loader tests/models/*.onnx
 replay profile
 replay png tests/images
+replay jpeg tests/images
 replay idx
 replay keep_list examples/bundles/keep-layers.txt
 replay checkpoint
