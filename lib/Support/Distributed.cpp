@@ -1,6 +1,8 @@
 #include "glow/Support/Distributed.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <limits>
 
 #ifdef GLOW_WITH_MPI
@@ -28,6 +30,19 @@ static bool launchedByMpirun() {
   return false;
 }
 
+/// Waits for \p request without spinning: a rank that waits (for rank 0's
+/// profile, say) leaves its core to the ranks that work. Polls after 20 us,
+/// then at most every millisecond.
+static void waitQuietly(MPI_Request &request) {
+  int done = 0;
+  long sleepNs = 20000;
+  while (MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
+    struct timespec ts = {0, sleepNs};
+    nanosleep(&ts, nullptr);
+    sleepNs = std::min(sleepNs * 2, 1000000L);
+  }
+}
+
 void Communicator::init(int *argc, char ***argv) {
   Communicator &c = world();
   if (c.mpi_ || !launchedByMpirun()) {
@@ -37,6 +52,11 @@ void Communicator::init(int *argc, char ***argv) {
   c.mpi_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &c.rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &c.size_);
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, c.rank_,
+                      MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &c.localSize_);
+  MPI_Comm_free(&node);
 }
 
 void Communicator::finalize() {
@@ -55,8 +75,10 @@ void Communicator::sumAll(std::vector<double> &values) {
   const size_t piece = size_t(1) << 26;
   for (size_t at = 0; at < values.size(); at += piece) {
     int n = int(std::min(piece, values.size() - at));
-    MPI_Allreduce(MPI_IN_PLACE, values.data() + at, n, MPI_DOUBLE, MPI_SUM,
-                  MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Iallreduce(MPI_IN_PLACE, values.data() + at, n, MPI_DOUBLE, MPI_SUM,
+                   MPI_COMM_WORLD, &request);
+    waitQuietly(request);
   }
 }
 
@@ -65,12 +87,15 @@ void Communicator::broadcast(std::string &text, int root) {
     return;
   }
   unsigned long long n = text.size();
-  MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, MPI_COMM_WORLD);
+  MPI_Request request;
+  MPI_Ibcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, MPI_COMM_WORLD, &request);
+  waitQuietly(request);
   text.resize(n);
   const size_t piece = size_t(1) << 30;
   for (size_t at = 0; at < n; at += piece) {
-    MPI_Bcast(&text[at], int(std::min<size_t>(piece, n - at)), MPI_CHAR, root,
-              MPI_COMM_WORLD);
+    MPI_Ibcast(&text[at], int(std::min<size_t>(piece, n - at)), MPI_CHAR, root,
+               MPI_COMM_WORLD, &request);
+    waitQuietly(request);
   }
 }
 
@@ -80,8 +105,10 @@ void Communicator::broadcast(float *data, size_t n, int root) {
   }
   const size_t piece = size_t(1) << 28;
   for (size_t at = 0; at < n; at += piece) {
-    MPI_Bcast(data + at, int(std::min(piece, n - at)), MPI_FLOAT, root,
-              MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Ibcast(data + at, int(std::min(piece, n - at)), MPI_FLOAT, root,
+               MPI_COMM_WORLD, &request);
+    waitQuietly(request);
   }
 }
 
@@ -90,7 +117,9 @@ bool Communicator::allOk(bool ok) {
     return ok;
   }
   int v = ok ? 1 : 0, all = 0;
-  MPI_Allreduce(&v, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Request request;
+  MPI_Iallreduce(&v, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
+  waitQuietly(request);
   return all == 1;
 }
 

@@ -306,21 +306,33 @@ llvm::Expected<StudyResult> SensitivityStudy::run() {
         }
       }
     } else {
-      // Re-rank on the current mix: every remaining unit kept FP32 too.
-      double best = -1;
+      // Re-rank on the current mix: every remaining unit kept FP32 too,
+      // measured a group at a time (the first of the best wins).
+      std::vector<size_t> candidates;
       for (size_t u : r.ranking) {
-        if (fp32Units[u]) {
-          continue;
+        if (!fp32Units[u]) {
+          candidates.push_back(u);
         }
-        std::vector<bool> keep = fp32Units;
-        keep[u] = true;
-        auto x = measure(allBut(keep), subset);
-        if (!x) {
-          return x.takeError();
+      }
+      double best = -1;
+      size_t group = std::max<size_t>(1, measurer_.groupSize());
+      for (size_t c0 = 0; c0 < candidates.size(); c0 += group) {
+        size_t c1 = std::min(candidates.size(), c0 + group);
+        std::vector<std::vector<bool>> configs;
+        for (size_t c = c0; c < c1; c++) {
+          std::vector<bool> keep = fp32Units;
+          keep[candidates[c]] = true;
+          configs.push_back(allBut(keep));
         }
-        if (x->accuracy > best) {
-          best = x->accuracy;
-          pick = u;
+        auto xs = measureMany(configs, subset);
+        if (!xs) {
+          return xs.takeError();
+        }
+        for (size_t c = c0; c < c1; c++) {
+          if ((*xs)[c - c0].accuracy > best) {
+            best = (*xs)[c - c0].accuracy;
+            pick = candidates[c];
+          }
         }
       }
     }

@@ -17,6 +17,7 @@
 #include "glow/Importer/ONNXModelLoader.h"
 #include "glow/Optimizer/Optimizer.h"
 #include "glow/Quantization/Calibration.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Distributed.h"
 #include "glow/Support/Error.h"
 #include "glow/Support/Progress.h"
@@ -292,12 +293,6 @@ int run() {
     profilePath = quantization::loadProfile;
     calibration = "profile " + quantization::loadProfile;
   } else {
-    auto cal = std::make_shared<ImageSource>(
-        exitOnError(kTool, openImages(calibrationDataset, calibrationImageDir,
-                                      calibrationLimit)));
-    calibration = std::to_string(cal->size()) + " calibration images of " +
-                  (calibrationDataset.empty() ? calibrationImageDir.getValue()
-                                              : calibrationDataset.getValue());
     // Written next to its final name; moved there once the checkpoint
     // accepts these settings, so a refused run changes nothing.
     profilePath += ".new";
@@ -305,10 +300,25 @@ int run() {
     // values in) and sends the profile to the others.
     std::string text;
     if (comm.isRoot()) {
+      ScopedPhaseTimer timer("precision-tuner: profile");
+      auto cal = std::make_shared<ImageSource>(
+          exitOnError(kTool, openImages(calibrationDataset, calibrationImageDir,
+                                        calibrationLimit)));
+      calibration =
+          std::to_string(cal->size()) + " calibration images of " +
+          (calibrationDataset.empty() ? calibrationImageDir.getValue()
+                                      : calibrationDataset.getValue());
       EvaluationSet calSet = streamImages(cal, pp, imageType);
       ProgressReporter progress("calibration images", calSet.count());
+      // The other ranks of this machine wait for the profile without
+      // spinning: rank 0 takes their threads too (the profile does not
+      // depend on the number of threads).
+      EvaluatorSetup profiling = setup;
+      if (comm.localSize() > 1 && profiling.backendOptions.numThreads > 0) {
+        profiling.backendOptions.numThreads *= comm.localSize();
+      }
       setup.profile = exitOnError(
-          kTool, profileModel(setup, calSet, quantization::numHistogramBins,
+          kTool, profileModel(profiling, calSet, quantization::numHistogramBins,
                               [&](size_t done) { progress.update(done); }));
       progress.finish();
       exitOnError(kTool, writeProfile(setup.profile, profilePath));
@@ -425,6 +435,9 @@ int run() {
   // The evaluator: one switchable compile where the backend can.
   std::unique_ptr<PrecisionEvaluator> evaluator;
   if (strategy == Strategy::Fast) {
+    // Every rank compiles the same function now: they share the work.
+    Communicator::SharedCompileScope sharedCompile;
+    ScopedPhaseTimer timer("precision-tuner: switchable compile");
     auto e = createSwitchingEvaluator(setup);
     if (e) {
       evaluator = std::move(*e);
@@ -442,10 +455,16 @@ int run() {
 
   ConfigurationMeasurer measurer(*evaluator, data, setup.units.size(),
                                  setup.batch, comm);
-  exitOnError(kTool, measurer.init());
+  {
+    ScopedPhaseTimer timer("precision-tuner: FP32 reference");
+    exitOnError(kTool, measurer.init());
+  }
   SensitivityStudy study(measurer, data, setup.units, opts, *checkpoint,
                          logLine);
-  StudyResult result = exitOnError(kTool, study.run());
+  StudyResult result = [&] {
+    ScopedPhaseTimer timer("precision-tuner: study");
+    return exitOnError(kTool, study.run());
+  }();
   double elapsed = seconds();
 
   printStudySummary(out(), opts, setup.units, result,

@@ -23,7 +23,11 @@ public:
   int size() const { return size_; }
   bool isRoot() const { return rank_ == 0; }
   bool distributed() const { return size_ > 1; }
+  /// Ranks on this machine (this one included).
+  int localSize() const { return localSize_; }
 
+  /// Every collective call waits without spinning, so that waiting ranks
+  /// leave their cores to the ones that work.
   /// Element-wise sum of \p values over all ranks, the result on every
   /// rank. Where exactly one rank holds a non-zero value per element (the
   /// others 0), the sum is that value exactly, whatever the order.
@@ -34,13 +38,25 @@ public:
   void broadcast(float *data, size_t n, int root);
   /// \returns true on every rank if \p ok is true on every rank.
   bool allOk(bool ok);
+  /// True inside a SharedCompileScope: every rank is compiling the same
+  /// function at the same time, so the backend may split the work among
+  /// them (a collective operation).
+  bool sharesCompiles() const { return sharesCompiles_; }
+  /// Marks, for its lifetime, that every rank compiles the same function.
+  class SharedCompileScope {
+  public:
+    SharedCompileScope() { world().sharesCompiles_ = true; }
+    ~SharedCompileScope() { world().sharesCompiles_ = false; }
+  };
+
   /// Ends every rank at once with exit status \p code (MPI_Abort); exits
   /// this process alone when not distributed.
   [[noreturn]] void abort(int code);
 
 private:
-  int rank_{0}, size_{1};
+  int rank_{0}, size_{1}, localSize_{1};
   bool mpi_{false};
+  bool sharesCompiles_{false};
 };
 
 } // namespace glow

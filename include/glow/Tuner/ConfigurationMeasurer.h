@@ -44,7 +44,9 @@ public:
   /// without running).
   llvm::Expected<std::vector<Measurement>>
   measure(const std::vector<UnitPrecisions> &configs, size_t images);
-  /// Configurations worth measuring at once (the evaluator's group).
+  /// Configurations worth measuring at once: the evaluator's group. Not
+  /// more with more ranks: the order in which the checkpoint grows must
+  /// not depend on them.
   size_t groupSize() const { return eval_.groupSize(); }
   /// Outputs per image.
   size_t classes() const { return classes_; }

@@ -1,6 +1,7 @@
 #include "CPUFunction.h"
 
 #include "LLVMIRGen.h"
+#include "ParallelCodegen.h"
 #include "glow/Support/Diagnostics.h"
 
 #include "glow/Support/Error.h"
@@ -96,10 +97,6 @@ CPUFunction::create(KernelProgram prog,
     return jtmb.takeError();
   }
   jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive);
-  auto tm = jtmb->createTargetMachine();
-  if (!tm) {
-    return tm.takeError();
-  }
   auto ctx = std::make_unique<llvm::LLVMContext>();
   bool profile = profilingRequested();
   auto M = [&] {
@@ -111,9 +108,13 @@ CPUFunction::create(KernelProgram prog,
   if (!M) {
     return M.takeError();
   }
-  {
-    ScopedPhaseTimer timer("CPU: LLVM optimization");
-    optimizeModule(**M, **tm);
+  auto objects = [&] {
+    ScopedPhaseTimer timer("CPU: LLVM optimization and code generation");
+    return compileInParts(std::move(*M), *jtmb,
+                          std::max<unsigned>(1, prog.numThreads));
+  }();
+  if (!objects) {
+    return objects.takeError();
   }
   auto jit =
       llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
@@ -137,12 +138,13 @@ CPUFunction::create(KernelProgram prog,
       return std::move(err);
     }
   }
-  if (auto err = (*jit)->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(*M), std::move(ctx)))) {
-    return std::move(err);
+  for (auto &object : *objects) {
+    if (auto err = (*jit)->addObjectFile(std::move(object))) {
+      return std::move(err);
+    }
   }
   auto sym = [&] {
-    ScopedPhaseTimer timer("CPU: JIT code generation");
+    ScopedPhaseTimer timer("CPU: JIT linking");
     return (*jit)->lookup(getWorkerName("glow_main"));
   }();
   if (!sym) {
