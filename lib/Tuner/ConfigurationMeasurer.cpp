@@ -127,6 +127,7 @@ llvm::Error ConfigurationMeasurer::init() {
     return err;
   }
   evaluations_++;
+  imageRuns_ += n;
   comm_.sumAll(width);
   comm_.sumAll(correct);
   comm_.sumAll(signal);
@@ -224,6 +225,7 @@ ConfigurationMeasurer::measure(const std::vector<UnitPrecisions> &configs,
     }
     comm_.sumAll(stats);
     evaluations_ += pending.size();
+    imageRuns_ += uint64_t(pending.size()) * images;
   }
   bool labels = data_.hasLabels();
   std::vector<Measurement> out(configs.size());

@@ -505,7 +505,8 @@ int run() {
         << " configurations evaluated (" << checkpoint->resumed()
         << " from the checkpoint), " << evaluator->compiles()
         << " compilations ("
-        << llvm::format("%.1f", evaluator->compileSeconds()) << " s)"
+        << llvm::format("%.1f", evaluator->compileSeconds()) << " s), "
+        << measurer.imageRuns() << " image runs"
         << (comm.distributed() ? ", " + std::to_string(comm.size()) + " ranks"
                                : std::string())
         << "\n";

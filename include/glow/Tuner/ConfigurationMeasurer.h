@@ -52,6 +52,9 @@ public:
   size_t classes() const { return classes_; }
   /// Configurations run so far, init's FP32 run included.
   size_t evaluations() const { return evaluations_; }
+  /// Images run so far by all ranks together, summed over the
+  /// configurations (the work of the cost model in docs/MixedPrecision.md).
+  uint64_t imageRuns() const { return imageRuns_; }
 
 private:
   /// Runs \p configs on the blocks of [0, images) that this rank's share
@@ -70,6 +73,7 @@ private:
   std::vector<double> fp32Correct_, fp32Signal_;
   std::FILE *reference_{nullptr};
   size_t evaluations_{0};
+  uint64_t imageRuns_{0};
 };
 
 /// \returns the SQNR in dB of a signal and noise sum: 10 log10(signal /
