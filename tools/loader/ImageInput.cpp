@@ -330,8 +330,11 @@ EvaluationSet streamImages(std::shared_ptr<const ImageSource> src,
     st->dropAhead();
     st->aheadFirst = first;
     st->aheadCount = n;
+    // A plain pointer: the stream's future waits for the task when the
+    // stream goes, and a shared one would keep the stream alive forever.
+    ImageStream *raw = st.get();
     st->ahead = std::async(std::launch::async,
-                           [st, first, n] { return st->decode(first, n); });
+                           [raw, first, n] { return raw->decode(first, n); });
   };
   set.read = [st](size_t first, size_t n, Tensor &batch) -> llvm::Error {
     llvm::Expected<Tensor> got = Tensor();
