@@ -73,6 +73,17 @@ ConfigurationMeasurer::runShare(const std::vector<UnitPrecisions> &configs,
   return llvm::Error::success();
 }
 
+llvm::Error ConfigurationMeasurer::writeReference(size_t first,
+                                                  const float *rows,
+                                                  size_t values) {
+  if (std::fseek(reference_, long(first * classes_ * sizeof(float)),
+                 SEEK_SET) != 0 ||
+      std::fwrite(rows, sizeof(float), values, reference_) != values) {
+    return makeError("cannot write the FP32 outputs to a temporary file");
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error ConfigurationMeasurer::readReference(size_t first, size_t n,
                                                  std::vector<float> &rows) {
   rows.resize(n * classes_);
@@ -98,31 +109,23 @@ llvm::Error ConfigurationMeasurer::init() {
   std::vector<double> correct(n, 0), signal(n, 0);
   // {classes, 1} from each rank that ran a block, {0, 0} from the others.
   std::vector<double> width(2, 0);
-  auto err = runShare(
-      {UnitPrecisions(units_, LayerPrecision::FP32)}, n,
-      [&](size_t, size_t first, size_t count, const float *rows,
-          size_t classes) -> llvm::Error {
-        classes_ = classes;
-        width = {double(classes), 1};
-        for (size_t i = 0; i < count; i++) {
-          const float *row = rows + i * classes;
-          double s = 0;
-          for (size_t c = 0; c < classes; c++) {
-            s += double(row[c]) * row[c];
-          }
-          signal[first + i] = s;
-          correct[first + i] =
-              int(argmax(row, classes)) == data_.labels[first + i];
-        }
-        if (std::fseek(reference_, long(first * classes * sizeof(float)),
-                       SEEK_SET) != 0 ||
-            std::fwrite(rows, sizeof(float), count * classes, reference_) !=
-                count * classes) {
-          return makeError("cannot write the FP32 outputs to a temporary "
-                           "file");
-        }
-        return llvm::Error::success();
-      });
+  auto err = runShare({UnitPrecisions(units_, LayerPrecision::FP32)}, n,
+                      [&](size_t, size_t first, size_t count, const float *rows,
+                          size_t classes) -> llvm::Error {
+                        classes_ = classes;
+                        width = {double(classes), 1};
+                        for (size_t i = 0; i < count; i++) {
+                          const float *row = rows + i * classes;
+                          double s = 0;
+                          for (size_t c = 0; c < classes; c++) {
+                            s += double(row[c]) * row[c];
+                          }
+                          signal[first + i] = s;
+                          correct[first + i] = int(argmax(row, classes)) ==
+                                               data_.labels[first + i];
+                        }
+                        return writeReference(first, rows, count * classes);
+                      });
   if (err) {
     return err;
   }
@@ -150,13 +153,10 @@ llvm::Error ConfigurationMeasurer::init() {
       }
       rows.resize(count * classes_);
       comm_.broadcast(rows.data(), rows.size(), owner);
-      if (comm_.rank() != owner &&
-          (std::fseek(reference_, long(first * classes_ * sizeof(float)),
-                      SEEK_SET) != 0 ||
-           std::fwrite(rows.data(), sizeof(float), rows.size(), reference_) !=
-               rows.size())) {
-        return makeError("cannot write the FP32 outputs to a temporary "
-                         "file");
+      if (comm_.rank() != owner) {
+        if (auto err = writeReference(first, rows.data(), rows.size())) {
+          return err;
+        }
       }
     }
   }

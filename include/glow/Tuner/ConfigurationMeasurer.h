@@ -62,6 +62,10 @@ private:
   /// evaluator's.
   llvm::Error runShare(const std::vector<UnitPrecisions> &configs,
                        size_t images, const OutputSink &sink);
+  /// Stores \p values FP32 outputs from image \p first on in the
+  /// temporary file (classes_ must be known).
+  llvm::Error writeReference(size_t first, const float *rows, size_t values);
+  /// Reads the FP32 outputs of images [first, first + n) into \p rows.
   llvm::Error readReference(size_t first, size_t n, std::vector<float> &rows);
 
   PrecisionEvaluator &eval_;
