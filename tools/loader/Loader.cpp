@@ -38,6 +38,11 @@ llvm::cl::opt<unsigned> numThreads(
     llvm::cl::desc("Threads the CPU backend runs a network on (default 0: "
                    "every core)"),
     llvm::cl::init(0), llvm::cl::cat(category));
+llvm::cl::opt<std::string> compileCache(
+    "compile-cache",
+    llvm::cl::desc("CPU backend: keep compiled code in this folder and reuse "
+                   "it when the same code is compiled again"),
+    llvm::cl::value_desc("dir"), llvm::cl::cat(category));
 llvm::cl::opt<int> openclPlatform(
     "opencl-platform",
     llvm::cl::desc("OpenCL platform number (default: the one of the first "
@@ -72,6 +77,9 @@ llvm::cl::opt<uint64_t> memoryLimit(
 BackendOptions getBackendOptions() {
   BackendOptions options;
   options.numThreads = numThreads;
+  if (!compileCache.empty()) {
+    options.settings["cpu-compile-cache"] = compileCache;
+  }
   if (openclPlatform != -1) {
     options.settings["opencl-platform"] = std::to_string(openclPlatform);
   }

@@ -57,6 +57,8 @@ public:
 /// parse):
 ///   CPU:    "cpu-kernels"  instruction-set variant ("auto", "generic",
 ///                          "avx2", "avx512"; unset: GLOW_CPU_KERNELS)
+///           "cpu-compile-cache"  a folder where compiled code is kept and
+///                          reused by later compiles of the same code
 ///   OpenCL: "opencl-platform", "opencl-device"  numbers (unset or -1: a
 ///                          GPU if there is one, else the first device)
 struct BackendOptions {

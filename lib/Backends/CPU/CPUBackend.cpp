@@ -29,7 +29,8 @@ CPUBackend::create(const BackendOptions &options) {
   if (threads == 0) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
-  return std::unique_ptr<CPUBackend>(new CPUBackend(threads, int(*variant)));
+  return std::unique_ptr<CPUBackend>(
+      new CPUBackend(threads, int(*variant), options.get("cpu-compile-cache")));
 }
 
 std::string CPUBackend::getKernelVariantName() const {
@@ -57,8 +58,9 @@ CPUBackend::compile(const Function &F) const {
   for (auto &slot : prog->placeholders) {
     phs.push_back(F.getParent().getPlaceholderByName(slot.name));
   }
-  auto fn = cpu::CPUFunction::create(std::move(*prog), std::move(phs),
-                                     cpu::KernelVariant(variant_));
+  auto fn =
+      cpu::CPUFunction::create(std::move(*prog), std::move(phs),
+                               cpu::KernelVariant(variant_), compileCache_);
   if (!fn) {
     return fn.takeError();
   }
@@ -77,8 +79,9 @@ CPUBackend::compileSwitchable(
   for (auto &slot : prog->placeholders) {
     phs.push_back(fp32.getParent().getPlaceholderByName(slot.name));
   }
-  auto fn = cpu::CPUFunction::create(std::move(*prog), std::move(phs),
-                                     cpu::KernelVariant(variant_));
+  auto fn =
+      cpu::CPUFunction::create(std::move(*prog), std::move(phs),
+                               cpu::KernelVariant(variant_), compileCache_);
   if (!fn) {
     return fn.takeError();
   }

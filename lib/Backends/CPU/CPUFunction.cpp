@@ -90,7 +90,7 @@ void initializeLLVMTargets() {
 llvm::Expected<std::unique_ptr<CPUFunction>>
 CPUFunction::create(KernelProgram prog,
                     std::vector<const Placeholder *> placeholders,
-                    KernelVariant v) {
+                    KernelVariant v, const std::string &compileCache) {
   initializeLLVMTargets();
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb) {
@@ -111,7 +111,7 @@ CPUFunction::create(KernelProgram prog,
   auto objects = [&] {
     ScopedPhaseTimer timer("CPU: LLVM optimization and code generation");
     return compileInParts(std::move(*M), *jtmb,
-                          std::max<unsigned>(1, prog.numThreads));
+                          std::max<unsigned>(1, prog.numThreads), compileCache);
   }();
   if (!objects) {
     return objects.takeError();

@@ -35,10 +35,11 @@ private:
 class CPUFunction final : public SwitchableFunction {
 public:
   /// JIT-compiles \p prog (whose placeholder slots are \p placeholders, in
-  /// order) with kernel variant \p v.
+  /// order) with kernel variant \p v, keeping and reusing compiled parts
+  /// in \p compileCache if it is not empty (compileInParts).
   static llvm::Expected<std::unique_ptr<CPUFunction>>
   create(KernelProgram prog, std::vector<const Placeholder *> placeholders,
-         KernelVariant v);
+         KernelVariant v, const std::string &compileCache = "");
 
   llvm::Error execute(PlaceholderBindings &bindings) override;
 

@@ -1,14 +1,19 @@
 #include "ParallelCodegen.h"
 
 #include "LLVMIRGen.h"
+#include "glow/Support/Diagnostics.h"
 #include "glow/Support/Distributed.h"
 #include "glow/Support/Error.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MD5.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Transforms/IPO/GlobalDCE.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
@@ -18,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 namespace glow {
 namespace cpu {
@@ -63,12 +69,71 @@ compilePart(const std::string &bitcode,
       llvm::StringRef(object.data(), object.size()),
       "glow_part" + std::to_string(part) + ".o");
 }
+/// The start of a cached object file; a new layout gets a new one.
+constexpr llvm::StringLiteral kCacheMagic("GLOWOBJ1");
+
+std::string md5Hex(llvm::StringRef data) {
+  llvm::MD5 md5;
+  md5.update(data);
+  llvm::MD5::MD5Result r;
+  md5.final(r);
+  return r.digest().str().str();
+}
+
+/// \returns the cache file of a part with bitcode \p bitcode.
+std::string cachePath(const std::string &dir, const std::string &bitcode,
+                      const llvm::orc::JITTargetMachineBuilder &jtmb) {
+  std::string what = bitcode;
+  what += "\n" + jtmb.getTargetTriple().str() + "\n" + jtmb.getCPU() + "\n" +
+          jtmb.getFeatures().getString() + "\n" LLVM_VERSION_STRING "\n" +
+          kCacheMagic.str();
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, md5Hex(what) + ".o");
+  return std::string(path);
+}
+
+/// \returns the object kept at \p path, or null if there is none or it
+/// is damaged.
+std::unique_ptr<llvm::MemoryBuffer> readCached(const std::string &path,
+                                               size_t part) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf) {
+    return nullptr;
+  }
+  llvm::StringRef data = (*buf)->getBuffer();
+  if (!data.consume_front(kCacheMagic) || data.size() < 32 ||
+      md5Hex(data.drop_front(32)) != data.take_front(32)) {
+    return nullptr;
+  }
+  return llvm::MemoryBuffer::getMemBufferCopy(
+      data.drop_front(32), "glow_part" + std::to_string(part) + ".o");
+}
+
+/// Keeps \p object at \p path (written beside it, then renamed, so that a
+/// reader never sees half a file). A cache that cannot be written is
+/// skipped: it only saves time.
+void writeCached(const std::string &path, llvm::StringRef object) {
+  std::string tmp =
+      path + ".tmp" + std::to_string(::getpid()) + "." +
+      std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id()));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec) {
+      return;
+    }
+    os << kCacheMagic << md5Hex(object) << object;
+  }
+  if (llvm::sys::fs::rename(tmp, path)) {
+    llvm::sys::fs::remove(tmp);
+  }
+}
 } // namespace
 
 llvm::Expected<std::vector<std::unique_ptr<llvm::MemoryBuffer>>>
 compileInParts(std::unique_ptr<llvm::Module> M,
-               const llvm::orc::JITTargetMachineBuilder &jtmb,
-               unsigned threads) {
+               const llvm::orc::JITTargetMachineBuilder &jtmb, unsigned threads,
+               const std::string &cacheDir) {
   // Roots, made visible to the other parts.
   std::vector<llvm::Function *> roots;
   size_t total = 0;
@@ -148,14 +213,30 @@ compileInParts(std::unique_ptr<llvm::Module> M,
   std::vector<std::string> errors;
   std::mutex errorsMutex;
   std::atomic<size_t> next{0};
+  if (!cacheDir.empty()) {
+    llvm::sys::fs::create_directories(cacheDir);
+  }
+  std::atomic<size_t> cached{0};
   auto work = [&] {
     for (size_t i = next++; i < mine.size(); i = next++) {
+      std::string path;
+      if (!cacheDir.empty()) {
+        path = cachePath(cacheDir, bitcode[mine[i]], jtmb);
+        if (auto hit = readCached(path, mine[i])) {
+          objects[mine[i]] = std::move(hit);
+          cached++;
+          continue;
+        }
+      }
       auto obj = compilePart(bitcode[mine[i]], jtmb, mine[i]);
       if (!obj) {
         std::string why = llvm::toString(obj.takeError());
         std::lock_guard<std::mutex> lock(errorsMutex);
         errors.push_back(why);
         continue;
+      }
+      if (!path.empty()) {
+        writeCached(path, (*obj)->getBuffer());
       }
       objects[mine[i]] = std::move(*obj);
     }
@@ -171,6 +252,10 @@ compileInParts(std::unique_ptr<llvm::Module> M,
   }
   if (!errors.empty()) {
     return makeError("LLVM code generation failed: " + errors.front());
+  }
+  if (!cacheDir.empty()) {
+    VLOG(1) << "CPU: " << cached << " of " << mine.size()
+            << " parts from the compile cache " << cacheDir;
   }
   if (shared) {
     for (size_t p = 0; p < parts; p++) {

@@ -27,11 +27,16 @@ namespace cpu {
 /// compiling the same module at once), each rank compiles every size-th
 /// part and the ranks exchange the objects.
 ///
+/// With \p cacheDir, a part's object file is kept there under the MD5 of
+/// what decides it (the part's bitcode, the target, the LLVM version) and
+/// read back by a later compile instead of compiling the part again; a
+/// damaged file (its own MD5 is checked) is compiled again and replaced.
+///
 /// \returns one object file per part, in part order.
 llvm::Expected<std::vector<std::unique_ptr<llvm::MemoryBuffer>>>
 compileInParts(std::unique_ptr<llvm::Module> M,
-               const llvm::orc::JITTargetMachineBuilder &jtmb,
-               unsigned threads);
+               const llvm::orc::JITTargetMachineBuilder &jtmb, unsigned threads,
+               const std::string &cacheDir = "");
 
 } // namespace cpu
 } // namespace glow

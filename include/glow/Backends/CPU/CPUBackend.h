@@ -59,10 +59,13 @@ public:
   std::string getKernelVariantName() const;
 
 private:
-  CPUBackend(unsigned numThreads, int variant)
-      : numThreads_(numThreads), variant_(variant) {}
+  CPUBackend(unsigned numThreads, int variant, std::string compileCache)
+      : numThreads_(numThreads), variant_(variant),
+        compileCache_(std::move(compileCache)) {}
   unsigned numThreads_;
   int variant_;
+  /// Folder of compiled parts kept between compiles ("" : none).
+  std::string compileCache_;
 };
 
 } // namespace glow
