@@ -112,17 +112,6 @@ void Communicator::broadcast(float *data, size_t n, int root) {
   }
 }
 
-bool Communicator::allOk(bool ok) {
-  if (!distributed()) {
-    return ok;
-  }
-  int v = ok ? 1 : 0, all = 0;
-  MPI_Request request;
-  MPI_Iallreduce(&v, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
-  waitQuietly(request);
-  return all == 1;
-}
-
 void Communicator::abort(int code) {
   if (mpi_) {
     MPI_Abort(MPI_COMM_WORLD, code);
@@ -135,7 +124,6 @@ void Communicator::finalize() {}
 void Communicator::sumAll(std::vector<double> &) {}
 void Communicator::broadcast(std::string &, int) {}
 void Communicator::broadcast(float *, size_t, int) {}
-bool Communicator::allOk(bool ok) { return ok; }
 void Communicator::abort(int code) { std::exit(code); }
 #endif
 

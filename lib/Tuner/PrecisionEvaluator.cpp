@@ -23,28 +23,6 @@ bool EvaluationSet::hasLabels() const {
   return !labels.empty();
 }
 
-EvaluationSet EvaluationSet::fromTensor(Tensor images,
-                                        std::vector<int> labels) {
-  EvaluationSet set;
-  set.labels = std::move(labels);
-  set.imageDims.assign(images.dims().begin(), images.dims().end());
-  set.imageDims[0] = 1;
-  auto held = std::make_shared<Tensor>(std::move(images));
-  set.read = [held](size_t first, size_t n, Tensor &batch) -> llvm::Error {
-    size_t imageBytes = held->getSizeInBytes() / held->dims()[0];
-    if (first + n > held->dims()[0] || n > batch.dims()[0] ||
-        batch.getSizeInBytes() / batch.dims()[0] != imageBytes) {
-      return makeError("images [" + llvm::Twine(first) + ", " +
-                       llvm::Twine(first + n) + ") do not fit the batch");
-    }
-    batch.zero();
-    std::memcpy(batch.getUnsafePtr(), held->getUnsafePtr() + first * imageBytes,
-                n * imageBytes);
-    return llvm::Error::success();
-  };
-  return set;
-}
-
 UnitPrecisions precisionsOf(const std::vector<bool> &int8) {
   UnitPrecisions out;
   for (bool b : int8) {

@@ -63,20 +63,6 @@ double spearmanCorrelation(const std::vector<double> &a,
   return sab / std::sqrt(saa * sbb);
 }
 
-double signalToQuantizationNoise(const std::vector<float> &ref,
-                                 const std::vector<float> &got, size_t n) {
-  double signal = 0, noise = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = double(ref[i]) - got[i];
-    signal += double(ref[i]) * ref[i];
-    noise += d * d;
-  }
-  if (noise <= signal * 1e-20) {
-    return 200;
-  }
-  return std::min(200.0, 10 * std::log10(signal / noise));
-}
-
 std::vector<bool> SensitivityStudy::onlyOne(size_t u) const {
   std::vector<bool> int8(units_.size(), false);
   int8[u] = true;

@@ -36,8 +36,6 @@ public:
   void broadcast(std::string &text, int root = 0);
   /// Copies \p n floats at \p data from rank \p root to every rank.
   void broadcast(float *data, size_t n, int root);
-  /// \returns true on every rank if \p ok is true on every rank.
-  bool allOk(bool ok);
   /// True inside a SharedCompileScope: every rank is compiling the same
   /// function at the same time, so the backend may split the work among
   /// them (a collective operation).

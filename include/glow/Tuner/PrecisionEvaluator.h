@@ -35,8 +35,6 @@ struct EvaluationSet {
   size_t count() const { return labels.size(); }
   /// \returns true if every image has a label.
   bool hasLabels() const;
-  /// \returns a set over images already in memory, \p images [count, ...].
-  static EvaluationSet fromTensor(Tensor images, std::vector<int> labels);
 };
 
 /// What an evaluator runs: the model, its input, the backend, the

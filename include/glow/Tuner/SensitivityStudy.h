@@ -74,11 +74,6 @@ struct StudyResult {
 double spearmanCorrelation(const std::vector<double> &a,
                            const std::vector<double> &b);
 
-/// \returns the SQNR in dB of \p got against \p ref (first \p n values):
-/// 10 log10(sum ref^2 / sum (ref - got)^2), at most 200.
-double signalToQuantizationNoise(const std::vector<float> &ref,
-                                 const std::vector<float> &got, size_t n);
-
 /// Runs the sensitivity study and the greedy FP32 selection.
 class SensitivityStudy {
 public:
