@@ -155,8 +155,8 @@ compileInParts(std::unique_ptr<llvm::Module> M,
       g.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
   }
-  size_t parts = std::clamp<size_t>(total / kInstructionsPerPart, 1,
-                                    std::min(kMaxParts, roots.size()));
+  size_t parts = std::max<size_t>(
+      1, std::min({total / kInstructionsPerPart, kMaxParts, roots.size()}));
   // The biggest root onto the lightest part; ties by name, so that the
   // split is the same every time.
   std::stable_sort(roots.begin(), roots.end(),
@@ -241,7 +241,8 @@ compileInParts(std::unique_ptr<llvm::Module> M,
       objects[mine[i]] = std::move(*obj);
     }
   };
-  size_t workers = std::clamp<size_t>(threads, 1, mine.size());
+  // A rank may own no part (more ranks than parts).
+  size_t workers = std::min<size_t>(std::max(threads, 1u), mine.size());
   std::vector<std::thread> pool;
   for (size_t t = 1; t < workers; t++) {
     pool.emplace_back(work);
