@@ -330,6 +330,21 @@ std::vector<Case> cases() {
              ReduceNode::Mode::Max, std::vector<unsigned>{2, 3}, true));
          return n.fc(mx, 10);
        }});
+  // Three identical residual blocks: in FP32 the CPU backend runs them as
+  // one loop over a repeating sequence of calls (LLVMIRGen's periodic runs).
+  c.push_back(
+      {"repeatedBlocks", {2, 16, 8, 8}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue x = in;
+         for (int b = 0; b < 3; b++) {
+           NodeValue a = n.conv(x, 16, 3, 1, 1);
+           NodeValue c = n.conv(a, 16, 3, 1, 1, 1, 1, false);
+           x = F->createRelu(
+               "block.relu",
+               F->createArithmetic(Node::Kind::AddKind, "block.add", c, x));
+         }
+         return n.fc(x, 10);
+       }});
   // Matrix products wider than one 16-column block, with a partial block
   // (37 columns) and a whole one (32), on 6 rows (a partial block of 4).
   c.push_back(

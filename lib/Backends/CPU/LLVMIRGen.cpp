@@ -343,6 +343,9 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   // a table of offsets: the code then grows with the number of distinct
   // calls, not with the length of the chain.
   constexpr size_t kMinLoopCalls = 4;
+  // A run may also repeat a sequence of up to kMaxPeriod calls (the
+  // identical blocks of a stage): one loop over the sequence.
+  constexpr size_t kMaxPeriod = 8;
   auto sameButPointers = [&](const KernelCall &a, const KernelCall &b) {
     if (a.kernel != b.kernel || a.items != b.items || a.unit >= 0 ||
         b.unit >= 0 || a.args.size() != b.args.size()) {
@@ -365,26 +368,30 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     }
     return true;
   };
-  // Emits calls [c, end) of one kernel as a loop in \p fn.
-  auto emitCallLoop = [&](size_t c, size_t end, llvm::Function *fn,
-                          llvm::Value *const *regs, llvm::Value *tidV,
-                          llvm::Value *nV, llvm::Value *img, llvm::Value *state,
-                          llvm::Value *n32) -> llvm::Error {
-    const KernelCall &call = prog.calls[c];
-    auto kernelOrErr = kernelOf(call);
-    if (!kernelOrErr) {
-      return kernelOrErr.takeError();
-    }
-    llvm::Function *kernel = *kernelOrErr;
+  // Emits calls [c, c + period * reps) as a loop of \p reps iterations of
+  // \p period calls (call c + r * period + p has the constants of call
+  // c + p) in \p fn, the pointers read from a table of offsets.
+  auto emitCallLoop = [&](size_t c, size_t period, size_t reps,
+                          llvm::Function *fn, llvm::Value *const *regs,
+                          llvm::Value *tidV, llvm::Value *nV, llvm::Value *img,
+                          llvm::Value *state, llvm::Value *n32) -> llvm::Error {
     std::vector<uint64_t> table;
-    for (size_t k = c; k < end; k++) {
+    std::vector<size_t> base(period + 1, 0);
+    for (size_t p = 0; p < period; p++) {
+      size_t pointers = 0;
+      for (const KernelArg &a : prog.calls[c + p].args) {
+        pointers += a.kind == KernelArg::Kind::Pointer;
+      }
+      base[p + 1] = base[p] + pointers;
+    }
+    size_t stride = base[period];
+    for (size_t k = c; k < c + period * reps; k++) {
       for (const KernelArg &a : prog.calls[k].args) {
         if (a.kind == KernelArg::Kind::Pointer) {
           table.push_back(a.offset);
         }
       }
     }
-    size_t perCall = table.size() / (end - c);
     auto *init = llvm::ConstantDataArray::get(ctx, table);
     auto *offsets = new llvm::GlobalVariable(*M, init->getType(), true,
                                              llvm::GlobalValue::PrivateLinkage,
@@ -396,27 +403,55 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
     B.SetInsertPoint(body);
     llvm::PHINode *i = B.CreatePHI(i64, 2, "i");
     i->addIncoming(B.getInt64(0), pre);
-    std::vector<llvm::Value *> offs;
-    for (size_t j = 0; j < perCall; j++) {
-      llvm::Value *at =
-          B.CreateAdd(B.CreateMul(i, B.getInt64(perCall)), B.getInt64(j));
-      offs.push_back(B.CreateLoad(i64, B.CreateGEP(i64, offsets, at)));
-    }
-    auto args =
-        callArgs(call, kernel->getFunctionType(), regs, tidV, nV, img, &offs);
-    if (!args) {
-      return args.takeError();
-    }
-    llvm::Function *target = spec.get(kernel, *args); // trims *args
-    B.CreateCall(target, *args);
-    if (!perImage) {
-      B.CreateCall(barrier, {state, n32});
+    for (size_t p = 0; p < period; p++) {
+      const KernelCall &call = prog.calls[c + p];
+      auto kernelOrErr = kernelOf(call);
+      if (!kernelOrErr) {
+        return kernelOrErr.takeError();
+      }
+      llvm::Function *kernel = *kernelOrErr;
+      std::vector<llvm::Value *> offs;
+      for (size_t j = base[p]; j < base[p + 1]; j++) {
+        llvm::Value *at =
+            B.CreateAdd(B.CreateMul(i, B.getInt64(stride)), B.getInt64(j));
+        offs.push_back(B.CreateLoad(i64, B.CreateGEP(i64, offsets, at)));
+      }
+      auto args =
+          callArgs(call, kernel->getFunctionType(), regs, tidV, nV, img, &offs);
+      if (!args) {
+        return args.takeError();
+      }
+      llvm::Function *target = spec.get(kernel, *args); // trims *args
+      B.CreateCall(target, *args);
+      if (!perImage) {
+        B.CreateCall(barrier, {state, n32});
+      }
     }
     llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
     i->addIncoming(next, B.GetInsertBlock());
-    B.CreateCondBr(B.CreateICmpULT(next, B.getInt64(end - c)), body, after);
+    B.CreateCondBr(B.CreateICmpULT(next, B.getInt64(reps)), body, after);
     B.SetInsertPoint(after);
     return llvm::Error::success();
+  };
+  // The repeating run that starts at call \p c: the period (up to
+  // kMaxPeriod calls) whose repetitions cover the most calls, the shorter
+  // period on ties; reps 0 when no period repeats enough.
+  auto findRun = [&](size_t c) -> std::pair<size_t, size_t> {
+    size_t bestPeriod = 0, bestReps = 0;
+    for (size_t period = 1; period <= kMaxPeriod; period++) {
+      size_t k = c;
+      while (k + period < prog.calls.size() &&
+             sameButPointers(prog.calls[k], prog.calls[k + period])) {
+        k++;
+      }
+      size_t reps = (k + period - c) / period;
+      bool enough = reps >= 2 && reps * period >= kMinLoopCalls;
+      if (enough && reps * period > bestReps * bestPeriod) {
+        bestPeriod = period;
+        bestReps = reps;
+      }
+    }
+    return {bestPeriod, bestReps};
   };
   auto *partTy = llvm::FunctionType::get(
       llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy, ptrTy, i32, i32, i64}, false);
@@ -449,17 +484,15 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
                       B.getInt64(prog.switchOffset), "switches");
       for (size_t groups = 0;
            groups < kCallsPerPart && first < prog.calls.size(); groups++) {
-        size_t c = first, end = c + 1;
-        while (!profile && end < prog.calls.size() &&
-               sameButPointers(prog.calls[c], prog.calls[end])) {
-          end++;
-        }
-        if (end - c >= kMinLoopCalls) {
-          if (auto err = emitCallLoop(c, end, part, regs, partTid64, partN64,
-                                      partImage, state, partN)) {
+        size_t c = first;
+        auto [period, reps] =
+            profile ? std::pair<size_t, size_t>(0, 0) : findRun(c);
+        if (reps) {
+          if (auto err = emitCallLoop(c, period, reps, part, regs, partTid64,
+                                      partN64, partImage, state, partN)) {
             return std::move(err);
           }
-          first = end;
+          first = c + period * reps;
           continue;
         }
         first = c + 1;
