@@ -20,6 +20,12 @@ size_t argmax(const float *row, size_t n) {
   return std::max_element(row, row + n) - row;
 }
 
+/// \returns where rank \p r's share of \p items items starts (rank
+/// \p ranks: the end): one contiguous share a rank, in rank order.
+size_t shareStart(size_t items, size_t r, size_t ranks) {
+  return items * r / ranks;
+}
+
 bool allFP32(const UnitPrecisions &c) {
   return std::all_of(c.begin(), c.end(), [](LayerPrecision p) {
     return p == LayerPrecision::FP32;
@@ -45,7 +51,8 @@ ConfigurationMeasurer::runShare(const std::vector<UnitPrecisions> &configs,
                                 size_t images, const OutputSink &sink) {
   size_t K = configs.size(), blocks = (images + batch_ - 1) / batch_;
   size_t pairs = K * blocks, ranks = comm_.size(), r = comm_.rank();
-  size_t begin = pairs * r / ranks, end = pairs * (r + 1) / ranks;
+  size_t begin = shareStart(pairs, r, ranks);
+  size_t end = shareStart(pairs, r + 1, ranks);
   // Consecutive blocks that run the same configurations go to the
   // evaluator together (one pass, with prefetching across them).
   size_t p = begin;
@@ -141,8 +148,9 @@ llvm::Error ConfigurationMeasurer::init() {
   if (comm_.distributed()) {
     std::vector<float> rows;
     for (size_t b = 0; b < blocks; b++) {
+      // The FP32 run had one configuration: block b was a pair.
       int owner = 0;
-      while (blocks * (owner + 1) / comm_.size() <= b) {
+      while (shareStart(blocks, owner + 1, comm_.size()) <= b) {
         owner++;
       }
       size_t first = b * batch_, count = std::min(batch_, n - first);

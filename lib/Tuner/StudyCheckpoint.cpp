@@ -25,6 +25,21 @@ std::string body(const std::string &key, const Measurement &m) {
   return os.str();
 }
 
+/// Reads a line that body() wrote into \p key and \p m. \returns false
+/// if it is not one.
+bool parseBody(llvm::StringRef text, std::string &key, Measurement &m) {
+  llvm::SmallVector<llvm::StringRef, 8> f;
+  text.split(f, ' ');
+  unsigned long long images = 0;
+  if (f.size() != 5 || f[0] != "M" || f[2].getAsDouble(m.accuracy) ||
+      f[3].getAsDouble(m.sqnr) || f[4].getAsInteger(10, images)) {
+    return false;
+  }
+  key = f[1].str();
+  m.images = images;
+  return true;
+}
+
 uint32_t checksum(llvm::StringRef text) {
   return llvm::crc32(llvm::arrayRefFromStringRef(text));
 }
@@ -69,17 +84,13 @@ StudyCheckpoint::open(llvm::StringRef path, llvm::StringRef fingerprint,
       keep += lines[i].size() + 1;
     }
     for (size_t i = 3; i < complete; i++) {
-      llvm::SmallVector<llvm::StringRef, 8> f;
-      lines[i].split(f, ' ');
+      auto [content, sumText] = lines[i].rsplit(' ');
       uint32_t sum = 0;
+      std::string key;
       Measurement m;
-      unsigned long long images = 0;
-      if (f.size() != 6 || f[0] != "M" || f[5].getAsInteger(16, sum) ||
-          f[2].getAsDouble(m.accuracy) || f[3].getAsDouble(m.sqnr) ||
-          f[4].getAsInteger(10, images)) {
+      if (sumText.getAsInteger(16, sum) || !parseBody(content, key, m)) {
         return bad(i + 1, "unreadable measurement");
       }
-      llvm::StringRef content = lines[i].rsplit(' ').first;
       if (checksum(content) != sum) {
         return bad(i + 1, "checksum mismatch");
       }
@@ -88,12 +99,11 @@ StudyCheckpoint::open(llvm::StringRef path, llvm::StringRef fingerprint,
       // is capped at 200 dB).
       bool accuracyOk =
           m.accuracy == -1 || (m.accuracy >= 0 && m.accuracy <= 1);
-      if (!accuracyOk || std::isnan(m.sqnr) || m.sqnr > 200 || images == 0 ||
-          images > (1ull << 40)) {
+      if (!accuracyOk || std::isnan(m.sqnr) || m.sqnr > 200 || m.images == 0 ||
+          m.images > (size_t(1) << 40)) {
         return bad(i + 1, "measurement out of range");
       }
-      m.images = images;
-      cp->entries_[f[1].str()] = m;
+      cp->entries_[key] = m;
       keep += lines[i].size() + 1;
     }
     cp->resumed_ = cp->entries_.size();
@@ -142,14 +152,10 @@ StudyCheckpoint::fromSerialized(llvm::StringRef serialized) {
   llvm::SmallVector<llvm::StringRef, 64> lines;
   serialized.split(lines, '\n', -1, false);
   for (llvm::StringRef line : lines) {
-    llvm::SmallVector<llvm::StringRef, 8> f;
-    line.split(f, ' ');
+    std::string key;
     Measurement m;
-    unsigned long long images = 0;
-    if (f.size() == 5 && !f[2].getAsDouble(m.accuracy) &&
-        !f[3].getAsDouble(m.sqnr) && !f[4].getAsInteger(10, images)) {
-      m.images = images;
-      cp->entries_[f[1].str()] = m;
+    if (parseBody(line, key, m)) {
+      cp->entries_[key] = m;
     }
   }
   cp->resumed_ = cp->entries_.size();
