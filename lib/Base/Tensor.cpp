@@ -10,15 +10,10 @@ namespace glow {
 
 void Tensor::reset(const Type &ty) {
   type_ = ty;
-  size_t bytes = ty.getSizeInBytes();
-  // aligned_alloc needs a size that is a multiple of the alignment.
-  size_t rounded = ((bytes + 63) / 64) * 64;
-  data_.reset(
-      static_cast<char *>(std::aligned_alloc(64, rounded ? rounded : 64)));
+  data_.reset(static_cast<char *>(allocateZeroed(ty.getSizeInBytes())));
   if (!data_) {
     llvm::report_fatal_error("out of memory allocating a tensor");
   }
-  std::memset(data_.get(), 0, rounded ? rounded : 64);
 }
 
 void Tensor::zero() { std::memset(data_.get(), 0, getSizeInBytes()); }

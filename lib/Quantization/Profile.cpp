@@ -12,8 +12,10 @@
 #ifdef __SSE2__
 #include <immintrin.h>
 #endif
+#include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <vector>
 
 namespace glow {
 
@@ -47,6 +49,28 @@ static void rangeIgnoringNaN(const float *values, size_t n, float &lo,
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
+}
+
+/// \returns \p h with 1.f added \p k times, one float addition at a time
+/// (exact up to 2^24; beyond, an addition may round to no change).
+static float addOnes(float h, uint64_t k) {
+  constexpr float kExact = 16777216.f; // 2^24
+  if (k == 0) {
+    return h;
+  }
+  if (h >= 0 && h <= kExact && h == std::floor(h)) {
+    // Every step is exact up to 2^24; there 2^24 + 1 rounds (to even) back
+    // to 2^24.
+    return float(std::min(double(h) + double(k), double(kExact)));
+  }
+  for (; k > 0; k--) {
+    float next = h + 1.f;
+    if (next == h) {
+      break; // every later addition rounds back to h as well
+    }
+    h = next;
+  }
+  return h;
 }
 
 void NodeProfile::update(const float *values, size_t n, unsigned numBins) {
@@ -100,10 +124,16 @@ void NodeProfile::update(const float *values, size_t n, unsigned numBins) {
     return;
   }
   // The bins of a chunk first (a loop the compiler vectorizes), then the
-  // counts; the same arithmetic as one value at a time.
+  // counts: integers in kLanes interleaved tables, so that a run of values
+  // in one bin (the zeros after a Relu) is not one long chain of
+  // dependent additions. They are added to the float bins at the end with
+  // the result of adding 1.f once per value.
   constexpr size_t kChunk = 512;
+  constexpr size_t kLanes = 4;
   int32_t index[kChunk];
   const float limit = float(bins - 1);
+  thread_local std::vector<uint32_t> counts;
+  counts.assign(bins * kLanes, 0);
   for (size_t at = 0; at < n; at += kChunk) {
     size_t m = std::min(kChunk, n - at);
     const float *v = values + at;
@@ -117,9 +147,16 @@ void NodeProfile::update(const float *values, size_t n, unsigned numBins) {
     }
     for (size_t i = 0; i < m; i++) {
       if (index[i] >= 0) {
-        histogram[index[i]] += 1.f;
+        counts[size_t(index[i]) * kLanes + i % kLanes]++;
       }
     }
+  }
+  for (size_t b = 0; b < bins; b++) {
+    uint64_t k = 0;
+    for (size_t l = 0; l < kLanes; l++) {
+      k += counts[b * kLanes + l];
+    }
+    histogram[b] = addOnes(histogram[b], k);
   }
 }
 

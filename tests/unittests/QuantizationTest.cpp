@@ -708,6 +708,44 @@ TEST(QuantizationTest, nodeProfileUpdateHandComputed) {
   EXPECT_EQ(p.histogram, (std::vector<float>{2, 0, 2, 4}));
 }
 
+TEST(QuantizationTest, nodeProfileCountsAsOneFloatAdditionPerValue) {
+  // Bins are floats incremented by 1.f per value: a bin stops at 2^24
+  // (2^24 + 1 rounds back to 2^24). 2^24 + 5 values in one bin and 3 in
+  // another, the range fixed by the first batch.
+  const size_t n = (size_t(1) << 24) + 5;
+  std::vector<float> v(n, 0.f);
+  v[0] = -1.f;
+  v[1] = 1.f;
+  NodeProfile p;
+  p.update(v.data(), v.size(), 2);
+  // [-1, 1] in 2 bins: -1 -> bin 0, 0 and 1 -> bin 1.
+  EXPECT_EQ(p.histogram[0], 1.f);
+  EXPECT_EQ(p.histogram[1], 16777216.f);
+  const float more[] = {0.f, 0.5f, -0.5f};
+  p.update(more, 3, 2);
+  EXPECT_EQ(p.histogram[0], 2.f);
+  EXPECT_EQ(p.histogram[1], 16777216.f);
+
+  // Random batches with long runs of one value (a Relu's zeros): every
+  // bin equals a one-value-at-a-time count done here.
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> dist(-2.f, 5.f);
+  NodeProfile q;
+  std::vector<float> values(20000);
+  for (auto &x : values) {
+    float y = dist(gen);
+    x = y < 1.f ? 0.f : y;
+  }
+  q.update(values.data(), values.size(), 37);
+  std::vector<float> want(37, 0.f);
+  float width = (q.max - q.min) / 37;
+  for (float x : values) {
+    float b = (x - q.min) / width;
+    want[size_t(std::min(b, 36.f))] += 1.f;
+  }
+  EXPECT_EQ(q.histogram, want);
+}
+
 TEST(QuantizationTest, nodeProfileKeepsTotalCountWhenRebinning) {
   std::mt19937 gen(7);
   NodeProfile p;

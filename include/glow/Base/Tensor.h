@@ -2,6 +2,7 @@
 #define GLOW_BASE_TENSOR_H
 
 #include "glow/Base/Type.h"
+#include "glow/Support/ZeroedMemory.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
@@ -61,11 +62,8 @@ public:
   std::string toString(size_t maxElements = 8) const;
 
 private:
-  struct FreeDeleter {
-    void operator()(char *p) const { std::free(p); }
-  };
   Type type_;
-  std::unique_ptr<char, FreeDeleter> data_;
+  ZeroedPtr<char> data_;
 };
 
 /// A typed view of a Tensor with row-major multi-dimensional indexing.

@@ -24,13 +24,10 @@ namespace glow {
 namespace cpu {
 
 AlignedBuffer::AlignedBuffer(uint64_t size) : size_(size) {
-  uint64_t rounded = (size + 63) / 64 * 64;
-  data_.reset(
-      static_cast<uint8_t *>(std::aligned_alloc(64, rounded ? rounded : 64)));
+  data_.reset(static_cast<uint8_t *>(allocateZeroed(size)));
   if (!data_) {
     llvm::report_fatal_error("out of memory allocating a CPU buffer");
   }
-  std::memset(data_.get(), 0, rounded ? rounded : 64);
 }
 
 namespace {

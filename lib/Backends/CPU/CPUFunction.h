@@ -5,6 +5,7 @@
 #include "KernelProgram.h"
 
 #include "glow/Backends/SwitchableCompiler.h"
+#include "glow/Support/ZeroedMemory.h"
 
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/ThreadPool.h"
@@ -22,10 +23,7 @@ public:
   uint64_t size() const { return size_; }
 
 private:
-  struct Free {
-    void operator()(uint8_t *p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> data_;
+  ZeroedPtr<uint8_t> data_;
   uint64_t size_{0};
 };
 
