@@ -263,6 +263,24 @@ std::vector<Case> cases() {
          NodeValue a = n.conv(in, 16, 3, 1, 2, 1, 2);
          return n.conv(a, 16, 3, 1, 1, 2);
        }});
+  // Grouped convolutions as ResNeXt and RegNet have them, each way the
+  // blocked kernels read them: 8 groups of 4 (4 groups an output block,
+  // stride 2), 3 groups of 16 (one block each), 2 groups of 32 (two output
+  // blocks a group), inputs twice as wide as outputs (16 -> 8 a group),
+  // three groups of 8 (the last block half full), and 6 channels a group
+  // (the plain kernel).
+  c.push_back({"groupedLikeResNeXtAndRegNet",
+               {2, 16, 9, 9},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue a = n.conv(in, 32, 1, 1, 0);
+                 NodeValue b = n.conv(a, 32, 3, 2, 1, 8);
+                 NodeValue d = n.conv(n.conv(b, 48, 1, 1, 0), 48, 3, 1, 1, 3);
+                 NodeValue e = n.conv(n.conv(d, 64, 1, 1, 0), 64, 3, 1, 1, 2);
+                 NodeValue f = n.conv(e, 32, 3, 1, 1, 2);
+                 NodeValue g = n.conv(n.conv(f, 24, 1, 1, 0), 24, 3, 1, 1, 3);
+                 return n.conv(g, 12, 3, 1, 1, 2, 1, false);
+               }});
   c.push_back({"averagePoolPaddedThenFlattenFC",
                {2, 16, 7, 7},
                [](Function *F, Placeholder *in) {

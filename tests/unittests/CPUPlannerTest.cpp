@@ -10,6 +10,7 @@
 #include "LayoutPlan.h"
 #include "MemoryPlanner.h"
 #include "UnitPlan.h"
+#include "WeightPacking.h"
 
 #include "glow/Graph/Graph.h"
 
@@ -191,6 +192,52 @@ TEST_F(CPUPlannerTest, reluFusesIntoConvolution) {
             (std::vector<std::string>{"libjit_pack_conv_input_f32",
                                       "libjit_conv_blocked_f32",
                                       "libjit_from_blocked", "libjit_copy"}));
+}
+
+TEST_F(CPUPlannerTest, groupedConvolutionsReadTheirGroupsBlocks) {
+  Placeholder *x = input("x", {1, 64, 8, 8});
+  // Which input blocks output block ob reads: Cb blocks from
+  // (ob / obPerStep) * cbStep of CbIn.
+  auto grouping = [&](unsigned out, unsigned group, BlockGrouping &bg) {
+    return blockGroupingOf(
+        *conv("c" + std::to_string(out) + "g" + std::to_string(group), x, out,
+              3, 1, group),
+        16, bg);
+  };
+  BlockGrouping bg;
+  // Group 1: every output block reads the 4 input blocks.
+  ASSERT_TRUE(grouping(32, 1, bg));
+  EXPECT_EQ(bg.Cb, 4);
+  EXPECT_EQ(bg.CbIn, 4);
+  EXPECT_EQ(bg.cbStep, 0);
+  // 16 groups of 4 (ResNeXt): 4 groups an output block, input block ob.
+  ASSERT_TRUE(grouping(64, 16, bg));
+  EXPECT_EQ(bg.Cb, 1);
+  EXPECT_EQ(bg.obPerStep, 1);
+  EXPECT_EQ(bg.cbStep, 1);
+  EXPECT_EQ(bg.firstInBlock(3), 3);
+  // 2 groups of 32 in, 16 out: output block ob is group ob, which reads
+  // input blocks 2ob and 2ob + 1.
+  ASSERT_TRUE(grouping(32, 2, bg));
+  EXPECT_EQ(bg.Cb, 2);
+  EXPECT_EQ(bg.firstInBlock(1), 2);
+  // 2 groups of 32 in and out: two output blocks a group.
+  ASSERT_TRUE(grouping(64, 2, bg));
+  EXPECT_EQ(bg.Cb, 2);
+  EXPECT_EQ(bg.obPerStep, 2);
+  EXPECT_EQ(bg.firstInBlock(1), 0);
+  EXPECT_EQ(bg.firstInBlock(2), 2);
+  // 32 groups of 2 output channels: 8 times the work, the plain kernel.
+  EXPECT_FALSE(grouping(64, 32, bg));
+  ConvolutionNode *wide = conv("wide", x, 64, 3, 1, 16);
+  ConvolutionNode *narrow = conv("narrow", x, 64, 3, 1, 32);
+  F_->createSave("o1", wide);
+  F_->createSave("o2", narrow);
+  EXPECT_TRUE(isFastConvolution(*wide));
+  EXPECT_FALSE(isFastConvolution(*narrow));
+  KernelProgram p = build();
+  EXPECT_NE(findCall(p, "wide", "libjit_conv_blocked_f32"), nullptr);
+  EXPECT_NE(findCall(p, "narrow", "libjit_conv_f32"), nullptr);
 }
 
 TEST_F(CPUPlannerTest, convolutionWithTwoUsersKeepsItsRelu) {

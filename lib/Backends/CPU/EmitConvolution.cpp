@@ -38,7 +38,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   int64_t N = in[0], C = in[1], H = in[2], W = in[3];
   int64_t O = out[1], OH = out[2], OW = out[3], KH = f[2], KW = f[3];
   auto &st = n.getStrides(), &pd = n.getPads(), &dl = n.getDilations();
-  bool q = n.getType().isQuantized(), depthwise = n.getGroup() != 1;
+  bool q = n.getType().isQuantized(), depthwise = isDepthwise(n);
   const Tensor &filter = cast<Constant>(n.getFilter().getNode())->getPayload();
   const Tensor &bias = cast<Constant>(n.getBias().getNode())->getPayload();
   NodeValue last = valueOf(fu.conversion ? fu.conversion
@@ -49,8 +49,18 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   bool srcBlocked = hasBlocked(src);
   Storage x = use(src, srcBlocked ? Layout::Blocked : Layout::Plain);
   int64_t CB =
-      (srcBlocked || depthwise) ? kBlock : std::min<int64_t>(C, kBlock);
+      (srcBlocked || n.getGroup() != 1) ? kBlock : std::min<int64_t>(C, kBlock);
   int64_t Cb = libjit::divUp(C, CB), Ob = libjit::divUp(O, kBlock);
+  // Which input blocks each output block reads (all of them unless the
+  // convolution is grouped).
+  BlockGrouping bg;
+  if (!depthwise) {
+    bool ok = blockGroupingOf(n, CB, bg);
+    assert(ok && "isFastConvolution admitted a grouping the kernels lack");
+    (void)ok;
+  }
+  std::vector<PlannedArg> grouping = {imm(bg.Cb), imm(CB), imm(bg.CbIn),
+                                      imm(bg.obPerStep), imm(bg.cbStep)};
   int64_t Hp = H + pd[0] + pd[2], Wp = W + pd[1] + pd[3];
   Storage y = define(last, Layout::Blocked);
   std::vector<PlannedArg> window = {imm(KH),    imm(KW),    imm(st[0]),
@@ -91,8 +101,9 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
            {ptr(packed), ptr(x), imm(srcBlocked), imm(C), imm(H), imm(W),
             imm(CB), imm(pd[0]), imm(pd[1]), imm(Hp), imm(Wp)});
     }
-    PackedConvF32 pk = depthwise ? packDepthwiseF32(filter, bias)
-                                 : packConvF32(filter, bias, CB);
+    PackedConvF32 pk = depthwise
+                           ? packDepthwiseF32(filter, bias)
+                           : packConvF32(filter, bias, CB, n.getGroup(), bg);
     PlannedArg w = ptr(newConstant(pk.filter)), b = ptr(newConstant(pk.bias));
     if (depthwise) {
       emit("libjit_conv_depthwise_f32", N * Cb * OH,
@@ -102,9 +113,9 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                   {scalarsArg()}));
     } else {
       emit("libjit_conv_blocked_f32", N * libjit::divUp(Ob, 2) * OH,
-           append(append({ptr(y), ptr(packed), w, b, imm(Cb), imm(CB), imm(Hp),
-                          imm(Wp), imm(Ob), imm(OH), imm(OW)},
-                         window),
+           append(append(append({ptr(y), ptr(packed), w, b}, grouping),
+                         append({imm(Hp), imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                                window)),
                   {scalarsArg()}));
     }
     return;
@@ -120,20 +131,24 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   if (depthwise) {
     pk = packDepthwiseI8(n);
   } else {
-    bool ok = packConvI8(n, CB, cs.inZero, pk);
+    bool ok = packConvI8(n, CB, bg, cs.inZero, pk);
     assert(ok && "int8ConvFitsInt32 admitted a convolution that overflows");
     (void)ok;
   }
+  // Window sums: one plane per run of bg.Cb input blocks (one in all for a
+  // dense convolution).
+  int64_t sumBlocks = depthwise ? Cb : bg.Cb;
+  int64_t planes = libjit::divUp(Cb, sumBlocks);
   PlannedArg pixelSums = nullPtr();
   if (pk.needsWindowSums) {
-    pixelSums = ptr(
-        Storage{newBuffer(Region::Activations, N * Hp * Wp * sizeof(int32_t))});
+    pixelSums = ptr(Storage{newBuffer(Region::Activations,
+                                      N * planes * Hp * Wp * sizeof(int32_t))});
   }
   emit("libjit_pack_conv_input_i8", N * Hp,
        {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
-        imm(srcBlocked), imm(C), imm(H), imm(W), imm(CB), imm(CBp), imm(pd[0]),
-        imm(pd[1]), imm(Hp), imm(Wp), immf(xt.getScale()),
-        imm(xt.getOffset())});
+        imm(srcBlocked), imm(C), imm(H), imm(W), imm(CB), imm(CBp),
+        imm(sumBlocks), imm(pd[0]), imm(pd[1]), imm(Hp), imm(Wp),
+        immf(xt.getScale()), imm(xt.getOffset())});
   if (fu.act) {
     const Type &at = fu.act->getType();
     auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());
@@ -166,8 +181,9 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   }
   PlannedArg sums = nullPtr();
   if (pk.needsWindowSums) {
-    Storage s{newBuffer(Region::Activations, N * OH * OW * sizeof(int32_t))};
-    emit("libjit_conv_window_sums_i8", N * OH,
+    Storage s{
+        newBuffer(Region::Activations, N * planes * OH * OW * sizeof(int32_t))};
+    emit("libjit_conv_window_sums_i8", N * planes * OH,
          append({ptr(s), pixelSums, imm(Hp), imm(Wp), imm(OH), imm(OW)},
                 window));
     sums = ptr(s);
@@ -177,7 +193,8 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                       ptr(newConstant(pk.bias)), sums,
                       ptr(newConstant(pk.filterOffsets)),
                       ptr(newConstant(pk.multipliers)),
-                      ptr(newConstant(pk.shifts)), imm(Cb), imm(CBp), imm(Hp),
+                      ptr(newConstant(pk.shifts)), imm(bg.Cb), imm(CBp),
+                      imm(bg.CbIn), imm(bg.obPerStep), imm(bg.cbStep), imm(Hp),
                       imm(Wp), imm(Ob), imm(OH), imm(OW)},
                      window),
               {scalarsArg()}));

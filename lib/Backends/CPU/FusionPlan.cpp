@@ -15,9 +15,19 @@ using llvm::isa;
 namespace glow {
 namespace cpu {
 
+bool isDepthwise(const ConvolutionNode &n) {
+  int64_t C = n.getInput().dims()[1], O = n.dims()[1];
+  return n.getGroup() > 1 && n.getGroup() == C && O == C &&
+         n.getFilter().dims()[1] == 1;
+}
+
 bool int8ConvFitsInt32(const ConvolutionNode &n) {
   auto f = n.getFilter().dims();
   int64_t taps = libjit::roundUp(f[1], libjit::kBlock) * f[2] * f[3];
+  BlockGrouping bg;
+  if (!isDepthwise(n) && blockGroupingOf(n, libjit::kBlock, bg)) {
+    taps = bg.Cb * libjit::kBlock * f[2] * f[3];
+  }
   const Tensor &b = cast<Constant>(n.getBias().getNode())->getPayload();
   return int8AccumulatorsFit(b, taps);
 }
@@ -27,10 +37,8 @@ bool isFastConvolution(const ConvolutionNode &n) {
       !isa<Constant>(n.getBias().getNode()) || n.dims().size() != 4) {
     return false;
   }
-  auto f = n.getFilter().dims();
-  int64_t C = n.getInput().dims()[1], O = n.dims()[1];
-  bool depthwise = n.getGroup() > 1 && n.getGroup() == C && O == C && f[1] == 1;
-  if (n.getGroup() != 1 && !depthwise) {
+  BlockGrouping bg;
+  if (!isDepthwise(n) && !blockGroupingOf(n, libjit::kBlock, bg)) {
     return false;
   }
   if (n.getType().isQuantized()) {

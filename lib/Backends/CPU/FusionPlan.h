@@ -40,9 +40,14 @@ struct FusionPlan {
 };
 
 /// \returns true if \p n runs on the blocked kernels: constant filter and
-/// bias, 4-D, group 1 or depthwise; INT8 only where the requantization
-/// shifts are at least 1 and the int32 accumulators cannot overflow.
+/// bias, 4-D, group 1, depthwise or grouped as blockGroupingOf admits; INT8
+/// only where the requantization shifts are at least 1 and the int32
+/// accumulators cannot overflow.
 bool isFastConvolution(const ConvolutionNode &n);
+
+/// \returns true if \p n is depthwise: one group per input channel, one
+/// output channel per group.
+bool isDepthwise(const ConvolutionNode &n);
 
 /// \returns true if the INT8 blocked kernel's int32 accumulators and
 /// corrected biases cannot overflow for \p n (WeightPacking.h).

@@ -36,26 +36,54 @@ bool int8AccumulatorsFit(const Tensor &bias, int64_t taps) {
   return maxBias + 4 * 255 * 128 * taps <= INT32_MAX;
 }
 
-PackedConvF32 packConvF32(const Tensor &filter, const Tensor &bias,
-                          int64_t CB) {
+bool blockGroupingOf(const ConvolutionNode &n, int64_t CB, BlockGrouping &out) {
+  int64_t C = n.getInput().dims()[1], O = n.dims()[1], G = n.getGroup();
+  out = BlockGrouping();
+  out.CbIn = divUp(C, CB);
+  if (G == 1) {
+    out.Cb = out.CbIn;
+    return true;
+  }
+  int64_t Og = O / G, Cg = C / G;
+  if (CB != kBlock || C % G || O % G) {
+    return false;
+  }
+  if (Og >= 4 && kBlock % Og == 0 && Cg % Og == 0) {
+    // 16 / Og groups an output block: their Cg / Og input blocks.
+    out.Cb = Cg / Og;
+    out.cbStep = out.Cb;
+  } else if (Og % kBlock == 0 && Cg % kBlock == 0) {
+    // Og / 16 output blocks a group, reading its Cg / 16 input blocks.
+    out.Cb = Cg / kBlock;
+    out.obPerStep = Og / kBlock;
+    out.cbStep = out.Cb;
+  } else {
+    return false;
+  }
+  return out.firstInBlock(divUp(O, kBlock) - 1) + out.Cb <= out.CbIn;
+}
+
+PackedConvF32 packConvF32(const Tensor &filter, const Tensor &bias, int64_t CB,
+                          int64_t G, const BlockGrouping &bg) {
   auto d = filter.dims();
-  int64_t O = d[0], C = d[1], KH = d[2], KW = d[3];
-  int64_t Ob = divUp(O, kBlock), Cb = divUp(C, CB);
+  int64_t O = d[0], Cg = d[1], KH = d[2], KW = d[3];
+  int64_t Ob = divUp(O, kBlock), Cb = bg.Cb, Og = O / G;
   PackedConvF32 p;
   p.filter.assign(Ob * Cb * KH * KW * CB * kBlock, 0.f);
   p.bias.assign(Ob * kBlock, 0.f);
   const float *w = dataOf<float>(filter), *b = dataOf<float>(bias);
   for (int64_t o = 0; o < O; o++) {
     p.bias[o] = b[o];
-    for (int64_t c = 0; c < C; c++) {
+    int64_t first = bg.firstInBlock(o / kBlock), g = o / Og;
+    for (int64_t cl = 0; cl < Cg; cl++) {
+      int64_t c = g * Cg + cl, cb = c / CB - first;
       for (int64_t kh = 0; kh < KH; kh++) {
         for (int64_t kw = 0; kw < KW; kw++) {
           int64_t at =
-              ((((o / kBlock * Cb + c / CB) * KH + kh) * KW + kw) * CB +
-               c % CB) *
+              ((((o / kBlock * Cb + cb) * KH + kh) * KW + kw) * CB + c % CB) *
                   kBlock +
               o % kBlock;
-          p.filter[at] = w[((o * C + c) * KH + kh) * KW + kw];
+          p.filter[at] = w[((o * Cg + cl) * KH + kh) * KW + kw];
         }
       }
     }
@@ -94,15 +122,16 @@ void padRequantization(const ConvolutionNode &n, int64_t channels,
 }
 } // namespace
 
-bool packConvI8(const ConvolutionNode &n, int64_t CB, int32_t inZero,
-                PackedConvI8 &p) {
+bool packConvI8(const ConvolutionNode &n, int64_t CB, const BlockGrouping &bg,
+                int32_t inZero, PackedConvI8 &p) {
   const Tensor &filter =
       llvm::cast<Constant>(n.getFilter().getNode())->getPayload();
   const Tensor &bias =
       llvm::cast<Constant>(n.getBias().getNode())->getPayload();
   auto d = filter.dims();
-  int64_t O = d[0], C = d[1], KH = d[2], KW = d[3];
-  int64_t Ob = divUp(O, kBlock), Cb = divUp(C, CB), CBp = roundUp(CB, 4);
+  int64_t O = d[0], Cg = d[1], KH = d[2], KW = d[3];
+  int64_t C = n.getInput().dims()[1], Og = O / n.getGroup();
+  int64_t Ob = divUp(O, kBlock), Cb = bg.Cb, CBp = roundUp(CB, 4);
   if (!int8AccumulatorsFit(bias, Cb * KH * KW * CBp)) {
     return false;
   }
@@ -115,16 +144,18 @@ bool packConvI8(const ConvolutionNode &n, int64_t CB, int32_t inZero,
   for (int64_t o = 0; o < O; o++) {
     int32_t off = p.filterOffsets[o];
     p.needsWindowSums |= off != 0;
-    int64_t sum = 0;
+    int64_t sum = 0, first = bg.firstInBlock(o / kBlock), g = o / Og;
     for (int64_t cb = 0; cb < Cb; cb++) {
       for (int64_t kh = 0; kh < KH; kh++) {
         for (int64_t kw = 0; kw < KW; kw++) {
           for (int64_t ci = 0; ci < CBp; ci++) {
-            int64_t c = cb * CB + ci;
-            // Lanes past the input's channels hold the filter offset, so
-            // that (x - zero) (w - offset) is 0 for them.
+            int64_t c = (first + cb) * CB + ci;
+            // Lanes past the input's channels, and channels of other
+            // groups, hold the filter offset, so that (x - zero) (w -
+            // offset) is 0 for them.
+            bool mine = ci < CB && c < C && c / Cg == g;
             int32_t v =
-                (ci < CB && c < C) ? w[((o * C + c) * KH + kh) * KW + kw] : off;
+                mine ? w[((o * Cg + c - g * Cg) * KH + kh) * KW + kw] : off;
             int64_t at =
                 (((((o / kBlock * Cb + cb) * KH + kh) * KW + kw) * (CBp / 4) +
                   ci / 4) *

@@ -20,6 +20,26 @@ namespace cpu {} // namespace cpu
 namespace glow {
 namespace cpu {
 
+/// Which input blocks each output block of a blocked convolution reads
+/// (ConvShape in libjit/libjit_conv.cpp): output block ob (16 output
+/// channels) reads the Cb blocks of CB input channels that start at
+/// firstInBlock(ob) of the CbIn blocks of the packed input. A dense
+/// convolution reads them all; a grouped one the blocks of the groups of
+/// its 16 channels, with zero weights (INT8: the filter offset) for the
+/// channels of other groups in them.
+struct BlockGrouping {
+  int64_t Cb{0}, CbIn{0}, obPerStep{1}, cbStep{0};
+  int64_t firstInBlock(int64_t ob) const { return ob / obPerStep * cbStep; }
+};
+
+/// \returns the grouping of convolution \p n (not depthwise) for packed
+/// input blocks of \p CB channels, or false if the blocked kernels do not
+/// run it: a grouped convolution (CB 16) runs them when the groups of an
+/// output block fill whole input blocks (group widths O/G of 4, 8 or 16
+/// and C/G a multiple of O/G, or both multiples of 16), so that at most 4
+/// times its multiply-adds are done.
+bool blockGroupingOf(const ConvolutionNode &n, int64_t CB, BlockGrouping &out);
+
 /// A convolution filter and bias in the FP32 blocked layouts.
 struct PackedConvF32 {
   std::vector<float> filter; ///< [Ob][Cb][KH][KW][CB][16] or depthwise
@@ -27,9 +47,11 @@ struct PackedConvF32 {
   std::vector<float> bias;   ///< [Ob * 16]
 };
 
-/// Packs the float filter [O][C][KH][KW] (group 1) and bias [O] of a
-/// convolution whose packed input has CB channels a block.
-PackedConvF32 packConvF32(const Tensor &filter, const Tensor &bias, int64_t CB);
+/// Packs the float filter [O][C/G][KH][KW] and bias [O] of a convolution
+/// of \p G groups whose packed input has CB channels a block, read as
+/// \p bg says.
+PackedConvF32 packConvF32(const Tensor &filter, const Tensor &bias, int64_t CB,
+                          int64_t G, const BlockGrouping &bg);
 
 /// Packs the float filter [C][1][KH][KW] and bias [C] of a depthwise
 /// convolution.
@@ -54,12 +76,12 @@ struct PackedConvI8 {
 /// in stay within int32: max |bias| + 4 x 255 x 128 x taps <= INT32_MAX.
 bool int8AccumulatorsFit(const Tensor &bias, int64_t taps);
 
-/// Packs the INT8 convolution \p n (group 1) for a packed input with CB
-/// channels a block (CBp rounded to 4) and input zero code \p inZero (the
-/// input offset + 128). \returns false if a corrected bias would overflow
-/// int32 (the plain kernel then runs it).
-bool packConvI8(const ConvolutionNode &n, int64_t CB, int32_t inZero,
-                PackedConvI8 &out);
+/// Packs the INT8 convolution \p n (not depthwise) for a packed input with
+/// CB channels a block (CBp rounded to 4), read as \p bg says, and input
+/// zero code \p inZero (the input offset + 128). \returns false if a
+/// corrected bias would overflow int32 (the plain kernel then runs it).
+bool packConvI8(const ConvolutionNode &n, int64_t CB, const BlockGrouping &bg,
+                int32_t inZero, PackedConvI8 &out);
 
 /// Packs the depthwise INT8 convolution \p n.
 PackedConvI8 packDepthwiseI8(const ConvolutionNode &n);

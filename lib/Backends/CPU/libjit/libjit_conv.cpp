@@ -91,9 +91,14 @@ constexpr int kTileColsI8 = 2;
 // FP32
 //===----------------------------------------------------------------------===//
 
-/// Geometry of a blocked convolution over a packed input.
+/// Geometry of a blocked convolution over a packed input. Output block ob
+/// reads the Cb input blocks that start at firstInBlock(ob) of the CbIn
+/// blocks of the packed input: all of them for a dense convolution
+/// (cbStep 0), its groups' blocks for a grouped one.
 struct ConvShape {
   int64_t Cb, CB, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW;
+  int64_t CbIn, obPerStep, cbStep;
+  int64_t firstInBlock(int64_t ob) const { return ob / obPerStep * cbStep; }
 };
 
 /// One tile: NB output blocks (16 channels each) x COLS output columns
@@ -115,12 +120,14 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
   }
   const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CB * kBlock;
   const int64_t colStep = s.SW * s.CB;
+  const int64_t cbIn = s.firstInBlock(ob);
   for (int64_t cb = 0; cb < s.Cb; cb++) {
     for (int64_t kh = 0; kh < s.KH; kh++) {
       const float *row =
-          in + (((n * s.Cb + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
-                ow0 * s.SW) *
-                   s.CB;
+          in +
+          (((n * s.CbIn + cbIn + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
+           ow0 * s.SW) *
+              s.CB;
       const float *wrow =
           filter + ((ob * s.Cb + cb) * s.KH + kh) * s.KW * s.CB * kBlock;
       for (int64_t kw = 0; kw < s.KW; kw++) {
@@ -221,24 +228,27 @@ LIBJIT_EXPORT void libjit_pack_conv_input_f32(int64_t begin, int64_t end,
 }
 
 /// Items: N * ceil(Ob / 2) * OH output rows (pairs of output blocks). FP32
-/// convolution of a
-/// packed input with a packed filter [Ob][Cb][KH][KW][CB][16] and a bias of
-/// Ob * 16 floats into a blocked output, with the fused epilogue.
-LIBJIT_EXPORT void
-libjit_conv_blocked_f32(int64_t begin, int64_t end, uint8_t *out,
-                        const float *in, const float *filter, const float *bias,
-                        int64_t Cb, int64_t CB, int64_t Hp, int64_t Wp,
-                        int64_t Ob, int64_t OH, int64_t OW, int64_t KH,
-                        int64_t KW, int64_t SH, int64_t SW, int64_t DH,
-                        int64_t DW, const ConvScalars *scalars) {
-  ConvShape s{Cb, CB, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW};
+/// convolution of a packed input [N][CbIn][Hp][Wp][CB] with a packed
+/// filter [Ob][Cb][KH][KW][CB][16] and a bias of Ob * 16 floats into a
+/// blocked output, with the fused epilogue. Output block ob reads input
+/// blocks from (ob / obPerStep) * cbStep on (ConvShape).
+LIBJIT_EXPORT void libjit_conv_blocked_f32(
+    int64_t begin, int64_t end, uint8_t *out, const float *in,
+    const float *filter, const float *bias, int64_t Cb, int64_t CB,
+    int64_t CbIn, int64_t obPerStep, int64_t cbStep, int64_t Hp, int64_t Wp,
+    int64_t Ob, int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
+    int64_t SW, int64_t DH, int64_t DW, const ConvScalars *scalars) {
+  ConvShape s{Cb, CB, Hp, Wp, Ob, OH,   OW,        KH,
+              KW, SH, SW, DH, DW, CbIn, obPerStep, cbStep};
   const ConvScalars &ep = *scalars;
   int64_t pairs = divUp(Ob, 2);
+  // Two output blocks share a tile when they read the same input blocks.
+  const bool pairable = cbStep == 0 || obPerStep % 2 == 0;
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
     int64_t ob = pair * 2;
     // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
-    if (kTileBlocks == 2 && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
       convRowF32<2>(s, in, filter, bias, out, n, ob, oh, ep);
       continue;
     }
@@ -444,8 +454,13 @@ constexpr int kAccPerBlock = kVecsPerBlock;
 #endif
 constexpr int kAccLanes = int(kBlock) / kAccPerBlock;
 
+/// As ConvShape; the window sums (when there are) are [N][NG][OH][OW], one
+/// plane per run of Cb input blocks (NG = ceil(CbIn / Cb)).
 struct ConvShapeI8 {
   int64_t Cb, CBp, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW;
+  int64_t CbIn, obPerStep, cbStep;
+  int64_t firstInBlock(int64_t ob) const { return ob / obPerStep * cbStep; }
+  int64_t sumPlanes() const { return divUp(CbIn, Cb); }
 };
 
 template <int NB, int COLS>
@@ -467,12 +482,14 @@ LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
   const int64_t groups = s.CBp / 4;
   const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CBp * kBlock;
   const int64_t colStep = s.SW * s.CBp;
+  const int64_t cbIn = s.firstInBlock(ob);
   for (int64_t cb = 0; cb < s.Cb; cb++) {
     for (int64_t kh = 0; kh < s.KH; kh++) {
       const uint8_t *row =
-          in + (((n * s.Cb + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
-                ow0 * s.SW) *
-                   s.CBp;
+          in +
+          (((n * s.CbIn + cbIn + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
+           ow0 * s.SW) *
+              s.CBp;
       const int8_t *wrow =
           filter + ((ob * s.Cb + cb) * s.KH + kh) * s.KW * s.CBp * kBlock;
       for (int64_t kw = 0; kw < s.KW; kw++) {
@@ -500,7 +517,11 @@ LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
 #pragma unroll
     for (int t = 0; t < COLS; t++) {
       int32_t sum =
-          windowSums ? windowSums[(n * s.OH + oh) * s.OW + ow0 + t] : 0;
+          windowSums
+              ? windowSums[((n * s.sumPlanes() + cbIn / s.Cb) * s.OH + oh) *
+                               s.OW +
+                           ow0 + t]
+              : 0;
 #if defined(__AVX512VNNI__)
       finishBlockI8((__m512i)acc[b][t], blk, sum, ep, out, (base + t) * kBlock);
 #else
@@ -543,13 +564,18 @@ typedef int32_t v16i32 __attribute__((vector_size(64), aligned(4)));
 /// way: a fused Quantize), plain or blocked; padding and lanes past C hold
 /// the zero code. CB = channels taken per block (16 or C), CBp = CB rounded
 /// up to 4. With \p pixelSums, also writes the sum of every pixel's codes
-/// over all lanes, [N][Hp][Wp] (for the window sums).
-LIBJIT_EXPORT void libjit_pack_conv_input_i8(
-    int64_t begin, int64_t end, uint8_t *dst, int32_t *pixelSums,
-    const uint8_t *src, int32_t srcFloat, int32_t srcBlocked, int64_t C,
-    int64_t H, int64_t W, int64_t CB, int64_t CBp, int64_t PT, int64_t PL,
-    int64_t Hp, int64_t Wp, float scale, int32_t offset) {
+/// over all lanes of each run of sumBlocks blocks, [N][ceil(Cb /
+/// sumBlocks)][Hp][Wp] (for the window sums; a dense convolution sums all
+/// its blocks, a grouped one the blocks of each output block).
+LIBJIT_EXPORT void
+libjit_pack_conv_input_i8(int64_t begin, int64_t end, uint8_t *dst,
+                          int32_t *pixelSums, const uint8_t *src,
+                          int32_t srcFloat, int32_t srcBlocked, int64_t C,
+                          int64_t H, int64_t W, int64_t CB, int64_t CBp,
+                          int64_t sumBlocks, int64_t PT, int64_t PL, int64_t Hp,
+                          int64_t Wp, float scale, int32_t offset) {
   int64_t Cb = divUp(C, CB), Cs = divUp(C, kBlock);
+  int64_t planes = divUp(Cb, sumBlocks);
   uint8_t zero = uint8_t(offset + 128);
   TensorQuantizationParams p;
   p.scale = scale;
@@ -557,13 +583,15 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
   bool copyBlocks = srcBlocked && !srcFloat && CB == kBlock && CBp == kBlock;
   for (int64_t r = begin; r < end; r++) {
     int64_t hp = r % Hp, n = r / Hp, h = hp - PT;
-    int32_t *sums = pixelSums ? pixelSums + r * Wp : nullptr;
-    if (sums) {
-      for (int64_t wp = 0; wp < Wp; wp++) {
-        sums[wp] = 0;
-      }
-    }
     for (int64_t cb = 0; cb < Cb; cb++) {
+      int32_t *sums =
+          pixelSums ? pixelSums + ((n * planes + cb / sumBlocks) * Hp + hp) * Wp
+                    : nullptr;
+      if (sums && cb % sumBlocks == 0) {
+        for (int64_t wp = 0; wp < Wp; wp++) {
+          sums[wp] = 0;
+        }
+      }
       uint8_t *d = dst + ((n * Cb + cb) * Hp + hp) * Wp * CBp;
       if (h < 0 || h >= H) {
         std::memset(d, zero, Wp * CBp);
@@ -619,10 +647,11 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
   }
 }
 
-/// Items: N * OH output rows. sums[n][oh][ow] = the sum of the packed
-/// input's codes under the window of output pixel (oh, ow), over every
-/// lane (the correction for non-zero filter offsets), from the pixel sums
-/// [N][Hp][Wp] of libjit_pack_conv_input_i8.
+/// Items: N * OH output rows (N counts the sum planes of every image).
+/// sums[n][oh][ow] = the sum of the packed input's codes under the window
+/// of output pixel (oh, ow), over every lane of a plane (the correction
+/// for non-zero filter offsets), from the pixel sums [N][Hp][Wp] of
+/// libjit_pack_conv_input_i8.
 LIBJIT_EXPORT void
 libjit_conv_window_sums_i8(int64_t begin, int64_t end, int32_t *sums,
                            const int32_t *pixelSums, int64_t Hp, int64_t Wp,
@@ -655,17 +684,20 @@ LIBJIT_EXPORT void libjit_conv_blocked_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
     const int8_t *filter, const int32_t *bias, const int32_t *windowSums,
     const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
-    int64_t Cb, int64_t CBp, int64_t Hp, int64_t Wp, int64_t Ob, int64_t OH,
-    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
-    int64_t DW, const ConvScalars *scalars) {
-  ConvShapeI8 s{Cb, CBp, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW};
+    int64_t Cb, int64_t CBp, int64_t CbIn, int64_t obPerStep, int64_t cbStep,
+    int64_t Hp, int64_t Wp, int64_t Ob, int64_t OH, int64_t OW, int64_t KH,
+    int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
+    const ConvScalars *scalars) {
+  ConvShapeI8 s{Cb, CBp, Hp, Wp, Ob, OH,   OW,        KH,
+                KW, SH,  SW, DH, DW, CbIn, obPerStep, cbStep};
   Int8Epilogue ep{windowSums ? filterOffsets : nullptr, mults, shifts, scalars};
   int64_t pairs = divUp(Ob, 2);
+  const bool pairable = cbStep == 0 || obPerStep % 2 == 0;
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
     int64_t ob = pair * 2;
     // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
-    if (kTileBlocks == 2 && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
       convRowI8<2>(s, in, filter, bias, windowSums, out, n, ob, oh, ep);
       continue;
     }
