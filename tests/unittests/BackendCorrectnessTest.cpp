@@ -257,6 +257,22 @@ std::vector<Case> cases() {
          NodeValue d = n.conv(a, 24, 3, 2, 1, 24);
          return n.conv(d, 16, 1, 1, 0, 1, 1, false);
        }});
+  // Depthwise 5x5 and 7x3 (two groups of four taps a row, the second
+  // partly empty), rows whose width is not a multiple of four pixels, and
+  // 20 channels (the second block partly empty).
+  c.push_back({"depthwiseWideKernels",
+               {1, 20, 13, 11},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue a = n.conv(in, 20, 5, 1, 2, 20);
+                 NodeValue b = n.conv(a, 20, 3, 2, 1, 20);
+                 dim_t c = b.dims()[1];
+                 Constant *w = n.weights("dw73.w", {c, 1, 7, 3}, 0.3f);
+                 Constant *bias = n.weights("dw73.b", {c}, 0.2f);
+                 NodeValue d = F->createConv("dw73", b, w, bias, {7, 3}, {1, 2},
+                                             {3, 1, 3, 1}, unsigned(c), {1, 1});
+                 return n.conv(d, 8, 1, 1, 0, 1, 1, false);
+               }});
   c.push_back(
       {"dilatedAndGrouped", {1, 12, 11, 11}, [](Function *F, Placeholder *in) {
          Net n{F};

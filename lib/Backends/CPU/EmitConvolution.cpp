@@ -129,18 +129,18 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   Storage packed{newBuffer(Region::Activations, N * Cb * Hp * Wp * CBp)};
   PackedConvI8 pk;
   if (depthwise) {
-    pk = packDepthwiseI8(n);
+    pk = packDepthwiseI8(n, cs.inZero);
   } else {
     bool ok = packConvI8(n, CB, bg, cs.inZero, pk);
     assert(ok && "int8ConvFitsInt32 admitted a convolution that overflows");
     (void)ok;
   }
   // Window sums: one plane per run of bg.Cb input blocks (one in all for a
-  // dense convolution).
+  // dense convolution; the depthwise kernel sums its windows itself).
   int64_t sumBlocks = depthwise ? Cb : bg.Cb;
   int64_t planes = libjit::divUp(Cb, sumBlocks);
   PlannedArg pixelSums = nullPtr();
-  if (pk.needsWindowSums) {
+  if (pk.needsWindowSums && !depthwise) {
     pixelSums = ptr(Storage{newBuffer(Region::Activations,
                                       N * planes * Hp * Wp * sizeof(int32_t))});
   }
@@ -154,7 +154,10 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());
     QuantizationTransform t =
         makeQuantizationTransform(double(yt.getScale()) / at.getScale());
-    cs.act = 1;
+    // A ratio of 1 gives (v 2^30 + 2^29) >> 30 = v: only the clamp is left.
+    cs.act = t.shift >= 1 && t.multiplier == (int64_t(1) << t.shift)
+                 ? libjit::kActIdentityScale
+                 : 1;
     cs.actInOffset = yt.getOffset();
     cs.actLo = int32_t(lo);
     cs.actHi = int32_t(std::min<int64_t>(hi, INT32_MAX));
@@ -170,8 +173,10 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   }
   if (depthwise) {
     emit("libjit_conv_depthwise_i8", N * Cb * OH,
-         append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter32)),
+         append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter)),
                         ptr(newConstant(pk.bias)),
+                        pk.needsWindowSums ? ptr(newConstant(pk.filterOffsets))
+                                           : nullPtr(),
                         ptr(newConstant(pk.multipliers)),
                         ptr(newConstant(pk.shifts)), imm(Cb), imm(Hp), imm(Wp),
                         imm(OH), imm(OW)},

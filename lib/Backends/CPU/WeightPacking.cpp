@@ -176,25 +176,37 @@ bool packConvI8(const ConvolutionNode &n, int64_t CB, const BlockGrouping &bg,
   return true;
 }
 
-PackedConvI8 packDepthwiseI8(const ConvolutionNode &n) {
+PackedConvI8 packDepthwiseI8(const ConvolutionNode &n, int32_t inZero) {
   const Tensor &filter =
       llvm::cast<Constant>(n.getFilter().getNode())->getPayload();
   const Tensor &bias =
       llvm::cast<Constant>(n.getBias().getNode())->getPayload();
   auto d = filter.dims();
   int64_t C = d[0], KH = d[2], KW = d[3], Cb = divUp(C, kBlock);
+  int64_t G4 = divUp(KW, 4);
   PackedConvI8 p;
   padRequantization(n, Cb * kBlock, p);
-  p.filter32.assign(Cb * KH * KW * kBlock, 0);
+  p.filter.assign(Cb * KH * G4 * kBlock * 4, 0);
   p.bias.assign(Cb * kBlock, 0);
   const int8_t *w = dataOf<int8_t>(filter);
   const int32_t *b = dataOf<int32_t>(bias);
   for (int64_t c = 0; c < C; c++) {
-    p.bias[c] = b[c];
-    for (int64_t k = 0; k < KH * KW; k++) {
-      p.filter32[((c / kBlock) * KH * KW + k) * kBlock + c % kBlock] =
-          int32_t(w[c * KH * KW + k]) - p.filterOffsets[c];
+    int64_t sum = 0;
+    for (int64_t kh = 0; kh < KH; kh++) {
+      for (int64_t kw = 0; kw < KW; kw++) {
+        int8_t v = w[(c * KH + kh) * KW + kw];
+        p.filter[((((c / kBlock) * KH + kh) * G4 + kw / 4) * kBlock +
+                  c % kBlock) *
+                     4 +
+                 kw % 4] = v;
+        sum += v;
+      }
     }
+    int32_t off = p.filterOffsets[c];
+    p.needsWindowSums |= off != 0;
+    // sum (x - z)(w - off) = sum x w - off sum x - z sum w + K z off.
+    p.bias[c] = int32_t(int64_t(b[c]) - int64_t(inZero) * sum +
+                        KH * KW * int64_t(inZero) * off);
   }
   return p;
 }

@@ -57,13 +57,13 @@ PackedConvF32 packConvF32(const Tensor &filter, const Tensor &bias, int64_t CB,
 /// convolution.
 PackedConvF32 packDepthwiseF32(const Tensor &filter, const Tensor &bias);
 
-/// An INT8 convolution prepared for libjit_conv_blocked_i8 (or, with an
-/// int32 filter, libjit_conv_depthwise_i8), every array padded to whole
-/// 16-channel blocks.
+/// An INT8 convolution prepared for libjit_conv_blocked_i8 or
+/// libjit_conv_depthwise_i8, every array padded to whole 16-channel
+/// blocks.
 struct PackedConvI8 {
-  std::vector<int8_t> filter;    ///< [Ob][Cb][KH][KW][CBp/4][16][4]
-  std::vector<int32_t> filter32; ///< depthwise: [Cb][KH][KW][16], w - off
-  std::vector<int32_t> bias;     ///< with the offset corrections
+  std::vector<int8_t> filter; ///< [Ob][Cb][KH][KW][CBp/4][16][4], or
+                              ///< depthwise [Cb][KH][ceil(KW/4)][16][4]
+  std::vector<int32_t> bias;  ///< with the offset corrections
   std::vector<int32_t> filterOffsets;
   std::vector<int32_t> multipliers; ///< below 2^31 (QuantizationTransform)
   std::vector<int32_t> shifts;
@@ -83,8 +83,11 @@ bool int8AccumulatorsFit(const Tensor &bias, int64_t taps);
 bool packConvI8(const ConvolutionNode &n, int64_t CB, const BlockGrouping &bg,
                 int32_t inZero, PackedConvI8 &out);
 
-/// Packs the depthwise INT8 convolution \p n.
-PackedConvI8 packDepthwiseI8(const ConvolutionNode &n);
+/// Packs the depthwise INT8 convolution \p n for libjit_conv_depthwise_i8:
+/// the filter as [Cb][KH][ceil(KW/4)][16][4] int8 codes (four horizontal
+/// taps a channel, the missing ones 0) and the bias with the corrections
+/// of input zero code \p inZero folded in.
+PackedConvI8 packDepthwiseI8(const ConvolutionNode &n, int32_t inZero);
 
 /// FullyConnected weights [K][M] and bias [M] for libjit_fc_f32: [Mb][Kx][16]
 /// where the input rows have Kx >= K values (rows past K are 0).

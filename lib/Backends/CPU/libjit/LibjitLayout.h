@@ -85,6 +85,11 @@ struct ConvScalars {
   int32_t dqOffset;
 };
 
+/// ConvScalars::act of a fused Relu/Clip whose output has the convolution's
+/// scale: its requantization is the identity (only the clamp and the
+/// offsets remain).
+constexpr int32_t kActIdentityScale = 2;
+
 /// Error codes a run returns (0: success).
 enum RunStatus : int32_t {
 #define KERNEL_RUN_STATUS(NAME, CODE) kStatus##NAME = CODE,

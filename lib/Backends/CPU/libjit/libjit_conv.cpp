@@ -347,13 +347,10 @@ LIBJIT_INLINE __m512i clampLanes(__m512i v, int32_t lo, int32_t hi) {
                           _mm512_set1_epi32(hi));
 }
 
-/// Finishes the 16 accumulators \p a of output block \p blk. Out of line:
-/// one shared copy instead of one per tile column keeps the JIT fast, and
-/// the vector travels in a register.
-static __attribute__((noinline)) void finishBlockI8(__m512i a, int64_t blk,
-                                                    int32_t windowSum,
-                                                    const Int8Epilogue &ep,
-                                                    uint8_t *out, int64_t at) {
+/// Finishes the 16 accumulators \p a of output block \p blk.
+LIBJIT_INLINE void finishLanesI8(__m512i a, int64_t blk, int32_t windowSum,
+                                 const Int8Epilogue &ep, uint8_t *out,
+                                 int64_t at) {
   int64_t c0 = blk * kBlock;
   if (ep.filterOffsets) {
     a = _mm512_sub_epi32(
@@ -368,9 +365,11 @@ static __attribute__((noinline)) void finishBlockI8(__m512i a, int64_t blk,
     __m512i r =
         clampLanes(_mm512_sub_epi32(y, _mm512_set1_epi32(ep.p->actInOffset)),
                    int32_t(ep.p->actLo), int32_t(ep.p->actHi));
-    y = requantizeLanes(r, _mm512_set1_epi32(int32_t(ep.p->actMult)),
-                        _mm512_set1_epi32(ep.p->actShift));
-    y = clampLanes(_mm512_add_epi32(y, _mm512_set1_epi32(ep.p->actOutOffset)),
+    if (ep.p->act != kActIdentityScale) {
+      r = requantizeLanes(r, _mm512_set1_epi32(int32_t(ep.p->actMult)),
+                          _mm512_set1_epi32(ep.p->actShift));
+    }
+    y = clampLanes(_mm512_add_epi32(r, _mm512_set1_epi32(ep.p->actOutOffset)),
                    -128, 127);
   }
   if (!ep.p->dequantize) {
@@ -383,10 +382,36 @@ static __attribute__((noinline)) void finishBlockI8(__m512i a, int64_t blk,
   _mm512_storeu_ps((float *)out + at, f);
 }
 
+/// finishLanesI8 out of line: one shared copy instead of one per tile
+/// column keeps the JIT fast, and the vector travels in a register.
+static __attribute__((noinline)) void finishBlockI8(__m512i a, int64_t blk,
+                                                    int32_t windowSum,
+                                                    const Int8Epilogue &ep,
+                                                    uint8_t *out, int64_t at) {
+  finishLanesI8(a, blk, windowSum, ep, out, at);
+}
+
 LIBJIT_INLINE void finishBlockI8(const int32_t *acc, int64_t blk,
                                  int32_t windowSum, const Int8Epilogue &ep,
                                  uint8_t *out, int64_t at) {
   finishBlockI8(_mm512_loadu_si512(acc), blk, windowSum, ep, out, at);
+}
+
+/// Finishes a tile of nb output blocks from ob x cols pixels: acc holds
+/// its vectors block by block, sums (null: none) the window sums of its
+/// pixels; pixel t of block ob + b goes to output pixel base + b *
+/// blockStride + t.
+static __attribute__((noinline)) void
+finishTileI8(const int32_t *acc, int nb, int cols, int64_t ob,
+             const int32_t *sums, const Int8Epilogue &ep, uint8_t *out,
+             int64_t base, int64_t blockStride) {
+  for (int b = 0; b < nb; b++) {
+    for (int t = 0; t < cols; t++) {
+      finishLanesI8(_mm512_load_si512(acc + (b * cols + t) * kBlock), ob + b,
+                    sums ? sums[t] : 0, ep, out,
+                    (base + b * blockStride + t) * kBlock);
+    }
+  }
 }
 #else
 /// Finishes 16 accumulators of output block blk (one shared out-of-line
@@ -408,10 +433,15 @@ finishBlockI8(const int32_t *acc, int64_t blk, int32_t windowSum,
     if (ep.p->act) {
       int64_t r = int64_t(v) - ep.p->actInOffset;
       r = r < ep.p->actLo ? ep.p->actLo : (r > ep.p->actHi ? ep.p->actHi : r);
-      QuantizationTransform ta;
-      ta.multiplier = ep.p->actMult;
-      ta.shift = ep.p->actShift;
-      v = requantize(r, ta, ep.p->actOutOffset);
+      if (ep.p->act == kActIdentityScale) {
+        r += ep.p->actOutOffset;
+        v = int32_t(r < -128 ? -128 : (r > 127 ? 127 : r));
+      } else {
+        QuantizationTransform ta;
+        ta.multiplier = ep.p->actMult;
+        ta.shift = ep.p->actShift;
+        v = requantize(r, ta, ep.p->actOutOffset);
+      }
     }
     y[l] = int8_t(v);
   }
@@ -510,30 +540,41 @@ LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
       }
     }
   }
+  const int32_t *sums =
+      windowSums
+          ? windowSums +
+                ((n * s.sumPlanes() + cbIn / s.Cb) * s.OH + oh) * s.OW + ow0
+          : nullptr;
+#if defined(__AVX512VNNI__)
+  // One call finishes the tile: its vectors go through the epilogue one
+  // after the other, without a call between them.
+  alignas(64) int32_t tile[NB * COLS * kBlock];
+#pragma unroll
+  for (int b = 0; b < NB; b++) {
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      _mm512_store_si512(tile + (b * COLS + t) * kBlock, (__m512i)acc[b][t]);
+    }
+  }
+  finishTileI8(tile, NB, COLS, ob, sums, ep, out,
+               ((n * s.Ob + ob) * s.OH + oh) * s.OW + ow0, s.OH * s.OW);
+#else
 #pragma unroll
   for (int b = 0; b < NB; b++) {
     int64_t blk = ob + b;
     int64_t base = ((n * s.Ob + blk) * s.OH + oh) * s.OW + ow0;
 #pragma unroll
     for (int t = 0; t < COLS; t++) {
-      int32_t sum =
-          windowSums
-              ? windowSums[((n * s.sumPlanes() + cbIn / s.Cb) * s.OH + oh) *
-                               s.OW +
-                           ow0 + t]
-              : 0;
-#if defined(__AVX512VNNI__)
-      finishBlockI8((__m512i)acc[b][t], blk, sum, ep, out, (base + t) * kBlock);
-#else
+      int32_t sum = sums ? sums[t] : 0;
       int32_t a[kBlock];
 #pragma unroll
       for (int v = 0; v < kAccPerBlock; v++) {
         *(vacc *)(a + v * kAccLanes) = acc[b * kAccPerBlock + v][t];
       }
       finishBlockI8(a, blk, sum, ep, out, (base + t) * kBlock);
-#endif
     }
   }
+#endif
 }
 
 template <int NB>
@@ -707,39 +748,157 @@ LIBJIT_EXPORT void libjit_conv_blocked_i8(
   }
 }
 
+namespace {
+#if defined(__AVX512VNNI__)
+/// The index vectors of tapsOf. They pass through an empty asm statement:
+/// with constant indices LLVM rewrites the two shuffles into a longer
+/// sequence of in-lane ones for some CPUs.
+struct TapShuffles {
+  __m512i perm, shuf;
+  TapShuffles() {
+    perm =
+        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    shuf = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    asm("" : "+v"(perm), "+v"(shuf));
+  }
+};
+
+/// The codes of 16 channels at 4 neighbouring pixels (64 bytes from px,
+/// the bytes outside \p m read as 0) as vpdpbusd wants them: dword c holds
+/// channel c's four codes, one a pixel. The dword transpose crosses the
+/// 128-bit lanes, the byte transpose stays within them.
+LIBJIT_INLINE __m512i tapsOf(const uint8_t *px, __mmask64 m,
+                             const TapShuffles &t) {
+  __m512i v = _mm512_maskz_loadu_epi8(m, px);
+  return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(t.perm, v), t.shuf);
+}
+
+/// P output pixels from column ow0 of output row oh of channel block cb:
+/// per kernel row, the taps four at a time through one vpdpbusd (and one
+/// more for the window sums when a filter offset is not 0).
+template <int P>
+LIBJIT_INLINE void
+depthwiseTileI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
+                const int32_t *filterOffsets, int64_t cb, int64_t Wp,
+                int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+                int64_t oh, int64_t ow0, uint8_t *out, int64_t at,
+                const Int8Epilogue &ep) {
+  const int64_t G4 = divUp(KW, 4);
+  __m512i acc[P], sx[P];
+  __m512i b = _mm512_loadu_si512(bias + cb * kBlock);
+#pragma unroll
+  for (int p = 0; p < P; p++) {
+    acc[p] = b;
+    sx[p] = _mm512_setzero_si512();
+  }
+  const __m512i ones = _mm512_set1_epi8(1);
+  const TapShuffles shuffles;
+  for (int64_t kh = 0; kh < KH; kh++) {
+    const uint8_t *row = plane + (oh * SH + kh * DH) * Wp * kBlock;
+    for (int64_t j = 0; j < G4; j++) {
+      int64_t taps = KW - 4 * j < 4 ? KW - 4 * j : 4;
+      __mmask64 m =
+          taps == 4 ? ~__mmask64(0) : (__mmask64(1) << (kBlock * taps)) - 1;
+      __m512i wv = _mm512_loadu_si512(w + (kh * G4 + j) * kBlock * 4);
+#pragma unroll
+      for (int p = 0; p < P; p++) {
+        __m512i v =
+            tapsOf(row + ((ow0 + p) * SW + 4 * j) * kBlock, m, shuffles);
+        acc[p] = _mm512_dpbusd_epi32(acc[p], v, wv);
+        if (filterOffsets) {
+          sx[p] = _mm512_dpbusd_epi32(sx[p], v, ones);
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int p = 0; p < P; p++) {
+    __m512i a = acc[p];
+    if (filterOffsets) {
+      a = _mm512_sub_epi32(
+          a, _mm512_mullo_epi32(_mm512_loadu_si512(filterOffsets + cb * kBlock),
+                                sx[p]));
+    }
+    finishLanesI8(a, cb, 0, ep, out, at + p * kBlock);
+  }
+}
+#endif
+} // namespace
+
 /// Items: N * Cb * OH output rows. Depthwise INT8 convolution of a packed
-/// input (CBp = 16, unsigned codes, zero code scalars->inZero) with a filter
-/// [Cb][KH][KW][16] of int32 values (w - filter offset) and the plain int32
-/// bias, with the INT8 epilogue (no window sums).
+/// input (CBp = 16, unsigned codes) with a filter [Cb][KH][ceil(KW/4)][16][4]
+/// of int8 codes (four horizontal taps a channel, the missing ones 0) and a
+/// bias with the zero-code corrections folded in (packDepthwiseI8): per
+/// channel, bias + sum x w - filterOffset * sum x over the window, which is
+/// sum (x - zero)(w - filterOffset) + the bias of the graph. filterOffsets
+/// is null when they are all 0. With the INT8 epilogue.
 LIBJIT_EXPORT void libjit_conv_depthwise_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
-    const int32_t *filter, const int32_t *bias, const int32_t *mults,
-    const int32_t *shifts, int64_t Cb, int64_t Hp, int64_t Wp, int64_t OH,
-    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
-    int64_t DW, const ConvScalars *scalars) {
+    const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
+    const int32_t *mults, const int32_t *shifts, int64_t Cb, int64_t Hp,
+    int64_t Wp, int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
+    int64_t SW, int64_t DH, int64_t DW, const ConvScalars *scalars) {
   Int8Epilogue ep{nullptr, mults, shifts, scalars};
-  const int32_t inZero = scalars->inZero;
+  const int64_t G4 = divUp(KW, 4);
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, cb = (r / OH) % Cb, n = r / (OH * Cb);
-    const int32_t *w = filter + cb * KH * KW * kBlock;
+    const int8_t *w = filter + cb * KH * G4 * kBlock * 4;
+    const uint8_t *plane = in + (n * Cb + cb) * Hp * Wp * kBlock;
+    int64_t at0 = (((n * Cb + cb) * OH + oh) * OW) * kBlock;
+#if defined(__AVX512VNNI__)
+    if (DW == 1) {
+      // Four pixels at a time, then the last ones.
+      constexpr int kPixels = 4;
+      const int64_t full = OW / kPixels * kPixels;
+      for (int64_t ow = 0; ow < full; ow += kPixels) {
+        depthwiseTileI8<kPixels>(plane, w, bias, filterOffsets, cb, Wp, KH, KW,
+                                 SH, SW, DH, oh, ow, out, at0 + ow * kBlock,
+                                 ep);
+      }
+      switch (OW - full) {
+      case 3:
+        depthwiseTileI8<3>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
+                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
+        break;
+      case 2:
+        depthwiseTileI8<2>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
+                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
+        break;
+      case 1:
+        depthwiseTileI8<1>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
+                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
+        break;
+      default:
+        break;
+      }
+      continue;
+    }
+#endif
     for (int64_t ow = 0; ow < OW; ow++) {
-      int32_t acc[kBlock];
+      int32_t acc[kBlock], sum[kBlock];
       for (int l = 0; l < kBlock; l++) {
         acc[l] = bias[cb * kBlock + l];
+        sum[l] = 0;
       }
       for (int64_t kh = 0; kh < KH; kh++) {
         const uint8_t *x =
-            in +
-            (((n * Cb + cb) * Hp + oh * SH + kh * DH) * Wp + ow * SW) * kBlock;
+            plane + ((oh * SH + kh * DH) * Wp + ow * SW) * kBlock;
         for (int64_t kw = 0; kw < KW; kw++) {
+          const int8_t *wk = w + ((kh * G4 + kw / 4) * kBlock) * 4 + kw % 4;
           for (int l = 0; l < kBlock; l++) {
-            acc[l] += (int32_t(x[kw * DW * kBlock + l]) - inZero) *
-                      w[(kh * KW + kw) * kBlock + l];
+            int32_t v = x[kw * DW * kBlock + l];
+            acc[l] += v * wk[l * 4];
+            sum[l] += v;
           }
         }
       }
-      finishBlockI8(acc, cb, 0, ep, out,
-                    (((n * Cb + cb) * OH + oh) * OW + ow) * kBlock);
+      if (filterOffsets) {
+        for (int l = 0; l < kBlock; l++) {
+          acc[l] -= filterOffsets[cb * kBlock + l] * sum[l];
+        }
+      }
+      finishBlockI8(acc, cb, 0, ep, out, at0 + ow * kBlock);
     }
   }
 }
