@@ -30,6 +30,14 @@ Usage:
   python3 utils/run_benchmark.py [--quick] [--skip-interpreter-224]
       [--build-dir build] [--ort-dir .] [--json-out FILE]
       [--peak-fp32-gflops G] [--peak-int8-gops G]
+  python3 utils/run_benchmark.py --zoo mobilenet_v2,resnet50,... [...]
+
+--zoo measures torchvision models instead (utils/export_zoo.py, random
+weights, batch 1, opset 13, exported into BUILD/zoo when missing): per
+model the multiply-adds (Conv, Gemm and MatMul, from ONNX shape inference),
+FP32 and INT8 latency on the CPU backend (profile on random [0, 1) inputs),
+the INT8 speed-up over FP32, ONNX Runtime FP32, each precision's share of
+the machine's peak, and the JIT compile times; then the speed targets.
 
 The peak bound uses this machine's one-core FP32 and INT8 multiply-add peaks
 as bin/peak-benchmark measures them at the start of the run (register-only
@@ -375,6 +383,162 @@ def render_table(header, rows, right_from):
     return "\n".join(out)
 
 
+ZOO_DEPTHWISE_HEAVY = ("mobilenet_v2", "mobilenet_v3_small",
+                       "mobilenet_v3_large", "efficientnet_b0", "mnasnet0_5",
+                       "mnasnet1_0")
+
+
+def count_macs(path):
+    """Multiply-adds of the Conv, Gemm and MatMul nodes of an ONNX file
+    (shapes from ONNX shape inference), or None without python3-onnx."""
+    try:
+        import onnx
+        from onnx import shape_inference
+    except ImportError:
+        # Debian's python3-onnx belongs to the system Python.
+        if (not os.path.exists(EXPORT_PYTHON) or
+                os.path.realpath(sys.executable) ==
+                os.path.realpath(EXPORT_PYTHON)):
+            return None
+        rc, out, _ = run_tool([EXPORT_PYTHON, os.path.abspath(__file__),
+                               "--count-macs", path])
+        return int(out) if rc == 0 and out.strip().isdigit() else None
+    model = shape_inference.infer_shapes(onnx.load(path))
+    g = model.graph
+    shapes = {}
+    for v in list(g.value_info) + list(g.input) + list(g.output):
+        dims = [d.dim_value for d in v.type.tensor_type.shape.dim]
+        shapes[v.name] = dims
+    for t in g.initializer:
+        shapes[t.name] = list(t.dims)
+    total = 0
+    for n in g.node:
+        if n.op_type == "Conv" and len(n.input) > 1:
+            w, y = shapes.get(n.input[1]), shapes.get(n.output[0])
+            if w and y and all(y):
+                per = 1
+                for d in w[1:]:
+                    per *= d
+                out = 1
+                for d in y:
+                    out *= d
+                total += out * per
+        elif n.op_type in ("Gemm", "MatMul") and len(n.input) > 1:
+            a, y = shapes.get(n.input[0]), shapes.get(n.output[0])
+            if a and y and all(a) and all(y):
+                trans_a = any(at.name == "transA" and at.i for at in
+                              n.attribute)
+                k = a[-2] if trans_a else a[-1]
+                out = 1
+                for d in y:
+                    out *= d
+                total += out * k
+    return total
+
+
+def zoo_main(args, bench, peak_source):
+    """The --zoo table: one row a model, then the targets."""
+    names = [n for n in args.zoo.split(",") if n]
+    zoo_dir = os.path.join(bench.build, "zoo")
+    os.makedirs(os.path.join(ROOT, bench.bench_dir), exist_ok=True)
+    rows, records, notes = [], [], []
+    started = time.time()
+    for name in names:
+        d = os.path.join(zoo_dir, "%s_opset13_b1" % name)
+        path = os.path.join(d, "model.onnx")
+        if not os.path.isfile(os.path.join(ROOT, path)):
+            cmd = [EXPORT_PYTHON, os.path.join("utils", "export_zoo.py"),
+                   "--out", zoo_dir, name]
+            progress("running: export %s" % name)
+            rc, out, err = run_tool(cmd)
+            if rc != 0:
+                notes.append("%s skipped: export failed (%s): %s" %
+                             (name, quote(cmd), (err.strip().splitlines() or
+                                                 ["exit %d" % rc])[-1]))
+                continue
+        model = Model(name, name, {1: path}, R224_INPUT_RANGE, False,
+                      os.path.join(bench.bench_dir, "zoo_%s.yaml" % name),
+                      False)
+        macs = count_macs(os.path.join(ROOT, path))
+        bench.dump_profile(model)
+        repeats, warmups = counts(args, "CPU", 1)
+        fp32 = bench.network_benchmark(model, 1, "CPU", "FP32", 1, repeats,
+                                       warmups)["result"]
+        int8 = bench.network_benchmark(model, 1, "CPU", "INT8", 1, repeats,
+                                       warmups)["result"]
+        ort = bench.ort_bench(model, 1, counts(args, "ORT", 1)[0])
+        ort_med = ort["median_ms"] if ort else None
+
+        def share(ms, peak):
+            if not macs or not ms:
+                return None
+            return 2 * macs / (ms * 1e-3) / (peak * 1e9)
+        rec = {"model": name, "macs": macs, "fp32": fp32, "int8": int8,
+               "ort_fp32": ort,
+               "int8_speedup": ratio(fp32["median_ms"], int8["median_ms"]),
+               "fp32_vs_ort": ratio(fp32["median_ms"], ort_med),
+               "fp32_of_peak": share(fp32["median_ms"],
+                                     args.peak_fp32_gflops),
+               "int8_of_peak": share(int8["median_ms"], args.peak_int8_gops)}
+        records.append(rec)
+        rows.append([
+            name, fmt(macs / 1e9 if macs else None, ".2f"),
+            fmt_ms(fp32["median_ms"]), fmt_ms(int8["median_ms"]),
+            fmt(rec["int8_speedup"], ".2f", "x"), fmt_ms(ort_med),
+            fmt(rec["fp32_vs_ort"], ".2f", "x"),
+            fmt(rec["fp32_of_peak"] * 100 if rec["fp32_of_peak"] else None,
+                ".0f", "%"),
+            fmt(rec["int8_of_peak"] * 100 if rec["int8_of_peak"] else None,
+                ".0f", "%"),
+            fmt(fp32.get("compile_s"), ".2f"),
+            fmt(int8.get("compile_s"), ".2f")])
+    header = ["model", "GMAC", "FP32 ms", "INT8 ms", "INT8 speed-up",
+              "ORT FP32 ms", "FP32 vs ORT", "FP32 % peak", "INT8 % peak",
+              "compile FP32 s", "compile INT8 s"]
+    out = ["CPU backend zoo benchmark, %s" %
+           datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+           "machine: %s, CPU: %s" % (machine(), cpu_model_name()),
+           "one thread, batch 1, median ms; random weights, INT8 profile on "
+           "random [0, 1) inputs; peaks FP32 %g GFLOP/s, INT8 %g GOP/s (%s); "
+           "FP32 vs ORT = ours / ONNX Runtime (lower is better)" %
+           (args.peak_fp32_gflops, args.peak_int8_gops, peak_source), ""]
+    out.append(render_table(header, rows, 1))
+    out.append("")
+    out.append("targets:")
+    for r in records:
+        want = 1.5 if r["model"] in ZOO_DEPTHWISE_HEAVY else 2.0
+        s = r["int8_speedup"]
+        out.append("  %-22s INT8 >= %.1fx FP32: %-7s %s" %
+                   (r["model"], want, fmt(s, ".2f", "x"),
+                    "n/a" if s is None else ("met" if s >= want
+                                             else "NOT met")))
+        v = r["fp32_vs_ort"]
+        out.append("  %-22s FP32 <= ORT:        %-7s %s" %
+                   (r["model"], fmt(v, ".2f", "x"),
+                    "n/a" if v is None else ("met" if v <= 1.0
+                                             else "NOT met")))
+    notes.append("ORT INT8 is not measured here (it needs a QDQ model of "
+                 "each network)")
+    if bench.ort_note:
+        notes.append(bench.ort_note)
+    out.append("")
+    out.append("notes:")
+    out.extend("  " + n for n in notes)
+    out.append("")
+    out.append("total time %.0f s" % (time.time() - started))
+    print("\n".join(out))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"date": datetime.datetime.now().isoformat(
+                timespec="seconds"), "machine": machine(),
+                "cpu": cpu_model_name(),
+                "peak_fp32_gflops": args.peak_fp32_gflops,
+                "peak_int8_gops": args.peak_int8_gops,
+                "peak_source": peak_source, "models": records,
+                "notes": notes}, f, indent=2)
+            f.write("\n")
+
+
 def cpu_model_name():
     """Model name from /proc/cpuinfo, with family/model (names can be
     generic, e.g. "AMD EPYC")."""
@@ -427,7 +591,14 @@ def main():
                    "measured by bin/peak-benchmark)")
     p.add_argument("--json-out", metavar="FILE",
                    help="write every raw measurement to FILE as JSON")
+    p.add_argument("--count-macs", metavar="MODEL", help=argparse.SUPPRESS)
+    p.add_argument("--zoo", metavar="MODELS",
+                   help="comma-separated torchvision models (export_zoo.py "
+                   "names): the zoo table instead of the ResNet-18 one")
     args = p.parse_args()
+    if args.count_macs:
+        print(count_macs(args.count_macs))
+        return
     args.ort_dir = os.path.abspath(args.ort_dir)
     for peak in (args.peak_fp32_gflops, args.peak_int8_gops):
         if peak is not None and peak <= 0:
@@ -449,6 +620,15 @@ def main():
     if not os.access(tool, os.X_OK):
         sys.exit("run_benchmark: %s not found; build it first "
                  "(or pass --build-dir)" % tool)
+    if args.zoo:
+        try:
+            zoo_main(args, bench, peak_source)
+        except ToolError as e:
+            print("run_benchmark: a tool failed (%s)" % e, file=sys.stderr)
+            if e.cmd:
+                print("  command: %s" % quote(e.cmd), file=sys.stderr)
+            sys.exit(1)
+        return
 
     bound_ms = {
         "FP32": 2 * RESNET18_224_MACS / (args.peak_fp32_gflops * 1e9) * 1e3,

@@ -391,18 +391,38 @@ struct HandPlanned {
   }
 };
 
+TEST_F(CPUPlannerTest, sigmoidKeepsABlockedValueBlocked) {
+  // Conv(20) -> Sigmoid -> Save: the Sigmoid maps the padding lanes (20 to
+  // 31) to finite values, so it works on the blocked result and only the
+  // Save's copy is unblocked.
+  Placeholder *x = input("x", {1, 3, 8, 8});
+  ConvolutionNode *c = conv("conv", x, 20);
+  Node *sg = F_->createUnary(Kind::SigmoidKind, "sg", c);
+  F_->createSave("out", sg);
+  HandPlanned hp(*F_);
+  const LayoutPlan &l = hp.emitter->getLayouts();
+  EXPECT_TRUE(l.has(sg, Layout::Blocked));
+  EXPECT_FALSE(l.has(c, Layout::Plain));
+  KernelProgram p = hp.emitter->finish();
+  EXPECT_EQ(kernels(p),
+            (std::vector<std::string>{
+                "libjit_pack_conv_input_f32", "libjit_conv_blocked_f32",
+                "libjit_unary_f32", "libjit_from_blocked", "libjit_copy"}));
+}
+
 TEST_F(CPUPlannerTest, convolutionChainIsBlocked) {
-  // x[1,3,8,8] -> Conv(32) -> Relu (fused) -> Add(relu, y) -> Sigmoid ->
+  // x[1,3,8,8] -> Conv(32) -> Relu (fused) -> Add(relu, y) -> Exp ->
   // Save. The convolution writes Blocked (the Relu's value); the Add reads
   // a Blocked operand, so it works Blocked and converts the plain
-  // placeholder y (to_blocked); Sigmoid(0) = 0.5 would spoil the padded
-  // lanes, so the Sigmoid works Plain and the Add's result is unblocked.
+  // placeholder y (to_blocked); Exp could make a padding lane infinite
+  // (which a zero weight does not cancel), so the Exp works Plain and the
+  // Add's result is unblocked. (A Sigmoid would stay Blocked.)
   Placeholder *x = input("x", {1, 3, 8, 8});
   Placeholder *y = input("y", {1, 32, 8, 8});
   ConvolutionNode *c = conv("conv", x, 32);
   Node *r = F_->createRelu("relu", c);
   Node *add = F_->createArithmetic(Kind::AddKind, "add", r, y);
-  Node *sg = F_->createUnary(Kind::SigmoidKind, "sg", add);
+  Node *sg = F_->createUnary(Kind::ExpKind, "sg", add);
   F_->createSave("out", sg);
   HandPlanned hp(*F_);
   const LayoutPlan &l = hp.emitter->getLayouts();

@@ -244,10 +244,13 @@ llvm::Error KernelEmitter::visit(const Node &n) {
   }
   case Kind::IntLookupTableKind: {
     auto &lut = cast<IntLookupTableNode>(n);
-    Storage in = use(lut.getInput());
+    // Any int8 -> int8 map keeps a blocked value blocked: the codes in its
+    // padding lanes meet weights that cancel them.
+    Layout layout = getElementwiseLayout(n, layouts_);
+    Storage in = use(lut.getInput(), layout);
     Storage table = use(lut.getTable());
-    Storage out = define(valueOf(&n), Layout::Plain);
-    emit("libjit_lookup_i8", typeOf(valueOf(&n)).size(),
+    Storage out = define(valueOf(&n), layout);
+    emit("libjit_lookup_i8", getLayoutElements(typeOf(valueOf(&n)), layout),
          {ptr(out), ptr(in), ptr(table)});
     return llvm::Error::success();
   }

@@ -80,6 +80,37 @@ LIBJIT_EXPORT void libjit_binary_i64(int64_t begin, int64_t end, int64_t *out,
   binary(begin, end, out, l, r, op);
 }
 
+namespace {
+/// exp(x) for x in [-87, 88.3] (clamped there; a NaN stays NaN), within 1
+/// ulp of exp there (0.98 at worst, measured every 0.0007): x = n ln2 + r with
+/// |r| <= ln2 / 2 (ln2 in two parts, so that r is exact), exp(r) by Cephes'
+/// degree-7 polynomial, times 2^n built in the exponent bits. No call, so loops
+/// over it vectorise.
+LIBJIT_INLINE float expNarrow(float x) {
+  float c = x < -87.f ? -87.f : x;
+  c = c > 88.3f ? 88.3f : c;
+  float n = __builtin_rintf(c * 1.44269504088896341f);
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  int32_t bits = (int32_t(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  float y = p * scale;
+  return x == x ? y : x;
+}
+
+/// 1 / (1 + exp(-x)): beyond the clamp of expNarrow the result is within
+/// 1e-38 of 0 or 1.
+LIBJIT_INLINE float sigmoid(float x) { return 1.f / (1.f + expNarrow(-x)); }
+} // namespace
+
 /// Items: elements. out = OP(in) (UnaryOp); Clip uses [p0, p1], LeakyRelu
 /// the slope p0.
 LIBJIT_EXPORT void libjit_unary_f32(int64_t begin, int64_t end, float *out,
@@ -102,7 +133,7 @@ LIBJIT_EXPORT void libjit_unary_f32(int64_t begin, int64_t end, float *out,
     return;
   case kOpSigmoid:
     for (int64_t i = begin; i < end; i++)
-      out[i] = 1.f / (1.f + std::exp(-in[i]));
+      out[i] = sigmoid(in[i]);
     return;
   case kOpTanh:
     for (int64_t i = begin; i < end; i++)
