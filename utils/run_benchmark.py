@@ -436,6 +436,17 @@ def count_macs(path):
     return total
 
 
+def print_report(out, notes, started):
+    """Prints the lines of out, the notes (if any) and the total time."""
+    if notes:
+        out.append("")
+        out.append("notes:")
+        out.extend("  " + n for n in notes)
+    out.append("")
+    out.append("total time %.0f s" % (time.time() - started))
+    print("\n".join(out))
+
+
 def zoo_main(args, bench, peak_source):
     """The --zoo table: one row a model, then the targets."""
     names = [n for n in args.zoo.split(",") if n]
@@ -521,12 +532,7 @@ def zoo_main(args, bench, peak_source):
                  "each network)")
     if bench.ort_note:
         notes.append(bench.ort_note)
-    out.append("")
-    out.append("notes:")
-    out.extend("  " + n for n in notes)
-    out.append("")
-    out.append("total time %.0f s" % (time.time() - started))
-    print("\n".join(out))
+    print_report(out, notes, started)
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"date": datetime.datetime.now().isoformat(
@@ -843,13 +849,7 @@ def main():
     if args.skip_interpreter_224 and m224:
         notes.append("Interpreter not run on ResNet-18 224 "
                      "(--skip-interpreter-224)")
-    if notes:
-        out.append("")
-        out.append("notes:")
-        out.extend("  " + n for n in notes)
-    out.append("")
-    out.append("total time %.0f s" % (time.time() - started))
-    print("\n".join(out))
+    print_report(out, notes, started)
 
     if args.json_out:
         doc = {
