@@ -297,6 +297,31 @@ std::vector<Case> cases() {
                  NodeValue g = n.conv(n.conv(f, 24, 1, 1, 0), 24, 3, 1, 1, 3);
                  return n.conv(g, 12, 3, 1, 1, 2, 1, false);
                }});
+  // A dense block as DenseNet has them: each layer (Relu, 1x1 and 3x3
+  // convolutions) reads the concatenation of all before it, so its layers
+  // differ only in their input channels (20, 28, 36: partial blocks). The
+  // CPU backend compiles one kernel for all of them, with the channel
+  // counts as run-time arguments; a count taken from the wrong layer gives
+  // wrong results here. Two pools of different widths share a kernel the
+  // same way. (DenseNet's BatchNorm before each layer has no INT8 form.)
+  c.push_back({"denseBlockSharesKernels",
+               {1, 20, 9, 9},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue x = in;
+                 for (int layer = 0; layer < 3; layer++) {
+                   std::string name = "dense" + std::to_string(layer);
+                   NodeValue a = F->createRelu(name + ".relu", x);
+                   NodeValue y = n.conv(n.conv(a, 24, 1, 1, 0), 8, 3, 1, 1);
+                   x = F->createConcat(name + ".cat", {x, y}, 1);
+                 }
+                 NodeValue p = F->createMaxPool("pool.a", x, {3, 3}, {2, 2},
+                                                {1, 1, 1, 1});
+                 NodeValue q =
+                     F->createMaxPool("pool.b", n.conv(p, 16, 1, 1, 0), {3, 3},
+                                      {2, 2}, {1, 1, 1, 1});
+                 return n.conv(q, 8, 1, 1, 0, 1, 1, false);
+               }});
   c.push_back({"averagePoolPaddedThenFlattenFC",
                {2, 16, 7, 7},
                [](Function *F, Placeholder *in) {

@@ -7,6 +7,7 @@
 #include "FusionPlan.h"
 #include "KernelEmitter.h"
 #include "KernelProgramBuilder.h"
+#include "LLVMIRGen.h"
 #include "LayoutPlan.h"
 #include "MemoryPlanner.h"
 #include "UnitPlan.h"
@@ -442,6 +443,43 @@ TEST_F(CPUPlannerTest, convolutionChainIsBlocked) {
   // The same as buildKernelProgram.
   KernelProgram q = build();
   EXPECT_EQ(kernels(q), kernels(p));
+}
+
+// Layers that differ only in their input channels and heights (DenseNet's)
+// share one compiled kernel: 20 and 36 input channels (2 and 3 blocks of
+// 16), heights 8 and 6, same width 8, give one clone of the packing and one
+// of the convolution kernel; a third layer of width 6 needs its own. The
+// channel counts are passed as run-time arguments.
+TEST_F(CPUPlannerTest, layersThatDifferInChannelsShareOneKernel) {
+  NodeValue a = conv("a", input("x", {1, 20, 8, 8}), 16);
+  NodeValue b = conv("b", input("y", {1, 36, 6, 8}), 16);
+  NodeValue c = conv("c", input("z", {1, 20, 8, 6}), 16);
+  for (NodeValue v : {a, b, c}) {
+    F_->createSave("save." + v.getNode()->getName().str(), v);
+  }
+  KernelProgram p = build();
+  const KernelCall *call = findCall(p, "b", "libjit_conv_blocked_f32");
+  ASSERT_NE(call, nullptr);
+  // (out, in, filter, bias, Cb, CB, CbIn, ...): Cb = 3 is a run-time value,
+  // CB = 16 shapes the code.
+  ASSERT_GE(call->args.size(), 7u);
+  EXPECT_EQ(call->args[4].intValue, 3);
+  EXPECT_FALSE(call->args[4].specialized);
+  EXPECT_EQ(call->args[5].intValue, 16);
+  EXPECT_TRUE(call->args[5].specialized);
+
+  llvm::LLVMContext ctx;
+  auto M = generateModule(ctx, p, KernelVariant::Generic, "main");
+  ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
+  auto clones = [&](llvm::StringRef kernel) {
+    int n = 0;
+    for (llvm::Function &f : **M) {
+      n += f.getName().startswith((kernel + ".spec").str());
+    }
+    return n;
+  };
+  EXPECT_EQ(clones("libjit_conv_blocked_f32"), 2);
+  EXPECT_EQ(clones("libjit_pack_conv_input_f32"), 2);
 }
 
 TEST_F(CPUPlannerTest, fullyConnectedReadsBlockedPixels) {

@@ -59,7 +59,10 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     assert(ok && "isFastConvolution admitted a grouping the kernels lack");
     (void)ok;
   }
-  std::vector<PlannedArg> grouping = {imm(bg.Cb), imm(CB), imm(bg.CbIn),
+  // The channel counts (Cb, CbIn), input heights (Hp) and output heights
+  // (OH) are trip counts and strides: one compiled kernel serves every
+  // layer that differs only there (DenseNet's). The widths shape the tiles.
+  std::vector<PlannedArg> grouping = {dyn(bg.Cb), imm(CB), dyn(bg.CbIn),
                                       imm(bg.obPerStep), imm(bg.cbStep)};
   int64_t Hp = H + pd[0] + pd[2], Wp = W + pd[1] + pd[3];
   Storage y = define(last, Layout::Blocked);
@@ -98,8 +101,8 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
       packed = Storage{newBuffer(Region::Activations,
                                  N * Cb * Hp * Wp * CB * sizeof(float))};
       emit("libjit_pack_conv_input_f32", N * Cb * Hp,
-           {ptr(packed), ptr(x), imm(srcBlocked), imm(C), imm(H), imm(W),
-            imm(CB), imm(pd[0]), imm(pd[1]), imm(Hp), imm(Wp)});
+           {ptr(packed), ptr(x), imm(srcBlocked), dyn(C), dyn(H), imm(W),
+            imm(CB), imm(pd[0]), imm(pd[1]), dyn(Hp), imm(Wp)});
     }
     PackedConvF32 pk = depthwise
                            ? packDepthwiseF32(filter, bias)
@@ -107,14 +110,14 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     PlannedArg w = ptr(newConstant(pk.filter)), b = ptr(newConstant(pk.bias));
     if (depthwise) {
       emit("libjit_conv_depthwise_f32", N * Cb * OH,
-           append(append({ptr(y), ptr(packed), w, b, imm(Cb), imm(Hp), imm(Wp),
-                          imm(OH), imm(OW)},
+           append(append({ptr(y), ptr(packed), w, b, dyn(Cb), dyn(Hp), imm(Wp),
+                          dyn(OH), imm(OW)},
                          window),
                   {scalarsArg()}));
     } else {
       emit("libjit_conv_blocked_f32", N * libjit::divUp(Ob, 2) * OH,
            append(append(append({ptr(y), ptr(packed), w, b}, grouping),
-                         append({imm(Hp), imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                         append({dyn(Hp), imm(Wp), imm(Ob), dyn(OH), imm(OW)},
                                 window)),
                   {scalarsArg()}));
     }
@@ -146,9 +149,9 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   }
   emit("libjit_pack_conv_input_i8", N * Hp,
        {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
-        imm(srcBlocked), imm(C), imm(H), imm(W), imm(CB), imm(CBp),
-        imm(sumBlocks), imm(pd[0]), imm(pd[1]), imm(Hp), imm(Wp),
-        immf(xt.getScale()), imm(xt.getOffset())});
+        imm(srcBlocked), dyn(C), dyn(H), imm(W), imm(CB), imm(CBp),
+        dyn(sumBlocks), imm(pd[0]), imm(pd[1]), dyn(Hp), imm(Wp),
+        dynf(xt.getScale()), dyn(xt.getOffset())});
   if (fu.act) {
     const Type &at = fu.act->getType();
     auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());
@@ -178,8 +181,8 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                         pk.needsWindowSums ? ptr(newConstant(pk.filterOffsets))
                                            : nullPtr(),
                         ptr(newConstant(pk.multipliers)),
-                        ptr(newConstant(pk.shifts)), imm(Cb), imm(Hp), imm(Wp),
-                        imm(OH), imm(OW)},
+                        ptr(newConstant(pk.shifts)), dyn(Cb), dyn(Hp), imm(Wp),
+                        dyn(OH), imm(OW)},
                        window),
                 {scalarsArg()}));
     return;
@@ -189,7 +192,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     Storage s{
         newBuffer(Region::Activations, N * planes * OH * OW * sizeof(int32_t))};
     emit("libjit_conv_window_sums_i8", N * planes * OH,
-         append({ptr(s), pixelSums, imm(Hp), imm(Wp), imm(OH), imm(OW)},
+         append({ptr(s), pixelSums, dyn(Hp), imm(Wp), dyn(OH), imm(OW)},
                 window));
     sums = ptr(s);
   }
@@ -198,9 +201,9 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                       ptr(newConstant(pk.bias)), sums,
                       ptr(newConstant(pk.filterOffsets)),
                       ptr(newConstant(pk.multipliers)),
-                      ptr(newConstant(pk.shifts)), imm(bg.Cb), imm(CBp),
-                      imm(bg.CbIn), imm(bg.obPerStep), imm(bg.cbStep), imm(Hp),
-                      imm(Wp), imm(Ob), imm(OH), imm(OW)},
+                      ptr(newConstant(pk.shifts)), dyn(bg.Cb), imm(CBp),
+                      dyn(bg.CbIn), imm(bg.obPerStep), imm(bg.cbStep), dyn(Hp),
+                      imm(Wp), imm(Ob), dyn(OH), imm(OW)},
                      window),
               {scalarsArg()}));
 }

@@ -43,11 +43,13 @@ void KernelEmitter::arithmetic(const Node &n) {
     ra = double(at.getScale()) / yt.getScale();
     rb = double(bt.getScale()) / yt.getScale();
   }
-  auto [ma, sa] = transformArgs(ra);
-  auto [mb, sb] = transformArgs(rb);
+  // The operation selects the code; the quantization parameters only feed
+  // it.
+  auto [ma, sa] = dynTransformArgs(ra);
+  auto [mb, sb] = dynTransformArgs(rb);
   emit("libjit_binary_i8", items,
-       {ptr(y), ptr(l), ptr(r), imm(op), imm(at.getOffset()),
-        imm(bt.getOffset()), imm(yt.getOffset()), ma, sa, mb, sb});
+       {ptr(y), ptr(l), ptr(r), imm(op), dyn(at.getOffset()),
+        dyn(bt.getOffset()), dyn(yt.getOffset()), ma, sa, mb, sb});
 }
 
 void KernelEmitter::unary(const Node &n) {
@@ -59,10 +61,10 @@ void KernelEmitter::unary(const Node &n) {
   if (n.getType().isQuantized()) {
     const Type &xt = n.getNthInput(0).getType(), &yt = n.getType();
     auto [lo, hi] = getClipBoundsInt8(n, xt.getScale());
-    auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+    auto [m, s] = dynTransformArgs(double(xt.getScale()) / yt.getScale());
     emit("libjit_clip_i8", items,
-         {ptr(y), ptr(x), imm(xt.getOffset()), imm(lo), imm(hi), m, s,
-          imm(yt.getOffset())});
+         {ptr(y), ptr(x), dyn(xt.getOffset()), dyn(lo), dyn(hi), m, s,
+          dyn(yt.getOffset())});
     return;
   }
   auto [p0, p1] = getUnaryParams(n);
@@ -83,7 +85,7 @@ void KernelEmitter::pool(const PoolNode &n) {
                        : in[0] * in[1];
   std::vector<PlannedArg> args = {ptr(y), ptr(x)};
   if (layout == Layout::Blocked) {
-    args.push_back(imm(libjit::divUp(in[1], kBlock)));
+    args.push_back(dyn(libjit::divUp(in[1], kBlock)));
   }
   for (int64_t v :
        {int64_t(in[2]), int64_t(in[3]), int64_t(out[2]), int64_t(out[3]),
@@ -96,10 +98,10 @@ void KernelEmitter::pool(const PoolNode &n) {
   bool q = n.getType().isQuantized();
   if (q) {
     const Type &xt = n.getInput().getType(), &yt = n.getType();
-    args.push_back(imm(xt.getOffset()));
-    args.push_back(immf(xt.getScale()));
-    args.push_back(imm(yt.getOffset()));
-    args.push_back(immf(yt.getScale()));
+    args.push_back(dyn(xt.getOffset()));
+    args.push_back(dynf(xt.getScale()));
+    args.push_back(dyn(yt.getOffset()));
+    args.push_back(dynf(yt.getScale()));
   }
   if (layout == Layout::Blocked) {
     emit(q ? "libjit_pool_blocked_i8" : "libjit_pool_blocked_f32",
@@ -137,14 +139,14 @@ void KernelEmitter::concat(const ConcatNode &n) {
     Storage dst{y.buf, y.byteOffset + uint64_t(offset * elem), y.layout};
     if (isInt8(yt)) {
       const Type &xt = v.getType();
-      auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+      auto [m, s] = dynTransformArgs(double(xt.getScale()) / yt.getScale());
       emit("libjit_rescale_rows_i8", outer,
-           {ptr(dst), ptr(x), imm(row), imm(out[dim] * inner), imm(row),
-            imm(xt.getOffset()), m, s, imm(yt.getOffset())});
+           {ptr(dst), ptr(x), dyn(row), dyn(out[dim] * inner), dyn(row),
+            dyn(xt.getOffset()), m, s, dyn(yt.getOffset())});
     } else {
       emit("libjit_copy_rows", outer,
-           {ptr(dst), ptr(x), imm(row * elem), imm(out[dim] * inner * elem),
-            imm(row * elem)});
+           {ptr(dst), ptr(x), dyn(row * elem), dyn(out[dim] * inner * elem),
+            dyn(row * elem)});
     }
     offset += row;
   }
@@ -176,15 +178,15 @@ void KernelEmitter::conversion(const Node &n) {
   int64_t items = getLayoutElements(typeOf(result), layout);
   if (n.getKind() == Kind::QuantizeKind) {
     emit("libjit_quantize", items,
-         {ptr(y), ptr(x), immf(yt.getScale()), imm(yt.getOffset())});
+         {ptr(y), ptr(x), dynf(yt.getScale()), dyn(yt.getOffset())});
   } else if (n.getKind() == Kind::DequantizeKind) {
     emit("libjit_dequantize", items,
-         {ptr(y), ptr(x), immf(xt.getScale()), imm(xt.getOffset())});
+         {ptr(y), ptr(x), dynf(xt.getScale()), dyn(xt.getOffset())});
   } else { // RescaleQuantized
-    auto [m, s] = transformArgs(double(xt.getScale()) / yt.getScale());
+    auto [m, s] = dynTransformArgs(double(xt.getScale()) / yt.getScale());
     emit("libjit_rescale_rows_i8", items,
-         {ptr(y), ptr(x), imm(1), imm(1), imm(1), imm(xt.getOffset()), m, s,
-          imm(yt.getOffset())});
+         {ptr(y), ptr(x), imm(1), imm(1), imm(1), dyn(xt.getOffset()), m, s,
+          dyn(yt.getOffset())});
   }
 }
 

@@ -224,7 +224,7 @@ llvm::Error KernelEmitter::visit(const Node &n) {
     Storage out = define(valueOf(&n), Layout::Plain);
     emit("libjit_batchnorm_f32", d[0] * d[1],
          {ptr(out), ptr(in), ptr(use(bn.getScale())), ptr(use(bn.getBias())),
-          ptr(use(bn.getMean())), ptr(use(bn.getVar())), imm(d[1]), imm(inner),
+          ptr(use(bn.getMean())), ptr(use(bn.getVar())), dyn(d[1]), imm(inner),
           immf(bn.getEpsilon())});
     return llvm::Error::success();
   }
@@ -409,7 +409,7 @@ llvm::Error KernelEmitter::emitUnit(int u) {
       local.push_back(keyOf(w));
       const Type &t = w.getType();
       emit("libjit_quantize", getLayoutElements(typeOf(w), l),
-           {ptr(dst), ptr(src), immf(t.getScale()), imm(t.getOffset())});
+           {ptr(dst), ptr(src), dynf(t.getScale()), dyn(t.getOffset())});
     }
   }
   for (const Node *n : nodes) {
@@ -438,7 +438,7 @@ llvm::Error KernelEmitter::emitUnit(int u) {
       Storage dst = *have;
       Storage src = use(valueOf(n), l);
       emit("libjit_dequantize", getLayoutElements(typeOf(f), l),
-           {ptr(dst), ptr(src), immf(t.getScale()), imm(t.getOffset())});
+           {ptr(dst), ptr(src), dynf(t.getScale()), dyn(t.getOffset())});
     }
   }
   // Values of the INT8 graph are private to this unit's calls.

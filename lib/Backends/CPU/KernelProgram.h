@@ -53,6 +53,13 @@ struct KernelArg {
   /// Mutable pointer per image index (the placeholder's bytes per image).
   uint64_t imageStride{0};
   int64_t intValue{0};
+  /// Int and Float: whether the kernel is compiled for this value (LLVMIRGen
+  /// clones the kernel with it substituted). False for a value that does not
+  /// shape the kernel's code, only its trip counts or address strides:
+  /// calls that differ only in such values share one compiled kernel, which
+  /// keeps the code (and the compile time) of a network whose layers differ
+  /// in their channel counts, such as DenseNet's, from growing with them.
+  bool specialized{true};
   double floatValue{0};
   std::vector<int64_t> array;
 
@@ -67,6 +74,11 @@ struct KernelArg {
     KernelArg a;
     a.kind = Kind::Int;
     a.intValue = v;
+    return a;
+  }
+  static KernelArg runtimeInteger(int64_t v) {
+    KernelArg a = integer(v);
+    a.specialized = false;
     return a;
   }
   static KernelArg real(double v) {

@@ -41,18 +41,27 @@ void foldConstants(llvm::Function &f) {
   FPM.run(f, FAM);
 }
 
+/// The arguments of one kernel call, and which of them a clone of the
+/// kernel may be compiled for when they are constants.
+struct CallOperands {
+  std::vector<llvm::Value *> values;
+  std::vector<bool> specializable;
+};
+
 /// Clones kernels with their constant arguments substituted, one clone per
 /// (kernel, constants) pair.
 class Specializer {
 public:
-  /// \returns the function to call for \p callee with \p args, and leaves
-  /// in \p args only the arguments that function still takes.
-  llvm::Function *get(llvm::Function *callee,
-                      std::vector<llvm::Value *> &args) {
+  /// \returns the function to call for \p callee with \p ops, and leaves
+  /// in \p ops only the arguments that function still takes.
+  llvm::Function *get(llvm::Function *callee, CallOperands &ops) {
+    std::vector<llvm::Value *> &args = ops.values;
     std::vector<llvm::Constant *> key;
     bool any = false;
-    for (llvm::Value *a : args) {
-      key.push_back(llvm::dyn_cast<llvm::Constant>(a));
+    for (size_t i = 0; i < args.size(); i++) {
+      key.push_back(ops.specializable[i]
+                        ? llvm::dyn_cast<llvm::Constant>(args[i])
+                        : nullptr);
       any |= key.back() != nullptr;
     }
     llvm::Function *target = callee;
@@ -186,15 +195,15 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
   // whose regions, thread and image (nullptr: the whole batch) are given.
   // \p pointerOffsets, if given, replaces the offsets of the pointer
   // arguments, in their order (a loop over calls that differ only there).
-  auto callArgs =
-      [&](const KernelCall &call, llvm::FunctionType *kty,
-          llvm::Value *const *regs, llvm::Value *tidV, llvm::Value *nV,
-          llvm::Value *img,
-          const std::vector<llvm::Value *> *pointerOffsets =
-              nullptr) -> llvm::Expected<std::vector<llvm::Value *>> {
+  auto callArgs = [&](const KernelCall &call, llvm::FunctionType *kty,
+                      llvm::Value *const *regs, llvm::Value *tidV,
+                      llvm::Value *nV, llvm::Value *img,
+                      const std::vector<llvm::Value *> *pointerOffsets =
+                          nullptr) -> llvm::Expected<CallOperands> {
     size_t pointers = 0;
     llvm::Value *items = B.getInt64(call.items);
-    std::vector<llvm::Value *> args;
+    CallOperands ops;
+    std::vector<llvm::Value *> &args = ops.values;
     if (perImage) {
       // Every item of the image on this thread.
       args = {B.getInt64(0), items};
@@ -203,6 +212,8 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
               B.CreateSDiv(B.CreateMul(items, B.CreateAdd(tidV, B.getInt64(1))),
                            nV)};
     }
+    // The item range is a trip count: kernels are not compiled for it.
+    ops.specializable = {false, false};
     for (size_t i = 0; i < call.args.size(); i++) {
       const KernelArg &a = call.args[i];
       llvm::Type *pt = kty->getParamType(i + 2);
@@ -265,8 +276,9 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
         return makeError("internal error: argument " + llvm::Twine(i + 2) +
                          " of kernel '" + call.kernel + "' has the wrong kind");
       }
+      ops.specializable.push_back(a.specialized);
     }
-    return args;
+    return ops;
   };
   // \returns the library function \p call calls, materialized, after
   // checking that it takes the call's arguments.
@@ -312,7 +324,7 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
       return args.takeError();
     }
     llvm::Function *target = spec.get(kernel, *args);
-    B.CreateCall(target, *args);
+    B.CreateCall(target, args->values);
     if (next) {
       B.CreateBr(next);
       B.SetInsertPoint(next);
@@ -358,7 +370,8 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
       if (x.kind != KernelArg::Kind::Pointer) {
         same &=
             x.offset == y.offset && x.bytesPerThread == y.bytesPerThread &&
-            x.intValue == y.intValue && x.array == y.array &&
+            x.intValue == y.intValue && x.specialized == y.specialized &&
+            x.array == y.array &&
             (x.floatValue == y.floatValue ||
              (x.floatValue != x.floatValue && y.floatValue != y.floatValue));
       }
@@ -422,7 +435,7 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
         return args.takeError();
       }
       llvm::Function *target = spec.get(kernel, *args); // trims *args
-      B.CreateCall(target, *args);
+      B.CreateCall(target, args->values);
       if (!perImage) {
         B.CreateCall(barrier, {state, n32});
       }

@@ -36,8 +36,10 @@ std::string getCallRangeName(llvm::StringRef entry);
 ///     the unit switches read from \p switches rather than from the mutable
 ///     region.
 /// Every call is specialised: the kernel is cloned with its constant
-/// arguments (shapes, quantization parameters, small arrays) substituted,
-/// one clone per distinct set of constants. With \p profile, the worker
+/// arguments (shapes, small arrays) substituted, one clone per distinct
+/// set of constants, except the arguments the planner marks as run-time
+/// values (KernelArg::specialized: trip counts, strides, quantization
+/// parameters), which stay arguments of the clone. With \p profile, the worker
 /// calls the host's glow_cpu_profile(int call, int tid) after each kernel
 /// call and its barrier (CPUFunction: GLOW_CPU_PROFILE=1).
 llvm::Expected<std::unique_ptr<llvm::Module>>

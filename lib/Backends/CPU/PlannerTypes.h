@@ -42,6 +42,17 @@ struct PlannedArg {
 
 /// Immediate kernel arguments.
 inline PlannedArg imm(int64_t v) { return {KernelArg::integer(v)}; }
+/// An integer the kernel is not compiled for (KernelArg::specialized): only
+/// for values that are trip counts of outer loops or strides of address
+/// computations, never one that selects a code path or an unrolled shape.
+inline PlannedArg dyn(int64_t v) { return {KernelArg::runtimeInteger(v)}; }
+/// A real the kernel is not compiled for: a scale it only multiplies or
+/// divides by.
+inline PlannedArg dynf(double v) {
+  PlannedArg a{KernelArg::real(v)};
+  a.arg.specialized = false;
+  return a;
+}
 inline PlannedArg immf(double v) { return {KernelArg::real(v)}; }
 inline PlannedArg immArray(std::vector<int64_t> v) {
   return {KernelArg::intArray(std::move(v))};
@@ -52,6 +63,11 @@ inline PlannedArg nullPtr() { return {KernelArg::null()}; }
 inline std::pair<PlannedArg, PlannedArg> transformArgs(double r) {
   QuantizationTransform t = makeQuantizationTransform(r);
   return {imm(t.multiplier), imm(t.shift)};
+}
+/// The same as run-time arguments (dyn), for kernels that only apply it.
+inline std::pair<PlannedArg, PlannedArg> dynTransformArgs(double r) {
+  QuantizationTransform t = makeQuantizationTransform(r);
+  return {dyn(t.multiplier), dyn(t.shift)};
 }
 
 inline bool isInt8(const Type &t) {

@@ -599,6 +599,48 @@ LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const uint8_t *in,
 typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
 typedef int32_t v16i32 __attribute__((vector_size(64), aligned(4)));
 
+/// One row (input row h, block cb of image n) of libjit_pack_conv_input_i8
+/// from any source but int8 blocks: the padding columns and the lanes past
+/// C or CB get the zero code.
+LIBJIT_INLINE void packRowI8(uint8_t *d, const uint8_t *src, int32_t srcFloat,
+                             int32_t srcBlocked, int64_t C, int64_t H,
+                             int64_t W, int64_t CB, int64_t CBp, int64_t PL,
+                             int64_t Wp, int64_t n, int64_t cb, int64_t h,
+                             const TensorQuantizationParams &p, uint8_t zero) {
+  int64_t Cs = divUp(C, kBlock);
+  for (int64_t wp = 0; wp < Wp; wp++) {
+    if (wp < PL || wp >= PL + W) {
+      std::memset(d + wp * CBp, zero, CBp);
+    }
+  }
+  for (int64_t ci = 0; ci < CBp; ci++) {
+    int64_t c = cb * CB + ci;
+    uint8_t *o = d + PL * CBp + ci;
+    if (ci >= CB || c >= C) {
+      for (int64_t w = 0; w < W; w++) {
+        o[w * CBp] = zero;
+      }
+      continue;
+    }
+    // Element w of channel c's row is at row[w * step].
+    int64_t first =
+        srcBlocked ? ((n * Cs + c / kBlock) * H + h) * W * kBlock + c % kBlock
+                   : ((n * C + c) * H + h) * W;
+    int64_t step = srcBlocked ? kBlock : 1;
+    if (srcFloat) {
+      const float *row = (const float *)src + first;
+      for (int64_t w = 0; w < W; w++) {
+        o[w * CBp] = uint8_t(int32_t(quantizeValue(row[w * step], p)) + 128);
+      }
+    } else {
+      const int8_t *row = (const int8_t *)src + first;
+      for (int64_t w = 0; w < W; w++) {
+        o[w * CBp] = uint8_t(int32_t(row[w * step]) + 128);
+      }
+    }
+  }
+}
+
 /// Items: N * Hp rows of the packed input. Writes the packed INT8 input
 /// [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
 /// (srcFloat = 0) or float source (quantized with scale and offset on the
@@ -643,45 +685,39 @@ libjit_pack_conv_input_i8(int64_t begin, int64_t end, uint8_t *dst,
         }
         continue;
       }
+      if (!copyBlocks) {
+        // Channel by channel: each channel's row of the source is read
+        // in order (a plain source holds it contiguously).
+        packRowI8(d, src, srcFloat, srcBlocked, C, H, W, CB, CBp, PL, Wp, n, cb,
+                  h, p, zero);
+        if (sums) {
+          for (int64_t wp = 0; wp < Wp; wp++) {
+            int32_t s = 0;
+            for (int64_t ci = 0; ci < CBp; ci++) {
+              s += d[wp * CBp + ci];
+            }
+            sums[wp] += s;
+          }
+        }
+        continue;
+      }
       for (int64_t wp = 0; wp < Wp; wp++) {
         int64_t w = wp - PL;
         uint8_t *o = d + wp * CBp;
         if (w < 0 || w >= W) {
           std::memset(o, zero, CBp);
-        } else if (copyBlocks) {
-          // int8 -> unsigned code: x + 128 flips the sign bit.
-          v16u8 v = *(const v16u8 *)(src + (((n * Cs + cb) * H + h) * W + w) *
-                                               kBlock);
-          v ^= uint8_t(0x80);
-          *(v16u8 *)o = v;
           if (sums) {
-            sums[wp] +=
-                __builtin_reduce_add(__builtin_convertvector(v, v16i32));
+            sums[wp] += int32_t(zero) * int32_t(CBp);
           }
           continue;
-        } else {
-          for (int64_t ci = 0; ci < CBp; ci++) {
-            int64_t c = cb * CB + ci;
-            if (ci >= CB || c >= C) {
-              o[ci] = zero;
-              continue;
-            }
-            int64_t at =
-                srcBlocked
-                    ? (((n * Cs + c / kBlock) * H + h) * W + w) * kBlock +
-                          c % kBlock
-                    : ((n * C + c) * H + h) * W + w;
-            int8_t q = srcFloat ? quantizeValue(((const float *)src)[at], p)
-                                : ((const int8_t *)src)[at];
-            o[ci] = uint8_t(int32_t(q) + 128);
-          }
         }
+        // int8 -> unsigned code: x + 128 flips the sign bit.
+        v16u8 v =
+            *(const v16u8 *)(src + (((n * Cs + cb) * H + h) * W + w) * kBlock);
+        v ^= uint8_t(0x80);
+        *(v16u8 *)o = v;
         if (sums) {
-          int32_t s = 0;
-          for (int64_t ci = 0; ci < CBp; ci++) {
-            s += o[ci];
-          }
-          sums[wp] += s;
+          sums[wp] += __builtin_reduce_add(__builtin_convertvector(v, v16i32));
         }
       }
     }

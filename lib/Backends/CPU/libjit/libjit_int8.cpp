@@ -5,6 +5,9 @@
 
 #include "LibjitCommon.h"
 
+#include <initializer_list>
+#include <type_traits>
+
 using namespace glow;
 using namespace glow::libjit;
 
@@ -14,6 +17,31 @@ LIBJIT_INLINE QuantizationTransform qt(int64_t mult, int32_t shift) {
   t.multiplier = mult;
   t.shift = shift;
   return t;
+}
+
+/// applyQuantizationTransform, without its branch for shifts below 1 when
+/// \p Shifted (the caller checked shift >= 1): the loops of the kernels
+/// below then vectorise with the transform a run-time value.
+template <bool Shifted>
+LIBJIT_INLINE int64_t transform(int64_t v, QuantizationTransform t) {
+  if (Shifted) {
+    return (v * t.multiplier + (int64_t(1) << (t.shift - 1))) >> t.shift;
+  }
+  return applyQuantizationTransform(v, t);
+}
+
+/// Calls \p body with std::true_type when every transform of \p ts has a
+/// shift of at least 1 (every ratio below 2^30), std::false_type otherwise.
+template <typename Body>
+LIBJIT_INLINE void withShifts(std::initializer_list<QuantizationTransform> ts,
+                              Body body) {
+  for (const QuantizationTransform &t : ts) {
+    if (t.shift < 1) {
+      body(std::false_type());
+      return;
+    }
+  }
+  body(std::true_type());
 }
 } // namespace
 
@@ -50,13 +78,17 @@ LIBJIT_EXPORT void libjit_rescale_rows_i8(int64_t begin, int64_t end,
                                           int64_t mult, int32_t shift,
                                           int32_t outOffset) {
   QuantizationTransform t = qt(mult, shift);
-  for (int64_t r = begin; r < end; r++) {
-    const int8_t *x = in + r * srcStride;
-    int8_t *y = out + r * dstStride;
-    for (int64_t i = 0; i < rowLen; i++) {
-      y[i] = requantize(int32_t(x[i]) - inOffset, t, outOffset);
+  withShifts({t}, [&](auto shifted) {
+    constexpr bool S = decltype(shifted)::value;
+    for (int64_t r = begin; r < end; r++) {
+      const int8_t *x = in + r * srcStride;
+      int8_t *y = out + r * dstStride;
+      for (int64_t i = 0; i < rowLen; i++) {
+        y[i] =
+            clampToInt8(transform<S>(int32_t(x[i]) - inOffset, t) + outOffset);
+      }
     }
-  }
+  });
 }
 
 /// Items: elements. Add/Sub: each operand rescaled to the output scale,
@@ -69,18 +101,24 @@ LIBJIT_EXPORT void libjit_binary_i8(int64_t begin, int64_t end, int8_t *out,
                                     int64_t multB, int32_t shiftB) {
   QuantizationTransform ta = qt(multA, shiftA), tb = qt(multB, shiftB);
   if (op == kOpMul) {
-    for (int64_t i = begin; i < end; i++) {
-      int64_t p = int64_t(a[i] - aOffset) * int64_t(b[i] - bOffset);
-      out[i] = requantize(p, ta, outOffset);
-    }
+    withShifts({ta}, [&](auto shifted) {
+      constexpr bool S = decltype(shifted)::value;
+      for (int64_t i = begin; i < end; i++) {
+        int64_t p = int64_t(a[i] - aOffset) * int64_t(b[i] - bOffset);
+        out[i] = clampToInt8(transform<S>(p, ta) + outOffset);
+      }
+    });
     return;
   }
   int64_t sign = op == kOpSub ? -1 : 1;
-  for (int64_t i = begin; i < end; i++) {
-    int64_t va = applyQuantizationTransform(a[i] - aOffset, ta);
-    int64_t vb = applyQuantizationTransform(b[i] - bOffset, tb);
-    out[i] = clampToInt8(va + sign * vb + outOffset);
-  }
+  withShifts({ta, tb}, [&](auto shifted) {
+    constexpr bool S = decltype(shifted)::value;
+    for (int64_t i = begin; i < end; i++) {
+      int64_t va = transform<S>(a[i] - aOffset, ta);
+      int64_t vb = transform<S>(b[i] - bOffset, tb);
+      out[i] = clampToInt8(va + sign * vb + outOffset);
+    }
+  });
 }
 
 /// Items: elements. Relu/Clip: (x - inOffset) clamped to [lo, hi], then
@@ -90,11 +128,14 @@ LIBJIT_EXPORT void libjit_clip_i8(int64_t begin, int64_t end, int8_t *out,
                                   int64_t lo, int64_t hi, int64_t mult,
                                   int32_t shift, int32_t outOffset) {
   QuantizationTransform t = qt(mult, shift);
-  for (int64_t i = begin; i < end; i++) {
-    int64_t v = int64_t(in[i]) - inOffset;
-    v = v < lo ? lo : (v > hi ? hi : v);
-    out[i] = requantize(v, t, outOffset);
-  }
+  withShifts({t}, [&](auto shifted) {
+    constexpr bool S = decltype(shifted)::value;
+    for (int64_t i = begin; i < end; i++) {
+      int64_t v = int64_t(in[i]) - inOffset;
+      v = v < lo ? lo : (v > hi ? hi : v);
+      out[i] = clampToInt8(transform<S>(v, t) + outOffset);
+    }
+  });
 }
 
 /// Items: elements. An element-wise function as a table of its 256 int8
