@@ -27,7 +27,8 @@ using Kind = Node::Kind;
 
 class Writer {
 public:
-  explicit Writer(const Function &F) : F_(F) {
+  Writer(const Function &F, const ONNXExportOptions &opts)
+      : F_(F), opts_(opts) {
     model_.set_ir_version(7);
     model_.set_producer_name("glow-mp");
     auto *opset = model_.add_opset_import();
@@ -140,13 +141,17 @@ private:
     return initializer(base, onnx::TensorProto::INT64, {dim_t(v.size())},
                        v.data(), v.size() * sizeof(int64_t));
   }
-  /// Scale and zero point initializers of \p ty (int8 zero point, or int32
-  /// for a bias).
-  std::pair<std::string, std::string> qparams(const std::string &base,
-                                              const Type &ty) {
+  /// Scale and zero point initializers of \p ty (int8 zero point, uint8
+  /// for an \p activation with uint8 activations, or int32 for a bias).
+  std::pair<std::string, std::string>
+  qparams(const std::string &base, const Type &ty, bool activation = false) {
     std::string scale = floatScalar(base + ".scale", ty.getScale());
     std::string zp;
-    if (ty.getElementType() == ElemKind::Int32QTy) {
+    if (activation && opts_.uint8Activations) {
+      uint8_t z = uint8_t(ty.getOffset() + 128);
+      zp = initializer(base + ".zero_point", onnx::TensorProto::UINT8, {}, &z,
+                       sizeof(z));
+    } else if (ty.getElementType() == ElemKind::Int32QTy) {
       int32_t z = ty.getOffset();
       zp = initializer(base + ".zero_point", onnx::TensorProto::INT32, {}, &z,
                        sizeof(z));
@@ -265,7 +270,7 @@ private:
       return;
     }
     std::string base = n->getName().str();
-    auto [scale, zp] = qparams(base, ty);
+    auto [scale, zp] = qparams(base, ty, /* activation */ true);
     std::string q = fresh(base + ".quantized");
     op("QuantizeLinear", base + ".QuantizeLinear", {floatOut, scale, zp}, q);
     std::string out = fresh(base + ".dequantized");
@@ -287,7 +292,7 @@ private:
       return name.takeError();
     }
     std::string base = v.getNode()->getName().str() + ".codes";
-    auto [scale, zp] = qparams(base, v.getType());
+    auto [scale, zp] = qparams(base, v.getType(), /* activation */ true);
     std::string q = fresh(base);
     op("QuantizeLinear", base + ".QuantizeLinear", {*name, scale, zp}, q);
     return codes_[key(v)] = q;
@@ -358,6 +363,11 @@ private:
       floatAttr(op("LeakyRelu", base, in, out), "alpha",
                 cast<LeakyReluNode>(n)->getAlpha());
       break;
+    case Kind::BatchNormalizationKind:
+      // (input, scale, bias, mean, var): the ONNX operator's order.
+      floatAttr(op("BatchNormalization", base, in, out), "epsilon",
+                cast<BatchNormalizationNode>(n)->getEpsilon());
+      break;
     case Kind::HardSigmoidKind: {
       auto *node = op("HardSigmoid", base, in, out);
       floatAttr(node, "alpha", cast<HardSigmoidNode>(n)->getAlpha());
@@ -372,6 +382,17 @@ private:
       intsAttr(node, "kernel_shape", ints(pool->getKernels()));
       intsAttr(node, "strides", ints(pool->getStrides()));
       intsAttr(node, "pads", ints(pool->getPads()));
+      // Ceil mode is in the output shape only: bigger than floor mode's.
+      auto &k = pool->getKernels(), &st = pool->getStrides(),
+           &pd = pool->getPads();
+      auto inDims = pool->getInput().dims(), outDims = n->getType().dims();
+      for (size_t i = 0; i < 2; i++) {
+        if (outDims[2 + i] > computeWindowOutputSize(inDims[2 + i], k[i], st[i],
+                                                     pd[i], pd[i + 2])) {
+          intAttr(node, "ceil_mode", 1);
+          break;
+        }
+      }
       if (avg) {
         intAttr(node, "count_include_pad", pool->getCountIncludePads());
       }
@@ -464,7 +485,8 @@ private:
       if (!codes) {
         return codes.takeError();
       }
-      // The dequantized entries, indexed by code + 128.
+      // The dequantized entries, indexed by int8 code + 128 (the uint8
+      // code).
       const Tensor &table =
           cast<Constant>(lut->getTable().getNode())->getPayload();
       const Type &ty = n->getType();
@@ -480,11 +502,14 @@ private:
       std::string wide = fresh(base + ".codes32");
       intAttr(op("Cast", base + ".Cast", {*codes}, wide), "to",
               onnx::TensorProto::INT32);
-      int32_t bias = 128;
-      std::string offset = initializer(base + ".code_offset",
-                                       onnx::TensorProto::INT32, {}, &bias, 4);
-      std::string index = fresh(base + ".index");
-      op("Add", base + ".Add", {wide, offset}, index);
+      std::string index = wide;
+      if (!opts_.uint8Activations) {
+        int32_t bias = 128;
+        std::string offset = initializer(
+            base + ".code_offset", onnx::TensorProto::INT32, {}, &bias, 4);
+        index = fresh(base + ".index");
+        op("Add", base + ".Add", {wide, offset}, index);
+      }
       op("Gather", base, {entries, index}, out);
       break;
     }
@@ -514,6 +539,7 @@ private:
   }
 
   const Function &F_;
+  ONNXExportOptions opts_;
   onnx::ModelProto model_;
   onnx::GraphProto *graph_;
   std::set<std::string> used_;
@@ -522,8 +548,9 @@ private:
 
 } // namespace
 
-llvm::Error writeONNXModel(const Function &F, llvm::StringRef path) {
-  Writer w(F);
+llvm::Error writeONNXModel(const Function &F, llvm::StringRef path,
+                           const ONNXExportOptions &opts) {
+  Writer w(F, opts);
   return w.run(path);
 }
 

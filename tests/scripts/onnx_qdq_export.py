@@ -9,13 +9,17 @@ On the bundled Fashion-MNIST ResNet-18 and MobileNetV2 (500 test images):
      ONNX Runtime's top-1 equals ours (INT8, CPU backend) on at least 99%
      of the images and its accuracy is within 1 point. (A float value near
      a rounding boundary can round to another code in either runtime, and
-     the INT8 layers after it carry the difference.)
+     the INT8 layers after it carry the difference.) The same with
+     -export-onnx-qdq-activation-type=uint8, whose file differs only in
+     the activation zero points (uint8, + 128).
   3. A mixed export (a keep list) leaves the kept layer plain FP32: its
      Conv reads float weights, with no DequantizeLinear before it; ONNX
      Runtime's top-1 equals ours on at least 98% (the FP32 layer's float
      output, computed in another order, is then quantized: more values
      near a rounding boundary) with the accuracy within 1 point.
   4. Exporting onto the input model is refused with a one-line error.
+  5. A BatchNorm that cannot be folded and pools in ceil mode export to
+     what ONNX Runtime computes as we do (FP32).
 Exit 77 (skip) when onnx (python) or onnxruntime-node is missing.
 """
 import gzip
@@ -99,6 +103,38 @@ def export(model, tmp, name, extra):
     return path
 
 
+def pool_and_batchnorm_model(path):
+    """A small model with what the Fashion models lack: a BatchNorm that
+    cannot be folded (it reads the input) and pools in ceil mode (GoogLeNet,
+    SqueezeNet), whose ceil mode is in the output shape only."""
+    from onnx import helper, TensorProto
+    rng = np.random.default_rng(5)
+
+    def init(name, a):
+        return numpy_helper.from_array(np.asarray(a, np.float32), name)
+    inits = [init("bn.scale", [1.5]), init("bn.bias", [0.25]),
+             init("bn.mean", [0.1]), init("bn.var", [2.0]),
+             init("conv.w", rng.uniform(-1, 1, (4, 1, 3, 3))),
+             init("conv.b", rng.uniform(-1, 1, (4,)))]
+    nodes = [
+        helper.make_node("BatchNormalization",
+                         ["input", "bn.scale", "bn.bias", "bn.mean",
+                          "bn.var"], ["bn"], epsilon=1e-3),
+        helper.make_node("MaxPool", ["bn"], ["mp"], kernel_shape=[3, 3],
+                         strides=[2, 2], ceil_mode=1),
+        helper.make_node("Conv", ["mp", "conv.w", "conv.b"], ["conv"],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("AveragePool", ["conv"], ["output"],
+                         kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)]
+    graph = helper.make_graph(
+        nodes, "pools", [helper.make_tensor_value_info(
+            "input", TensorProto.FLOAT, [N, 1, 28, 28])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
+        inits)
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13)]), path)
+
+
 def same_top1(what, a, b, labels, min_agree):
     """ORT's outputs b against ours a: top-1 the same on at least min_agree
     of the images, accuracy within 1 point."""
@@ -115,6 +151,21 @@ def main():
         print("SKIP: node is missing")
         return 77
     x, labels = load_images()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = os.path.join(tmp, "pools.onnx")
+        pool_and_batchnorm_model(model)
+        exported = export(model, tmp, "pools_export.onnx", [])
+        m = onnx.load(exported)
+        kinds = {n.op_type: n for n in m.graph.node}
+        ceil = [n.op_type for n in m.graph.node
+                if any(a.name == "ceil_mode" and a.i == 1
+                       for a in n.attribute)]
+        a, b = ours(model, tmp, x, []), ort(exported, tmp, x)
+        rel = float(np.linalg.norm(a - b) / np.linalg.norm(a))
+        check("BatchNormalization" in kinds and
+              sorted(ceil) == ["AveragePool", "MaxPool"] and rel < 1e-5,
+              f"BatchNorm and ceil-mode pools export: ceil_mode on "
+              f"{sorted(ceil)}, ORT vs ours relative L2 {rel:.2e}")
     for name in ["resnet18", "mobilenetv2"]:
         model = os.path.join(SOURCE, "tests", "models", name + ".onnx")
         with tempfile.TemporaryDirectory() as tmp:
@@ -138,9 +189,33 @@ def main():
                   f"{name} INT8 export: {ops.count('QuantizeLinear')} "
                   f"QuantizeLinear, {ops.count('DequantizeLinear')} "
                   f"DequantizeLinear, {len(int8_inits)} int8 filters")
-            same_top1(f"{name} INT8", ours(model, tmp, x,
-                                           ["-load-profile=" + prof]),
-                      ort(q, tmp, x), labels, 0.99)
+            ours_int8 = ours(model, tmp, x, ["-load-profile=" + prof])
+            same_top1(f"{name} INT8", ours_int8, ort(q, tmp, x), labels, 0.99)
+            # uint8 activations: the same graph with every activation zero
+            # point + 128 as uint8 (weights and biases unchanged); ONNX
+            # Runtime runs its INT8 convolutions on it.
+            qu = export(model, tmp, "uint8.onnx",
+                        ["-load-profile=" + prof,
+                         "-export-onnx-qdq-activation-type=uint8"])
+            mu = onnx.load(qu)
+            onnx.checker.check_model(mu, full_check=True)
+            zi = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+            zu = {t.name: numpy_helper.to_array(t)
+                  for t in mu.graph.initializer}
+            act = {n.input[2] for n in m.graph.node
+                   if n.op_type == "QuantizeLinear"}
+            moved = [k for k in act if zu[k].dtype == np.uint8 and
+                     int(zu[k]) == int(zi[k]) + 128]
+            same = [k for k in zi if k not in act and
+                    np.array_equal(zi[k], zu[k]) and zi[k].dtype == zu[k].dtype]
+            check(len(act) > 10 and len(moved) == len(act) and
+                  len(same) == len(zi) - len(act) and
+                  [n.op_type for n in mu.graph.node] == ops,
+                  f"{name} uint8 export: {len(moved)} of {len(act)} "
+                  f"activation zero points uint8 (+128), the other "
+                  f"{len(same)} initializers unchanged")
+            same_top1(f"{name} INT8 uint8", ours_int8, ort(qu, tmp, x), labels,
+                      0.99)
             # Mixed: keep the first convolution FP32.
             first = next(n for n in onnx.load(model).graph.node
                          if n.op_type == "Conv").name

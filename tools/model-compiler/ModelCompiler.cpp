@@ -58,6 +58,16 @@ llvm::cl::opt<std::string> exportOnnxQdq(
                    "standard ONNX with QuantizeLinear/DequantizeLinear around "
                    "each INT8 value, for ONNX Runtime or TensorRT"),
     llvm::cl::value_desc("file.onnx"), llvm::cl::cat(category));
+enum class QdqActivationType { Int8, UInt8 };
+llvm::cl::opt<QdqActivationType> exportOnnxQdqActivationType(
+    "export-onnx-qdq-activation-type",
+    llvm::cl::desc("Code type of the activations in -export-onnx-qdq (the "
+                   "weights stay int8): int8 (our codes) or uint8 (the same "
+                   "values with the zero point + 128; ONNX Runtime runs "
+                   "convolutions in INT8 only in this form on x86)"),
+    llvm::cl::values(clEnumValN(QdqActivationType::Int8, "int8", "int8"),
+                     clEnumValN(QdqActivationType::UInt8, "uint8", "uint8")),
+    llvm::cl::init(QdqActivationType::Int8), llvm::cl::cat(category));
 llvm::cl::opt<unsigned> batchSize(
     "batch-size",
     llvm::cl::desc("Batch size for inputs whose first dimension is open"),
@@ -157,7 +167,10 @@ int main(int argc, char **argv) {
                                    " is the input model; give another file"));
     }
     exportQDQ = [](const Function &F) {
-      return writeONNXModel(F, exportOnnxQdq);
+      ONNXExportOptions opts;
+      opts.uint8Activations =
+          exportOnnxQdqActivationType == QdqActivationType::UInt8;
+      return writeONNXModel(F, exportOnnxQdq, opts);
     };
   }
   CompiledModel cm =
