@@ -212,8 +212,9 @@ generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
               B.CreateSDiv(B.CreateMul(items, B.CreateAdd(tidV, B.getInt64(1))),
                            nV)};
     }
-    // The item range is a trip count: kernels are not compiled for it.
-    ops.specializable = {false, false};
+    // A per-image program's item range is constant: kernels are compiled
+    // for it (their loops then need no remainder code).
+    ops.specializable = {true, true};
     for (size_t i = 0; i < call.args.size(); i++) {
       const KernelArg &a = call.args[i];
       llvm::Type *pt = kty->getParamType(i + 2);

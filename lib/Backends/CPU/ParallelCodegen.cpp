@@ -171,8 +171,19 @@ compileInParts(std::unique_ptr<llvm::Module> M,
     owner[f] = p;
     load[p] += instructionCount(*f) + 1;
   }
-  std::vector<std::string> bitcode(parts);
+  // This process's parts: all of them, or every size-th one when the ranks
+  // share the compile. Only those are cut out of the module (a clone of
+  // the module each).
+  Communicator &comm = Communicator::world();
+  bool shared = comm.sharesCompiles() && comm.distributed();
+  std::vector<size_t> mine;
   for (size_t p = 0; p < parts; p++) {
+    if (!shared || int(p % comm.size()) == comm.rank()) {
+      mine.push_back(p);
+    }
+  }
+  std::vector<std::string> bitcode(parts);
+  for (size_t p : mine) {
     llvm::ValueToValueMapTy map;
     auto part = llvm::CloneModule(*M, map, [&](const llvm::GlobalValue *gv) {
       auto it = owner.find(gv);
@@ -198,17 +209,6 @@ compileInParts(std::unique_ptr<llvm::Module> M,
     os.flush();
   }
   M.reset();
-
-  // This process's parts: all of them, or every size-th one when the ranks
-  // share the compile.
-  Communicator &comm = Communicator::world();
-  bool shared = comm.sharesCompiles() && comm.distributed();
-  std::vector<size_t> mine;
-  for (size_t p = 0; p < parts; p++) {
-    if (!shared || int(p % comm.size()) == comm.rank()) {
-      mine.push_back(p);
-    }
-  }
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects(parts);
   std::vector<std::string> errors;
   std::mutex errorsMutex;
