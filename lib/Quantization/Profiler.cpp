@@ -80,7 +80,8 @@ void Profiler::record(PlaceholderBindings &bindings, dim_t validBatch) {
   for (size_t seen = 0; half < work.size() && 2 * seen < total; half++) {
     seen += work[half].n;
   }
-  if (std::thread::hardware_concurrency() < 2 || total < (1u << 16)) {
+  if (threads_ < 2 || std::thread::hardware_concurrency() < 2 ||
+      total < (1u << 16)) {
     fold(0, work.size());
     return;
   }

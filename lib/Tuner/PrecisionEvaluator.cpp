@@ -315,6 +315,9 @@ llvm::Expected<ProfileSet> profileModel(const EvaluatorSetup &setup,
     }
     profiler = Profiler::instrument(m->function, m->hash, numBins,
                                     s.quantization.crossLayerEqualization);
+    if (s.backendOptions.numThreads > 0) {
+      profiler->setThreads(s.backendOptions.numThreads);
+    }
     uint64_t bytes = 0;
     for (const Placeholder *p : m->engine->getModule().getPlaceholders()) {
       bytes += p->getType().getSizeInBytes();

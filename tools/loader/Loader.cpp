@@ -443,6 +443,9 @@ llvm::Expected<CompiledModel> loadAndCompileModel(
     cm.profiler =
         Profiler::instrument(F, hash, quantization::numHistogramBins,
                              config->quantization.crossLayerEqualization);
+    if (loader::numThreads > 0) {
+      cm.profiler->setThreads(loader::numThreads);
+    }
   }
   if (!quantization::loadProfile.empty()) {
     auto profile = readProfile(quantization::loadProfile);

@@ -28,6 +28,11 @@ public:
   /// first \p validBatch entries of dimension 0 count (0: all).
   void record(PlaceholderBindings &bindings, dim_t validBatch = 0);
 
+  /// The threads record() may use (the caller's thread budget, as
+  /// -num-threads: 1 folds on the calling thread alone); it uses at most
+  /// two. The profile is the same with any number.
+  void setThreads(unsigned threads) { threads_ = threads; }
+
   const ProfileSet &getProfile() const { return profile_; }
 
 private:
@@ -38,6 +43,7 @@ private:
   std::vector<Probe> probes_;
   ProfileSet profile_;
   unsigned numBins_{0};
+  unsigned threads_{2};
 };
 
 } // namespace glow
