@@ -195,6 +195,45 @@ TEST_F(CPUPlannerTest, reluFusesIntoConvolution) {
                                       "libjit_from_blocked", "libjit_copy"}));
 }
 
+// Squeeze-excitation: y[1,20,4,4] = Conv(x) (blocked), gate = Sigmoid of a
+// 1x1 Conv of its global average [1,20,1,1], Broadcast to [1,20,4,4] and
+// multiplied into y. The Broadcast fuses into the Mul, which reads the gate
+// per channel: 2 planes (blocks) of 16 pixels of 16 lanes, channels 20 to
+// 31 padding; no strided copy. A second Broadcast of the same gate with two
+// users stays a copy.
+TEST_F(CPUPlannerTest, gateBroadcastFusesIntoItsMul) {
+  ConvolutionNode *y = conv("conv", input("x", {1, 8, 4, 4}), 20);
+  NodeValue avg =
+      F_->createAvgPool("avg", y, {4, 4}, {1, 1}, {0, 0, 0, 0}, false);
+  NodeValue gate = F_->createUnary(Kind::SigmoidKind, "gate",
+                                   conv("squeeze", avg, 20, 1, 0));
+  auto *b = F_->createBroadcast("gate.broadcast", gate, y->dims());
+  Node *m = F_->createArithmetic(Kind::MulKind, "scale", y, b);
+  F_->createSave("out", m);
+  auto *b2 = F_->createBroadcast("gate.broadcast2", gate, y->dims());
+  Node *m2 = F_->createArithmetic(Kind::MulKind, "twice", b2, b2);
+  F_->createSave("out2", m2);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.channelGates.count(m), 1u);
+  EXPECT_EQ(plan.channelGates.at(m), 1u);
+  EXPECT_EQ(plan.fusedInto.at(b), m);
+  EXPECT_FALSE(plan.isFused(b2));
+  EXPECT_EQ(plan.channelGates.count(m2), 0u);
+  KernelProgram p = build();
+  const KernelCall *call = findCall(p, "scale", "libjit_channel_mul_f32");
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->items, 2);
+  // (out, in, gate, C, planes, lanes, HW)
+  ASSERT_EQ(call->args.size(), 7u);
+  EXPECT_EQ(call->args[3].intValue, 20);
+  EXPECT_EQ(call->args[4].intValue, 2);
+  EXPECT_EQ(call->args[5].intValue, 16);
+  EXPECT_EQ(call->args[6].intValue, 16);
+  EXPECT_EQ(findCall(p, "gate.broadcast", "libjit_strided_copy"), nullptr);
+  EXPECT_NE(findCall(p, "gate.broadcast2", "libjit_strided_copy"), nullptr);
+}
+
 TEST_F(CPUPlannerTest, groupedConvolutionsReadTheirGroupsBlocks) {
   Placeholder *x = input("x", {1, 64, 8, 8});
   // Which input blocks output block ob reads: Cb blocks from

@@ -13,7 +13,41 @@ namespace cpu {
 using Kind = Node::Kind;
 using libjit::kBlock;
 
+void KernelEmitter::channelMul(const Node &n, unsigned gateInput) {
+  NodeValue result = valueOf(&n);
+  Layout layout = getElementwiseLayout(n, layouts_);
+  NodeValue xv = n.getNthInput(1 - gateInput);
+  NodeValue gv =
+      llvm::cast<BroadcastNode>(n.getNthInput(gateInput).getNode())->getInput();
+  Storage x = use(xv, layout), g = use(gv, Layout::Plain);
+  Storage y = define(result, layout);
+  auto d = dims(result);
+  int64_t C = d[1], HW = d[2] * d[3];
+  bool blocked = layout == Layout::Blocked;
+  int64_t lanes = blocked ? kBlock : 1;
+  int64_t planes = blocked ? libjit::divUp(C, kBlock) : C;
+  std::vector<PlannedArg> args = {ptr(y),      ptr(x),     ptr(g), dyn(C),
+                                  dyn(planes), imm(lanes), dyn(HW)};
+  if (!n.getType().isQuantized()) {
+    emit("libjit_channel_mul_f32", d[0] * planes, args);
+    return;
+  }
+  const Type &xt = xv.getType(), &gt = gv.getType(), &yt = n.getType();
+  auto [m, s] =
+      dynTransformArgs(double(xt.getScale()) * gt.getScale() / yt.getScale());
+  for (PlannedArg a :
+       {dyn(xt.getOffset()), dyn(gt.getOffset()), dyn(yt.getOffset()), m, s}) {
+    args.push_back(a);
+  }
+  emit("libjit_channel_mul_i8", d[0] * planes, args);
+}
+
 void KernelEmitter::arithmetic(const Node &n) {
+  auto gate = fusions_.channelGates.find(&n);
+  if (gate != fusions_.channelGates.end()) {
+    channelMul(n, gate->second);
+    return;
+  }
   NodeValue result = valueOf(&n);
   Layout layout = getElementwiseLayout(n, layouts_);
   Storage l = use(n.getNthInput(0), layout), r = use(n.getNthInput(1), layout);

@@ -115,6 +115,29 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       logFusion(in, conv, "input packing");
     }
   }
+  // A Mul by a per-channel gate broadcast over the plane reads the gate
+  // per channel: the broadcast copy is not made.
+  for (const Node *n : F.getNodes()) {
+    if (n->getKind() != Node::Kind::MulKind || n->dims().size() != 4) {
+      continue;
+    }
+    for (unsigned i = 0; i < 2; i++) {
+      auto *b = dyn_cast<BroadcastNode>(n->getNthInput(i).getNode());
+      if (!b || singleUser(F, valueOf(b)) != n ||
+          n->getNthInput(1 - i).dims() != n->dims() ||
+          (switchable && units.unitOf(b) != units.unitOf(n))) {
+        continue;
+      }
+      auto g = b->getInput().dims(), d = n->dims();
+      if (g.size() == 4 && g[0] == d[0] && g[1] == d[1] && g[2] == 1 &&
+          g[3] == 1) {
+        plan.channelGates[n] = i;
+        plan.fusedInto[b] = n;
+        logFusion(b, n, "per-channel gate");
+        break;
+      }
+    }
+  }
 }
 
 } // namespace cpu

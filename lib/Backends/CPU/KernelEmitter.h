@@ -104,6 +104,9 @@ private:
   void fullyConnected(const Node &n, NodeValue in, NodeValue w, NodeValue b);
   // EmitElementwise.cpp:
   void arithmetic(const Node &n);
+  /// A Mul by a fused per-channel gate (FusionPlan::channelGates): input
+  /// \p gateInput is the Broadcast, whose input the kernel reads.
+  void channelMul(const Node &n, unsigned gateInput);
   void unary(const Node &n);
   void conversion(const Node &n);
   void pool(const PoolNode &n);

@@ -63,6 +63,31 @@ LIBJIT_INLINE void binary(int64_t begin, int64_t end, T *out, const T *l,
 }
 } // namespace
 
+/// Items: N * planes planes of HW pixels of \p lanes values (blocked:
+/// planes = ceil(C / 16), lanes = 16; plain: planes = C, lanes = 1).
+/// out = in x gate[n][c], c the channel of each value, gate [N][C] (a
+/// squeeze-excitation gate); lanes past C get 0.
+LIBJIT_EXPORT void libjit_channel_mul_f32(int64_t begin, int64_t end,
+                                          float *out, const float *in,
+                                          const float *gate, int64_t C,
+                                          int64_t planes, int64_t lanes,
+                                          int64_t HW) {
+  for (int64_t r = begin; r < end; r++) {
+    int64_t n = r / planes, first = r % planes * lanes;
+    float g[kBlock];
+    for (int64_t l = 0; l < lanes; l++) {
+      g[l] = first + l < C ? gate[n * C + first + l] : 0.f;
+    }
+    const float *x = in + r * HW * lanes;
+    float *y = out + r * HW * lanes;
+    for (int64_t p = 0; p < HW; p++) {
+      for (int64_t l = 0; l < lanes; l++) {
+        y[p * lanes + l] = x[p * lanes + l] * g[l];
+      }
+    }
+  }
+}
+
 /// Items: elements. out = l OP r (BinaryOp).
 LIBJIT_EXPORT void libjit_binary_f32(int64_t begin, int64_t end, float *out,
                                      const float *l, const float *r,

@@ -121,6 +121,38 @@ LIBJIT_EXPORT void libjit_binary_i8(int64_t begin, int64_t end, int8_t *out,
   });
 }
 
+/// Items: N * planes planes, as libjit_channel_mul_f32: out = requantize(
+/// (in - inOffset) x (gate[n][c] - gateOffset)), the INT8 Mul's arithmetic;
+/// lanes past C give outOffset.
+LIBJIT_EXPORT void libjit_channel_mul_i8(int64_t begin, int64_t end,
+                                         int8_t *out, const int8_t *in,
+                                         const int8_t *gate, int64_t C,
+                                         int64_t planes, int64_t lanes,
+                                         int64_t HW, int32_t inOffset,
+                                         int32_t gateOffset, int32_t outOffset,
+                                         int64_t mult, int32_t shift) {
+  QuantizationTransform t = qt(mult, shift);
+  withShifts({t}, [&](auto shifted) {
+    constexpr bool S = decltype(shifted)::value;
+    for (int64_t r = begin; r < end; r++) {
+      int64_t n = r / planes, first = r % planes * lanes;
+      int32_t g[kBlock];
+      for (int64_t l = 0; l < lanes; l++) {
+        g[l] =
+            first + l < C ? int32_t(gate[n * C + first + l]) - gateOffset : 0;
+      }
+      const int8_t *x = in + r * HW * lanes;
+      int8_t *y = out + r * HW * lanes;
+      for (int64_t p = 0; p < HW; p++) {
+        for (int64_t l = 0; l < lanes; l++) {
+          int64_t v = int64_t(int32_t(x[p * lanes + l]) - inOffset) * g[l];
+          y[p * lanes + l] = clampToInt8(transform<S>(v, t) + outOffset);
+        }
+      }
+    }
+  });
+}
+
 /// Items: elements. Relu/Clip: (x - inOffset) clamped to [lo, hi], then
 /// requantized.
 LIBJIT_EXPORT void libjit_clip_i8(int64_t begin, int64_t end, int8_t *out,
