@@ -8,6 +8,10 @@
 #include <initializer_list>
 #include <type_traits>
 
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
+
 using namespace glow;
 using namespace glow::libjit;
 
@@ -174,7 +178,32 @@ LIBJIT_EXPORT void libjit_clip_i8(int64_t begin, int64_t end, int8_t *out,
 /// results: out = table[in + 128].
 LIBJIT_EXPORT void libjit_lookup_i8(int64_t begin, int64_t end, int8_t *out,
                                     const int8_t *in, const int8_t *table) {
-  for (int64_t i = begin; i < end; i++) {
+  int64_t i = begin;
+#if defined(__AVX512BW__)
+  // 64 codes at a time: the table as 16 rows of 16 entries, each row
+  // broadcast to the four 128-bit lanes; vpshufb picks the entry of the low
+  // 4 bits of every code (+ 128) in every row, and each code keeps the
+  // pick of the row of its high 4 bits.
+  __m512i rows[16];
+  for (int k = 0; k < 16; k++) {
+    rows[k] = _mm512_broadcast_i32x4(
+        _mm_loadu_si128((const __m128i *)(table + 16 * k)));
+  }
+  const __m512i sign = _mm512_set1_epi8(char(0x80)),
+                low = _mm512_set1_epi8(0x0F);
+  for (; i + 64 <= end; i += 64) {
+    __m512i idx = _mm512_xor_si512(_mm512_loadu_si512(in + i), sign);
+    __m512i lo = _mm512_and_si512(idx, low);
+    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(idx, 4), low);
+    __m512i r = _mm512_setzero_si512();
+    for (int k = 0; k < 16; k++) {
+      __mmask64 m = _mm512_cmpeq_epi8_mask(hi, _mm512_set1_epi8(char(k)));
+      r = _mm512_mask_shuffle_epi8(r, m, rows[k], lo);
+    }
+    _mm512_storeu_si512(out + i, r);
+  }
+#endif
+  for (; i < end; i++) {
     out[i] = table[int32_t(in[i]) + 128];
   }
 }
