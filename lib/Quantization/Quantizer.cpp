@@ -7,6 +7,7 @@
 #include "llvm/Support/Casting.h"
 
 #include <cmath>
+#include <functional>
 #include <map>
 
 using llvm::cast;
@@ -72,7 +73,16 @@ bool isQuantizableNode(const Node &n) {
   case Int8Rule::None:
     return false;
   case Int8Rule::Weighted:
-    // Weights and bias must be known to quantize them.
+    // Weights and bias must be known to quantize them. A BatchNorm runs as
+    // the depthwise 1x1 Convolution of its per-channel scale and shift.
+    if (isa<BatchNormalizationNode>(n)) {
+      for (unsigned i = 1; i < 5; i++) {
+        if (!isa<Constant>(n.getNthInput(i).getNode())) {
+          return false;
+        }
+      }
+      return n.dims().size() == 4 && n.getNthInput(0).getType().isFloat();
+    }
     return isa<Constant>(n.getNthInput(1).getNode()) &&
            isa<Constant>(n.getNthInput(2).getNode()) &&
            n.getNthInput(0).getType().isFloat();
@@ -104,6 +114,9 @@ OpSignature getQuantizedSignature(const Node &n) {
     return sig;
   case Int8Rule::Weighted:
     sig.operands = {ElemKind::Int8QTy, ElemKind::Int8QTy, ElemKind::Int32QTy};
+    if (sig.kind == Kind::BatchNormalizationKind) {
+      sig.kind = Kind::ConvolutionKind;
+    }
     break;
   case Int8Rule::Profiled:
   case Int8Rule::Forward:
@@ -148,6 +161,7 @@ public:
         fourBit_(fourBitWeights) {}
 
   llvm::Error run(const std::set<Node *> &toQuantize) {
+    groupConcats(toQuantize);
     for (Node *n : F_->getNodesInTopologicalOrder()) {
       if (n->isStorage()) {
         continue;
@@ -163,6 +177,9 @@ public:
       for (unsigned i = 0; i < numInputs; i++) {
         n->setNthInput(i, floatValue(n->getNthInput(i)));
       }
+    }
+    for (Node *n : replaced_) {
+      F_->eraseNode(n);
     }
     return llvm::Error::success();
   }
@@ -191,6 +208,20 @@ private:
   /// bounded by the clip (getActivationParams), so \p v and the clip's
   /// result get the same parameters.
   llvm::Expected<TensorQuantizationParams> paramsOf(NodeValue v) {
+    // A value that a Concat reads, alone or through a lone Relu/Clip,
+    // takes its group's parameters.
+    for (NodeValue w = v;;) {
+      auto root = groupOf_.find(w);
+      if (root != groupOf_.end()) {
+        return groupParams(root->second);
+      }
+      auto users = F_->getUsers(w);
+      if (users.size() != 1 ||
+          !(isa<ReluNode>(users[0].first) || isa<ClipNode>(users[0].first))) {
+        break;
+      }
+      w = NodeValue(users[0].first, 0);
+    }
     float clipLo = -std::numeric_limits<float>::infinity();
     float clipHi = std::numeric_limits<float>::infinity();
     NodeValue calibrated = v;
@@ -209,6 +240,70 @@ private:
       }
     }
     return getActivationParams(calibrated, profile_, opts_, clipLo, clipHi);
+  }
+
+  /// Groups the values that quantized Concats join: a Concat's result and
+  /// its activation operands, transitively (DenseNet's Concats share their
+  /// operands, Inception's nest). A group takes one scale and offset, so
+  /// that a Concat copies codes unchanged (the CPU backend then makes it
+  /// with no call at all) and each producer requantizes into it as it
+  /// writes: the parameters of its widest Concat result, which holds the
+  /// values of all the others.
+  void groupConcats(const std::set<Node *> &toQuantize) {
+    std::map<NodeValue, NodeValue, NodeValueLess> parent;
+    std::function<NodeValue(NodeValue)> find = [&](NodeValue v) {
+      auto it = parent.find(v);
+      if (it == parent.end()) {
+        parent[v] = v;
+        return v;
+      }
+      if (it->second == v) {
+        return v;
+      }
+      NodeValue r = find(it->second);
+      parent[v] = r;
+      return r;
+    };
+    std::vector<NodeValue> results;
+    for (Node *n : F_->getNodes()) {
+      auto *cat = dyn_cast<ConcatNode>(n);
+      if (!cat || !toQuantize.count(cat) || !cat->getType().isFloat()) {
+        continue;
+      }
+      NodeValue out(cat, 0);
+      results.push_back(out);
+      for (unsigned i = 0; i < cat->getNumInputs(); i++) {
+        NodeValue in = cat->getNthInput(i);
+        if (in.getType().isFloat() && !isa<Constant>(in.getNode())) {
+          parent[find(in)] = find(out);
+        }
+      }
+    }
+    for (auto &entry : parent) {
+      groupOf_[entry.first] = find(entry.first);
+    }
+    // The representative of each group: its widest Concat result.
+    for (NodeValue out : results) {
+      auto p = profile_.entries.find(getNodeOutputName(out));
+      if (p == profile_.entries.end()) {
+        continue;
+      }
+      NodeValue root = groupOf_[out];
+      auto best = widest_.find(root);
+      float width = p->second.max - p->second.min;
+      if (best == widest_.end() || width > best->second.second) {
+        widest_[root] = {out, width};
+      }
+    }
+  }
+
+  /// \returns the parameters of the group with root \p root.
+  llvm::Expected<TensorQuantizationParams> groupParams(NodeValue root) {
+    auto it = widest_.find(root);
+    if (it == widest_.end()) { // no profile entry: the error names one
+      return getActivationParams(root, profile_, opts_);
+    }
+    return getActivationParams(it->second.first, profile_, opts_);
   }
 
   /// \returns \p v as int8: itself if quantized, a quantized copy of a
@@ -240,7 +335,42 @@ private:
     return quantized_[v] = q;
   }
 
+  /// Replaces BatchNormalization \p bn by the depthwise 1x1 Convolution
+  /// of the same name and layer that computes it, y = x * s + t per
+  /// channel with s = gamma / sqrt(var + eps) and t = beta - mean * s.
+  /// \returns the Convolution (float; one weight an output channel, so its
+  /// weights are quantized channelwise).
+  ConvolutionNode *asConvolution(BatchNormalizationNode *bn) {
+    dim_t C = bn->dims()[1];
+    auto param = [&](unsigned i) {
+      return cast<Constant>(bn->getNthInput(i).getNode())
+          ->getPayload()
+          .getHandle<float>();
+    };
+    auto gamma = param(1), beta = param(2), mean = param(3), var = param(4);
+    Tensor w(ElemKind::FloatTy, {C, 1, 1, 1}), b(ElemKind::FloatTy, {C});
+    for (dim_t c = 0; c < C; c++) {
+      float sc = gamma.raw(c) / std::sqrt(var.raw(c) + bn->getEpsilon());
+      w.getHandle<float>().raw(c) = sc;
+      b.getHandle<float>().raw(c) = beta.raw(c) - mean.raw(c) * sc;
+    }
+    std::string name = bn->getName().str();
+    auto *conv =
+        F_->createConv(name + ".conv", bn->getInput(),
+                       M_.createConstant(name + ".scale", std::move(w)),
+                       M_.createConstant(name + ".shift", std::move(b)), {1, 1},
+                       {1, 1}, {0, 0, 0, 0}, unsigned(C), {1, 1});
+    Function::swapNames(conv, bn);
+    conv->setLayerName(bn->getLayerName());
+    F_->replaceAllUsesOfWith(NodeValue(bn, 0), NodeValue(conv, 0));
+    replaced_.push_back(bn);
+    return conv;
+  }
+
   llvm::Error quantize(Node *n) {
+    if (auto *bn = dyn_cast<BatchNormalizationNode>(n)) {
+      n = asConvolution(bn);
+    }
     // Activation operands (the weights of a Weighted kind are quantized
     // below); operands that are not float (indices, shapes) stay as they
     // are.
@@ -372,7 +502,9 @@ private:
     const Tensor &wt = w->getPayload();
     auto *conv = dyn_cast<ConvolutionNode>(n);
     unsigned bits = fourBit_.count(n) ? 4 : opts_.weightBits;
-    if (conv && opts_.channelwise) {
+    // One weight an output channel (a BatchNorm's): its own scale costs
+    // nothing.
+    if (conv && (opts_.channelwise || wt.size() == wt.dims()[0])) {
       dim_t O = wt.dims()[0], per = wt.size() / O;
       Tensor qw(Type(ElemKind::Int8QTy, wt.dims(), 1.f, 0));
       Tensor scales(ElemKind::FloatTy, {O}), offsets(ElemKind::Int32ITy, {O});
@@ -444,6 +576,12 @@ private:
     }
   };
   std::map<NodeValue, NodeValue, NodeValueLess> quantized_, dequantized_;
+  /// Nodes replaced by others, erased once the rewrite is done.
+  std::vector<Node *> replaced_;
+  /// Concat groups (groupConcats): each value's root, and each root's
+  /// widest Concat result with its width.
+  std::map<NodeValue, NodeValue, NodeValueLess> groupOf_;
+  std::map<NodeValue, std::pair<NodeValue, float>, NodeValueLess> widest_;
 };
 } // namespace
 

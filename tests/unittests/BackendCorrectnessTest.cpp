@@ -303,7 +303,7 @@ std::vector<Case> cases() {
   // CPU backend compiles one kernel for all of them, with the channel
   // counts as run-time arguments; a count taken from the wrong layer gives
   // wrong results here. Two pools of different widths share a kernel the
-  // same way. (DenseNet's BatchNorm before each layer has no INT8 form.)
+  // same way.
   c.push_back({"denseBlockSharesKernels",
                {1, 20, 9, 9},
                [](Function *F, Placeholder *in) {
@@ -322,6 +322,41 @@ std::vector<Case> cases() {
                                       {2, 2}, {1, 1, 1, 1});
                  return n.conv(q, 8, 1, 1, 0, 1, 1, false);
                }});
+  // Concats the CPU backend makes without a copy (one image, channel counts
+  // multiple of 16: the inputs' blocked buffers lie back to back in the
+  // result; in INT8 the quantizer gives a Concat's operands its scale): a
+  // fire module (SqueezeNet), a dense block whose Concats each extend the
+  // last (DenseNet: BatchNorm and Relu between them, the BatchNorm blocked
+  // in FP32 and a channelwise depthwise 1x1 convolution in INT8), inputs
+  // also read after their Concat, and the Concats that must still copy (a
+  // 20-channel input that is not last, one value twice).
+  c.push_back(
+      {"concatsInPlace", {1, 16, 8, 8}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue s = n.conv(in, 16, 1, 1, 0);
+         NodeValue fire = F->createConcat(
+             "fire", {n.conv(s, 32, 1, 1, 0), n.conv(s, 16, 3, 1, 1)}, 1);
+         NodeValue x = fire;
+         for (int layer = 0; layer < 2; layer++) {
+           std::string name = "dense" + std::to_string(layer);
+           dim_t c = x.dims()[1];
+           Constant *var = F->getParent().createConstant(
+               name + ".var", randomTensor({c}, 40 + layer, 0.5f, 2));
+           NodeValue bn = F->createBatchNormalization(
+               name + ".bn", x, n.weights(name + ".gamma", {c}, 1.f),
+               n.weights(name + ".beta", {c}, 0.5f),
+               n.weights(name + ".mean", {c}, 0.3f), var, 1e-5f);
+           NodeValue a = F->createRelu(name + ".relu", bn);
+           NodeValue y = n.conv(n.conv(a, 32, 1, 1, 0), 16, 3, 1, 1);
+           x = F->createConcat(name + ".cat", {x, y}, 1);
+         }
+         NodeValue odd = n.conv(x, 20, 1, 1, 0);
+         NodeValue copied = F->createConcat(
+             "copied", {odd, n.conv(fire, 16, 3, 1, 1), odd}, 1);
+         NodeValue last =
+             F->createConcat("last", {n.conv(copied, 16, 1, 1, 0), x}, 1);
+         return n.conv(last, 8, 1, 1, 0, 1, 1, false);
+       }});
   c.push_back({"averagePoolPaddedThenFlattenFC",
                {2, 16, 7, 7},
                [](Function *F, Placeholder *in) {

@@ -659,6 +659,50 @@ TEST_F(CPUPlannerTest, reshapeAliasesItsInput) {
   EXPECT_EQ(p.calls[1].items, 48); // 12 floats
 }
 
+TEST_F(CPUPlannerTest, concatsAreMadeInPlace) {
+  // One image of 4x4 pixels: 16 channels take 16 * 16 * 4 = 1024 bytes
+  // blocked. cat1 = [a (32), b (16)]: a's buffer at cat1's offset O, b's
+  // at O + 2048, no call. cat2 = [cat1, c (16)] extends it: cat1 (with a
+  // and b) at cat2's offset, c at + 3072. cat3 = [d (20), c] must copy:
+  // d's 20 channels end inside a block.
+  Placeholder *x = input("x", {1, 16, 4, 4});
+  Node *a = conv("a", x, 32, 1, 0);
+  Node *b = conv("b", x, 16);
+  Node *cat1 = F_->createConcat("cat1", {a, b}, 1);
+  Node *c = conv("c", cat1, 16);
+  Node *cat2 = F_->createConcat("cat2", {cat1, c}, 1);
+  Node *d = conv("d", cat2, 20);
+  Node *cat3 = F_->createConcat("cat3", {d, c}, 1);
+  F_->createSave("out", conv("e", cat3, 8));
+  KernelProgram p = build();
+  for (const char *layer : {"cat1", "cat2"}) {
+    for (auto &call : p.calls) {
+      EXPECT_NE(call.layer, layer) << call.kernel;
+    }
+  }
+  EXPECT_NE(findCall(p, "cat3", "libjit_copy_rows"), nullptr);
+  const KernelCall *ca = findCall(p, "a", "libjit_conv_blocked_f32");
+  const KernelCall *cb = findCall(p, "b", "libjit_conv_blocked_f32");
+  const KernelCall *cc = findCall(p, "c", "libjit_conv_blocked_f32");
+  const KernelCall *pc = findCall(p, "c", "libjit_pack_conv_input_f32");
+  const KernelCall *pd = findCall(p, "d", "libjit_pack_conv_input_f32");
+  ASSERT_TRUE(ca && cb && cc && pc && pd);
+  uint64_t o = ca->args[0].offset;
+  EXPECT_EQ(cb->args[0].offset, o + 2048);
+  EXPECT_EQ(cc->args[0].offset, o + 3072);
+  EXPECT_EQ(pc->args[1].offset, o); // c reads cat1
+  EXPECT_EQ(pd->args[1].offset, o); // d reads cat2
+  // cat2's 4096 bytes live until cat3 copies c out of them: what d and
+  // cat3 write lies elsewhere.
+  for (auto &call : p.calls) {
+    if (call.layer == "d" || call.layer == "cat3") {
+      ASSERT_EQ(call.args[0].region, Region::Activations);
+      uint64_t at = call.args[0].offset;
+      EXPECT_TRUE(at >= o + 4096 || at < o) << call.kernel << " at " << at;
+    }
+  }
+}
+
 TEST_F(CPUPlannerTest, emissionOrderIsTopological) {
   // Without units the emission order is the topological order of the
   // non-storage nodes.

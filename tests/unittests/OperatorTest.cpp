@@ -435,6 +435,54 @@ TEST_P(OperatorTest, transpose) {
   expectFloats(outs[1], {4, 2, 3}, want);
 }
 
+TEST_P(OperatorTest, batchNormOfConvolutionConcat) {
+  // Two 1x1 convolutions copy channels 0..15 and 16..19 of x (identity
+  // filters, bias 0; the CPU backend writes them blocked and makes the
+  // Concat in place), then BatchNormalization and Relu per channel c:
+  // y = max(0, (x - mean_c) * gamma_c / sqrt(var_c + eps) + beta_c),
+  // computed here in double. 20 channels: the second block of 16 is partly
+  // padding.
+  const dim_t C = 20, HW = 4;
+  std::vector<float> xv(C * HW);
+  for (size_t i = 0; i < xv.size(); i++) {
+    xv[i] = float(int(i * 7 % 23) - 11) * 0.25f;
+  }
+  Placeholder *x = input("x", {1, C, 2, 2}, xv);
+  auto copyChannels = [&](const std::string &name, dim_t first, dim_t n) {
+    std::vector<float> w(n * C, 0.f), b(n, 0.f);
+    for (dim_t o = 0; o < n; o++) {
+      w[o * C + first + o] = 1.f;
+    }
+    return F_->createConv(name, x, constant(name + ".w", {n, C, 1, 1}, w),
+                          constant(name + ".b", {n}, b), {1, 1}, {1, 1},
+                          {0, 0, 0, 0}, 1, {1, 1});
+  };
+  Node *cat = F_->createConcat(
+      "cat", {copyChannels("lo", 0, 16), copyChannels("hi", 16, 4)}, 1);
+  std::vector<float> gamma(C), beta(C), mean(C), var(C);
+  for (dim_t c = 0; c < C; c++) {
+    gamma[c] = 0.5f + 0.125f * float(c % 5);
+    beta[c] = float(int(c % 3) - 1) * 0.75f;
+    mean[c] = float(int(c % 4) - 2) * 0.5f;
+    var[c] = 0.25f + 0.5f * float(c % 6);
+  }
+  const float eps = 1e-3f;
+  Node *bn = F_->createBatchNormalization(
+      "bn", cat, constant("gamma", {C}, gamma), constant("beta", {C}, beta),
+      constant("mean", {C}, mean), constant("var", {C}, var), eps);
+  Tensor out = run(F_->createRelu("relu", bn));
+  std::vector<float> want(C * HW);
+  for (dim_t c = 0; c < C; c++) {
+    for (dim_t p = 0; p < HW; p++) {
+      double v = (double(xv[c * HW + p]) - mean[c]) * gamma[c] /
+                     std::sqrt(double(var[c]) + eps) +
+                 beta[c];
+      want[c * HW + p] = float(std::max(0.0, v));
+    }
+  }
+  expectFloats(out, {1, C, 2, 2}, want);
+}
+
 TEST_P(OperatorTest, concatDim1) {
   Placeholder *a = input("a", {2, 2}, {1, 2, 3, 4});
   Placeholder *b = input("b", {2, 1}, {5, 6});

@@ -526,6 +526,104 @@ TEST(QuantizationTest, convolutionBiasIsInt32WithProductScale) {
   EXPECT_EQ(bc->getPayload().getHandle<int32_t>().raw(0), 2438);
 }
 
+TEST(QuantizationTest, concatOperandsTakeTheScaleOfTheirWidestConcat) {
+  // a, b: 1x1 convolutions of in; r = Relu(b). cat1 = [a, r] (profile
+  // [-1, 3]), cat2 = [cat1, c] (profile [-2, 6]) and c also feeds d. All
+  // of a, b, r, c, cat1 and cat2 form one group and take cat2's parameters
+  // (asymmetric [-2, 6]: scale 8/255, offset round(-128 + 2 * 255/8) =
+  // -64); d, which no Concat reads, keeps its own ([0, 1]).
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in =
+      M.createPlaceholder(Type(ElemKind::FloatTy, {1, 2, 3, 3}), "in");
+  auto conv = [&](const std::string &name, NodeValue x) {
+    Constant *w = floatConstant(M, name + ".w", {2, 2, 1, 1}, {1, -1, 2, 1});
+    Constant *b = floatConstant(M, name + ".b", {2}, {0.1f, -0.1f});
+    return F->createConv(name, x, w, b, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1,
+                         {1, 1});
+  };
+  Node *a = conv("a", in), *b = conv("b", in);
+  Node *r = F->createRelu("r", b);
+  Node *cat1 = F->createConcat("cat1", {a, r}, 1);
+  Node *c = conv("c", a);
+  Node *cat2 = F->createConcat("cat2", {cat1, c}, 1);
+  Node *d = conv("d", c);
+  F->createSave("out", cat2);
+  F->createSave("out2", d);
+  ProfileSet profile;
+  profile.entries["in:0"] = makeProfile(-1.f, 1.f);
+  for (const char *name : {"a:0", "b:0", "r:0", "c:0"}) {
+    profile.entries[name] = makeProfile(-0.5f, 0.5f);
+  }
+  profile.entries["cat1:0"] = makeProfile(-1.f, 3.f);
+  profile.entries["cat2:0"] = makeProfile(-2.f, 6.f);
+  profile.entries["d:0"] = makeProfile(0.f, 1.f);
+  ASSERT_FALSE(bool(quantizeNodes(F, {a, b, r, cat1, c, cat2, d}, profile,
+                                  QuantizationOptions())));
+  for (Node *n : {a, b, r, cat1, c, cat2}) {
+    EXPECT_FLOAT_EQ(n->getType().getScale(), 8.f / 255.f) << n->getName().str();
+    EXPECT_EQ(n->getType().getOffset(), -64) << n->getName().str();
+  }
+  EXPECT_FLOAT_EQ(d->getType().getScale(), 1.f / 255.f);
+  EXPECT_EQ(d->getType().getOffset(), -128);
+}
+
+TEST(QuantizationTest, batchNormBecomesAChannelwiseDepthwiseConvolution) {
+  // bn over 2 channels: s = gamma / sqrt(var + eps), t = beta - mean * s:
+  //   channel 0: gamma 2, var 3, eps 1: s = 2 / 2 = 1, beta 0.5, mean 1:
+  //     t = 0.5 - 1 = -0.5;
+  //   channel 1: gamma -0.5, var 0, eps 1: s = -0.5, beta 0, mean -2:
+  //     t = 0 - (-2)(-0.5) = -1.
+  // In INT8 it is the depthwise 1x1 Convolution "bn" (group 2) with one
+  // weight a channel, quantized per channel even without -channelwise:
+  // asymmetric [0, 1] -> scale 1/255, the weight code 127 (offset -128);
+  // [-0.5, 0] -> scale 0.5/255, code -128 (offset 127).
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in =
+      M.createPlaceholder(Type(ElemKind::FloatTy, {1, 2, 3, 3}), "in");
+  Node *bn = F->createBatchNormalization(
+      "bn", in, floatConstant(M, "gamma", {2}, {2.f, -0.5f}),
+      floatConstant(M, "beta", {2}, {0.5f, 0.f}),
+      floatConstant(M, "mean", {2}, {1.f, -2.f}),
+      floatConstant(M, "var", {2}, {3.f, 0.f}), 1.f);
+  F->createSave("out", bn);
+  ASSERT_TRUE(isQuantizableNode(*bn));
+  EXPECT_EQ(getQuantizedSignature(*bn).kind, Node::Kind::ConvolutionKind);
+  ProfileSet profile;
+  profile.entries["in:0"] = makeProfile(-1.f, 3.f);
+  profile.entries["bn:0"] = makeProfile(-2.f, 2.f);
+  ASSERT_FALSE(bool(quantizeNodes(F, {bn}, profile, QuantizationOptions())));
+  auto *qc = llvm::dyn_cast<ConvolutionNode>(F->getNodeByName("bn"));
+  ASSERT_NE(qc, nullptr);
+  EXPECT_EQ(qc->getGroup(), 2u);
+  EXPECT_EQ(qc->getFilter().dims(), (llvm::ArrayRef<dim_t>{2, 1, 1, 1}));
+  ASSERT_TRUE(qc->isChannelwise());
+  auto sh = llvm::cast<Constant>(qc->getFilterScales().getNode())
+                ->getPayload()
+                .getHandle<float>();
+  auto wh = llvm::cast<Constant>(qc->getFilter().getNode())
+                ->getPayload()
+                .getHandle<int8_t>();
+  EXPECT_NEAR(sh.raw(0), 1.0 / 255, 1e-8);
+  EXPECT_NEAR(sh.raw(1), 0.5 / 255, 1e-8);
+  EXPECT_EQ(wh.raw(0), 127);
+  EXPECT_EQ(wh.raw(1), -128);
+  // The bias: t / (s_in * s_w), s_in = 4/255: -0.5 / (4/255 * 1/255) =
+  // -8128.125 -> -8128; -1 / (4/255 * 0.5/255) = -32512.5 -> -32512 (even).
+  auto bh = llvm::cast<Constant>(qc->getBias().getNode())
+                ->getPayload()
+                .getHandle<int32_t>();
+  EXPECT_EQ(bh.raw(0), -8128);
+  EXPECT_EQ(bh.raw(1), -32512);
+  EXPECT_EQ(qc->getType().getElementType(), ElemKind::Int8QTy);
+  for (Node *n : F->getNodes()) {
+    EXPECT_FALSE(llvm::isa<BatchNormalizationNode>(n)) << n->getName().str();
+  }
+  llvm::Error err = F->verify();
+  EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+}
+
 TEST(QuantizationTest, channelwiseConvolutionBiasPerChannel) {
   Module M;
   Function *F = M.createFunction("main");

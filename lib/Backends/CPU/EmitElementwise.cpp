@@ -157,7 +157,122 @@ void KernelEmitter::stridedCopy(const Node &n, NodeValue in,
         imm(start), imm(getElementSize(n.getType().getElementType()))});
 }
 
+bool KernelEmitter::concatInPlace(const ConcatNode &n) {
+  NodeValue result(const_cast<ConcatNode *>(&n), 0);
+  auto out = dims(result);
+  // One image, channels: the blocked inputs lie back to back in the
+  // result ([1][C/16][H][W][16]) when every channel count but the last is
+  // a multiple of 16.
+  if (n.getDim() != 1 || out.size() != 4 || out[0] != 1) {
+    return false;
+  }
+  // The FP32 result of a switchable unit is also written by the unit's
+  // INT8 calls (dequantized): that must not reach the inputs' bytes.
+  if (currentUnit_ >= 0 && !currentInt8_) {
+    return false;
+  }
+  const Type &yt = n.getType();
+  bool anyBlocked = false;
+  unsigned num = n.getNumInputs();
+  for (unsigned i = 0; i < num; i++) {
+    NodeValue v = n.getNthInput(i);
+    const Type &xt = v.getType();
+    if ((i + 1 < num && dims(v)[1] % kBlock != 0) ||
+        xt.getElementType() != yt.getElementType() ||
+        (yt.isQuantized() && (xt.getScale() != yt.getScale() ||
+                              xt.getOffset() != yt.getOffset()))) {
+      return false; // a copy that moves lanes, or one that requantizes
+    }
+    anyBlocked |= hasBlocked(v);
+    for (unsigned j = 0; j < i; j++) {
+      if (n.getNthInput(j) == v) {
+        return false; // one value twice
+      }
+    }
+  }
+  if (!anyBlocked) {
+    return false;
+  }
+  // Where each input goes: its own buffer, or (DenseNet: each Concat
+  // extends the last) the outermost buffer that already holds it and the
+  // inputs next to it, exactly.
+  struct Piece {
+    unsigned buf; // kNoBuffer: a new blocked copy of input `first`
+    uint64_t at;
+    unsigned first;
+  };
+  std::vector<Piece> pieces;
+  std::vector<unsigned> taken;
+  uint64_t at = 0;
+  for (unsigned i = 0; i < num;) {
+    NodeValue v = n.getNthInput(i);
+    uint64_t bytes = getLayoutBytes(typeOf(v), Layout::Blocked);
+    const Storage *s = layouts_.find(v, Layout::Blocked);
+    if (!s) { // converted below into a buffer of its own
+      pieces.push_back({kNoBuffer, at, i});
+      at += bytes;
+      i++;
+      continue;
+    }
+    const PlannedBuffer &b = buffers_.bufs[s->buf];
+    if (s->byteOffset != 0 || b.region != Region::Activations) {
+      return false;
+    }
+    uint64_t inRoot = 0;
+    unsigned root = buffers_.rootOf(s->buf, inRoot), first = i;
+    if (root == s->buf && b.size != bytes) {
+      return false;
+    }
+    if (root != s->buf) {
+      // The following inputs must fill the rest of that buffer, in order.
+      if (inRoot != 0) {
+        return false;
+      }
+      uint64_t covered = 0;
+      unsigned j = i;
+      while (covered < buffers_.bufs[root].size && j < num) {
+        NodeValue w = n.getNthInput(j);
+        const Storage *t = layouts_.find(w, Layout::Blocked);
+        uint64_t off = 0;
+        if (!t || t->byteOffset != 0 || buffers_.rootOf(t->buf, off) != root ||
+            off != covered) {
+          return false;
+        }
+        covered += getLayoutBytes(typeOf(w), Layout::Blocked);
+        j++;
+      }
+      if (covered != buffers_.bufs[root].size) {
+        return false;
+      }
+      bytes = covered;
+      i = j;
+    } else {
+      i++;
+    }
+    if (std::find(taken.begin(), taken.end(), root) != taken.end()) {
+      return false; // one buffer twice
+    }
+    taken.push_back(root);
+    pieces.push_back({root, at, first});
+    at += bytes;
+  }
+  if (at != getLayoutBytes(typeOf(result), Layout::Blocked)) {
+    return false;
+  }
+  Storage y = define(result, Layout::Blocked);
+  for (const Piece &p : pieces) {
+    unsigned buf = p.buf != kNoBuffer
+                       ? p.buf
+                       : use(n.getNthInput(p.first), Layout::Blocked).buf;
+    buffers_.nest(buf, y.buf, p.at);
+  }
+  return true;
+}
+
 void KernelEmitter::concat(const ConcatNode &n) {
+  if (concatInPlace(n)) {
+    return;
+  }
   NodeValue result(const_cast<ConcatNode *>(&n), 0);
   auto out = dims(result);
   unsigned dim = n.getDim();

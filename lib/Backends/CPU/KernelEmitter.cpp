@@ -1,4 +1,5 @@
 #include "KernelEmitter.h"
+#include "libjit/LibjitLayout.h"
 
 #include "glow/Backends/KernelGeometry.h"
 #include "glow/Backends/KernelOps.h"
@@ -219,13 +220,19 @@ llvm::Error KernelEmitter::visit(const Node &n) {
   case Kind::BatchNormalizationKind: {
     auto &bn = cast<BatchNormalizationNode>(n);
     auto d = dims(valueOf(&n));
-    int64_t inner = typeOf(valueOf(&n)).size() / (d[0] * d[1]);
-    Storage in = use(bn.getInput());
-    Storage out = define(valueOf(&n), Layout::Plain);
-    emit("libjit_batchnorm_f32", d[0] * d[1],
+    // Channels second; blocked where the input already is (DenseNet's
+    // in-place Concats), so that neither side converts.
+    bool blocked = d.size() == 4 && hasBlocked(bn.getInput());
+    Layout l = blocked ? Layout::Blocked : Layout::Plain;
+    int64_t lanes = blocked ? libjit::kBlock : 1;
+    int64_t planes = blocked ? libjit::divUp(d[1], libjit::kBlock) : d[1];
+    int64_t inner = getLayoutElements(typeOf(valueOf(&n)), l) / (d[0] * planes);
+    Storage in = use(bn.getInput(), l);
+    Storage out = define(valueOf(&n), l);
+    emit("libjit_batchnorm_f32", d[0] * planes,
          {ptr(out), ptr(in), ptr(use(bn.getScale())), ptr(use(bn.getBias())),
-          ptr(use(bn.getMean())), ptr(use(bn.getVar())), dyn(d[1]), imm(inner),
-          immf(bn.getEpsilon())});
+          ptr(use(bn.getMean())), ptr(use(bn.getVar())), dyn(d[1]), dyn(planes),
+          imm(lanes), dyn(inner), immf(bn.getEpsilon())});
     return llvm::Error::success();
   }
   case Kind::MaxPoolKind:

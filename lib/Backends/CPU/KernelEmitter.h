@@ -113,6 +113,10 @@ private:
   void stridedCopy(const Node &n, NodeValue in, std::vector<int64_t> strides,
                    int64_t start);
   void concat(const ConcatNode &n);
+  /// Makes Concat \p n without a call where it can: its inputs' blocked
+  /// buffers nested in its own, back to back. \returns false (nothing
+  /// done) where it cannot.
+  bool concatInPlace(const ConcatNode &n);
   void pad(const PadNode &n);
 
   const Function &F_;

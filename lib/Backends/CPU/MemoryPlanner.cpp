@@ -12,7 +12,7 @@ uint64_t planActivations(std::vector<PlannedBuffer> &bufs, unsigned pinned) {
   std::vector<unsigned> order;
   for (unsigned i = 0; i < bufs.size(); i++) {
     if (bufs[i].region == Region::Activations && bufs[i].last >= 0 &&
-        i != pinned) {
+        i != pinned && bufs[i].parent == kNoBuffer) {
       order.push_back(i);
     }
   }
@@ -49,6 +49,18 @@ uint64_t planActivations(std::vector<PlannedBuffer> &bufs, unsigned pinned) {
     live.push_back({at, at + size, b.last});
     total = std::max(total, at + size);
   }
+  // Nested buffers: where their outermost parent is.
+  for (auto &b : bufs) {
+    uint64_t at = 0;
+    const PlannedBuffer *p = &b;
+    while (p->parent != kNoBuffer) {
+      at += p->offsetInParent;
+      p = &bufs[p->parent];
+    }
+    if (p != &b) {
+      b.offset = p->offset + at;
+    }
+  }
   return total;
 }
 
@@ -61,6 +73,15 @@ void computeLifetimes(BufferTable &t) {
       auto &b = t.bufs[r.first];
       b.first = std::min<int64_t>(b.first, c);
       b.last = std::max<int64_t>(b.last, c);
+    }
+  }
+  for (auto &b : t.bufs) {
+    if (b.last < 0) {
+      continue;
+    }
+    for (unsigned p = b.parent; p != kNoBuffer; p = t.bufs[p].parent) {
+      t.bufs[p].first = std::min(t.bufs[p].first, b.first);
+      t.bufs[p].last = std::max(t.bufs[p].last, b.last);
     }
   }
 }
@@ -115,7 +136,7 @@ void placeBuffers(BufferTable &t, unsigned reserved,
     uint64_t used = 0, unshared = 0;
     for (size_t i = 0; i < bufs.size(); i++) {
       if (bufs[i].region == Region::Activations && bufs[i].last >= 0 &&
-          i != reserved) {
+          i != reserved && bufs[i].parent == kNoBuffer) {
         used++;
         unshared += alignTo(std::max<uint64_t>(bufs[i].size, 1));
       }

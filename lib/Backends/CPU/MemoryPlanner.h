@@ -17,18 +17,22 @@
 namespace glow {
 namespace cpu {
 
+/// A kernel argument that points into no buffer.
+constexpr unsigned kNoBuffer = UINT_MAX;
+
 /// A buffer of the kernel program before it has an address: its region,
-/// size, and the first and last call that use it.
+/// size, and the first and last call that use it. A buffer nested in
+/// another (an input of a Concat made in place) has no bytes of its own:
+/// it lies at \p offsetInParent in \p parent, whose lifetime covers its.
 struct PlannedBuffer {
   Region region;
   uint64_t size;
   uint64_t offset{0};
   int64_t first{INT64_MAX};
   int64_t last{-1};
+  unsigned parent{kNoBuffer};
+  uint64_t offsetInParent{0};
 };
-
-/// A kernel argument that points into no buffer.
-constexpr unsigned kNoBuffer = UINT_MAX;
 
 /// The buffers of a program being planned, and for each call which buffer
 /// each argument points into.
@@ -57,6 +61,22 @@ struct BufferTable {
     int8Codes[b] = int8;
     return b;
   }
+  /// Places activation buffer \p child inside \p parent, \p offset bytes
+  /// in: what the child's writers write is then part of the parent.
+  void nest(unsigned child, unsigned parent, uint64_t offset) {
+    bufs[child].parent = parent;
+    bufs[child].offsetInParent = offset;
+  }
+  /// \returns the outermost buffer that holds \p b, and sets \p offset to
+  /// where \p b starts in it.
+  unsigned rootOf(unsigned b, uint64_t &offset) const {
+    offset = 0;
+    while (bufs[b].parent != kNoBuffer) {
+      offset += bufs[b].offsetInParent;
+      b = bufs[b].parent;
+    }
+    return b;
+  }
 };
 
 /// \returns \p n rounded up to kBufferAlignment.
@@ -66,10 +86,12 @@ inline uint64_t alignTo(uint64_t n) {
 
 /// Places the activation buffers of \p bufs (those used by some call) so
 /// that two buffers whose call ranges overlap never share bytes; buffer
-/// \p pinned goes at offset 0. \returns the size of the region.
+/// \p pinned goes at offset 0; a nested buffer goes where its parent puts
+/// it. \returns the size of the region.
 uint64_t planActivations(std::vector<PlannedBuffer> &bufs, unsigned pinned);
 
-/// Sets the first and last call of every buffer of \p t from t.refs.
+/// Sets the first and last call of every buffer of \p t from t.refs; a
+/// parent's range also covers those of the buffers nested in it.
 void computeLifetimes(BufferTable &t);
 
 /// Places every buffer of \p t (whose t.refs describe prog.calls): the

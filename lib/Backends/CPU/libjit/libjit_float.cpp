@@ -196,13 +196,28 @@ LIBJIT_EXPORT void libjit_batchnorm_f32(int64_t begin, int64_t end, float *out,
                                         const float *in, const float *scale,
                                         const float *bias, const float *mean,
                                         const float *var, int64_t C,
+                                        int64_t planes, int64_t lanes,
                                         int64_t inner, float epsilon) {
+  // Plain: plane p is channel p % C (lanes 1). Blocked: plane p holds
+  // channels (p % planes) * 16 .. + 15, lane i % 16 of its values; the
+  // padding lanes (channels from C on) become 0.
   for (int64_t p = begin; p < end; p++) {
-    int64_t c = p % C;
-    float s = scale[c] / std::sqrt(var[c] + epsilon);
-    float t = bias[c] - mean[c] * s;
-    for (int64_t i = 0; i < inner; i++) {
-      out[p * inner + i] = in[p * inner + i] * s + t;
+    float s[16], t[16];
+    for (int64_t l = 0; l < lanes; l++) {
+      int64_t c = lanes == 1 ? p % C : (p % planes) * lanes + l;
+      s[l] = 0.f;
+      t[l] = 0.f;
+      if (c < C) {
+        s[l] = scale[c] / std::sqrt(var[c] + epsilon);
+        t[l] = bias[c] - mean[c] * s[l];
+      }
+    }
+    const float *x = in + p * inner;
+    float *y = out + p * inner;
+    for (int64_t i = 0; i < inner / lanes; i++) {
+      for (int64_t l = 0; l < lanes; l++) {
+        y[i * lanes + l] = x[i * lanes + l] * s[l] + t[l];
+      }
     }
   }
 }
