@@ -164,6 +164,47 @@ bool foldBatchNormIntoConv(Function *F) {
   return changed;
 }
 
+bool foldPadIntoAvgPool(Function *F) {
+  bool changed = false;
+  for (Node *n : F->getNodes()) {
+    auto *pool = dyn_cast<AvgPoolNode>(n);
+    auto *pad = pool ? dyn_cast<PadNode>(pool->getInput().getNode()) : nullptr;
+    if (!pad || pad->getMode() != PadNode::Mode::Constant ||
+        pad->getValue() != 0.f || !pad->getType().isFloat() ||
+        F->getUsers(NodeValue(pad, 0)).size() != 1) {
+      continue;
+    }
+    // [N, C, H, W] begins then ends: H and W alone, each under the kernel.
+    const auto &pp = pad->getPads();
+    const auto &k = pool->getKernels();
+    bool ok = pp.size() == 8 && !pp[0] && !pp[1] && !pp[4] && !pp[5] &&
+              pp[2] < k[0] && pp[6] < k[0] && pp[3] < k[1] && pp[7] < k[1];
+    for (unsigned v : pool->getPads()) {
+      ok &= v == 0;
+    }
+    if (!ok) {
+      continue;
+    }
+    AvgPoolNode *folded = F->createAvgPool(
+        pool->getName().str() + ".padded", pad->getInput(), k,
+        pool->getStrides(),
+        {unsigned(pp[2]), unsigned(pp[3]), unsigned(pp[6]), unsigned(pp[7])},
+        /* countIncludePads */ true);
+    if (folded->getType() != pool->getType()) {
+      F->eraseNode(folded);
+      continue;
+    }
+    Function::swapNames(folded, pool);
+    folded->setLayerName(pool->getLayerName());
+    F->replaceAllUsesOfWith(NodeValue(pool, 0), NodeValue(folded, 0));
+    changed = true;
+  }
+  if (changed) {
+    eliminateDeadCode(F);
+  }
+  return changed;
+}
+
 bool simplifyReshapes(Function *F) {
   bool changed = false;
   for (Node *n : F->getNodes()) {
@@ -207,6 +248,7 @@ llvm::Error optimizeFunction(Function *F) {
     }
     changed |= *folded;
     changed |= foldBatchNormIntoConv(F);
+    changed |= foldPadIntoAvgPool(F);
     changed |= simplifyReshapes(F);
     VLOG(1) << "graph optimizer round " << iter << ": " << before << " -> "
             << F->getNodes().size() << " nodes";

@@ -665,6 +665,62 @@ TEST(GraphTest, foldBatchNormNeedsASingleUser) {
   EXPECT_EQ(countKind(F, Node::Kind::BatchNormalizationKind), 1u);
 }
 
+TEST(GraphTest, foldPadIntoAvgPool) {
+  // x: 1 channel, 2x2 = (1 2; 3 4). Pad H and W by 1 with zeros, then a 3x3
+  // average of stride 1: every window holds all four values and five
+  // zeros, so each output is 10 / 9. The folded pool pads by 1 and counts
+  // the pads: the same 10 / 9. Pads of the channels, a value other than 0,
+  // a second reader of the Pad or a padded pool stop the fold.
+  Module M;
+  Function *F = M.createFunction("main");
+  Placeholder *in = makeInput(M, "x", {1, 1, 2, 2});
+  auto *pad = F->createPad("pad", in, {0, 0, 1, 1, 0, 0, 1, 1},
+                           PadNode::Mode::Constant, 0.f);
+  auto *pool = F->createAvgPool("pool", pad, {3, 3}, {1, 1}, {0, 0, 0, 0},
+                                /* countIncludePads */ false);
+  SaveNode *save = F->createSave("out", pool);
+  Tensor x(ElemKind::FloatTy, {1, 1, 2, 2});
+  x.getHandle<float>().assign({1.f, 2.f, 3.f, 4.f});
+  Tensor padded = evaluate(*pad, {&x});
+  Tensor before = evaluate(*pool, {&padded});
+  EXPECT_TRUE(foldPadIntoAvgPool(F));
+  EXPECT_EQ(countKind(F, Node::Kind::PadKind), 0u);
+  auto *folded = dyn_cast<AvgPoolNode>(save->getInput().getNode());
+  ASSERT_NE(folded, nullptr);
+  EXPECT_EQ(folded->getName(), "pool");
+  EXPECT_EQ(folded->getInput(), NodeValue(in));
+  EXPECT_EQ(folded->getPads(), (std::vector<unsigned>{1, 1, 1, 1}));
+  EXPECT_TRUE(folded->getCountIncludePads());
+  ASSERT_EQ(verifyMessage(F), "");
+  Tensor after = evaluate(*folded, {&x});
+  ASSERT_EQ(after.size(), 4u);
+  for (size_t i = 0; i < 4; i++) {
+    EXPECT_NEAR(before.getHandle<float>().raw(i), 10.f / 9, 1e-6) << i;
+    EXPECT_NEAR(after.getHandle<float>().raw(i), 10.f / 9, 1e-6) << i;
+  }
+
+  Function *G = M.createFunction("other");
+  auto *padC = G->createPad("padC", in, {0, 1, 1, 1, 0, 0, 1, 1},
+                            PadNode::Mode::Constant, 0.f);
+  G->createSave(
+      "o1", G->createAvgPool("p1", padC, {3, 3}, {1, 1}, {0, 0, 0, 0}, false));
+  auto *padV = G->createPad("padV", in, {0, 0, 1, 1, 0, 0, 1, 1},
+                            PadNode::Mode::Constant, 1.f);
+  G->createSave(
+      "o2", G->createAvgPool("p2", padV, {3, 3}, {1, 1}, {0, 0, 0, 0}, false));
+  auto *padU = G->createPad("padU", in, {0, 0, 1, 1, 0, 0, 1, 1},
+                            PadNode::Mode::Constant, 0.f);
+  G->createSave(
+      "o3", G->createAvgPool("p3", padU, {3, 3}, {1, 1}, {0, 0, 0, 0}, false));
+  G->createSave("o4", padU);
+  auto *padP = G->createPad("padP", in, {0, 0, 1, 1, 0, 0, 1, 1},
+                            PadNode::Mode::Constant, 0.f);
+  G->createSave(
+      "o5", G->createAvgPool("p5", padP, {3, 3}, {1, 1}, {1, 1, 1, 1}, true));
+  EXPECT_FALSE(foldPadIntoAvgPool(G));
+  EXPECT_EQ(countKind(G, Node::Kind::PadKind), 4u);
+}
+
 TEST(GraphTest, simplifyReshapesFeedsFullyConnected4D) {
   Module M;
   Function *F = M.createFunction("main");

@@ -29,6 +29,12 @@ llvm::Expected<Constant *> getConstantValue(Function *F, NodeValue v);
 /// whose weights are Constants. \returns true if anything changed.
 bool foldBatchNormIntoConv(Function *F);
 
+/// Folds a constant zero Pad of the height and width alone, read only by an
+/// unpadded AveragePool, into the pool: its own padding, the pads counted
+/// (count_include_pad; Inception-V3 exports "Pad, AveragePool").
+/// \returns true if anything changed.
+bool foldPadIntoAvgPool(Function *F);
+
 /// Lets FullyConnected read the input of a Reshape that only flattens
 /// [N, ...] to [N, K] (FullyConnected flattens implicitly), and removes
 /// Reshapes that do not change the shape. \returns true if anything changed.
