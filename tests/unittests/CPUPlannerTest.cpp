@@ -330,6 +330,40 @@ TEST_F(CPUPlannerTest, residualAddIsNotFused) {
   EXPECT_EQ(findCall(p, "relu1", "libjit_unary_f32"), nullptr);
 }
 
+TEST_F(CPUPlannerTest, int8AddClampsItsRelu) {
+  // INT8 a + b -> Relu of the same type (scale 0.1, offset 3): one
+  // libjit_binary_i8 whose last two arguments bound the codes to [3, 127]
+  // (Relu's lower bound, value 0, is code 3); an Add whose Relu has another
+  // type keeps both calls, and bounds its codes to [-128, 127].
+  Type t(ElemKind::Int8QTy, {1, 16}, 0.1f, 3);
+  Type other(ElemKind::Int8QTy, {1, 16}, 0.2f, 3);
+  Placeholder *a = M_.createPlaceholder(t, "a");
+  Placeholder *b = M_.createPlaceholder(t, "b");
+  Node *add = F_->createArithmetic(Kind::AddKind, "add", a, b);
+  Node *relu = F_->addNode(std::make_unique<ReluNode>("relu", t, add));
+  F_->createSave("out", relu);
+  Node *add2 = F_->createArithmetic(Kind::AddKind, "add2", a, b);
+  Node *relu2 = F_->addNode(std::make_unique<ReluNode>("relu2", other, add2));
+  F_->createSave("out2", relu2);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.binaryActs.count(add), 1u);
+  EXPECT_EQ(plan.binaryActs.at(add), relu);
+  EXPECT_EQ(plan.binaryActs.count(add2), 0u);
+  KernelProgram p = build();
+  const KernelCall *fused = findCall(p, "add", "libjit_binary_i8");
+  ASSERT_NE(fused, nullptr);
+  ASSERT_EQ(fused->args.size(), 13u);
+  EXPECT_EQ(fused->args[11].intValue, 3);
+  EXPECT_EQ(fused->args[12].intValue, 127);
+  EXPECT_EQ(findCall(p, "relu", "libjit_clip_i8"), nullptr);
+  const KernelCall *plain = findCall(p, "add2", "libjit_binary_i8");
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->args[11].intValue, -128);
+  EXPECT_EQ(plain->args[12].intValue, 127);
+  EXPECT_NE(findCall(p, "relu2", "libjit_clip_i8"), nullptr);
+}
+
 TEST_F(CPUPlannerTest, clipAndQuantizeFuseSigmoidDoesNot) {
   // Conv -> Clip -> Quantize(int8): both go into the epilogue. A Sigmoid
   // after a convolution is no epilogue.

@@ -48,7 +48,9 @@ void KernelEmitter::arithmetic(const Node &n) {
     channelMul(n, gate->second);
     return;
   }
-  NodeValue result = valueOf(&n);
+  auto act = fusions_.binaryActs.find(&n);
+  const Node *clamp = act == fusions_.binaryActs.end() ? nullptr : act->second;
+  NodeValue result = valueOf(clamp ? clamp : &n);
   Layout layout = getElementwiseLayout(n, layouts_);
   Storage l = use(n.getNthInput(0), layout), r = use(n.getNthInput(1), layout);
   Storage y = define(result, layout);
@@ -81,9 +83,21 @@ void KernelEmitter::arithmetic(const Node &n) {
   // it.
   auto [ma, sa] = dynTransformArgs(ra);
   auto [mb, sb] = dynTransformArgs(rb);
+  // The codes' bounds: int8, or a fused clamp's (centred on the output
+  // offset) within them.
+  int64_t lo = -128, hi = 127;
+  if (clamp) {
+    auto [clo, chi] = getClipBoundsInt8(*clamp, yt.getScale());
+    auto toCode = [&](int64_t v) {
+      return std::clamp<int64_t>(v, -512, 512) + yt.getOffset();
+    };
+    lo = std::clamp<int64_t>(toCode(clo), -128, 127);
+    hi = std::clamp<int64_t>(toCode(chi), -128, 127);
+  }
   emit("libjit_binary_i8", items,
        {ptr(y), ptr(l), ptr(r), imm(op), dyn(at.getOffset()),
-        dyn(bt.getOffset()), dyn(yt.getOffset()), ma, sa, mb, sb});
+        dyn(bt.getOffset()), dyn(yt.getOffset()), ma, sa, mb, sb,
+        dyn(int32_t(lo)), dyn(int32_t(hi))});
 }
 
 void KernelEmitter::unary(const Node &n) {

@@ -138,6 +138,24 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       }
     }
   }
+  // A Relu/Clip of the same type after an INT8 Add, Sub or Mul (ResNet's
+  // residual Add and Relu): clamped as the result is written.
+  for (const Node *n : F.getNodes()) {
+    Node::Kind k = n->getKind();
+    if ((k != Node::Kind::AddKind && k != Node::Kind::SubKind &&
+         k != Node::Kind::MulKind) ||
+        !isInt8(n->getType()) || plan.channelGates.count(n)) {
+      continue;
+    }
+    const Node *u = singleUser(F, valueOf(n));
+    if (u && (isa<ReluNode>(u) || isa<ClipNode>(u)) &&
+        u->getType() == n->getType() &&
+        (!switchable || units.unitOf(u) == units.unitOf(n))) {
+      plan.binaryActs[n] = u;
+      plan.fusedInto[u] = n;
+      logFusion(u, n, "clamp on write");
+    }
+  }
 }
 
 } // namespace cpu

@@ -4,10 +4,10 @@
 // Fusion planning, a pass of the CPU planner: which convolutions run on the
 // blocked kernels ("fast" convolutions) and which nodes they absorb: a
 // Relu/Clip and a Quantize/Dequantize applied in the kernel's epilogue, and
-// a Quantize of the input done while the input is packed; and the
-// Broadcast of a per-channel gate that a Mul applies (squeeze-excitation),
-// read per channel by the Mul's kernel. A fused node emits no call of its
-// own.
+// a Quantize of the input done while the input is packed; the Broadcast
+// of a per-channel gate that a Mul applies (squeeze-excitation), read per
+// channel by the Mul's kernel; and the Relu/Clip after an INT8 Add, Sub or
+// Mul. A fused node emits no call of its own.
 
 #include "UnitPlan.h"
 
@@ -34,6 +34,10 @@ struct FusionPlan {
   /// Muls of a [N, C, H, W] value by a gate [N, C, 1, 1] broadcast to it:
   /// the Mul and which of its inputs (0 or 1) is the fused Broadcast.
   std::map<const Node *, unsigned> channelGates;
+  /// INT8 Add/Sub/Mul and the Relu/Clip of the same scale and offset that
+  /// alone reads each: the clamp is applied as the result is written (a
+  /// residual Add and its Relu in one pass).
+  std::map<const Node *, const Node *> binaryActs;
 
   bool isFused(const Node *n) const { return fusedInto.count(n) != 0; }
   /// \returns the fusion of fast convolution \p conv, or null if \p conv

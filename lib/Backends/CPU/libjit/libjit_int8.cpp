@@ -96,20 +96,28 @@ LIBJIT_EXPORT void libjit_rescale_rows_i8(int64_t begin, int64_t end,
 }
 
 /// Items: elements. Add/Sub: each operand rescaled to the output scale,
-/// then summed; Mul: the product requantized (transform A).
+/// then summed; Mul: the product requantized (transform A). The codes are
+/// saturated to [lo, hi]: [-128, 127], or narrower for a fused Relu/Clip of
+/// the same scale and offset (its bounds as codes, clamped to int8 range,
+/// which composes exactly with saturating first and clipping after).
 LIBJIT_EXPORT void libjit_binary_i8(int64_t begin, int64_t end, int8_t *out,
                                     const int8_t *a, const int8_t *b,
                                     int32_t op, int32_t aOffset,
                                     int32_t bOffset, int32_t outOffset,
                                     int64_t multA, int32_t shiftA,
-                                    int64_t multB, int32_t shiftB) {
+                                    int64_t multB, int32_t shiftB, int32_t lo,
+                                    int32_t hi) {
   QuantizationTransform ta = qt(multA, shiftA), tb = qt(multB, shiftB);
+  auto finish = [&](int64_t v) {
+    v += outOffset;
+    return int8_t(v < lo ? lo : (v > hi ? hi : v));
+  };
   if (op == kOpMul) {
     withShifts({ta}, [&](auto shifted) {
       constexpr bool S = decltype(shifted)::value;
       for (int64_t i = begin; i < end; i++) {
         int64_t p = int64_t(a[i] - aOffset) * int64_t(b[i] - bOffset);
-        out[i] = clampToInt8(transform<S>(p, ta) + outOffset);
+        out[i] = finish(transform<S>(p, ta));
       }
     });
     return;
@@ -120,7 +128,7 @@ LIBJIT_EXPORT void libjit_binary_i8(int64_t begin, int64_t end, int8_t *out,
     for (int64_t i = begin; i < end; i++) {
       int64_t va = transform<S>(a[i] - aOffset, ta);
       int64_t vb = transform<S>(b[i] - bOffset, tb);
-      out[i] = clampToInt8(va + sign * vb + outOffset);
+      out[i] = finish(va + sign * vb);
     }
   });
 }
