@@ -140,14 +140,14 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   }
   // Window sums: one plane per run of bg.Cb input blocks (one in all for a
   // dense convolution; the depthwise kernel sums its windows itself).
-  int64_t sumBlocks = depthwise ? Cb : bg.Cb;
+  int64_t sumBlocks = depthwise ? 1 : bg.Cb;
   int64_t planes = libjit::divUp(Cb, sumBlocks);
   PlannedArg pixelSums = nullPtr();
   if (pk.needsWindowSums && !depthwise) {
     pixelSums = ptr(Storage{newBuffer(Region::Activations,
                                       N * planes * Hp * Wp * sizeof(int32_t))});
   }
-  emit("libjit_pack_conv_input_i8", N * Hp,
+  emit("libjit_pack_conv_input_i8", N * planes * Hp,
        {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
         imm(srcBlocked), dyn(C), dyn(H), imm(W), imm(CB), imm(CBp),
         dyn(sumBlocks), imm(pd[0]), imm(pd[1]), dyn(Hp), imm(Wp),

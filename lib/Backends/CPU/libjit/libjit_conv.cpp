@@ -641,7 +641,10 @@ LIBJIT_INLINE void packRowI8(uint8_t *d, const uint8_t *src, int32_t srcFloat,
   }
 }
 
-/// Items: N * Hp rows of the packed input. Writes the packed INT8 input
+/// Items: N * ceil(Cb / sumBlocks) * Hp: row hp of run `plane` of sumBlocks
+/// blocks of image n is item (n * planes + plane) * Hp + hp, so that threads
+/// split a depthwise convolution's input (sumBlocks 1) by channel blocks,
+/// as its kernel does. Writes the packed INT8 input
 /// [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
 /// (srcFloat = 0) or float source (quantized with scale and offset on the
 /// way: a fused Quantize), plain or blocked; padding and lanes past C hold
@@ -665,8 +668,10 @@ libjit_pack_conv_input_i8(int64_t begin, int64_t end, uint8_t *dst,
   p.offset = offset;
   bool copyBlocks = srcBlocked && !srcFloat && CB == kBlock && CBp == kBlock;
   for (int64_t r = begin; r < end; r++) {
-    int64_t hp = r % Hp, n = r / Hp, h = hp - PT;
-    for (int64_t cb = 0; cb < Cb; cb++) {
+    int64_t hp = r % Hp, plane = (r / Hp) % planes, n = r / (Hp * planes);
+    int64_t h = hp - PT;
+    int64_t cbEnd = (plane + 1) * sumBlocks < Cb ? (plane + 1) * sumBlocks : Cb;
+    for (int64_t cb = plane * sumBlocks; cb < cbEnd; cb++) {
       int32_t *sums =
           pixelSums ? pixelSums + ((n * planes + cb / sumBlocks) * Hp + hp) * Wp
                     : nullptr;
