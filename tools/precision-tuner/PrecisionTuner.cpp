@@ -517,7 +517,8 @@ int run() {
 
 int main(int argc, char **argv) {
   // Under mpirun every rank runs this program; see docs/MixedPrecision.md.
-  Communicator::init(&argc, &argv);
+  // MPI starts once the command line is read: -help, -version and a bad
+  // flag end every rank before it, as a program without MPI ends.
   parseToolCommandLine(
       argc, argv, category, &imageinput::category,
       "Measure the INT8 sensitivity of every layer and choose the layers to "
@@ -526,6 +527,7 @@ int main(int argc, char **argv) {
       "-input-dataset=idx:TEST_IMAGES,TEST_LABELS "
       "-calibration-dataset=idx:TRAIN_IMAGES,TRAIN_LABELS "
       "-output-dir=study\n");
+  Communicator::init(&argc, &argv);
   int rc = run();
   Communicator::finalize();
   return rc;
