@@ -100,13 +100,11 @@ LIBJIT_EXPORT void libjit_rescale_rows_i8(int64_t begin, int64_t end,
 /// saturated to [lo, hi]: [-128, 127], or narrower for a fused Relu/Clip of
 /// the same scale and offset (its bounds as codes, clamped to int8 range,
 /// which composes exactly with saturating first and clipping after).
-LIBJIT_EXPORT void libjit_binary_i8(int64_t begin, int64_t end, int8_t *out,
-                                    const int8_t *a, const int8_t *b,
-                                    int32_t op, int32_t aOffset,
-                                    int32_t bOffset, int32_t outOffset,
-                                    int64_t multA, int32_t shiftA,
-                                    int64_t multB, int32_t shiftB, int32_t lo,
-                                    int32_t hi) {
+LIBJIT_EXPORT void
+libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
+                 const int8_t *b, int32_t op, int32_t aOffset, int32_t bOffset,
+                 int32_t outOffset, int64_t multA, int32_t shiftA,
+                 int64_t multB, int32_t shiftB, int32_t lo, int32_t hi) {
   QuantizationTransform ta = qt(multA, shiftA), tb = qt(multB, shiftB);
   auto finish = [&](int64_t v) {
     v += outOffset;
