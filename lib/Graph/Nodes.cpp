@@ -274,6 +274,22 @@ std::string FullyConnectedNode::verify() const {
   return c.result();
 }
 
+std::vector<float> BatchNormalizationNode::getChannelScales() const {
+  auto *gamma = llvm::dyn_cast<Constant>(getScale().getNode());
+  auto *var = llvm::dyn_cast<Constant>(getVar().getNode());
+  if (!gamma || !var || !gamma->getType().isFloat() ||
+      !var->getType().isFloat()) {
+    return {};
+  }
+  auto g = gamma->getPayload().getHandle<float>();
+  auto v = var->getPayload().getHandle<float>();
+  std::vector<float> s(g.size());
+  for (size_t c = 0; c < s.size(); c++) {
+    s[c] = g.raw(c) / std::sqrt(v.raw(c) + epsilon_);
+  }
+  return s;
+}
+
 std::string BatchNormalizationNode::verify() const {
   Checker c;
   auto in = getInput().dims();

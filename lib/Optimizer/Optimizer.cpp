@@ -140,15 +140,14 @@ bool foldBatchNormIntoConv(Function *F) {
     //   = conv_{w * s}(x) + (b - mean) * s + beta, s = gamma / sqrt(var+eps).
     Tensor w = filter->getPayload().clone();
     Tensor b = bias->getPayload().clone();
-    auto gamma = params[0]->getPayload().getHandle<float>();
+    std::vector<float> scales = bn->getChannelScales();
     auto beta = params[1]->getPayload().getHandle<float>();
     auto mean = params[2]->getPayload().getHandle<float>();
-    auto var = params[3]->getPayload().getHandle<float>();
     auto wh = w.getHandle<float>();
     auto bh = b.getHandle<float>();
     dim_t O = w.dims()[0], perFilter = w.size() / O;
     for (dim_t o = 0; o < O; o++) {
-      float s = gamma.raw(o) / std::sqrt(var.raw(o) + bn->getEpsilon());
+      float s = scales[o];
       for (dim_t i = 0; i < perFilter; i++) {
         wh.raw(o * perFilter + i) *= s;
       }

@@ -347,10 +347,11 @@ private:
           ->getPayload()
           .getHandle<float>();
     };
-    auto gamma = param(1), beta = param(2), mean = param(3), var = param(4);
+    auto beta = param(2), mean = param(3);
+    std::vector<float> scales = bn->getChannelScales();
     Tensor w(ElemKind::FloatTy, {C, 1, 1, 1}), b(ElemKind::FloatTy, {C});
     for (dim_t c = 0; c < C; c++) {
-      float sc = gamma.raw(c) / std::sqrt(var.raw(c) + bn->getEpsilon());
+      float sc = scales[c];
       w.getHandle<float>().raw(c) = sc;
       b.getHandle<float>().raw(c) = beta.raw(c) - mean.raw(c) * sc;
     }

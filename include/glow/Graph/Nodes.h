@@ -151,6 +151,10 @@ public:
   NodeValue getMean() const { return getNthInput(3); }
   NodeValue getVar() const { return getNthInput(4); }
   float getEpsilon() const { return epsilon_; }
+  /// \returns s = Scale / sqrt(Var + Epsilon) per channel, the factor of
+  /// y = (x - Mean) * s + Bias, or nothing unless Scale and Var are float
+  /// Constants.
+  std::vector<float> getChannelScales() const;
   std::string verify() const override;
   AttributeList getAttributes() const override;
   static bool classof(const Node *n) {

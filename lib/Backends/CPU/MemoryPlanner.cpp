@@ -50,15 +50,11 @@ uint64_t planActivations(std::vector<PlannedBuffer> &bufs, unsigned pinned) {
     total = std::max(total, at + size);
   }
   // Nested buffers: where their outermost parent is.
-  for (auto &b : bufs) {
+  for (unsigned i = 0; i < bufs.size(); i++) {
     uint64_t at = 0;
-    const PlannedBuffer *p = &b;
-    while (p->parent != kNoBuffer) {
-      at += p->offsetInParent;
-      p = &bufs[p->parent];
-    }
-    if (p != &b) {
-      b.offset = p->offset + at;
+    unsigned root = rootOf(bufs, i, at);
+    if (root != i) {
+      bufs[i].offset = bufs[root].offset + at;
     }
   }
   return total;

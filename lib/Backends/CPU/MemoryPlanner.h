@@ -67,17 +67,25 @@ struct BufferTable {
     bufs[child].parent = parent;
     bufs[child].offsetInParent = offset;
   }
-  /// \returns the outermost buffer that holds \p b, and sets \p offset to
-  /// where \p b starts in it.
-  unsigned rootOf(unsigned b, uint64_t &offset) const {
-    offset = 0;
-    while (bufs[b].parent != kNoBuffer) {
-      offset += bufs[b].offsetInParent;
-      b = bufs[b].parent;
-    }
-    return b;
-  }
+  /// \returns the outermost buffer that holds \p b (rootOf below).
+  unsigned rootOf(unsigned b, uint64_t &offset) const;
 };
+
+/// \returns the outermost buffer of \p bufs that holds buffer \p b (itself
+/// if it is not nested), and sets \p offset to where \p b starts in it.
+inline unsigned rootOf(const std::vector<PlannedBuffer> &bufs, unsigned b,
+                       uint64_t &offset) {
+  offset = 0;
+  while (bufs[b].parent != kNoBuffer) {
+    offset += bufs[b].offsetInParent;
+    b = bufs[b].parent;
+  }
+  return b;
+}
+
+inline unsigned BufferTable::rootOf(unsigned b, uint64_t &offset) const {
+  return cpu::rootOf(bufs, b, offset);
+}
 
 /// \returns \p n rounded up to kBufferAlignment.
 inline uint64_t alignTo(uint64_t n) {
