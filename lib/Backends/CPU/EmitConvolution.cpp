@@ -129,7 +129,11 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   cs.inZero = xt.getOffset() + 128;
   cs.outOffset = yt.getOffset();
   int64_t CBp = libjit::roundUp(CB, 4);
-  Storage packed{newBuffer(Region::Activations, N * Cb * Hp * Wp * CBp)};
+  // A depthwise convolution's input rows are transposed by quads of pixels
+  // (libjit_pack_conv_input_i8).
+  assert((!depthwise || CBp == libjit::kBlock) && "depthwise blocks are whole");
+  int64_t rowPixels = depthwise ? libjit::quadRowPixels(Wp) : Wp;
+  Storage packed{newBuffer(Region::Activations, N * Cb * Hp * rowPixels * CBp)};
   PackedConvI8 pk;
   if (depthwise) {
     pk = packDepthwiseI8(n, cs.inZero);
@@ -151,7 +155,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
        {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
         imm(srcBlocked), dyn(C), dyn(H), imm(W), imm(CB), imm(CBp),
         dyn(sumBlocks), imm(pd[0]), imm(pd[1]), dyn(Hp), imm(Wp),
-        dynf(xt.getScale()), dyn(xt.getOffset())});
+        dynf(xt.getScale()), dyn(xt.getOffset()), imm(depthwise)});
   if (fu.act) {
     const Type &at = fu.act->getType();
     auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());

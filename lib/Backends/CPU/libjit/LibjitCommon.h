@@ -54,15 +54,20 @@ LIBJIT_INLINE vfloat vmin(vfloat a, vfloat b) { return a < b ? a : b; }
 
 typedef int8_t vbyte __attribute__((vector_size(LIBJIT_VEC), aligned(1)));
 
-/// Stores quantizeValue(y, {scale, offset}) of every lane at \p out: the
-/// same float arithmetic (divide, round half to even, add, clamp).
-LIBJIT_INLINE void vquantize(int8_t *out, vfloat y, float scale,
-                             int32_t offset) {
+/// quantizeValue(y, {scale, offset}) of every lane: the same float
+/// arithmetic (divide, round half to even, add, clamp).
+LIBJIT_INLINE vint vquantizeInt(vfloat y, float scale, int32_t offset) {
   vfloat q = __builtin_elementwise_roundeven(y / vsplat(scale)) +
              vsplat(float(offset));
   q = vmin(vmax(q, vsplat(-128.f)), vsplat(127.f));
+  return __builtin_convertvector(q, vint);
+}
+
+/// Stores vquantizeInt of every lane at \p out.
+LIBJIT_INLINE void vquantize(int8_t *out, vfloat y, float scale,
+                             int32_t offset) {
   *(vbyte *)out =
-      __builtin_convertvector(__builtin_convertvector(q, vint), vbyte);
+      __builtin_convertvector(vquantizeInt(y, scale, offset), vbyte);
 }
 
 } // namespace libjit

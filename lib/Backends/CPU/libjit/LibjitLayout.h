@@ -41,6 +41,12 @@ inline int64_t convInputBlock(int64_t C, bool int8) {
   return int8 ? roundUp(cb, 4) : cb;
 }
 
+/// \returns the pixels of a row of a depthwise INT8 convolution's packed
+/// input, transposed by quads of pixels, for \p Wp padded pixels: whole
+/// quads, and one more quad (a window of four pixels that starts in the
+/// last quad reads the next one).
+inline int64_t quadRowPixels(int64_t Wp) { return (divUp(Wp, 4) + 1) * 4; }
+
 // The operation and element-kind codes (glow/Backends/KernelOps.def).
 enum ScalarKind : int32_t {
 #define KERNEL_SCALAR_KIND(NAME, CODE) kScalar##NAME = CODE,
