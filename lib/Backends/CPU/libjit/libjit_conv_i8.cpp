@@ -1,0 +1,837 @@
+// Fast INT8 convolutions in the blocked layout (LibjitLayout.h): direct
+// convolution with a register tile of output channels x output columns
+// (AVX-512 VNNI dot products, a portable int32 form elsewhere), depthwise
+// convolutions, the packing of their inputs into unsigned codes, the window
+// sums of asymmetric filters and the fused epilogues (requantization,
+// Relu/Clip, Dequantize).
+
+#include "LibjitConvTiles.h"
+
+using namespace glow;
+using namespace glow::libjit;
+
+#if defined(__AVX512VNNI__)
+#include <immintrin.h>
+#endif
+
+//===----------------------------------------------------------------------===//
+// INT8
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Epilogue of an INT8 convolution, per output channel c of a tile:
+///   y1 = requantize(acc - filterOffset[c] * windowSum, mult[c], shift[c])
+/// then optionally a fused Relu/Clip (act): y2 = requantize(clamp(y1 -
+/// actInOffset, lo, hi), actMult, actShift) + actOutOffset, then stored as
+/// int8 or, with dequantize, as float scale * (y - offset). Multipliers
+/// fit in int32 and shifts are at least 1 (the planner checks).
+struct Int8Epilogue {
+  const int32_t *filterOffsets; // null: all 0 (no window sums)
+  const int32_t *mults;
+  const int32_t *shifts;
+  const ConvScalars *p;
+};
+
+#if defined(__AVX512VNNI__)
+/// What requantizeLanes needs of the multipliers m and shifts s of 16
+/// lanes, made once for the many vectors of one output block: the even and
+/// odd lanes' multipliers and shifts as 64-bit lanes, and the rounding
+/// terms 2^(s - 1).
+struct RequantLanes {
+  __m512i m, mOdd, sEven, sOdd, rEven, rOdd;
+  RequantLanes(__m512i mults, __m512i shifts) {
+    const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
+    const __m512i one = _mm512_set1_epi64(1);
+    m = mults;
+    mOdd = _mm512_srli_epi64(mults, 32);
+    sEven = _mm512_and_si512(shifts, lo32);
+    sOdd = _mm512_srli_epi64(shifts, 32);
+    rEven = _mm512_sllv_epi64(one, _mm512_sub_epi64(sEven, one));
+    rOdd = _mm512_sllv_epi64(one, _mm512_sub_epi64(sOdd, one));
+  }
+};
+
+/// Per lane: round(v * m / 2^s) (halves up) with 64-bit products, as
+/// applyQuantizationTransform, saturated to +-2^30 (the callers clamp to
+/// int8 after adding an offset, so the result is the same).
+LIBJIT_INLINE __m512i requantizeLanes(__m512i v, const RequantLanes &k) {
+  const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
+  const __m512i mn = _mm512_set1_epi64(-(int64_t(1) << 30));
+  const __m512i mx = _mm512_set1_epi64(int64_t(1) << 30);
+  __m512i pEven = _mm512_add_epi64(_mm512_mul_epi32(v, k.m), k.rEven);
+  __m512i pOdd = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_srli_epi64(v, 32), k.mOdd), k.rOdd);
+  pEven = _mm512_srav_epi64(pEven, k.sEven);
+  pOdd = _mm512_srav_epi64(pOdd, k.sOdd);
+  pEven = _mm512_min_epi64(_mm512_max_epi64(pEven, mn), mx);
+  pOdd = _mm512_min_epi64(_mm512_max_epi64(pOdd, mn), mx);
+  return _mm512_or_si512(_mm512_and_si512(pEven, lo32),
+                         _mm512_slli_epi64(pOdd, 32));
+}
+
+LIBJIT_INLINE __m512i clampLanes(__m512i v, __m512i lo, __m512i hi) {
+  return _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+}
+
+/// The epilogue of one output block blk, its constants made once (the
+/// stores of the results may alias what they were read from, so the
+/// compiler could not keep them across pixels itself).
+struct BlockEpilogueI8 {
+  bool windowSums, act, actRequant, dequantize;
+  __m512i filterOffsets;
+  RequantLanes q;
+  __m512i outOffset, actInOffset, actLo, actHi, actOutOffset;
+  RequantLanes actQ;
+  __m512 dqScale;
+  __m512i dqOffset;
+  BlockEpilogueI8(int64_t blk, const Int8Epilogue &ep)
+      : q(_mm512_loadu_si512(ep.mults + blk * kBlock),
+          _mm512_loadu_si512(ep.shifts + blk * kBlock)),
+        actQ(_mm512_set1_epi32(int32_t(ep.p->actMult)),
+             _mm512_set1_epi32(ep.p->actShift)) {
+    windowSums = ep.filterOffsets != nullptr;
+    filterOffsets = windowSums
+                        ? _mm512_loadu_si512(ep.filterOffsets + blk * kBlock)
+                        : _mm512_setzero_si512();
+    outOffset = _mm512_set1_epi32(ep.p->outOffset);
+    act = ep.p->act != 0;
+    actRequant = ep.p->act != kActIdentityScale;
+    actInOffset = _mm512_set1_epi32(ep.p->actInOffset);
+    actLo = _mm512_set1_epi32(int32_t(ep.p->actLo));
+    actHi = _mm512_set1_epi32(int32_t(ep.p->actHi));
+    actOutOffset = _mm512_set1_epi32(ep.p->actOutOffset);
+    dequantize = ep.p->dequantize != 0;
+    dqScale = _mm512_set1_ps(ep.p->dqScale);
+    dqOffset = _mm512_set1_epi32(ep.p->dqOffset);
+  }
+};
+
+/// Finishes the 16 accumulators \p a of the block of \p k.
+LIBJIT_INLINE void finishLanesI8(__m512i a, const BlockEpilogueI8 &k,
+                                 int32_t windowSum, uint8_t *out, int64_t at) {
+  const __m512i i8min = _mm512_set1_epi32(-128), i8max = _mm512_set1_epi32(127);
+  if (k.windowSums) {
+    a = _mm512_sub_epi32(
+        a, _mm512_mullo_epi32(k.filterOffsets, _mm512_set1_epi32(windowSum)));
+  }
+  __m512i y = requantizeLanes(a, k.q);
+  y = clampLanes(_mm512_add_epi32(y, k.outOffset), i8min, i8max);
+  if (k.act) {
+    __m512i r =
+        clampLanes(_mm512_sub_epi32(y, k.actInOffset), k.actLo, k.actHi);
+    if (k.actRequant) {
+      r = requantizeLanes(r, k.actQ);
+    }
+    y = clampLanes(_mm512_add_epi32(r, k.actOutOffset), i8min, i8max);
+  }
+  if (!k.dequantize) {
+    _mm_storeu_si128((__m128i *)(out + at), _mm512_cvtepi32_epi8(y));
+    return;
+  }
+  __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(y, k.dqOffset)),
+                           k.dqScale);
+  _mm512_storeu_ps((float *)out + at, f);
+}
+
+/// Finishes the 16 accumulators \p a of output block \p blk.
+LIBJIT_INLINE void finishLanesI8(__m512i a, int64_t blk, int32_t windowSum,
+                                 const Int8Epilogue &ep, uint8_t *out,
+                                 int64_t at) {
+  finishLanesI8(a, BlockEpilogueI8(blk, ep), windowSum, out, at);
+}
+
+/// finishLanesI8 out of line: one shared copy instead of one per tile
+/// column keeps the JIT fast, and the vector travels in a register.
+static __attribute__((noinline)) void finishBlockI8(__m512i a, int64_t blk,
+                                                    int32_t windowSum,
+                                                    const Int8Epilogue &ep,
+                                                    uint8_t *out, int64_t at) {
+  finishLanesI8(a, blk, windowSum, ep, out, at);
+}
+
+LIBJIT_INLINE void finishBlockI8(const int32_t *acc, int64_t blk,
+                                 int32_t windowSum, const Int8Epilogue &ep,
+                                 uint8_t *out, int64_t at) {
+  finishBlockI8(_mm512_loadu_si512(acc), blk, windowSum, ep, out, at);
+}
+
+/// Finishes a tile of nb output blocks from ob x cols pixels: acc holds
+/// its vectors block by block, sums (null: none) the window sums of its
+/// pixels; pixel t of block ob + b goes to output pixel base + b *
+/// blockStride + t.
+static __attribute__((noinline)) void
+finishTileI8(const int32_t *acc, int nb, int cols, int64_t ob,
+             const int32_t *sums, const Int8Epilogue &ep, uint8_t *out,
+             int64_t base, int64_t blockStride) {
+  for (int b = 0; b < nb; b++) {
+    const BlockEpilogueI8 k(ob + b, ep);
+    for (int t = 0; t < cols; t++) {
+      finishLanesI8(_mm512_load_si512(acc + (b * cols + t) * kBlock), k,
+                    sums ? sums[t] : 0, out,
+                    (base + b * blockStride + t) * kBlock);
+    }
+  }
+}
+#else
+/// Finishes 16 accumulators of output block blk (one shared out-of-line
+/// copy: this portable form is long).
+static __attribute__((noinline)) void
+finishBlockI8(const int32_t *acc, int64_t blk, int32_t windowSum,
+              const Int8Epilogue &ep, uint8_t *out, int64_t at) {
+  int8_t y[kBlock];
+  for (int l = 0; l < kBlock; l++) {
+    int64_t c = blk * kBlock + l;
+    int64_t a = acc[l];
+    if (ep.filterOffsets) {
+      a -= int64_t(ep.filterOffsets[c]) * windowSum;
+    }
+    QuantizationTransform t;
+    t.multiplier = ep.mults[c];
+    t.shift = ep.shifts[c];
+    int32_t v = requantize(a, t, ep.p->outOffset);
+    if (ep.p->act) {
+      int64_t r = int64_t(v) - ep.p->actInOffset;
+      r = r < ep.p->actLo ? ep.p->actLo : (r > ep.p->actHi ? ep.p->actHi : r);
+      if (ep.p->act == kActIdentityScale) {
+        r += ep.p->actOutOffset;
+        v = int32_t(r < -128 ? -128 : (r > 127 ? 127 : r));
+      } else {
+        QuantizationTransform ta;
+        ta.multiplier = ep.p->actMult;
+        ta.shift = ep.p->actShift;
+        v = requantize(r, ta, ep.p->actOutOffset);
+      }
+    }
+    y[l] = int8_t(v);
+  }
+  if (!ep.p->dequantize) {
+    std::memcpy(out + at, y, kBlock);
+    return;
+  }
+  TensorQuantizationParams p;
+  p.scale = ep.p->dqScale;
+  p.offset = ep.p->dqOffset;
+  for (int l = 0; l < kBlock; l++) {
+    ((float *)out)[at + l] = dequantizeValue(y[l], p);
+  }
+}
+#endif
+
+#if defined(__AVX512VNNI__)
+typedef int32_t vacc __attribute__((vector_size(64), aligned(4)));
+/// acc[l] += sum_j x4[j] * w[4l + j] (u8 x s8).
+LIBJIT_INLINE vacc dot4(vacc acc, const uint8_t *x4, const int8_t *w) {
+  int32_t xb;
+  std::memcpy(&xb, x4, 4);
+  return (vacc)_mm512_dpbusd_epi32((__m512i)acc, _mm512_set1_epi32(xb),
+                                   _mm512_loadu_si512(w));
+}
+constexpr int kAccPerBlock = 1;
+#else
+typedef vint vacc;
+/// acc[l] += sum_j x4[j] * w[4l + j] (u8 x s8), kVec lanes.
+LIBJIT_INLINE vacc dot4(vacc acc, const uint8_t *x4, const int8_t *w) {
+  vint wv = *(const vint *)w;
+#pragma unroll
+  for (int j = 0; j < 4; j++) {
+    vint wj = (wv << (24 - 8 * j)) >> 24;
+    acc += wj * int32_t(x4[j]);
+  }
+  return acc;
+}
+constexpr int kAccPerBlock = kVecsPerBlock;
+#endif
+constexpr int kAccLanes = int(kBlock) / kAccPerBlock;
+
+/// As ConvShape; the window sums (when there are) are [N][NG][OH][OW], one
+/// plane per run of Cb input blocks (NG = ceil(CbIn / Cb)).
+struct ConvShapeI8 {
+  int64_t Cb, CBp, Hp, Wp, Ob, OH, OW, KH, KW, SH, SW, DH, DW;
+  int64_t CbIn, obPerStep, cbStep;
+  int64_t firstInBlock(int64_t ob) const { return ob / obPerStep * cbStep; }
+  int64_t sumPlanes() const { return divUp(CbIn, Cb); }
+};
+
+template <int NB, int COLS>
+LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
+                            const int8_t *filter, const int32_t *bias,
+                            const int32_t *windowSums, uint8_t *out, int64_t n,
+                            int64_t ob, int64_t oh, int64_t ow0,
+                            const Int8Epilogue &ep) {
+  constexpr int NA = NB * kAccPerBlock;
+  vacc acc[NA][COLS];
+#pragma unroll
+  for (int v = 0; v < NA; v++) {
+    vacc b = *(const vacc *)(bias + ob * kBlock + v * kAccLanes);
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      acc[v][t] = b;
+    }
+  }
+  const int64_t groups = s.CBp / 4;
+  const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CBp * kBlock;
+  const int64_t colStep = s.SW * s.CBp;
+  const int64_t cbIn = s.firstInBlock(ob);
+  for (int64_t cb = 0; cb < s.Cb; cb++) {
+    for (int64_t kh = 0; kh < s.KH; kh++) {
+      const uint8_t *row =
+          in +
+          (((n * s.CbIn + cbIn + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
+           ow0 * s.SW) *
+              s.CBp;
+      const int8_t *wrow =
+          filter + ((ob * s.Cb + cb) * s.KH + kh) * s.KW * s.CBp * kBlock;
+      for (int64_t kw = 0; kw < s.KW; kw++) {
+        const uint8_t *x = row + kw * s.DW * s.CBp;
+        const int8_t *w = wrow + kw * s.CBp * kBlock;
+        for (int64_t g = 0; g < groups; g++) {
+#pragma unroll
+          for (int t = 0; t < COLS; t++) {
+#pragma unroll
+            for (int v = 0; v < NA; v++) {
+              acc[v][t] =
+                  dot4(acc[v][t], x + t * colStep + g * 4,
+                       w + (v / kAccPerBlock) * filterBlock + g * 4 * kBlock +
+                           (v % kAccPerBlock) * kAccLanes * 4);
+            }
+          }
+        }
+      }
+    }
+  }
+  const int32_t *sums =
+      windowSums
+          ? windowSums +
+                ((n * s.sumPlanes() + cbIn / s.Cb) * s.OH + oh) * s.OW + ow0
+          : nullptr;
+#if defined(__AVX512VNNI__)
+  // One call finishes the tile: its vectors go through the epilogue one
+  // after the other, without a call between them.
+  alignas(64) int32_t tile[NB * COLS * kBlock];
+#pragma unroll
+  for (int b = 0; b < NB; b++) {
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      _mm512_store_si512(tile + (b * COLS + t) * kBlock, (__m512i)acc[b][t]);
+    }
+  }
+  finishTileI8(tile, NB, COLS, ob, sums, ep, out,
+               ((n * s.Ob + ob) * s.OH + oh) * s.OW + ow0, s.OH * s.OW);
+#else
+#pragma unroll
+  for (int b = 0; b < NB; b++) {
+    int64_t blk = ob + b;
+    int64_t base = ((n * s.Ob + blk) * s.OH + oh) * s.OW + ow0;
+#pragma unroll
+    for (int t = 0; t < COLS; t++) {
+      int32_t sum = sums ? sums[t] : 0;
+      int32_t a[kBlock];
+#pragma unroll
+      for (int v = 0; v < kAccPerBlock; v++) {
+        *(vacc *)(a + v * kAccLanes) = acc[b * kAccPerBlock + v][t];
+      }
+      finishBlockI8(a, blk, sum, ep, out, (base + t) * kBlock);
+    }
+  }
+#endif
+}
+
+template <int NB>
+LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const uint8_t *in,
+                             const int8_t *filter, const int32_t *bias,
+                             const int32_t *windowSums, uint8_t *out, int64_t n,
+                             int64_t ob, int64_t oh, const Int8Epilogue &ep) {
+  const int64_t full = s.OW / kTileColsI8 * kTileColsI8, rest = s.OW - full;
+  for (int64_t ow = 0; ow < full; ow += kTileColsI8) {
+    convTileI8<NB, kTileColsI8>(s, in, filter, bias, windowSums, out, n, ob, oh,
+                                ow, ep);
+  }
+  const int64_t ow = full;
+#define LIBJIT_CALL(C)                                                         \
+  convTileI8<NB, C>(s, in, filter, bias, windowSums, out, n, ob, oh, ow, ep)
+  LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
+#undef LIBJIT_CALL
+}
+
+} // namespace
+
+typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
+typedef int32_t v16i32 __attribute__((vector_size(64), aligned(4)));
+
+/// One row (input row h, block cb of image n) of libjit_pack_conv_input_i8
+/// from any source but int8 blocks: the padding columns and the lanes past
+/// C or CB get the zero code.
+LIBJIT_INLINE void packRowI8(uint8_t *d, const uint8_t *src, int32_t srcFloat,
+                             int32_t srcBlocked, int64_t C, int64_t H,
+                             int64_t W, int64_t CB, int64_t CBp, int64_t PL,
+                             int64_t Wp, int64_t n, int64_t cb, int64_t h,
+                             const TensorQuantizationParams &p, uint8_t zero) {
+  int64_t Cs = divUp(C, kBlock);
+  for (int64_t wp = 0; wp < Wp; wp++) {
+    if (wp < PL || wp >= PL + W) {
+      std::memset(d + wp * CBp, zero, CBp);
+    }
+  }
+  for (int64_t ci = 0; ci < CBp; ci++) {
+    int64_t c = cb * CB + ci;
+    uint8_t *o = d + PL * CBp + ci;
+    if (ci >= CB || c >= C) {
+      for (int64_t w = 0; w < W; w++) {
+        o[w * CBp] = zero;
+      }
+      continue;
+    }
+    // Element w of channel c's row is at row[w * step].
+    int64_t first =
+        srcBlocked ? ((n * Cs + c / kBlock) * H + h) * W * kBlock + c % kBlock
+                   : ((n * C + c) * H + h) * W;
+    int64_t step = srcBlocked ? kBlock : 1;
+    if (srcFloat) {
+      const float *row = (const float *)src + first;
+      for (int64_t w = 0; w < W; w++) {
+        o[w * CBp] = uint8_t(int32_t(quantizeValue(row[w * step], p)) + 128);
+      }
+    } else {
+      const int8_t *row = (const int8_t *)src + first;
+      for (int64_t w = 0; w < W; w++) {
+        o[w * CBp] = uint8_t(int32_t(row[w * step]) + 128);
+      }
+    }
+  }
+}
+
+/// Row h of image n of libjit_pack_conv_input_i8 from a plain float source
+/// of at most 4 channels (CBp = 4, one block: the first convolution's
+/// image), kVec pixels at a time: each pixel's four codes as one 32-bit
+/// word, and its pixel sum when \p sums is not null.
+LIBJIT_INLINE void packRowF32Quad(uint8_t *d, int32_t *sums, const float *src,
+                                  int64_t C, int64_t H, int64_t W, int64_t PL,
+                                  int64_t Wp, int64_t n, int64_t h, float scale,
+                                  int32_t offset, uint8_t zero) {
+  uint32_t *o = (uint32_t *)d;
+  const uint32_t zeroWord = uint32_t(zero) * 0x01010101u;
+  for (int64_t wp = 0; wp < Wp; wp++) {
+    if (wp < PL || wp >= PL + W) {
+      o[wp] = zeroWord;
+      if (sums) {
+        sums[wp] = 4 * int32_t(zero);
+      }
+    }
+  }
+  const float *rows[4];
+  for (int64_t c = 0; c < C; c++) {
+    rows[c] = src + ((n * C + c) * H + h) * W;
+  }
+  TensorQuantizationParams p;
+  p.scale = scale;
+  p.offset = offset;
+  int64_t w = 0;
+  for (; w + kVec <= W; w += kVec) {
+    vint word = {}, sum = {};
+    for (int64_t c = 0; c < 4; c++) {
+      vint code;
+      if (c < C) {
+        code = vquantizeInt(vload(rows[c] + w), scale, offset) + 128;
+      } else {
+        code = vint{} + int32_t(zero);
+      }
+      word |= code << int32_t(8 * c);
+      sum += code;
+    }
+    *(vint *)(o + PL + w) = word;
+    if (sums) {
+      *(vint *)(sums + PL + w) = sum;
+    }
+  }
+  for (; w < W; w++) {
+    uint32_t word = 0;
+    int32_t sum = 0;
+    for (int64_t c = 0; c < 4; c++) {
+      int32_t code =
+          c < C ? int32_t(quantizeValue(rows[c][w], p)) + 128 : int32_t(zero);
+      word |= uint32_t(code) << (8 * c);
+      sum += code;
+    }
+    o[PL + w] = word;
+    if (sums) {
+      sums[PL + w] = sum;
+    }
+  }
+}
+
+namespace {
+#if defined(__AVX512VNNI__)
+/// The index vectors of tapsOf. They pass through an empty asm statement:
+/// with constant indices LLVM rewrites the two shuffles into a longer
+/// sequence of in-lane ones for some CPUs.
+struct TapShuffles {
+  __m512i perm, shuf;
+  TapShuffles() {
+    perm =
+        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    shuf = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    asm("" : "+v"(perm), "+v"(shuf));
+  }
+};
+
+/// The codes of 16 channels at 4 neighbouring pixels (64 bytes from px,
+/// the bytes outside \p m read as 0) as vpdpbusd wants them: dword c holds
+/// channel c's four codes, one a pixel. The dword transpose crosses the
+/// 128-bit lanes, the byte transpose stays within them.
+LIBJIT_INLINE __m512i tapsOf(const uint8_t *px, __mmask64 m,
+                             const TapShuffles &t) {
+  __m512i v = _mm512_maskz_loadu_epi8(m, px);
+  return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(t.perm, v), t.shuf);
+}
+#endif
+
+/// Turns a packed row of \p Wp pixels of 16 codes at \p d, in place, into
+/// quads of [16][4] bytes: lane c of quad q holds channel c's codes at
+/// pixels 4q to 4q + 3, as vpdpbusd takes four taps (the pixels from Wp on
+/// hold the zero code).
+LIBJIT_INLINE void transposeQuadsI8(uint8_t *d, int64_t Wp, uint8_t zero) {
+  const int64_t pixels = quadRowPixels(Wp);
+  std::memset(d + Wp * kBlock, zero, (pixels - Wp) * kBlock);
+#if defined(__AVX512VNNI__)
+  const TapShuffles shuffles;
+  for (int64_t w = 0; w < pixels; w += 4) {
+    __m512i v = tapsOf(d + w * kBlock, ~__mmask64(0), shuffles);
+    _mm512_storeu_si512(d + w * kBlock, v);
+  }
+#else
+  for (int64_t w = 0; w < pixels; w += 4) {
+    uint8_t t[kBlock * 4];
+    std::memcpy(t, d + w * kBlock, sizeof(t));
+    for (int64_t c = 0; c < kBlock; c++) {
+      for (int64_t k = 0; k < 4; k++) {
+        d[w * kBlock + c * 4 + k] = t[k * kBlock + c];
+      }
+    }
+  }
+#endif
+}
+} // namespace
+
+/// Items: N * ceil(Cb / sumBlocks) * Hp: row hp of run `plane` of sumBlocks
+/// blocks of image n is item (n * planes + plane) * Hp + hp, so that threads
+/// split a depthwise convolution's input (sumBlocks 1) by channel blocks,
+/// as its kernel does. Writes the packed INT8 input
+/// [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
+/// (srcFloat = 0) or float source (quantized with scale and offset on the
+/// way: a fused Quantize), plain or blocked; padding and lanes past C hold
+/// the zero code. CB = channels taken per block (16 or C), CBp = CB rounded
+/// up to 4. With \p pixelSums, also writes the sum of every pixel's codes
+/// over all lanes of each run of sumBlocks blocks, [N][ceil(Cb /
+/// sumBlocks)][Hp][Wp] (for the window sums; a dense convolution sums all
+/// its blocks, a grouped one the blocks of each output block). With
+/// \p quads (a depthwise convolution's input, CBp = 16), every row is
+/// transposed by quads of pixels: [N][Cb][Hp][quadRowPixels(Wp) / 4][16][4]
+/// (transposeQuadsI8).
+LIBJIT_EXPORT void libjit_pack_conv_input_i8(
+    int64_t begin, int64_t end, uint8_t *dst, int32_t *pixelSums,
+    const uint8_t *src, int32_t srcFloat, int32_t srcBlocked, int64_t C,
+    int64_t H, int64_t W, int64_t CB, int64_t CBp, int64_t sumBlocks,
+    int64_t PT, int64_t PL, int64_t Hp, int64_t Wp, float scale, int32_t offset,
+    int32_t quads) {
+  int64_t Cb = divUp(C, CB), Cs = divUp(C, kBlock);
+  const int64_t rowBytes = (quads ? quadRowPixels(Wp) : Wp) * CBp;
+  int64_t planes = divUp(Cb, sumBlocks);
+  uint8_t zero = uint8_t(offset + 128);
+  TensorQuantizationParams p;
+  p.scale = scale;
+  p.offset = offset;
+  bool copyBlocks = srcBlocked && !srcFloat && CB == kBlock && CBp == kBlock;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t hp = r % Hp, plane = (r / Hp) % planes, n = r / (Hp * planes);
+    int64_t h = hp - PT;
+    int64_t cbEnd = (plane + 1) * sumBlocks < Cb ? (plane + 1) * sumBlocks : Cb;
+    for (int64_t cb = plane * sumBlocks; cb < cbEnd; cb++) {
+      int32_t *sums =
+          pixelSums ? pixelSums + ((n * planes + cb / sumBlocks) * Hp + hp) * Wp
+                    : nullptr;
+      if (sums && cb % sumBlocks == 0) {
+        for (int64_t wp = 0; wp < Wp; wp++) {
+          sums[wp] = 0;
+        }
+      }
+      uint8_t *d = dst + ((n * Cb + cb) * Hp + hp) * rowBytes;
+      if (h < 0 || h >= H) {
+        std::memset(d, zero, rowBytes);
+        if (sums) {
+          for (int64_t wp = 0; wp < Wp; wp++) {
+            sums[wp] += int32_t(zero) * int32_t(CBp);
+          }
+        }
+        continue;
+      }
+      if (srcFloat && !srcBlocked && CBp == 4 && Cb == 1 && !quads) {
+        packRowF32Quad(d, sums, (const float *)src, C, H, W, PL, Wp, n, h,
+                       scale, offset, zero);
+        continue;
+      }
+      if (!copyBlocks) {
+        // Channel by channel: each channel's row of the source is read
+        // in order (a plain source holds it contiguously).
+        packRowI8(d, src, srcFloat, srcBlocked, C, H, W, CB, CBp, PL, Wp, n, cb,
+                  h, p, zero);
+        if (quads) {
+          transposeQuadsI8(d, Wp, zero);
+        }
+        if (sums) {
+          for (int64_t wp = 0; wp < Wp; wp++) {
+            int32_t s = 0;
+            for (int64_t ci = 0; ci < CBp; ci++) {
+              s += d[wp * CBp + ci];
+            }
+            sums[wp] += s;
+          }
+        }
+        continue;
+      }
+      for (int64_t wp = 0; wp < Wp; wp++) {
+        int64_t w = wp - PL;
+        uint8_t *o = d + wp * CBp;
+        if (w < 0 || w >= W) {
+          std::memset(o, zero, CBp);
+          if (sums) {
+            sums[wp] += int32_t(zero) * int32_t(CBp);
+          }
+          continue;
+        }
+        // int8 -> unsigned code: x + 128 flips the sign bit.
+        v16u8 v =
+            *(const v16u8 *)(src + (((n * Cs + cb) * H + h) * W + w) * kBlock);
+        v ^= uint8_t(0x80);
+        *(v16u8 *)o = v;
+        if (sums) {
+          sums[wp] += __builtin_reduce_add(__builtin_convertvector(v, v16i32));
+        }
+      }
+      if (quads) {
+        transposeQuadsI8(d, Wp, zero);
+      }
+    }
+  }
+}
+
+/// Items: N * OH output rows (N counts the sum planes of every image).
+/// sums[n][oh][ow] = the sum of the packed input's codes under the window
+/// of output pixel (oh, ow), over every lane of a plane (the correction
+/// for non-zero filter offsets), from the pixel sums [N][Hp][Wp] of
+/// libjit_pack_conv_input_i8.
+LIBJIT_EXPORT void
+libjit_conv_window_sums_i8(int64_t begin, int64_t end, int32_t *sums,
+                           const int32_t *pixelSums, int64_t Hp, int64_t Wp,
+                           int64_t OH, int64_t OW, int64_t KH, int64_t KW,
+                           int64_t SH, int64_t SW, int64_t DH, int64_t DW) {
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, n = r / OH;
+    int32_t *out = sums + r * OW;
+    for (int64_t ow = 0; ow < OW; ow++) {
+      out[ow] = 0;
+    }
+    for (int64_t kh = 0; kh < KH; kh++) {
+      const int32_t *row = pixelSums + (n * Hp + oh * SH + kh * DH) * Wp;
+      for (int64_t kw = 0; kw < KW; kw++) {
+        for (int64_t ow = 0; ow < OW; ow++) {
+          out[ow] += row[ow * SW + kw * DW];
+        }
+      }
+    }
+  }
+}
+
+/// Items: N * ceil(Ob / 2) * OH output rows (pairs of output blocks). INT8
+/// convolution of a
+/// packed input (unsigned codes) with a packed filter
+/// [Ob][Cb][KH][KW][CBp/4][16][4]; bias holds the int32 bias with the
+/// offset corrections folded in (WeightPacking.cpp), windowSums is null
+/// when every filter offset is 0.
+LIBJIT_EXPORT void libjit_conv_blocked_i8(
+    int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
+    const int8_t *filter, const int32_t *bias, const int32_t *windowSums,
+    const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
+    int64_t Cb, int64_t CBp, int64_t CbIn, int64_t obPerStep, int64_t cbStep,
+    int64_t Hp, int64_t Wp, int64_t Ob, int64_t OH, int64_t OW, int64_t KH,
+    int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
+    const ConvScalars *scalars) {
+  ConvShapeI8 s{Cb, CBp, Hp, Wp, Ob, OH,   OW,        KH,
+                KW, SH,  SW, DH, DW, CbIn, obPerStep, cbStep};
+  Int8Epilogue ep{windowSums ? filterOffsets : nullptr, mults, shifts, scalars};
+  int64_t pairs = divUp(Ob, 2);
+  const bool pairable = cbStep == 0 || obPerStep % 2 == 0;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
+    int64_t ob = pair * 2;
+    // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
+    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+      convRowI8<2>(s, in, filter, bias, windowSums, out, n, ob, oh, ep);
+      continue;
+    }
+    for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
+      convRowI8<1>(s, in, filter, bias, windowSums, out, n, b, oh, ep);
+    }
+  }
+}
+
+namespace {
+#if defined(__AVX512VNNI__)
+
+/// Lane c of the window of four pixels from pixel \p w of a row transposed
+/// by quads (transposeQuadsI8): channel c at pixels w to w + 3. Within a
+/// quad, a load; across two, each lane's bytes shifted together.
+LIBJIT_INLINE __m512i windowAt(const uint8_t *row, int64_t w) {
+  const uint8_t *quad = row + (w & ~int64_t(3)) * kBlock;
+  __m512i a = _mm512_loadu_si512(quad);
+  switch (w & 3) {
+  case 1:
+    return _mm512_or_si512(
+        _mm512_srli_epi32(a, 8),
+        _mm512_slli_epi32(_mm512_loadu_si512(quad + 64), 24));
+  case 2:
+    return _mm512_or_si512(
+        _mm512_srli_epi32(a, 16),
+        _mm512_slli_epi32(_mm512_loadu_si512(quad + 64), 16));
+  case 3:
+    return _mm512_or_si512(_mm512_srli_epi32(a, 24),
+                           _mm512_slli_epi32(_mm512_loadu_si512(quad + 64), 8));
+  default:
+    return a;
+  }
+}
+
+/// P output pixels from column ow0 (a multiple of 4) of output row oh of
+/// channel block cb of an input transposed by quads: per kernel row, the
+/// taps four at a time through one vpdpbusd (and one more for the window
+/// sums when a filter offset is not 0).
+template <int P>
+LIBJIT_INLINE void
+depthwiseTileI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
+                const int32_t *filterOffsets, int64_t cb, int64_t Wp,
+                int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+                int64_t oh, int64_t ow0, uint8_t *out, int64_t at,
+                const Int8Epilogue &ep) {
+  const int64_t G4 = divUp(KW, 4), rowBytes = quadRowPixels(Wp) * kBlock;
+  __m512i acc[P], sx[P];
+  __m512i b = _mm512_loadu_si512(bias + cb * kBlock);
+#pragma unroll
+  for (int p = 0; p < P; p++) {
+    acc[p] = b;
+    sx[p] = _mm512_setzero_si512();
+  }
+  for (int64_t kh = 0; kh < KH; kh++) {
+    const uint8_t *row = plane + (oh * SH + kh * DH) * rowBytes;
+    for (int64_t j = 0; j < G4; j++) {
+      int64_t taps = KW - 4 * j < 4 ? KW - 4 * j : 4;
+      // A window's bytes past the kernel's last tap have weight 0, and
+      // count for none of the window sums.
+      static constexpr int32_t kOnes[5] = {0, 0x1, 0x101, 0x10101, 0x1010101};
+      const __m512i ones = _mm512_set1_epi32(kOnes[taps]);
+      __m512i wv = _mm512_loadu_si512(w + (kh * G4 + j) * kBlock * 4);
+#pragma unroll
+      for (int p = 0; p < P; p++) {
+        __m512i v = windowAt(row, (ow0 + p) * SW + 4 * j);
+        acc[p] = _mm512_dpbusd_epi32(acc[p], v, wv);
+        if (filterOffsets) {
+          sx[p] = _mm512_dpbusd_epi32(sx[p], v, ones);
+        }
+      }
+    }
+  }
+  const BlockEpilogueI8 k(cb, ep);
+  const __m512i fo = filterOffsets
+                         ? _mm512_loadu_si512(filterOffsets + cb * kBlock)
+                         : _mm512_setzero_si512();
+#pragma unroll
+  for (int p = 0; p < P; p++) {
+    __m512i a = acc[p];
+    if (filterOffsets) {
+      a = _mm512_sub_epi32(a, _mm512_mullo_epi32(fo, sx[p]));
+    }
+    finishLanesI8(a, k, 0, out, at + p * kBlock);
+  }
+}
+#endif
+} // namespace
+
+/// Items: N * Cb * OH output rows. Depthwise INT8 convolution of a packed
+/// input transposed by quads (libjit_pack_conv_input_i8 with quads, CBp =
+/// 16, unsigned codes) with a filter [Cb][KH][ceil(KW/4)][16][4]
+/// of int8 codes (four horizontal taps a channel, the missing ones 0) and a
+/// bias with the zero-code corrections folded in (packDepthwiseI8): per
+/// channel, bias + sum x w - filterOffset * sum x over the window, which is
+/// sum (x - zero)(w - filterOffset) + the bias of the graph. filterOffsets
+/// is null when they are all 0. With the INT8 epilogue.
+LIBJIT_EXPORT void libjit_conv_depthwise_i8(
+    int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
+    const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
+    const int32_t *mults, const int32_t *shifts, int64_t Cb, int64_t Hp,
+    int64_t Wp, int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
+    int64_t SW, int64_t DH, int64_t DW, const ConvScalars *scalars) {
+  Int8Epilogue ep{nullptr, mults, shifts, scalars};
+  const int64_t G4 = divUp(KW, 4);
+  for (int64_t r = begin; r < end; r++) {
+    int64_t oh = r % OH, cb = (r / OH) % Cb, n = r / (OH * Cb);
+    const int8_t *w = filter + cb * KH * G4 * kBlock * 4;
+    const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
+    const uint8_t *plane = in + (n * Cb + cb) * Hp * rowBytes;
+    int64_t at0 = (((n * Cb + cb) * OH + oh) * OW) * kBlock;
+#if defined(__AVX512VNNI__)
+    if (DW == 1) {
+      // Four pixels at a time, then the last ones.
+      constexpr int kPixels = 4;
+      const int64_t full = OW / kPixels * kPixels;
+      for (int64_t ow = 0; ow < full; ow += kPixels) {
+        depthwiseTileI8<kPixels>(plane, w, bias, filterOffsets, cb, Wp, KH, KW,
+                                 SH, SW, DH, oh, ow, out, at0 + ow * kBlock,
+                                 ep);
+      }
+      switch (OW - full) {
+      case 3:
+        depthwiseTileI8<3>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
+                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
+        break;
+      case 2:
+        depthwiseTileI8<2>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
+                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
+        break;
+      case 1:
+        depthwiseTileI8<1>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
+                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
+        break;
+      default:
+        break;
+      }
+      continue;
+    }
+#endif
+    for (int64_t ow = 0; ow < OW; ow++) {
+      int32_t acc[kBlock], sum[kBlock];
+      for (int l = 0; l < kBlock; l++) {
+        acc[l] = bias[cb * kBlock + l];
+        sum[l] = 0;
+      }
+      for (int64_t kh = 0; kh < KH; kh++) {
+        const uint8_t *x = plane + (oh * SH + kh * DH) * rowBytes;
+        for (int64_t kw = 0; kw < KW; kw++) {
+          const int8_t *wk = w + ((kh * G4 + kw / 4) * kBlock) * 4 + kw % 4;
+          // Pixel px of lane l: byte px % 4 of lane l of quad px / 4.
+          int64_t px = ow * SW + kw * DW;
+          for (int l = 0; l < kBlock; l++) {
+            int32_t v = x[(px & ~int64_t(3)) * kBlock + l * 4 + (px & 3)];
+            acc[l] += v * wk[l * 4];
+            sum[l] += v;
+          }
+        }
+      }
+      if (filterOffsets) {
+        for (int l = 0; l < kBlock; l++) {
+          acc[l] -= filterOffsets[cb * kBlock + l] * sum[l];
+        }
+      }
+      finishBlockI8(acc, cb, 0, ep, out, at0 + ow * kBlock);
+    }
+  }
+}
