@@ -164,11 +164,32 @@ void KernelEmitter::stridedCopy(const Node &n, NodeValue in,
   NodeValue result(const_cast<Node *>(&n), 0);
   Storage x = use(in);
   Storage y = define(result, Layout::Plain);
+  // The same copy over fewer dimensions: those of size 1 go, and a
+  // dimension merges into the one outside it where the source is
+  // contiguous across them (a channel shuffle's planes become one run).
+  std::vector<int64_t> outDims, srcStrides;
   auto d = dims(result);
+  for (size_t i = 0; i < d.size(); i++) {
+    int64_t size = d[i], stride = strides[i];
+    if (size == 1) {
+      continue;
+    }
+    if (!outDims.empty() && srcStrides.back() == stride * size) {
+      outDims.back() *= size;
+      srcStrides.back() = stride;
+      continue;
+    }
+    outDims.push_back(size);
+    srcStrides.push_back(stride);
+  }
+  if (outDims.empty()) {
+    outDims.push_back(1);
+    srcStrides.push_back(1);
+  }
   emit("libjit_strided_copy", typeOf(result).size(),
-       {ptr(y), ptr(x), imm(d.size()),
-        immArray(std::vector<int64_t>(d.begin(), d.end())), immArray(strides),
-        imm(start), imm(getElementSize(n.getType().getElementType()))});
+       {ptr(y), ptr(x), imm(int64_t(outDims.size())), immArray(outDims),
+        immArray(srcStrides), imm(start),
+        imm(getElementSize(n.getType().getElementType()))});
 }
 
 bool KernelEmitter::concatInPlace(const ConcatNode &n) {

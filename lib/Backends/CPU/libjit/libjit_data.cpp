@@ -54,11 +54,42 @@ LIBJIT_EXPORT void libjit_strided_copy(int64_t begin, int64_t end, uint8_t *dst,
                                        const int64_t *outDims,
                                        const int64_t *srcStrides, int64_t start,
                                        int64_t elemSize) {
+  for (int64_t d = 0; d < rank; d++) {
+    if (outDims[d] == 0) {
+      return; // an empty output
+    }
+  }
   int64_t idx[8] = {0};
   unflatten(begin, rank, outDims, idx);
   int64_t off = start;
   for (int64_t d = 0; d < rank; d++) {
     off += idx[d] * srcStrides[d];
+  }
+  const int64_t last = rank - 1;
+  if (rank > 0 && srcStrides[last] == 1) {
+    // The innermost dimension is contiguous in both: whole runs of it.
+    for (int64_t i = begin; i < end;) {
+      int64_t n = outDims[last] - idx[last];
+      n = n < end - i ? n : end - i;
+      std::memcpy(dst + i * elemSize, src + off * elemSize, n * elemSize);
+      i += n;
+      off += n;
+      idx[last] += n;
+      if (idx[last] < outDims[last]) {
+        break; // the end of this thread's items
+      }
+      off -= idx[last];
+      idx[last] = 0;
+      for (int64_t d = last; d-- > 0;) {
+        off += srcStrides[d];
+        if (++idx[d] < outDims[d]) {
+          break;
+        }
+        off -= idx[d] * srcStrides[d];
+        idx[d] = 0;
+      }
+    }
+    return;
   }
   for (int64_t i = begin; i < end; i++) {
     copyElem(dst + i * elemSize, src + off * elemSize, elemSize);
