@@ -53,22 +53,45 @@ struct RequantLanes {
 };
 
 /// Per lane: round(v * m / 2^s) (halves up) with 64-bit products, as
-/// applyQuantizationTransform, saturated to +-2^30 (the callers clamp to
-/// int8 after adding an offset, so the result is the same).
-LIBJIT_INLINE __m512i requantizeLanes(__m512i v, const RequantLanes &k) {
-  const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
-  const __m512i mn = _mm512_set1_epi64(-(int64_t(1) << 30));
-  const __m512i mx = _mm512_set1_epi64(int64_t(1) << 30);
+/// applyQuantizationTransform, clamped to [lo, hi] (64-bit lanes), the
+/// even and odd lanes' results put back in order.
+LIBJIT_INLINE __m512i requantizeClampLanes(__m512i v, const RequantLanes &k,
+                                           __m512i lo, __m512i hi) {
   __m512i pEven = _mm512_add_epi64(_mm512_mul_epi32(v, k.m), k.rEven);
   __m512i pOdd = _mm512_add_epi64(
       _mm512_mul_epi32(_mm512_srli_epi64(v, 32), k.mOdd), k.rOdd);
   pEven = _mm512_srav_epi64(pEven, k.sEven);
   pOdd = _mm512_srav_epi64(pOdd, k.sOdd);
-  pEven = _mm512_min_epi64(_mm512_max_epi64(pEven, mn), mx);
-  pOdd = _mm512_min_epi64(_mm512_max_epi64(pOdd, mn), mx);
-  return _mm512_or_si512(_mm512_and_si512(pEven, lo32),
-                         _mm512_slli_epi64(pOdd, 32));
+  pEven = _mm512_min_epi64(_mm512_max_epi64(pEven, lo), hi);
+  pOdd = _mm512_min_epi64(_mm512_max_epi64(pOdd, lo), hi);
+  // The low halves: dword 2i of each.
+  const __m512i pick = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10,
+                                         26, 12, 28, 14, 30);
+  return _mm512_permutex2var_epi32(pEven, pick, pOdd);
 }
+
+/// requantizeClampLanes saturated to +-2^30 (the callers clamp to int8
+/// after adding an offset, so the result is the same).
+LIBJIT_INLINE __m512i requantizeLanes(__m512i v, const RequantLanes &k) {
+  return requantizeClampLanes(v, k, _mm512_set1_epi64(-(int64_t(1) << 30)),
+                              _mm512_set1_epi64(int64_t(1) << 30));
+}
+
+/// A clamp to [lo, hi] after adding k: y -> clamp(y + k, lo, hi).
+struct ShiftClamp {
+  int64_t k, lo, hi;
+  /// This clamp, then \p next: one clamp again (both monotone, slope 1),
+  /// clamp(y + k + next.k, clamp(lo + next.k, next.lo, next.hi),
+  /// clamp(hi + next.k, next.lo, next.hi)), with clamp(v, l, h) =
+  /// min(max(v, l), h) as the kernels compute it (also when l > h).
+  ShiftClamp then(ShiftClamp next) const {
+    auto c = [&](int64_t v) {
+      v = v > next.lo ? v : next.lo;
+      return v < next.hi ? v : next.hi;
+    };
+    return {k + next.k, c(lo + next.k), c(hi + next.k)};
+  }
+};
 
 LIBJIT_INLINE __m512i clampLanes(__m512i v, __m512i lo, __m512i hi) {
   return _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
@@ -77,6 +100,13 @@ LIBJIT_INLINE __m512i clampLanes(__m512i v, __m512i lo, __m512i hi) {
 /// The epilogue of one output block blk, its constants made once (the
 /// stores of the results may alias what they were read from, so the
 /// compiler could not keep them across pixels itself).
+///
+/// Without a fused Relu/Clip, or with one that keeps the scale, everything
+/// after the requantization is one clamp (ShiftClamp::then): clamp to int8
+/// after adding the output offset, subtract the clip's input offset, clamp
+/// to its bounds, add its output offset, clamp to int8. The requantized
+/// value is clamped in 64-bit lanes to the bounds less the shift, which
+/// also stands for the +-2^30 saturation (the bounds lie within it).
 struct BlockEpilogueI8 {
   bool windowSums, act, actRequant, dequantize;
   __m512i filterOffsets;
@@ -85,11 +115,21 @@ struct BlockEpilogueI8 {
   RequantLanes actQ;
   __m512 dqScale;
   __m512i dqOffset;
+  // The one clamp: requantized lanes to [clampLo, clampHi], plus shift.
+  __m512i clampLo, clampHi, shift;
   BlockEpilogueI8(int64_t blk, const Int8Epilogue &ep)
       : q(_mm512_loadu_si512(ep.mults + blk * kBlock),
           _mm512_loadu_si512(ep.shifts + blk * kBlock)),
         actQ(_mm512_set1_epi32(int32_t(ep.p->actMult)),
              _mm512_set1_epi32(ep.p->actShift)) {
+    ShiftClamp c{ep.p->outOffset, -128, 127};
+    if (ep.p->act) {
+      c = c.then({-int64_t(ep.p->actInOffset), ep.p->actLo, ep.p->actHi})
+              .then({ep.p->actOutOffset, -128, 127});
+    }
+    clampLo = _mm512_set1_epi64(c.lo - c.k);
+    clampHi = _mm512_set1_epi64(c.hi - c.k);
+    shift = _mm512_set1_epi32(int32_t(c.k));
     windowSums = ep.filterOffsets != nullptr;
     filterOffsets = windowSums
                         ? _mm512_loadu_si512(ep.filterOffsets + blk * kBlock)
@@ -115,14 +155,16 @@ LIBJIT_INLINE void finishLanesI8(__m512i a, const BlockEpilogueI8 &k,
     a = _mm512_sub_epi32(
         a, _mm512_mullo_epi32(k.filterOffsets, _mm512_set1_epi32(windowSum)));
   }
-  __m512i y = requantizeLanes(a, k.q);
-  y = clampLanes(_mm512_add_epi32(y, k.outOffset), i8min, i8max);
-  if (k.act) {
+  __m512i y;
+  if (!k.act || !k.actRequant) {
+    y = _mm512_add_epi32(requantizeClampLanes(a, k.q, k.clampLo, k.clampHi),
+                         k.shift);
+  } else {
+    y = requantizeLanes(a, k.q);
+    y = clampLanes(_mm512_add_epi32(y, k.outOffset), i8min, i8max);
     __m512i r =
         clampLanes(_mm512_sub_epi32(y, k.actInOffset), k.actLo, k.actHi);
-    if (k.actRequant) {
-      r = requantizeLanes(r, k.actQ);
-    }
+    r = requantizeLanes(r, k.actQ);
     y = clampLanes(_mm512_add_epi32(r, k.actOutOffset), i8min, i8max);
   }
   if (!k.dequantize) {
