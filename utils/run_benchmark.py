@@ -43,7 +43,8 @@ machine's peak, and the JIT compile times; then the speed targets.
 
 The peak bound uses this machine's one-core FP32 and INT8 multiply-add peaks
 as bin/peak-benchmark measures them at the start of the run (register-only
-FMA and VPDPBUSD loops), unless --peak-fp32-gflops / --peak-int8-gops give
+FMA and VPDPBUSD loops, the best of three runs), unless --peak-fp32-gflops /
+--peak-int8-gops give
 them.
 """
 import argparse
@@ -654,13 +655,18 @@ def main():
     bench = Bench(args)
     peak_source = "given"
     if args.peak_fp32_gflops is None or args.peak_int8_gops is None:
-        measured = json.loads(run_required(
+        # The best of three: a peak measured while the machine is busy
+        # elsewhere comes out low (610 instead of 920 GOP/s once) and would
+        # put models above 100% of it.
+        runs = [json.loads(run_required(
             [os.path.join(ROOT, bench.bin, "peak-benchmark")]))
+            for _ in range(3)]
+        measured = runs[0]
         if args.peak_fp32_gflops is None:
-            args.peak_fp32_gflops = measured["fp32_gflops"]
+            args.peak_fp32_gflops = max(r["fp32_gflops"] for r in runs)
         if args.peak_int8_gops is None:
-            args.peak_int8_gops = measured["int8_gops"]
-        peak_source = "measured by peak-benchmark (%s, %s)" % (
+            args.peak_int8_gops = max(r["int8_gops"] for r in runs)
+        peak_source = "best of 3 runs of peak-benchmark (%s, %s)" % (
             measured["fp32_isa"], measured["int8_isa"])
     started = time.time()
     tool = os.path.join(ROOT, bench.bin, "network-benchmark")
