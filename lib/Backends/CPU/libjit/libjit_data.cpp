@@ -45,6 +45,22 @@ LIBJIT_EXPORT void libjit_copy(int64_t begin, int64_t end, uint8_t *dst,
   }
 }
 
+/// Steps the index \p idx of the first \p rank dimensions of \p outDims
+/// to the next element in row-major order, and the source offset \p off
+/// with it (wrapping to 0 after the last element).
+LIBJIT_INLINE void nextIndex(int64_t rank, const int64_t *outDims,
+                             const int64_t *srcStrides, int64_t *idx,
+                             int64_t &off) {
+  for (int64_t d = rank; d-- > 0;) {
+    off += srcStrides[d];
+    if (++idx[d] < outDims[d]) {
+      return;
+    }
+    off -= idx[d] * srcStrides[d];
+    idx[d] = 0;
+  }
+}
+
 /// Items: output elements (row-major over outDims). Element i of the output
 /// is source element start + sum_d idx[d] * srcStrides[d] (strides in
 /// elements, any sign, 0 to broadcast). Serves Transpose, Slice and
@@ -80,27 +96,13 @@ LIBJIT_EXPORT void libjit_strided_copy(int64_t begin, int64_t end, uint8_t *dst,
       }
       off -= idx[last];
       idx[last] = 0;
-      for (int64_t d = last; d-- > 0;) {
-        off += srcStrides[d];
-        if (++idx[d] < outDims[d]) {
-          break;
-        }
-        off -= idx[d] * srcStrides[d];
-        idx[d] = 0;
-      }
+      nextIndex(last, outDims, srcStrides, idx, off);
     }
     return;
   }
   for (int64_t i = begin; i < end; i++) {
     copyElem(dst + i * elemSize, src + off * elemSize, elemSize);
-    for (int64_t d = rank; d-- > 0;) {
-      off += srcStrides[d];
-      if (++idx[d] < outDims[d]) {
-        break;
-      }
-      off -= idx[d] * srcStrides[d];
-      idx[d] = 0;
-    }
+    nextIndex(rank, outDims, srcStrides, idx, off);
   }
 }
 
