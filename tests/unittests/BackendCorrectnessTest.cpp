@@ -258,25 +258,33 @@ std::vector<Case> cases() {
          return n.conv(d, 16, 1, 1, 0, 1, 1, false);
        }});
   // ShuffleNet V2's unit: a Concat, the channel shuffle (Reshape,
-  // Transpose, Reshape: whole 7x9 planes move, one run each, split at odd
-  // places between threads) and the Slices of the next unit.
-  c.push_back(
-      {"channelShuffle", {1, 6, 7, 9}, [](Function *F, Placeholder *in) {
-         // 20 channels: a thread's share of the 20 planes ends inside one.
-         Net n{F};
-         NodeValue a = n.conv(in, 10, 1, 1, 0);
-         NodeValue b = n.conv(n.conv(a, 10, 3, 1, 1, 10), 10, 1, 1, 0);
-         NodeValue cat = F->createConcat("cat", {a, b}, 1);
-         NodeValue r = F->createReshape("shuffle.in", cat, {1, 2, 10, 7, 9});
-         NodeValue t = F->createTranspose("shuffle", r, {0, 2, 1, 3, 4});
-         NodeValue s = F->createReshape("shuffle.out", t, {1, 20, 7, 9});
-         NodeValue lo =
-             F->createSlice("lo", s, {0, 0, 0, 0}, {1, 1, 1, 1}, {1, 10, 7, 9});
-         NodeValue hi = F->createSlice("hi", s, {0, 10, 0, 0}, {1, 1, 1, 1},
-                                       {1, 10, 7, 9});
-         NodeValue h = n.conv(hi, 10, 1, 1, 0);
-         return NodeValue(F->createConcat("cat2", {lo, h}, 1));
-       }});
+  // Transpose, Reshape: whole planes move, one run each, split at odd
+  // places between threads) and the Slices of the next unit. Branches of
+  // 10 channels: a thread's share of the 20 planes ends inside one; of 20:
+  // the 1x1 convolution after the Slice packs a plain int8 input of two
+  // blocks, the second partly empty, from rows shorter than 16 pixels (7x9)
+  // or longer but not a multiple of 16 (5x19).
+  auto shuffleUnit = [](dim_t branch) {
+    return [branch](Function *F, Placeholder *in) {
+      Net n{F};
+      dim_t H = in->dims()[2], W = in->dims()[3];
+      NodeValue a = n.conv(in, branch, 1, 1, 0);
+      NodeValue b = n.conv(n.conv(a, branch, 3, 1, 1, branch), branch, 1, 1, 0);
+      NodeValue cat = F->createConcat("cat", {a, b}, 1);
+      NodeValue r = F->createReshape("shuffle.in", cat, {1, 2, branch, H, W});
+      NodeValue t = F->createTranspose("shuffle", r, {0, 2, 1, 3, 4});
+      NodeValue s = F->createReshape("shuffle.out", t, {1, 2 * branch, H, W});
+      NodeValue lo = F->createSlice("lo", s, {0, 0, 0, 0}, {1, 1, 1, 1},
+                                    {1, branch, H, W});
+      NodeValue hi = F->createSlice("hi", s, {0, branch, 0, 0}, {1, 1, 1, 1},
+                                    {1, branch, H, W});
+      NodeValue h = n.conv(hi, branch, 1, 1, 0);
+      return NodeValue(F->createConcat("cat2", {lo, h}, 1));
+    };
+  };
+  c.push_back({"channelShuffle", {1, 6, 7, 9}, shuffleUnit(10)});
+  c.push_back({"channelShuffle40", {1, 6, 7, 9}, shuffleUnit(20)});
+  c.push_back({"channelShuffle40Wide", {1, 6, 5, 19}, shuffleUnit(20)});
   // Depthwise 5x5 and 7x3 (two groups of four taps a row, the second
   // partly empty), rows whose width is not a multiple of four pixels, and
   // 20 channels (the second block partly empty).

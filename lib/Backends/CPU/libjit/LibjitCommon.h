@@ -70,6 +70,30 @@ LIBJIT_INLINE void vquantize(int8_t *out, vfloat y, float scale,
       __builtin_convertvector(vquantizeInt(y, scale, offset), vbyte);
 }
 
+/// 16 bytes (unaligned loads and stores).
+typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
+
+/// Transposes the 16x16 bytes t[row][col] in place: afterwards t[c][r] holds
+/// what t[r][c] held. Four rounds of the same byte interleave: each rotates
+/// the 8 bits (row, col) of an element's position left by one (row r = 8b +
+/// i and column c = 8h + k go to row 2i + h, column 2k + b), so four of them
+/// swap row and column.
+LIBJIT_INLINE void transposeBytes16x16(v16u8 t[16]) {
+  for (int round = 0; round < 4; round++) {
+    v16u8 u[16];
+    for (int i = 0; i < 8; i++) {
+      u[2 * i] = __builtin_shufflevector(t[i], t[i + 8], 0, 16, 1, 17, 2, 18, 3,
+                                         19, 4, 20, 5, 21, 6, 22, 7, 23);
+      u[2 * i + 1] =
+          __builtin_shufflevector(t[i], t[i + 8], 8, 24, 9, 25, 10, 26, 11, 27,
+                                  12, 28, 13, 29, 14, 30, 15, 31);
+    }
+    for (int i = 0; i < 16; i++) {
+      t[i] = u[i];
+    }
+  }
+}
+
 } // namespace libjit
 } // namespace glow
 

@@ -398,7 +398,6 @@ LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const uint8_t *in,
 
 } // namespace
 
-typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
 typedef int32_t v16i32 __attribute__((vector_size(64), aligned(4)));
 
 /// One row (input row h, block cb of image n) of libjit_pack_conv_input_i8
@@ -414,6 +413,42 @@ LIBJIT_INLINE void packRowI8(uint8_t *d, const uint8_t *src, int32_t srcFloat,
     if (wp < PL || wp >= PL + W) {
       std::memset(d + wp * CBp, zero, CBp);
     }
+  }
+  if (!srcFloat && !srcBlocked && CB == kBlock && CBp == kBlock) {
+    // A plain int8 source, 16 channels a block: 16 pixels of the block's
+    // channel rows at a time, transposed into 16 pixel vectors.
+    int64_t count = C - cb * kBlock < kBlock ? C - cb * kBlock : kBlock;
+    const uint8_t *rows = src + ((n * C + cb * kBlock) * H + h) * W;
+    uint8_t *o = d + PL * kBlock;
+    v16u8 zeros = (v16u8){} + zero;
+    // Reading 16 bytes of a row may run into the next row, but not past
+    // the image's last byte.
+    const uint8_t *imageEnd = src + (n + 1) * C * H * W;
+    for (int64_t w0 = 0; w0 < W; w0 += kBlock) {
+      // A last step past the row's end moves back to end with it (when the
+      // row has 16 pixels) or takes the pixels left.
+      int64_t w = W >= kBlock && w0 + kBlock > W ? W - kBlock : w0;
+      int64_t pixels = W - w < kBlock ? W - w : kBlock;
+      v16u8 t[kBlock];
+      for (int64_t k = 0; k < kBlock; k++) {
+        const uint8_t *r = rows + k * H * W + w;
+        if (k >= count) {
+          t[k] = zeros;
+        } else if (r + kBlock <= imageEnd) {
+          t[k] = *(const v16u8 *)r ^ uint8_t(0x80);
+        } else {
+          t[k] = zeros;
+          for (int64_t j = 0; j < pixels; j++) {
+            t[k][j] = r[j] ^ uint8_t(0x80);
+          }
+        }
+      }
+      transposeBytes16x16(t);
+      for (int64_t j = 0; j < pixels; j++) {
+        *(v16u8 *)(o + (w + j) * kBlock) = t[j];
+      }
+    }
+    return;
   }
   for (int64_t ci = 0; ci < CBp; ci++) {
     int64_t c = cb * CB + ci;
@@ -621,7 +656,13 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
         if (quads) {
           transposeQuadsI8(d, Wp, zero);
         }
-        if (sums) {
+        if (sums && CBp == kBlock) {
+          for (int64_t wp = 0; wp < Wp; wp++) {
+            v16u8 v = *(const v16u8 *)(d + wp * kBlock);
+            sums[wp] +=
+                __builtin_reduce_add(__builtin_convertvector(v, v16i32));
+          }
+        } else if (sums) {
           for (int64_t wp = 0; wp < Wp; wp++) {
             int32_t s = 0;
             for (int64_t ci = 0; ci < CBp; ci++) {

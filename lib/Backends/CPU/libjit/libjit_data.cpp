@@ -311,11 +311,52 @@ LIBJIT_EXPORT void libjit_to_blocked(int64_t begin, int64_t end, uint8_t *dst,
   }
 }
 
+/// Planes [p, p + count) of libjit_from_blocked for bytes, all in one block
+/// (lanes lane to lane + count - 1 of \p blockSrc): 16 pixels at a time,
+/// read as 16 pixel vectors and transposed into 16 lane vectors.
+LIBJIT_INLINE void fromBlockedBytes(uint8_t *d, const uint8_t *blockSrc,
+                                    int64_t lane, int64_t count, int64_t HW) {
+  if (HW < kBlock) {
+    for (int64_t i = 0; i < HW; i++) {
+      for (int64_t k = 0; k < count; k++) {
+        d[k * HW + i] = blockSrc[i * kBlock + lane + k];
+      }
+    }
+    return;
+  }
+  for (int64_t i0 = 0; i0 < HW; i0 += kBlock) {
+    // A last step past the end moves back to end with it (rewriting some
+    // pixels with the same bytes).
+    int64_t i = i0 + kBlock > HW ? HW - kBlock : i0;
+    v16u8 t[kBlock];
+    for (int64_t r = 0; r < kBlock; r++) {
+      t[r] = *(const v16u8 *)(blockSrc + (i + r) * kBlock);
+    }
+    transposeBytes16x16(t);
+    for (int64_t k = 0; k < count; k++) {
+      *(v16u8 *)(d + k * HW + i) = t[lane + k];
+    }
+  }
+}
+
 /// Items: N * C (planes). Blocked [N][Cb][HW][16] -> plain [N][C][HW].
 LIBJIT_EXPORT void libjit_from_blocked(int64_t begin, int64_t end, uint8_t *dst,
                                        const uint8_t *src, int64_t C,
                                        int64_t HW, int64_t elemSize) {
   int64_t Cb = divUp(C, kBlock);
+  if (elemSize == 1) {
+    // The planes of each block in the range together.
+    for (int64_t p = begin; p < end;) {
+      int64_t n = p / C, c = p % C, lane = c % kBlock;
+      int64_t count = kBlock - lane;
+      count = C - c < count ? C - c : count;
+      count = end - p < count ? end - p : count;
+      fromBlockedBytes(dst + p * HW, src + (n * Cb + c / kBlock) * HW * kBlock,
+                       lane, count, HW);
+      p += count;
+    }
+    return;
+  }
   for (int64_t p = begin; p < end; p++) {
     int64_t n = p / C, c = p % C;
     uint8_t *d = dst + p * HW * elemSize;
