@@ -301,6 +301,28 @@ std::vector<Case> cases() {
                                              {3, 1, 3, 1}, unsigned(c), {1, 1});
                  return n.conv(d, 8, 1, 1, 0, 1, 1, false);
                }});
+  // A depthwise filter with channels whose weights are all positive: with
+  // channelwise parameters their filter offset is -128, which the CPU
+  // kernel cannot negate into an int8 (it sums those blocks' windows
+  // apart); the other blocks fold their offsets into the dot products.
+  c.push_back({"depthwisePositiveChannels",
+               {1, 32, 9, 10},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 Tensor wt = randomTensor({32, 1, 3, 3}, 11, -0.4f, 0.4f);
+                 auto h = wt.getHandle<float>();
+                 for (dim_t c : {dim_t(3), dim_t(17)}) {
+                   for (dim_t i = 0; i < 9; i++) {
+                     h.raw(c * 9 + i) = std::abs(h.raw(c * 9 + i)) + 0.05f;
+                   }
+                 }
+                 Constant *w =
+                     F->getParent().createConstant("dwpos.w", std::move(wt));
+                 Constant *b = n.weights("dwpos.b", {32}, 0.2f);
+                 NodeValue d = F->createConv("dwpos", in, w, b, {3, 3}, {1, 1},
+                                             {1, 1, 1, 1}, 32, {1, 1});
+                 return n.conv(d, 16, 1, 1, 0);
+               }});
   c.push_back(
       {"dilatedAndGrouped", {1, 12, 11, 11}, [](Function *F, Placeholder *in) {
          Net n{F};

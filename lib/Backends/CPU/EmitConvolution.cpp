@@ -188,7 +188,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                         ptr(newConstant(pk.shifts)), dyn(Cb), dyn(Hp), imm(Wp),
                         dyn(OH), imm(OW)},
                        window),
-                {scalarsArg()}));
+                {imm(pk.negatedOffsetsFitInt8), scalarsArg()}));
     return;
   }
   PlannedArg sums = nullPtr();

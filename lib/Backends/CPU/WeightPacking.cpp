@@ -204,6 +204,7 @@ PackedConvI8 packDepthwiseI8(const ConvolutionNode &n, int32_t inZero) {
     }
     int32_t off = p.filterOffsets[c];
     p.needsWindowSums |= off != 0;
+    p.negatedOffsetsFitInt8 &= off != -128;
     // sum (x - z)(w - off) = sum x w - off sum x - z sum w + K z off.
     p.bias[c] = int32_t(int64_t(b[c]) - int64_t(inZero) * sum +
                         KH * KW * int64_t(inZero) * off);

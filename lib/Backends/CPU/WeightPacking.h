@@ -69,6 +69,10 @@ struct PackedConvI8 {
   std::vector<int32_t> shifts;
   /// Some filter offset is not 0: the kernel needs the window sums.
   bool needsWindowSums{false};
+  /// No filter offset is -128, so every -offset is an int8 code (the
+  /// depthwise kernel then adds -offset x window sum through its dot
+  /// products).
+  bool negatedOffsetsFitInt8{true};
 };
 
 /// \returns true if accumulators of \p taps products of unsigned and signed

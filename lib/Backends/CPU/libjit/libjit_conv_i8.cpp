@@ -147,9 +147,10 @@ struct BlockEpilogueI8 {
   }
 };
 
-/// Finishes the 16 accumulators \p a of the block of \p k.
-LIBJIT_INLINE void finishLanesI8(__m512i a, const BlockEpilogueI8 &k,
-                                 int32_t windowSum, uint8_t *out, int64_t at) {
+/// The int8 results, as int32 lanes, of the 16 accumulators \p a of the
+/// block of \p k.
+LIBJIT_INLINE __m512i epilogueLanesI8(__m512i a, const BlockEpilogueI8 &k,
+                                      int32_t windowSum) {
   const __m512i i8min = _mm512_set1_epi32(-128), i8max = _mm512_set1_epi32(127);
   if (k.windowSums) {
     a = _mm512_sub_epi32(
@@ -167,6 +168,12 @@ LIBJIT_INLINE void finishLanesI8(__m512i a, const BlockEpilogueI8 &k,
     r = requantizeLanes(r, k.actQ);
     y = clampLanes(_mm512_add_epi32(r, k.actOutOffset), i8min, i8max);
   }
+  return y;
+}
+
+/// Stores the 16 results \p y of the block of \p k at element \p at.
+LIBJIT_INLINE void storeLanesI8(__m512i y, const BlockEpilogueI8 &k,
+                                uint8_t *out, int64_t at) {
   if (!k.dequantize) {
     _mm_storeu_si128((__m128i *)(out + at), _mm512_cvtepi32_epi8(y));
     return;
@@ -174,6 +181,24 @@ LIBJIT_INLINE void finishLanesI8(__m512i a, const BlockEpilogueI8 &k,
   __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(y, k.dqOffset)),
                            k.dqScale);
   _mm512_storeu_ps((float *)out + at, f);
+}
+
+/// Finishes the 16 accumulators \p a of the block of \p k.
+LIBJIT_INLINE void finishLanesI8(__m512i a, const BlockEpilogueI8 &k,
+                                 int32_t windowSum, uint8_t *out, int64_t at) {
+  storeLanesI8(epilogueLanesI8(a, k, windowSum), k, out, at);
+}
+
+/// Stores the int8 results of four neighbouring pixels (y[p] holds pixel
+/// p's 16 lanes, each within int8) as the 64 bytes from \p out: two packs
+/// leave dword 4L + p holding pixel p's lanes 4L to 4L + 3, one permute
+/// puts them in pixel order.
+LIBJIT_INLINE void storeFourPixelsI8(const __m512i y[4], uint8_t *out) {
+  __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(y[0], y[1]),
+                                     _mm512_packs_epi32(y[2], y[3]));
+  const __m512i order =
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  _mm512_storeu_si512(out, _mm512_permutexvar_epi32(order, bytes));
 }
 
 /// Finishes the 16 accumulators \p a of output block \p blk.
@@ -553,14 +578,18 @@ struct TapShuffles {
   }
 };
 
-/// The codes of 16 channels at 4 neighbouring pixels (64 bytes from px,
-/// the bytes outside \p m read as 0) as vpdpbusd wants them: dword c holds
-/// channel c's four codes, one a pixel. The dword transpose crosses the
-/// 128-bit lanes, the byte transpose stays within them.
+/// The codes of 16 channels at 4 neighbouring pixels (\p v: 16 bytes a
+/// pixel) as vpdpbusd wants them: dword c holds channel c's four codes,
+/// one a pixel. The dword transpose crosses the 128-bit lanes, the byte
+/// transpose stays within them.
+LIBJIT_INLINE __m512i quadTaps(__m512i v, const TapShuffles &t) {
+  return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(t.perm, v), t.shuf);
+}
+
+/// quadTaps of the 64 bytes from \p px (the bytes outside \p m read as 0).
 LIBJIT_INLINE __m512i tapsOf(const uint8_t *px, __mmask64 m,
                              const TapShuffles &t) {
-  __m512i v = _mm512_maskz_loadu_epi8(m, px);
-  return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(t.perm, v), t.shuf);
+  return quadTaps(_mm512_maskz_loadu_epi8(m, px), t);
 }
 #endif
 
@@ -589,6 +618,53 @@ LIBJIT_INLINE void transposeQuadsI8(uint8_t *d, int64_t Wp, uint8_t zero) {
   }
 #endif
 }
+
+#if defined(__AVX512VNNI__)
+/// One row of libjit_pack_conv_input_i8 from an int8 blocked source
+/// (\p srcRow: pixel 0 of the row of the block), four padded pixels at a
+/// time: the pixels outside the image load as the zero code (masked), the
+/// codes become unsigned, their pixel sums go to \p sums (when not null),
+/// and with \p quads the four pixels are transposed (transposeQuadsI8).
+LIBJIT_INLINE void packRowBlockedI8(uint8_t *d, int32_t *sums,
+                                    const uint8_t *srcRow, int64_t W,
+                                    int64_t PL, int64_t Wp, int32_t quads,
+                                    uint8_t zero) {
+  const int64_t pixels = quads ? quadRowPixels(Wp) : Wp;
+  const TapShuffles shuffles;
+  // The int8 code that the sign flip makes the zero code.
+  const __m512i zeroSigned = _mm512_set1_epi8(char(zero ^ 0x80));
+  const __m512i flip = _mm512_set1_epi8(char(0x80));
+  const __m512i firstDwords =
+      _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  for (int64_t wp = 0; wp < pixels; wp += 4) {
+    // Pixels lo to hi - 1 of the four from source pixel w0 lie in the row.
+    int64_t w0 = wp - PL;
+    int64_t lo = w0 < 0 ? (-w0 < 4 ? -w0 : 4) : 0;
+    int64_t hi = W - w0 < 4 ? W - w0 : 4;
+    hi = hi < lo ? lo : hi;
+    __mmask64 in = __mmask64(_bzhi_u64(~0ULL, unsigned(16 * (hi - lo))))
+                   << (16 * lo);
+    __m512i v = _mm512_xor_si512(
+        _mm512_mask_loadu_epi8(zeroSigned, in, srcRow + w0 * kBlock), flip);
+    int64_t count = pixels - wp < 4 ? pixels - wp : 4;
+    if (sums) {
+      // Each pixel's 16 codes: two sums of 8 in its 128-bit lane, added.
+      __m512i s8 = _mm512_sad_epu8(v, _mm512_setzero_si512());
+      s8 = _mm512_add_epi64(s8, _mm512_bsrli_epi128(s8, 8));
+      __m128i s =
+          _mm512_castsi512_si128(_mm512_permutexvar_epi32(firstDwords, s8));
+      __mmask8 sm = __mmask8((1u << count) - 1);
+      __m128i old = _mm_maskz_loadu_epi32(sm, sums + wp);
+      _mm_mask_storeu_epi32(sums + wp, sm, _mm_add_epi32(old, s));
+    }
+    if (quads) {
+      v = quadTaps(v, shuffles);
+    }
+    _mm512_mask_storeu_epi8(
+        d + wp * kBlock, __mmask64(_bzhi_u64(~0ULL, unsigned(16 * count))), v);
+  }
+}
+#endif
 } // namespace
 
 /// Items: N * ceil(Cb / sumBlocks) * Hp: row hp of run `plane` of sumBlocks
@@ -673,6 +749,11 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
         }
         continue;
       }
+#if defined(__AVX512VNNI__)
+      packRowBlockedI8(d, sums, src + ((n * Cs + cb) * H + h) * W * kBlock, W,
+                       PL, Wp, quads, zero);
+      continue;
+#endif
       for (int64_t wp = 0; wp < Wp; wp++) {
         int64_t w = wp - PL;
         uint8_t *o = d + wp * CBp;
@@ -785,11 +866,20 @@ LIBJIT_INLINE __m512i windowAt(const uint8_t *row, int64_t w) {
   }
 }
 
+/// How a depthwise tile takes off offset x (sum of the window's codes) for
+/// a filter offset that is not 0.
+enum class DepthwiseOffsets {
+  None,   // every filter offset of the layer is 0
+  Folded, // none is -128: a second vpdpbusd of the window with -offset in
+          // each tap's byte adds -offset x sum into the accumulators
+  Summed, // the window sums apart (vpdpbusd with ones), then one multiply
+};
+
 /// P output pixels from column ow0 (a multiple of 4) of output row oh of
 /// channel block cb of an input transposed by quads: per kernel row, the
-/// taps four at a time through one vpdpbusd (and one more for the window
-/// sums when a filter offset is not 0).
-template <int P>
+/// taps four at a time through one vpdpbusd (and one more for the filter
+/// offsets, as \p O says).
+template <int P, DepthwiseOffsets O>
 LIBJIT_INLINE void
 depthwiseTileI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
                 const int32_t *filterOffsets, int64_t cb, int64_t Wp,
@@ -797,8 +887,22 @@ depthwiseTileI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
                 int64_t oh, int64_t ow0, uint8_t *out, int64_t at,
                 const Int8Epilogue &ep) {
   const int64_t G4 = divUp(KW, 4), rowBytes = quadRowPixels(Wp) * kBlock;
+  // A window's bytes past the kernel's last tap have weight 0, and count
+  // for none of the window sums: the taps of group j are the bytes of
+  // tapMask(j) (KW % 4 taps in the last group, when not 0).
+  static constexpr int32_t kOnes[5] = {0, 0x1, 0x101, 0x10101, 0x1010101};
+  auto tapMask = [&](int64_t j) {
+    int64_t taps = KW - 4 * j < 4 ? KW - 4 * j : 4;
+    return _mm512_set1_epi32(kOnes[taps]);
+  };
   __m512i acc[P], sx[P];
   __m512i b = _mm512_loadu_si512(bias + cb * kBlock);
+  const __m512i fo = O != DepthwiseOffsets::None
+                         ? _mm512_loadu_si512(filterOffsets + cb * kBlock)
+                         : _mm512_setzero_si512();
+  // -offset as a byte in each lane (Folded).
+  const __m512i negOffset = _mm512_and_si512(
+      _mm512_sub_epi32(_mm512_setzero_si512(), fo), _mm512_set1_epi32(0xff));
 #pragma unroll
   for (int p = 0; p < P; p++) {
     acc[p] = b;
@@ -807,34 +911,72 @@ depthwiseTileI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
   for (int64_t kh = 0; kh < KH; kh++) {
     const uint8_t *row = plane + (oh * SH + kh * DH) * rowBytes;
     for (int64_t j = 0; j < G4; j++) {
-      int64_t taps = KW - 4 * j < 4 ? KW - 4 * j : 4;
-      // A window's bytes past the kernel's last tap have weight 0, and
-      // count for none of the window sums.
-      static constexpr int32_t kOnes[5] = {0, 0x1, 0x101, 0x10101, 0x1010101};
-      const __m512i ones = _mm512_set1_epi32(kOnes[taps]);
+      const __m512i ones = tapMask(j);
+      const __m512i offsetTaps = _mm512_mullo_epi32(negOffset, ones);
       __m512i wv = _mm512_loadu_si512(w + (kh * G4 + j) * kBlock * 4);
 #pragma unroll
       for (int p = 0; p < P; p++) {
         __m512i v = windowAt(row, (ow0 + p) * SW + 4 * j);
         acc[p] = _mm512_dpbusd_epi32(acc[p], v, wv);
-        if (filterOffsets) {
+        if (O == DepthwiseOffsets::Folded) {
+          acc[p] = _mm512_dpbusd_epi32(acc[p], v, offsetTaps);
+        } else if (O == DepthwiseOffsets::Summed) {
           sx[p] = _mm512_dpbusd_epi32(sx[p], v, ones);
         }
       }
     }
   }
   const BlockEpilogueI8 k(cb, ep);
-  const __m512i fo = filterOffsets
-                         ? _mm512_loadu_si512(filterOffsets + cb * kBlock)
-                         : _mm512_setzero_si512();
+  __m512i y[P];
 #pragma unroll
   for (int p = 0; p < P; p++) {
     __m512i a = acc[p];
-    if (filterOffsets) {
+    if (O == DepthwiseOffsets::Summed) {
       a = _mm512_sub_epi32(a, _mm512_mullo_epi32(fo, sx[p]));
     }
-    finishLanesI8(a, k, 0, out, at + p * kBlock);
+    y[p] = epilogueLanesI8(a, k, 0);
   }
+  if (P == 4 && !k.dequantize) {
+    storeFourPixelsI8(y, out + at);
+    return;
+  }
+#pragma unroll
+  for (int p = 0; p < P; p++) {
+    storeLanesI8(y[p], k, out, at + p * kBlock);
+  }
+}
+
+/// The tiles of output row oh of block cb (stride-1 columns), four pixels
+/// at a time, then the last ones.
+template <DepthwiseOffsets O>
+LIBJIT_INLINE void
+depthwiseRowI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
+               const int32_t *filterOffsets, int64_t cb, int64_t Wp, int64_t OW,
+               int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+               int64_t oh, uint8_t *out, int64_t at0, const Int8Epilogue &ep) {
+  constexpr int kPixels = 4;
+  const int64_t full = OW / kPixels * kPixels;
+  for (int64_t ow = 0; ow < full; ow += kPixels) {
+    depthwiseTileI8<kPixels, O>(plane, w, bias, filterOffsets, cb, Wp, KH, KW,
+                                SH, SW, DH, oh, ow, out, at0 + ow * kBlock, ep);
+  }
+#define LIBJIT_LAST(PX)                                                        \
+  depthwiseTileI8<PX, O>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,    \
+                         SW, DH, oh, full, out, at0 + full * kBlock, ep)
+  switch (OW - full) {
+  case 3:
+    LIBJIT_LAST(3);
+    break;
+  case 2:
+    LIBJIT_LAST(2);
+    break;
+  case 1:
+    LIBJIT_LAST(1);
+    break;
+  default:
+    break;
+  }
+#undef LIBJIT_LAST
 }
 #endif
 } // namespace
@@ -846,13 +988,15 @@ depthwiseTileI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
 /// bias with the zero-code corrections folded in (packDepthwiseI8): per
 /// channel, bias + sum x w - filterOffset * sum x over the window, which is
 /// sum (x - zero)(w - filterOffset) + the bias of the graph. filterOffsets
-/// is null when they are all 0. With the INT8 epilogue.
+/// is null when they are all 0; foldOffsets says that none is -128
+/// (DepthwiseOffsets::Folded). With the INT8 epilogue.
 LIBJIT_EXPORT void libjit_conv_depthwise_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
     const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
     const int32_t *mults, const int32_t *shifts, int64_t Cb, int64_t Hp,
     int64_t Wp, int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
-    int64_t SW, int64_t DH, int64_t DW, const ConvScalars *scalars) {
+    int64_t SW, int64_t DH, int64_t DW, int32_t foldOffsets,
+    const ConvScalars *scalars) {
   Int8Epilogue ep{nullptr, mults, shifts, scalars};
   const int64_t G4 = divUp(KW, 4);
   for (int64_t r = begin; r < end; r++) {
@@ -863,29 +1007,18 @@ LIBJIT_EXPORT void libjit_conv_depthwise_i8(
     int64_t at0 = (((n * Cb + cb) * OH + oh) * OW) * kBlock;
 #if defined(__AVX512VNNI__)
     if (DW == 1) {
-      // Four pixels at a time, then the last ones.
-      constexpr int kPixels = 4;
-      const int64_t full = OW / kPixels * kPixels;
-      for (int64_t ow = 0; ow < full; ow += kPixels) {
-        depthwiseTileI8<kPixels>(plane, w, bias, filterOffsets, cb, Wp, KH, KW,
-                                 SH, SW, DH, oh, ow, out, at0 + ow * kBlock,
-                                 ep);
-      }
-      switch (OW - full) {
-      case 3:
-        depthwiseTileI8<3>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
-                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
-        break;
-      case 2:
-        depthwiseTileI8<2>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
-                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
-        break;
-      case 1:
-        depthwiseTileI8<1>(plane, w, bias, filterOffsets, cb, Wp, KH, KW, SH,
-                           SW, DH, oh, full, out, at0 + full * kBlock, ep);
-        break;
-      default:
-        break;
+      if (!filterOffsets) {
+        depthwiseRowI8<DepthwiseOffsets::None>(plane, w, bias, filterOffsets,
+                                               cb, Wp, OW, KH, KW, SH, SW, DH,
+                                               oh, out, at0, ep);
+      } else if (foldOffsets) {
+        depthwiseRowI8<DepthwiseOffsets::Folded>(plane, w, bias, filterOffsets,
+                                                 cb, Wp, OW, KH, KW, SH, SW, DH,
+                                                 oh, out, at0, ep);
+      } else {
+        depthwiseRowI8<DepthwiseOffsets::Summed>(plane, w, bias, filterOffsets,
+                                                 cb, Wp, OW, KH, KW, SH, SW, DH,
+                                                 oh, out, at0, ep);
       }
       continue;
     }
