@@ -12,6 +12,7 @@
 #include "MemoryPlanner.h"
 #include "UnitPlan.h"
 #include "WeightPacking.h"
+#include "libjit/LibjitLayout.h"
 
 #include "glow/Graph/Graph.h"
 
@@ -521,12 +522,12 @@ TEST_F(CPUPlannerTest, convolutionChainIsBlocked) {
 // Layers that differ only in their input channels and heights (DenseNet's)
 // share one compiled kernel: 20 and 36 input channels (2 and 3 blocks of
 // 16), heights 8 and 6, same width 8, give one clone of the packing and one
-// of the convolution kernel; a third layer of width 6 needs its own. The
+// of the convolution kernel; a third layer of width 9 needs its own. The
 // channel counts are passed as run-time arguments.
 TEST_F(CPUPlannerTest, layersThatDifferInChannelsShareOneKernel) {
   NodeValue a = conv("a", input("x", {1, 20, 8, 8}), 16);
   NodeValue b = conv("b", input("y", {1, 36, 6, 8}), 16);
-  NodeValue c = conv("c", input("z", {1, 20, 8, 6}), 16);
+  NodeValue c = conv("c", input("z", {1, 20, 8, 9}), 16);
   for (NodeValue v : {a, b, c}) {
     F_->createSave("save." + v.getNode()->getName().str(), v);
   }
@@ -558,7 +559,8 @@ TEST_F(CPUPlannerTest, layersThatDifferInChannelsShareOneKernel) {
 TEST_F(CPUPlannerTest, fullyConnectedReadsBlockedPixels) {
   // Conv(16) -> global AvgPool ([1,16,1,1], Blocked: the pool reads a
   // Blocked operand) -> FullyConnected: a blocked input of 1x1 pixels is
-  // read as rows, without unblocking it.
+  // read as rows, without unblocking it. (Rows of 4 pixels: the
+  // convolution takes two a tile.)
   Placeholder *x = input("x", {1, 3, 4, 4});
   ConvolutionNode *c = conv("conv", x, 16);
   Node *ap = F_->createAvgPool("ap", c, {4, 4}, {1, 1}, {0, 0, 0, 0}, false);
@@ -568,8 +570,33 @@ TEST_F(CPUPlannerTest, fullyConnectedReadsBlockedPixels) {
   KernelProgram p = build();
   EXPECT_EQ(kernels(p),
             (std::vector<std::string>{
-                "libjit_pack_conv_input_f32", "libjit_conv_blocked_f32",
+                "libjit_pack_conv_input_f32", "libjit_conv_rows_f32",
                 "libjit_pool_blocked_f32", "libjit_fc_f32", "libjit_copy"}));
+}
+
+// Short output rows: as many whole rows as fit in 14 pixels and divide the
+// height go to one work item (one register tile); rows of 7 or more
+// pixels, or heights no such count divides, keep one row an item.
+TEST_F(CPUPlannerTest, shortRowsShareATile) {
+  EXPECT_EQ(libjit::convRowsPerItem(4, 4), 2);  // 3 rows would not divide 4
+  EXPECT_EQ(libjit::convRowsPerItem(2, 2), 2);  // all the rows there are
+  EXPECT_EQ(libjit::convRowsPerItem(12, 2), 6); // 7 would not divide 12
+  EXPECT_EQ(libjit::convRowsPerItem(7, 7), 1);  // 2 would not divide 7
+  EXPECT_EQ(libjit::convRowsPerItem(5, 5), 1);
+  EXPECT_EQ(libjit::convRowsPerItem(8, 8), 1);
+  // 4x4 outputs, 64 output channels (two pairs of blocks): 2 pairs x 2
+  // runs of 2 rows.
+  KernelProgram p = [&] {
+    F_->createSave("out", conv("c", input("x", {1, 16, 4, 4}), 64));
+    return build();
+  }();
+  const KernelCall *call = findCall(p, "c", "libjit_conv_rows_f32");
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->items, 4);
+  // (..., DH, DW, rowsPerItem, scalars)
+  ASSERT_GE(call->args.size(), 2u);
+  EXPECT_EQ(call->args[call->args.size() - 2].intValue, 2);
+  EXPECT_TRUE(call->args[call->args.size() - 2].specialized);
 }
 
 //===--- memory plan ------------------------------------------------------===//
@@ -715,9 +742,10 @@ TEST_F(CPUPlannerTest, concatsAreMadeInPlace) {
     }
   }
   EXPECT_NE(findCall(p, "cat3", "libjit_copy_rows"), nullptr);
-  const KernelCall *ca = findCall(p, "a", "libjit_conv_blocked_f32");
-  const KernelCall *cb = findCall(p, "b", "libjit_conv_blocked_f32");
-  const KernelCall *cc = findCall(p, "c", "libjit_conv_blocked_f32");
+  // (Rows of 4 pixels: two a work item, libjit_conv_rows_f32.)
+  const KernelCall *ca = findCall(p, "a", "libjit_conv_rows_f32");
+  const KernelCall *cb = findCall(p, "b", "libjit_conv_rows_f32");
+  const KernelCall *cc = findCall(p, "c", "libjit_conv_rows_f32");
   const KernelCall *pc = findCall(p, "c", "libjit_pack_conv_input_f32");
   const KernelCall *pd = findCall(p, "d", "libjit_pack_conv_input_f32");
   ASSERT_TRUE(ca && cb && cc && pc && pd);

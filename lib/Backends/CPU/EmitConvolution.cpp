@@ -115,11 +115,17 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                          window),
                   {scalarsArg()}));
     } else {
-      emit("libjit_conv_blocked_f32", N * libjit::divUp(Ob, 2) * OH,
-           append(append(append({ptr(y), ptr(packed), w, b}, grouping),
-                         append({dyn(Hp), imm(Wp), imm(Ob), dyn(OH), imm(OW)},
-                                window)),
-                  {scalarsArg()}));
+      int64_t rows = libjit::convRowsPerItem(OH, OW);
+      auto args =
+          append(append({ptr(y), ptr(packed), w, b}, grouping),
+                 append({dyn(Hp), imm(Wp), imm(Ob), dyn(OH), imm(OW)}, window));
+      if (rows > 1) {
+        emit("libjit_conv_rows_f32", N * libjit::divUp(Ob, 2) * (OH / rows),
+             append(args, {imm(rows), scalarsArg()}));
+      } else {
+        emit("libjit_conv_blocked_f32", N * libjit::divUp(Ob, 2) * OH,
+             append(args, {scalarsArg()}));
+      }
     }
     return;
   }

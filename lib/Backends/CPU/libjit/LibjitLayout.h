@@ -41,6 +41,20 @@ inline int64_t convInputBlock(int64_t C, bool int8) {
   return int8 ? roundUp(cb, 4) : cb;
 }
 
+/// \returns the output rows that one work item of the FP32 convolution
+/// computes for an output of OH x OW pixels: the most whole rows that
+/// divide OH and fit in 14 pixels (one AVX-512 register tile), when that
+/// is at least two (libjit_conv_rows_f32: short rows still fill a tile);
+/// else one (libjit_conv_blocked_f32).
+inline int64_t convRowsPerItem(int64_t OH, int64_t OW) {
+  for (int64_t rows = OW > 0 ? 14 / OW : 1; rows >= 2; rows--) {
+    if (OH % rows == 0) {
+      return rows;
+    }
+  }
+  return 1;
+}
+
 /// \returns the pixels of a row of a depthwise INT8 convolution's packed
 /// input, transposed by quads of pixels, for \p Wp padded pixels: whole
 /// quads, and one more quad (a window of four pixels that starts in the

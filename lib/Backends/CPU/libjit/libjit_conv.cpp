@@ -25,13 +25,14 @@ struct ConvShape {
   int64_t firstInBlock(int64_t ob) const { return ob / obPerStep * cbStep; }
 };
 
-/// One tile: NB output blocks (16 channels each) x COLS output columns
-/// starting at column ow0 of output row oh.
-template <int NB, int COLS>
+/// One tile: NB output blocks (16 channels each) x COLS output pixels:
+/// pixel t is pixel p0 + t of output row oh, or with MULTI_ROW of the
+/// output rows from oh on taken as one run (OW pixels a row).
+template <int NB, int COLS, bool MULTI_ROW>
 LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
                              const float *filter, const float *bias,
                              uint8_t *out, int64_t n, int64_t ob, int64_t oh,
-                             int64_t ow0, const ConvScalars &ep) {
+                             int64_t p0, const ConvScalars &ep) {
   constexpr int NV = NB * kVecsPerBlock;
   vfloat acc[NV][COLS];
 #pragma unroll
@@ -43,7 +44,17 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
     }
   }
   const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CB * kBlock;
-  const int64_t colStep = s.SW * s.CB;
+  // Where pixel t's window starts, from the window of pixel 0 of row oh
+  // (MULTI_ROW) or of pixel p0 of it. (With MULTI_ROW and one tile a run,
+  // p0 is 0 and the offsets fold to constants once OW is one.)
+  int64_t pixel[COLS];
+#pragma unroll
+  for (int t = 0; t < COLS; t++) {
+    int64_t q = p0 + t;
+    pixel[t] = MULTI_ROW ? ((q / s.OW) * s.SH * s.Wp + (q % s.OW) * s.SW) * s.CB
+                         : t * s.SW * s.CB;
+  }
+  const int64_t ow0 = MULTI_ROW ? 0 : p0;
   const int64_t cbIn = s.firstInBlock(ob);
   for (int64_t cb = 0; cb < s.Cb; cb++) {
     for (int64_t kh = 0; kh < s.KH; kh++) {
@@ -66,7 +77,7 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
           }
 #pragma unroll
           for (int t = 0; t < COLS; t++) {
-            vfloat xv = vsplat(x[t * colStep + ci]);
+            vfloat xv = vsplat(x[pixel[t] + ci]);
 #pragma unroll
             for (int v = 0; v < NV; v++) {
               acc[v][t] += wv[v] * xv;
@@ -80,7 +91,8 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
 #pragma unroll
   for (int v = 0; v < NV; v++) {
     int64_t blk = ob + v / kVecsPerBlock, lane0 = (v % kVecsPerBlock) * kVec;
-    int64_t base = ((n * s.Ob + blk) * s.OH + oh) * s.OW + ow0;
+    // Whole output rows are contiguous: pixel t is at base + t either way.
+    int64_t base = ((n * s.Ob + blk) * s.OH + oh) * s.OW + p0;
 #pragma unroll
     for (int t = 0; t < COLS; t++) {
       vfloat y = vmin(vmax(acc[v][t], lo), hi);
@@ -94,6 +106,7 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
   }
 }
 
+/// Output row oh of output blocks ob to ob + NB - 1.
 template <int NB>
 LIBJIT_INLINE void convRowF32(const ConvShape &s, const float *in,
                               const float *filter, const float *bias,
@@ -101,11 +114,34 @@ LIBJIT_INLINE void convRowF32(const ConvShape &s, const float *in,
                               const ConvScalars &ep) {
   const int64_t full = s.OW / kTileCols * kTileCols, rest = s.OW - full;
   for (int64_t ow = 0; ow < full; ow += kTileCols) {
-    convTileF32<NB, kTileCols>(s, in, filter, bias, out, n, ob, oh, ow, ep);
+    convTileF32<NB, kTileCols, false>(s, in, filter, bias, out, n, ob, oh, ow,
+                                      ep);
   }
   const int64_t ow = full;
 #define LIBJIT_CALL(C)                                                         \
-  convTileF32<NB, C>(s, in, filter, bias, out, n, ob, oh, ow, ep)
+  convTileF32<NB, C, false>(s, in, filter, bias, out, n, ob, oh, ow, ep)
+  LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
+#undef LIBJIT_CALL
+}
+
+/// The rowsPerItem short output rows from oh on (at most 14 pixels in all)
+/// of output blocks ob to ob + NB - 1, tiled as one run of pixels: one
+/// tile with AVX-512, whose width is a constant once OW and rowsPerItem
+/// are.
+template <int NB>
+LIBJIT_INLINE void convRunF32(const ConvShape &s, const float *in,
+                              const float *filter, const float *bias,
+                              uint8_t *out, int64_t n, int64_t ob, int64_t oh,
+                              int64_t rowsPerItem, const ConvScalars &ep) {
+  const int64_t pixels = rowsPerItem * s.OW;
+  const int64_t full = pixels / kTileCols * kTileCols, rest = pixels - full;
+  for (int64_t p = 0; p < full; p += kTileCols) {
+    convTileF32<NB, kTileCols, true>(s, in, filter, bias, out, n, ob, oh, p,
+                                     ep);
+  }
+  const int64_t p = full;
+#define LIBJIT_CALL(C)                                                         \
+  convTileF32<NB, C, true>(s, in, filter, bias, out, n, ob, oh, p, ep)
   LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
 #undef LIBJIT_CALL
 }
@@ -178,6 +214,37 @@ LIBJIT_EXPORT void libjit_conv_blocked_f32(
     }
     for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
       convRowF32<1>(s, in, filter, bias, out, n, b, oh, ep);
+    }
+  }
+}
+
+/// libjit_conv_blocked_f32 for short output rows: an item is a run of
+/// rowsPerItem output rows (convRowsPerItem: it divides OH, and the run
+/// fits one register tile) of a pair of output blocks, computed as one
+/// tile. Items: N * ceil(Ob / 2) * OH / rowsPerItem. A kernel of its own,
+/// so that the other convolutions' kernel stays as small to compile.
+LIBJIT_EXPORT void
+libjit_conv_rows_f32(int64_t begin, int64_t end, uint8_t *out, const float *in,
+                     const float *filter, const float *bias, int64_t Cb,
+                     int64_t CB, int64_t CbIn, int64_t obPerStep,
+                     int64_t cbStep, int64_t Hp, int64_t Wp, int64_t Ob,
+                     int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
+                     int64_t SW, int64_t DH, int64_t DW, int64_t rowsPerItem,
+                     const ConvScalars *scalars) {
+  ConvShape s{Cb, CB, Hp, Wp, Ob, OH,   OW,        KH,
+              KW, SH, SW, DH, DW, CbIn, obPerStep, cbStep};
+  const ConvScalars &ep = *scalars;
+  int64_t pairs = divUp(Ob, 2), runs = OH / rowsPerItem;
+  const bool pairable = cbStep == 0 || obPerStep % 2 == 0;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t run = r % runs, pair = (r / runs) % pairs, n = r / (runs * pairs);
+    int64_t ob = pair * 2, oh = run * rowsPerItem;
+    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+      convRunF32<2>(s, in, filter, bias, out, n, ob, oh, rowsPerItem, ep);
+      continue;
+    }
+    for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
+      convRunF32<1>(s, in, filter, bias, out, n, b, oh, rowsPerItem, ep);
     }
   }
 }
