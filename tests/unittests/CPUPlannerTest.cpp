@@ -574,6 +574,25 @@ TEST_F(CPUPlannerTest, fullyConnectedReadsBlockedPixels) {
                 "libjit_pool_blocked_f32", "libjit_fc_f32", "libjit_copy"}));
 }
 
+// SiLU, x * Sigmoid(x) with the Sigmoid read by the Mul alone, is one
+// pass over x; a Sigmoid that something else reads too is its own call.
+TEST_F(CPUPlannerTest, siluIsOnePass) {
+  ConvolutionNode *c = conv("c", input("x", {1, 16, 8, 8}), 16);
+  Node *g = F_->createUnary(Node::Kind::SigmoidKind, "gate", c);
+  Node *m = F_->createArithmetic(Node::Kind::MulKind, "silu", c, g);
+  F_->createSave("out", m);
+  KernelProgram p = build();
+  EXPECT_NE(findCall(p, "silu", "libjit_silu_f32"), nullptr);
+  for (auto &call : p.calls) {
+    EXPECT_NE(call.kernel, "libjit_unary_f32");
+    EXPECT_NE(call.kernel, "libjit_binary_f32");
+  }
+  F_->createSave("gate.out", g);
+  KernelProgram q = build();
+  EXPECT_EQ(findCall(q, "silu", "libjit_silu_f32"), nullptr);
+  EXPECT_NE(findCall(q, "gate", "libjit_unary_f32"), nullptr);
+}
+
 // Short output rows: as many whole rows as fit in 14 pixels and divide the
 // height go to one work item (one register tile); rows of 7 or more
 // pixels, or heights no such count divides, keep one row an item.

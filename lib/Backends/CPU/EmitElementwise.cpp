@@ -42,10 +42,44 @@ void KernelEmitter::channelMul(const Node &n, unsigned gateInput) {
   emit("libjit_channel_mul_i8", d[0] * planes, args);
 }
 
+void KernelEmitter::selfGatedMul(const Node &n, const Node &gate) {
+  NodeValue x = gate.getNthInput(0);
+  Layout layout = getElementwiseLayout(n, layouts_);
+  Storage in = use(x, layout);
+  Storage y = define(valueOf(&n), layout);
+  int64_t items = getLayoutElements(typeOf(valueOf(&n)), layout);
+  if (!n.getType().isQuantized()) {
+    emit("libjit_silu_f32", items, {ptr(y), ptr(in)});
+    return;
+  }
+  // The composite map of x's codes: the gate's table, then the INT8 Mul's
+  // arithmetic (libjit_binary_i8) on the code and its gate.
+  const Type &xt = x.getType(), &gt = gate.getType(), &yt = n.getType();
+  auto table = llvm::cast<Constant>(gate.getNthInput(1).getNode())
+                   ->getPayload()
+                   .getHandle<int8_t>();
+  QuantizationTransform t = makeQuantizationTransform(
+      double(xt.getScale()) * gt.getScale() / yt.getScale());
+  std::vector<int8_t> composite(256);
+  for (int32_t c = -128; c < 128; c++) {
+    int64_t p = int64_t(c - xt.getOffset()) *
+                int64_t(int32_t(table.raw(c + 128)) - gt.getOffset());
+    composite[c + 128] =
+        clampToInt8(applyQuantizationTransform(p, t) + yt.getOffset());
+  }
+  emit("libjit_lookup_i8", items,
+       {ptr(y), ptr(in), ptr(newConstant(composite))});
+}
+
 void KernelEmitter::arithmetic(const Node &n) {
   auto gate = fusions_.channelGates.find(&n);
   if (gate != fusions_.channelGates.end()) {
     channelMul(n, gate->second);
+    return;
+  }
+  auto self = fusions_.selfGates.find(&n);
+  if (self != fusions_.selfGates.end()) {
+    selfGatedMul(n, *self->second);
     return;
   }
   auto act = fusions_.binaryActs.find(&n);

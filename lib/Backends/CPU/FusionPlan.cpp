@@ -156,6 +156,32 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       logFusion(u, n, "clamp on write");
     }
   }
+  // x * f(x) where only the Mul reads f(x): the Mul computes f itself.
+  for (const Node *n : F.getNodes()) {
+    if (n->getKind() != Node::Kind::MulKind || plan.channelGates.count(n) ||
+        plan.binaryActs.count(n)) {
+      continue;
+    }
+    for (unsigned i = 0; i < 2; i++) {
+      const Node *g = n->getNthInput(i).getNode();
+      NodeValue x = n->getNthInput(1 - i);
+      bool q = isInt8(n->getType());
+      bool gate = q ? isa<IntLookupTableNode>(g) && isInt8(x.getType()) &&
+                          isInt8(g->getType()) &&
+                          isa<Constant>(g->getNthInput(1).getNode())
+                    : isa<SigmoidNode>(g) &&
+                          n->getType().getElementType() == ElemKind::FloatTy;
+      if (!gate || g->getNthInput(0) != x || x.dims() != n->dims() ||
+          singleUser(F, valueOf(g)) != n ||
+          (switchable && units.unitOf(g) != units.unitOf(n))) {
+        continue;
+      }
+      plan.selfGates[n] = g;
+      plan.fusedInto[g] = n;
+      logFusion(g, n, "gate of its own operand");
+      break;
+    }
+  }
 }
 
 } // namespace cpu

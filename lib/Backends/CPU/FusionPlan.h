@@ -6,8 +6,9 @@
 // Relu/Clip and a Quantize/Dequantize applied in the kernel's epilogue, and
 // a Quantize of the input done while the input is packed; the Broadcast
 // of a per-channel gate that a Mul applies (squeeze-excitation), read per
-// channel by the Mul's kernel; and the Relu/Clip after an INT8 Add, Sub or
-// Mul. A fused node emits no call of its own.
+// channel by the Mul's kernel; the Relu/Clip after an INT8 Add, Sub or
+// Mul; and the gate of a Mul by a function of its other operand (SiLU).
+// A fused node emits no call of its own.
 
 #include "UnitPlan.h"
 
@@ -38,6 +39,12 @@ struct FusionPlan {
   /// alone reads each: the clamp is applied as the result is written (a
   /// residual Add and its Relu in one pass).
   std::map<const Node *, const Node *> binaryActs;
+  /// Muls of a value x by a gate computed from x alone, x * f(x), and the
+  /// gate f that only the Mul reads: SiLU's Sigmoid in FP32 (one pass of
+  /// x * sigmoid(x)), any INT8 lookup table (SiLU's, HardSwish's: one table
+  /// of the composite code map, since the result depends on x's code
+  /// alone).
+  std::map<const Node *, const Node *> selfGates;
 
   bool isFused(const Node *n) const { return fusedInto.count(n) != 0; }
   /// \returns the fusion of fast convolution \p conv, or null if \p conv

@@ -107,6 +107,9 @@ private:
   /// A Mul by a fused per-channel gate (FusionPlan::channelGates): input
   /// \p gateInput is the Broadcast, whose input the kernel reads.
   void channelMul(const Node &n, unsigned gateInput);
+  /// The Mul \p n of x by \p gate (a function of x alone) in one pass
+  /// (FusionPlan::selfGates).
+  void selfGatedMul(const Node &n, const Node &gate);
   void unary(const Node &n);
   void conversion(const Node &n);
   void pool(const PoolNode &n);

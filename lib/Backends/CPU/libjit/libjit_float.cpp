@@ -136,6 +136,16 @@ LIBJIT_INLINE float expNarrow(float x) {
 LIBJIT_INLINE float sigmoid(float x) { return 1.f / (1.f + expNarrow(-x)); }
 } // namespace
 
+/// Items: elements. SiLU: out = x * sigmoid(x), a Sigmoid and the Mul of
+/// its input by it in one pass (the same float operations as the two).
+LIBJIT_EXPORT void libjit_silu_f32(int64_t begin, int64_t end, float *out,
+                                   const float *in) {
+  for (int64_t i = begin; i < end; i++) {
+    float x = in[i];
+    out[i] = x * sigmoid(x);
+  }
+}
+
 /// Items: elements. out = OP(in) (UnaryOp); Clip uses [p0, p1], LeakyRelu
 /// the slope p0.
 LIBJIT_EXPORT void libjit_unary_f32(int64_t begin, int64_t end, float *out,
