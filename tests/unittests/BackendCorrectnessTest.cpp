@@ -440,10 +440,11 @@ std::vector<Case> cases() {
                                       n.conv(h, 12, 3, 2, 1, 1, 1, false));
          return n.conv(t, 10, 1, 1, 0, 1, 1, false);
        }});
-  // SiLU as ONNX exports it, x * Sigmoid(x), with the gate on either side
-  // (the CPU backend makes each one pass: x * sigmoid(x) in FP32, one
-  // table of the composite code map in INT8), and a Sigmoid that a second
-  // node reads too, which stays apart.
+  // SiLU as ONNX exports it, x * Sigmoid(x), with the gate on either side,
+  // after a dense and a depthwise convolution and a MaxPool (the CPU
+  // backend makes each one pass: x * sigmoid(x) in FP32, one table of the
+  // composite code map in INT8), and a Sigmoid that a second node reads
+  // too, which stays apart.
   c.push_back(
       {"siluGates", {1, 6, 7, 9}, [](Function *F, Placeholder *in) {
          Net n{F};
@@ -456,12 +457,16 @@ std::vector<Case> cases() {
          };
          NodeValue a = n.conv(in, 16, 3, 1, 1, 1, 1, false);
          NodeValue s1 = mul("silu1", a, sigmoid("silu1.gate", a));
-         NodeValue b = n.conv(s1, 20, 1, 1, 0, 1, 1, false);
-         NodeValue s2 = mul("silu2", sigmoid("silu2.gate", b), b);
-         NodeValue g = sigmoid("shared.gate", s2);
-         NodeValue s3 = F->createArithmetic(Node::Kind::AddKind, "shared.sum",
-                                            mul("silu3", s2, g), g);
-         return n.conv(s3, 8, 1, 1, 0, 1, 1, false);
+         NodeValue d = n.conv(s1, 16, 3, 1, 1, 16, 1, false);
+         NodeValue s2 = mul("silu2", sigmoid("silu2.gate", d), d);
+         NodeValue b = n.conv(s2, 20, 1, 1, 0, 1, 1, false);
+         NodeValue p =
+             F->createMaxPool("pool", b, {3, 3}, {1, 1}, {1, 1, 1, 1});
+         NodeValue s3 = mul("silu3", p, sigmoid("silu3.gate", p));
+         NodeValue g = sigmoid("shared.gate", s3);
+         NodeValue s4 = F->createArithmetic(Node::Kind::AddKind, "shared.sum",
+                                            mul("silu4", s3, g), g);
+         return n.conv(s4, 8, 1, 1, 0, 1, 1, false);
        }});
   // INT8 Resize (nearest x2, then linear down to 9x9: one INT8 MatMul per
   // axis) and reductions (ReduceMean over channels broadcast back and

@@ -161,6 +161,15 @@ protected:
     bindings.allocate(M.getPlaceholders());
   }
 
+  /// runBoth of the element-wise \p kind (Add, Mul...) of the two inputs.
+  Outcome runArithmetic(const std::vector<Tensor> &inputs, Node::Kind kind,
+                        const char *name) {
+    return runBoth(
+        inputs, [&](Function *F, Module &, llvm::ArrayRef<Placeholder *> in) {
+          return F->createArithmetic(kind, name, in[0], in[1]);
+        });
+  }
+
   /// Profiles the float graph on \p inputs, quantizes a second copy of it
   /// with the profile and runs both.
   Outcome runBoth(const std::vector<Tensor> &inputs, const Builder &builder,
@@ -673,10 +682,7 @@ TEST_P(Int8KernelTest, addOfDifferentRanges) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({4, 30}, -1.f, 2.f));
   inputs.push_back(random({4, 30}, -3.f, 0.5f));
-  auto r = runBoth(
-      inputs, [&](Function *F, Module &, llvm::ArrayRef<Placeholder *> in) {
-        return F->createArithmetic(Node::Kind::AddKind, "add", in[0], in[1]);
-      });
+  auto r = runArithmetic(inputs, Node::Kind::AddKind, "add");
   auto S = QuantizationSchema::Asymmetric;
   double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
          sy = scaleOf(r.ref, S);
@@ -689,14 +695,39 @@ TEST_P(Int8KernelTest, addOfDifferentRanges) {
       r, [&](size_t) { return sa / 2 + sb / 2 + sy + 1e-3 * sy; }, "add");
 }
 
+// Every pair of input codes meets once: a's row i and b's column j are
+// ramps over their ranges, so the 256 x 256 sums cover every (code, code)
+// pair. Ranges 1:1.2 and 1:40 apart give the CPU kernel's operand
+// transforms shifts of 31 to 37 (its 32-bit form for 9-bit operands); the
+// backend must give the Interpreter's codes bit for bit (runBoth), and
+// every result the float sum within the roundings.
+TEST_P(Int8KernelTest, addOfEveryCodePair) {
+  for (float wide : {3.5f, 120.f}) {
+    std::vector<Tensor> inputs;
+    inputs.emplace_back(ElemKind::FloatTy, llvm::ArrayRef<dim_t>{256, 256});
+    inputs.emplace_back(ElemKind::FloatTy, llvm::ArrayRef<dim_t>{256, 256});
+    auto a = inputs[0].getHandle<float>(), b = inputs[1].getHandle<float>();
+    for (dim_t i = 0; i < 256; i++) {
+      for (dim_t j = 0; j < 256; j++) {
+        a.at({i, j}) = -1.f + 3.f * float(i) / 255.f;
+        b.at({i, j}) = -0.7f * wide + wide * float(j) / 255.f;
+      }
+    }
+    auto r = runArithmetic(inputs, Node::Kind::AddKind, "add");
+    auto S = QuantizationSchema::Asymmetric;
+    double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
+           sy = scaleOf(r.ref, S);
+    expectInt8(r, "add", sy);
+    expectWithin(
+        r, [&](size_t) { return sa / 2 + sb / 2 + sy + 1e-3 * sy; }, "add");
+  }
+}
+
 TEST_P(Int8KernelTest, mulOfDifferentRanges) {
   std::vector<Tensor> inputs;
   inputs.push_back(random({4, 30}, -1.f, 2.f));
   inputs.push_back(random({4, 30}, -3.f, 0.5f));
-  auto r = runBoth(
-      inputs, [&](Function *F, Module &, llvm::ArrayRef<Placeholder *> in) {
-        return F->createArithmetic(Node::Kind::MulKind, "mul", in[0], in[1]);
-      });
+  auto r = runArithmetic(inputs, Node::Kind::MulKind, "mul");
   auto S = QuantizationSchema::Asymmetric;
   double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
          sy = scaleOf(r.ref, S);

@@ -106,42 +106,24 @@ LIBJIT_TILE void convTileF32(const ConvShape &s, const float *in,
   }
 }
 
-/// Output row oh of output blocks ob to ob + NB - 1.
-template <int NB>
-LIBJIT_INLINE void convRowF32(const ConvShape &s, const float *in,
-                              const float *filter, const float *bias,
-                              uint8_t *out, int64_t n, int64_t ob, int64_t oh,
-                              const ConvScalars &ep) {
-  const int64_t full = s.OW / kTileCols * kTileCols, rest = s.OW - full;
-  for (int64_t ow = 0; ow < full; ow += kTileCols) {
-    convTileF32<NB, kTileCols, false>(s, in, filter, bias, out, n, ob, oh, ow,
-                                      ep);
-  }
-  const int64_t ow = full;
-#define LIBJIT_CALL(C)                                                         \
-  convTileF32<NB, C, false>(s, in, filter, bias, out, n, ob, oh, ow, ep)
-  LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
-#undef LIBJIT_CALL
-}
-
-/// The rowsPerItem short output rows from oh on (at most 14 pixels in all)
-/// of output blocks ob to ob + NB - 1, tiled as one run of pixels: one
-/// tile with AVX-512, whose width is a constant once OW and rowsPerItem
-/// are.
-template <int NB>
-LIBJIT_INLINE void convRunF32(const ConvShape &s, const float *in,
-                              const float *filter, const float *bias,
-                              uint8_t *out, int64_t n, int64_t ob, int64_t oh,
-                              int64_t rowsPerItem, const ConvScalars &ep) {
-  const int64_t pixels = rowsPerItem * s.OW;
+/// The first \p pixels output pixels from row oh on of output blocks ob to
+/// ob + NB - 1, in tiles of kTileCols and a last partial one: the row
+/// itself (pixels = OW), or with MULTI_ROW whole short rows as one run
+/// (at most 14 pixels: one tile with AVX-512, whose width is a constant
+/// once OW and the rows are).
+template <int NB, bool MULTI_ROW>
+LIBJIT_INLINE void
+convPixelsF32(const ConvShape &s, const float *in, const float *filter,
+              const float *bias, uint8_t *out, int64_t n, int64_t ob,
+              int64_t oh, int64_t pixels, const ConvScalars &ep) {
   const int64_t full = pixels / kTileCols * kTileCols, rest = pixels - full;
   for (int64_t p = 0; p < full; p += kTileCols) {
-    convTileF32<NB, kTileCols, true>(s, in, filter, bias, out, n, ob, oh, p,
-                                     ep);
+    convTileF32<NB, kTileCols, MULTI_ROW>(s, in, filter, bias, out, n, ob, oh,
+                                          p, ep);
   }
   const int64_t p = full;
 #define LIBJIT_CALL(C)                                                         \
-  convTileF32<NB, C, true>(s, in, filter, bias, out, n, ob, oh, p, ep)
+  convTileF32<NB, C, MULTI_ROW>(s, in, filter, bias, out, n, ob, oh, p, ep)
   LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
 #undef LIBJIT_CALL
 }
@@ -209,11 +191,11 @@ LIBJIT_EXPORT void libjit_conv_blocked_f32(
     int64_t ob = pair * 2;
     // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
     if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
-      convRowF32<2>(s, in, filter, bias, out, n, ob, oh, ep);
+      convPixelsF32<2, false>(s, in, filter, bias, out, n, ob, oh, OW, ep);
       continue;
     }
     for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
-      convRowF32<1>(s, in, filter, bias, out, n, b, oh, ep);
+      convPixelsF32<1, false>(s, in, filter, bias, out, n, b, oh, OW, ep);
     }
   }
 }
@@ -240,11 +222,13 @@ libjit_conv_rows_f32(int64_t begin, int64_t end, uint8_t *out, const float *in,
     int64_t run = r % runs, pair = (r / runs) % pairs, n = r / (runs * pairs);
     int64_t ob = pair * 2, oh = run * rowsPerItem;
     if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
-      convRunF32<2>(s, in, filter, bias, out, n, ob, oh, rowsPerItem, ep);
+      convPixelsF32<2, true>(s, in, filter, bias, out, n, ob, oh,
+                             rowsPerItem * OW, ep);
       continue;
     }
     for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
-      convRunF32<1>(s, in, filter, bias, out, n, b, oh, rowsPerItem, ep);
+      convPixelsF32<1, true>(s, in, filter, bias, out, n, b, oh,
+                             rowsPerItem * OW, ep);
     }
   }
 }

@@ -47,6 +47,25 @@ LIBJIT_INLINE void withShifts(std::initializer_list<QuantizationTransform> ts,
   }
   body(std::true_type());
 }
+/// applyQuantizationTransform of a value v of at most 9 bits (|v| <= 511)
+/// in 32-bit arithmetic, for shifts s of 17 to 47. With the multiplier m =
+/// mh 2^16 + ml (mh < 2^15, ml < 2^16):
+///   v m + 2^(s-1) = A 2^16 + v ml, A = v mh + 2^(s-17) (|A| < 2^31),
+/// and floor((A 2^16 + v ml) / 2^s) = (A + (v ml >> 16)) >> (s - 16), both
+/// shifts being floors.
+struct Narrow9BitTransform {
+  int32_t mh, ml, round, shift;
+  static bool fits(QuantizationTransform t) {
+    return t.shift >= 17 && t.shift <= 47 && t.multiplier >= 0 &&
+           t.multiplier < (int64_t(1) << 31);
+  }
+  explicit Narrow9BitTransform(QuantizationTransform t)
+      : mh(int32_t(t.multiplier >> 16)), ml(int32_t(t.multiplier & 0xffff)),
+        round(int32_t(1) << (t.shift - 17)), shift(t.shift - 16) {}
+  __attribute__((always_inline)) int32_t apply(int32_t v) const {
+    return (v * mh + round + ((v * ml) >> 16)) >> shift;
+  }
+};
 } // namespace
 
 /// Items: elements. Float -> int8 with scale and offset.
@@ -121,6 +140,19 @@ libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
     return;
   }
   int64_t sign = op == kOpSub ? -1 : 1;
+  // An operand less its offset has at most 9 bits, so with shifts of 17
+  // to 47 the 64-bit transform splits exactly into 32-bit pieces
+  // (Narrow9BitTransform): 16 lanes a vector instead of 8.
+  if (Narrow9BitTransform::fits(ta) && Narrow9BitTransform::fits(tb)) {
+    const Narrow9BitTransform na(ta), nb(tb);
+    const int32_t s32 = int32_t(sign), o32 = outOffset;
+    for (int64_t i = begin; i < end; i++) {
+      int32_t v = na.apply(int32_t(a[i]) - aOffset) +
+                  s32 * nb.apply(int32_t(b[i]) - bOffset) + o32;
+      out[i] = int8_t(v < lo ? lo : (v > hi ? hi : v));
+    }
+    return;
+  }
   withShifts({ta, tb}, [&](auto shifted) {
     constexpr bool S = decltype(shifted)::value;
     for (int64_t i = begin; i < end; i++) {
