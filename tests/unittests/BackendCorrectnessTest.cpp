@@ -354,6 +354,25 @@ std::vector<Case> cases() {
   // counts as run-time arguments; a count taken from the wrong layer gives
   // wrong results here. Two pools of different widths share a kernel the
   // same way.
+  // 1x1 convolutions of stride 1 on int8 blocks pack their own rows in
+  // INT8 (libjit_conv_1x1_rows_i8): a partial input block (24 channels),
+  // an odd number of output blocks (40 channels: a pair and a single), a
+  // residual Add after one, 5 rows shared by 1 or 3 threads, a wide row
+  // (19 pixels: a full tile and a partial one), and a 1x1 convolution that
+  // keeps the separate packing (stride 2) beside them.
+  c.push_back({"pointwiseConvsPackTheirRows",
+               {1, 8, 5, 19},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue a = n.conv(in, 24, 3, 1, 1);
+                 NodeValue b = n.conv(a, 40, 1, 1, 0);
+                 NodeValue c = n.conv(b, 24, 1, 1, 0, 1, 1, false);
+                 NodeValue sum =
+                     F->createArithmetic(Node::Kind::AddKind, "residual", c, a);
+                 NodeValue d = n.conv(sum, 48, 1, 1, 0);
+                 NodeValue e = n.conv(d, 16, 1, 2, 0);
+                 return n.conv(e, 8, 1, 1, 0, 1, 1, false);
+               }});
   c.push_back({"denseBlockSharesKernels",
                {1, 20, 9, 9},
                [](Function *F, Placeholder *in) {

@@ -166,8 +166,7 @@ CPUFunction::create(KernelProgram prog,
   f->activations_ = AlignedBuffer(prog.activationsSize *
                                   prog.activationCopies(prog.numThreads));
   if (prog.numThreads > 1) {
-    f->pool_ = std::make_unique<llvm::ThreadPool>(
-        llvm::hardware_concurrency(prog.numThreads - 1));
+    f->team_ = std::make_unique<WorkerTeam>(prog.numThreads - 1);
   }
   if (profile) {
     f->profile_.assign(prog.calls.size(), 0.0);
@@ -239,14 +238,12 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
     profiledRuns_++;
     lastTick = std::chrono::steady_clock::now();
   }
-  for (int32_t tid = 1; tid < n; tid++) {
-    pool_->async([this, act, tid, n] {
-      worker_(constants_.data(), mutable_.data(), act, tid, n);
+  if (team_) {
+    team_->run([&](unsigned tid) {
+      worker_(constants_.data(), mutable_.data(), act, int32_t(tid), n);
     });
-  }
-  worker_(constants_.data(), mutable_.data(), act, 0, n);
-  if (pool_) {
-    pool_->wait();
+  } else {
+    worker_(constants_.data(), mutable_.data(), act, 0, n);
   }
   profiledFunction = nullptr;
   if (auto err = checkStatus()) {
@@ -369,12 +366,10 @@ llvm::Error CPUFunction::executeConfigurations(
       }
     }
   };
-  for (unsigned t = 1; t < threads; t++) {
-    pool_->async([&runShare, t] { runShare(t); });
-  }
-  runShare(0);
-  if (pool_) {
-    pool_->wait();
+  if (team_) {
+    team_->run(runShare);
+  } else {
+    runShare(0);
   }
   if (auto err = checkStatus()) {
     return err;

@@ -3,12 +3,12 @@
 
 #include "KernelLibrary.h"
 #include "KernelProgram.h"
+#include "WorkerTeam.h"
 
 #include "glow/Backends/SwitchableCompiler.h"
 #include "glow/Support/ZeroedMemory.h"
 
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
-#include "llvm/Support/ThreadPool.h"
 
 #include <memory>
 
@@ -76,7 +76,8 @@ private:
   KernelProgram prog_;
   std::vector<const Placeholder *> placeholders_;
   AlignedBuffer constants_, mutable_, activations_;
-  std::unique_ptr<llvm::ThreadPool> pool_;
+  /// The other threads of a run (numThreads > 1).
+  std::unique_ptr<WorkerTeam> team_;
   /// Seconds per kernel call, summed over runs (GLOW_CPU_PROFILE=1).
   std::vector<double> profile_;
   unsigned profiledRuns_{0};

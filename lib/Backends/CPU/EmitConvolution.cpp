@@ -23,6 +23,22 @@ namespace cpu {
 
 using libjit::kBlock;
 
+namespace {
+/// Whether INT8 convolution \p n packs its own input rows
+/// (libjit_conv_1x1_rows_i8): dense, 1x1, stride 1, no padding, int8 blocks
+/// of \p CB = 16 channels in.
+bool packsOwnRowsI8(const ConvolutionNode &n, const ConvFusion &fu,
+                    bool srcBlocked, int64_t CB, const BlockGrouping &bg) {
+  auto f = n.getFilter().dims();
+  auto &st = n.getStrides(), &pd = n.getPads();
+  int64_t Cb = libjit::divUp(int64_t(n.getInput().dims()[1]), CB);
+  return n.getType().isQuantized() && !isDepthwise(n) && f[2] == 1 &&
+         f[3] == 1 && st[0] == 1 && st[1] == 1 && pd[0] == 0 && pd[1] == 0 &&
+         pd[2] == 0 && pd[3] == 0 && srcBlocked && !fu.inputQuantize &&
+         CB == kBlock && bg.Cb == Cb && bg.CbIn == Cb && bg.cbStep == 0;
+}
+} // namespace
+
 void KernelEmitter::convolution(const ConvolutionNode &n) {
   if (const ConvFusion *fu = fusions_.getFusion(&n)) {
     fastConvolution(n, *fu);
@@ -139,7 +155,18 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   // (libjit_pack_conv_input_i8).
   assert((!depthwise || CBp == libjit::kBlock) && "depthwise blocks are whole");
   int64_t rowPixels = depthwise ? libjit::quadRowPixels(Wp) : Wp;
-  Storage packed{newBuffer(Region::Activations, N * Cb * Hp * rowPixels * CBp)};
+  // A dense 1x1 convolution of stride 1 without padding that reads int8
+  // blocks packs each input row itself, in the thread that convolves it
+  // (libjit_conv_1x1_rows_i8).
+  bool packsOwnRows = packsOwnRowsI8(n, fu, srcBlocked, CB, bg);
+  // So does a depthwise convolution of int8 blocks: each thread packs the
+  // rows of its share (libjit_conv_depthwise_packs_i8).
+  bool depthwisePacks = depthwise && srcBlocked && !fu.inputQuantize;
+  Storage packed = x;
+  if (!packsOwnRows && !depthwisePacks) {
+    packed =
+        Storage{newBuffer(Region::Activations, N * Cb * Hp * rowPixels * CBp)};
+  }
   PackedConvI8 pk;
   if (depthwise) {
     pk = packDepthwiseI8(n, cs.inZero);
@@ -153,15 +180,17 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   int64_t sumBlocks = depthwise ? 1 : bg.Cb;
   int64_t planes = libjit::divUp(Cb, sumBlocks);
   PlannedArg pixelSums = nullPtr();
-  if (pk.needsWindowSums && !depthwise) {
+  if (pk.needsWindowSums && !depthwise && !packsOwnRows) {
     pixelSums = ptr(Storage{newBuffer(Region::Activations,
                                       N * planes * Hp * Wp * sizeof(int32_t))});
   }
-  emit("libjit_pack_conv_input_i8", N * planes * Hp,
-       {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
-        imm(srcBlocked), dyn(C), dyn(H), imm(W), imm(CB), imm(CBp),
-        dyn(sumBlocks), imm(pd[0]), imm(pd[1]), dyn(Hp), imm(Wp),
-        dynf(xt.getScale()), dyn(xt.getOffset()), imm(depthwise)});
+  if (!packsOwnRows && !depthwisePacks) {
+    emit("libjit_pack_conv_input_i8", N * planes * Hp,
+         {ptr(packed), pixelSums, ptr(x), imm(fu.inputQuantize != nullptr),
+          imm(srcBlocked), dyn(C), dyn(H), imm(W), imm(CB), imm(CBp),
+          dyn(sumBlocks), imm(pd[0]), imm(pd[1]), dyn(Hp), imm(Wp),
+          dynf(xt.getScale()), dyn(xt.getOffset()), imm(depthwise)});
+  }
   if (fu.act) {
     const Type &at = fu.act->getType();
     auto [lo, hi] = getClipBoundsInt8(*fu.act, yt.getScale());
@@ -185,16 +214,42 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     cs.dqOffset = dt.getOffset();
   }
   if (depthwise) {
-    emit("libjit_conv_depthwise_i8", N * Cb * OH,
-         append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter)),
-                        ptr(newConstant(pk.bias)),
-                        pk.needsWindowSums ? ptr(newConstant(pk.filterOffsets))
-                                           : nullPtr(),
-                        ptr(newConstant(pk.multipliers)),
-                        ptr(newConstant(pk.shifts)), dyn(Cb), dyn(Hp), imm(Wp),
-                        dyn(OH), imm(OW)},
-                       window),
+    std::vector<PlannedArg> weights = {
+        ptr(newConstant(pk.filter)), ptr(newConstant(pk.bias)),
+        pk.needsWindowSums ? ptr(newConstant(pk.filterOffsets)) : nullPtr(),
+        ptr(newConstant(pk.multipliers)), ptr(newConstant(pk.shifts))};
+    if (depthwisePacks) {
+      // The scratch holds the input rows of the largest share of items
+      // (the IR splits N * OH * Cb items evenly among the threads).
+      unsigned threads = perImage_ ? 1 : std::max(1u, numThreads_);
+      int64_t share = libjit::divUp(N * OH * Cb, int64_t(threads));
+      int64_t spanRows = std::min(OH, libjit::divUp(share, Cb) + 1);
+      int64_t bandRows = (spanRows - 1) * st[0] + (KH - 1) * dl[0] + 1;
+      emit(
+          "libjit_conv_depthwise_packs_i8", N * OH * Cb,
+          append(append(append({ptr(y), ptr(x)}, weights),
+                        append({dyn(Cb), dyn(H), imm(W), imm(pd[0]), imm(pd[1]),
+                                dyn(cs.inZero), imm(Wp), dyn(OH), imm(OW)},
+                               window)),
+                 {imm(pk.negatedOffsetsFitInt8),
+                  scratch(Cb * bandRows * rowPixels * kBlock), scalarsArg()}));
+      return;
+    }
+    emit("libjit_conv_depthwise_i8", N * OH * Cb,
+         append(append(append({ptr(y), ptr(packed)}, weights),
+                       append({dyn(Cb), dyn(Hp), imm(Wp), dyn(OH), imm(OW)},
+                              window)),
                 {imm(pk.negatedOffsetsFitInt8), scalarsArg()}));
+    return;
+  }
+  if (packsOwnRows) {
+    // Scratch: the packed row, then its pixel sums.
+    emit("libjit_conv_1x1_rows_i8", N * OH * libjit::divUp(Ob, 2),
+         {ptr(y), ptr(x), ptr(newConstant(pk.filter)),
+          ptr(newConstant(pk.bias)), imm(pk.needsWindowSums),
+          ptr(newConstant(pk.filterOffsets)), ptr(newConstant(pk.multipliers)),
+          ptr(newConstant(pk.shifts)), dyn(Cb), imm(Ob), dyn(OH), imm(OW),
+          scratch(Cb * OW * kBlock + OW * sizeof(int32_t)), scalarsArg()});
     return;
   }
   PlannedArg sums = nullPtr();

@@ -6,6 +6,7 @@
 // sums of asymmetric filters made, by libjit_pack_i8.cpp.
 
 #include "LibjitConvTiles.h"
+#include "LibjitPackRowI8.h"
 
 using namespace glow;
 using namespace glow::libjit;
@@ -318,14 +319,38 @@ struct ConvShapeI8 {
   int64_t CbIn, obPerStep, cbStep;
   int64_t firstInBlock(int64_t ob) const { return ob / obPerStep * cbStep; }
   int64_t sumPlanes() const { return divUp(CbIn, Cb); }
+  /// The first input row that output row \p oh of output block \p ob of
+  /// image \p n reads (its first input block), and the first window sum of
+  /// that output row (null without window sums).
+  const uint8_t *inputRow(const uint8_t *in, int64_t n, int64_t ob,
+                          int64_t oh) const {
+    return in + ((n * CbIn + firstInBlock(ob)) * Hp + oh * SH) * Wp * CBp;
+  }
+  const int32_t *sumsRow(const int32_t *windowSums, int64_t n, int64_t ob,
+                         int64_t oh) const {
+    return windowSums
+               ? windowSums +
+                     ((n * sumPlanes() + firstInBlock(ob) / Cb) * OH + oh) * OW
+               : nullptr;
+  }
+};
+
+/// Where a tile's input and window sums come from: \p row is the first
+/// input row of the output row (libjit_conv_blocked_i8: a row of the
+/// packed input; libjit_conv_1x1_rows_i8: the row it packed itself), the
+/// next input block \p blockStride bytes on, and \p sums the output row's
+/// window sums (or null).
+struct ConvRowInputI8 {
+  const uint8_t *row;
+  int64_t blockStride;
+  const int32_t *sums;
 };
 
 template <int NB, int COLS>
-LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
+LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const ConvRowInputI8 &x0,
                             const int8_t *filter, const int32_t *bias,
-                            const int32_t *windowSums, uint8_t *out, int64_t n,
-                            int64_t ob, int64_t oh, int64_t ow0,
-                            const Int8Epilogue &ep) {
+                            uint8_t *out, int64_t n, int64_t ob, int64_t oh,
+                            int64_t ow0, const Int8Epilogue &ep) {
   constexpr int NA = NB * kAccPerBlock;
   vacc acc[NA][COLS];
 #pragma unroll
@@ -339,14 +364,10 @@ LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
   const int64_t groups = s.CBp / 4;
   const int64_t filterBlock = s.Cb * s.KH * s.KW * s.CBp * kBlock;
   const int64_t colStep = s.SW * s.CBp;
-  const int64_t cbIn = s.firstInBlock(ob);
   for (int64_t cb = 0; cb < s.Cb; cb++) {
     for (int64_t kh = 0; kh < s.KH; kh++) {
-      const uint8_t *row =
-          in +
-          (((n * s.CbIn + cbIn + cb) * s.Hp + oh * s.SH + kh * s.DH) * s.Wp +
-           ow0 * s.SW) *
-              s.CBp;
+      const uint8_t *row = x0.row + cb * x0.blockStride +
+                           (kh * s.DH * s.Wp + ow0 * s.SW) * s.CBp;
       const int8_t *wrow =
           filter + ((ob * s.Cb + cb) * s.KH + kh) * s.KW * s.CBp * kBlock;
       for (int64_t kw = 0; kw < s.KW; kw++) {
@@ -367,11 +388,7 @@ LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
       }
     }
   }
-  const int32_t *sums =
-      windowSums
-          ? windowSums +
-                ((n * s.sumPlanes() + cbIn / s.Cb) * s.OH + oh) * s.OW + ow0
-          : nullptr;
+  const int32_t *sums = x0.sums ? x0.sums + ow0 : nullptr;
 #if defined(__AVX512VNNI__)
   // One call finishes the tile: its vectors go through the epilogue one
   // after the other, without a call between them.
@@ -405,18 +422,17 @@ LIBJIT_TILE void convTileI8(const ConvShapeI8 &s, const uint8_t *in,
 }
 
 template <int NB>
-LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const uint8_t *in,
+LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const ConvRowInputI8 &x0,
                              const int8_t *filter, const int32_t *bias,
-                             const int32_t *windowSums, uint8_t *out, int64_t n,
-                             int64_t ob, int64_t oh, const Int8Epilogue &ep) {
+                             uint8_t *out, int64_t n, int64_t ob, int64_t oh,
+                             const Int8Epilogue &ep) {
   const int64_t full = s.OW / kTileColsI8 * kTileColsI8, rest = s.OW - full;
   for (int64_t ow = 0; ow < full; ow += kTileColsI8) {
-    convTileI8<NB, kTileColsI8>(s, in, filter, bias, windowSums, out, n, ob, oh,
-                                ow, ep);
+    convTileI8<NB, kTileColsI8>(s, x0, filter, bias, out, n, ob, oh, ow, ep);
   }
   const int64_t ow = full;
 #define LIBJIT_CALL(C)                                                         \
-  convTileI8<NB, C>(s, in, filter, bias, windowSums, out, n, ob, oh, ow, ep)
+  convTileI8<NB, C>(s, x0, filter, bias, out, n, ob, oh, ow, ep)
   LIBJIT_DISPATCH_COLS(rest, LIBJIT_CALL)
 #undef LIBJIT_CALL
 }
@@ -442,16 +458,74 @@ LIBJIT_EXPORT void libjit_conv_blocked_i8(
   Int8Epilogue ep{windowSums ? filterOffsets : nullptr, mults, shifts, scalars};
   int64_t pairs = divUp(Ob, 2);
   const bool pairable = cbStep == 0 || obPerStep % 2 == 0;
+  const int64_t blockStride = Hp * Wp * CBp;
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
     int64_t ob = pair * 2;
     // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
     if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
-      convRowI8<2>(s, in, filter, bias, windowSums, out, n, ob, oh, ep);
+      ConvRowInputI8 x0{s.inputRow(in, n, ob, oh), blockStride,
+                        s.sumsRow(windowSums, n, ob, oh)};
+      convRowI8<2>(s, x0, filter, bias, out, n, ob, oh, ep);
       continue;
     }
     for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
-      convRowI8<1>(s, in, filter, bias, windowSums, out, n, b, oh, ep);
+      ConvRowInputI8 x0{s.inputRow(in, n, b, oh), blockStride,
+                        s.sumsRow(windowSums, n, b, oh)};
+      convRowI8<1>(s, x0, filter, bias, out, n, b, oh, ep);
+    }
+  }
+}
+
+/// Items: N * OH * ceil(Ob / 2): item (n * OH + oh) * ceil(Ob / 2) + pair is
+/// output row oh of a pair of output blocks. A dense 1x1 convolution of
+/// stride 1 without padding of int8 blocks (the blocked activations,
+/// [N][Cb][OH][OW][16]): the kernel packs each input row that its items
+/// read (unsigned codes and, \p withSums, their pixel sums, as
+/// libjit_pack_conv_input_i8 does) into the calling thread's \p scratch
+/// (Cb * OW * 16 bytes, then OW int32) and convolves it with the pairs of
+/// its items. A thread reads only the rows it packs (the row its share
+/// begins in is packed by both threads that share it): no call, and so no
+/// barrier, separates the packing from the convolution, the packed row
+/// stays in the first-level cache, and with several threads the rows that
+/// move from one core's cache to another's are at most those of the row
+/// where the shares meet. Filter, bias, offsets and epilogue as
+/// libjit_conv_blocked_i8.
+LIBJIT_EXPORT void libjit_conv_1x1_rows_i8(
+    int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
+    const int8_t *filter, const int32_t *bias, int32_t withSums,
+    const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
+    int64_t Cb, int64_t Ob, int64_t OH, int64_t OW, uint8_t *scratch,
+    const ConvScalars *scalars) {
+  ConvShapeI8 s{Cb, kBlock, OH, OW, Ob, OH, OW, 1, 1, 1, 1, 1, 1, Cb, Ob, 0};
+  Int8Epilogue ep{withSums ? filterOffsets : nullptr, mults, shifts, scalars};
+  const int64_t rowBytes = OW * kBlock, pairs = divUp(Ob, 2);
+  int32_t *sums = withSums ? (int32_t *)(scratch + Cb * rowBytes) : nullptr;
+  const ConvRowInputI8 x0{scratch, rowBytes, sums};
+  int64_t packedRow = -1;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t row = r / pairs, ob = r % pairs * 2;
+    int64_t oh = row % OH, n = row / OH;
+    if (row != packedRow) {
+      if (sums) {
+        for (int64_t ow = 0; ow < OW; ow++) {
+          sums[ow] = 0;
+        }
+      }
+      for (int64_t cb = 0; cb < Cb; cb++) {
+        // No padding: the zero code is never written.
+        packRowBlocksI8(scratch + cb * rowBytes, sums,
+                        in + ((n * Cb + cb) * OH + oh) * rowBytes, OW, 0, OW, 0,
+                        0);
+      }
+      packedRow = row;
+    }
+    if (kTileBlocks == 2 && ob + 2 <= Ob) {
+      convRowI8<2>(s, x0, filter, bias, out, n, ob, oh, ep);
+      continue;
+    }
+    for (int64_t b = ob; b < ob + 2 && b < Ob; b++) {
+      convRowI8<1>(s, x0, filter, bias, out, n, b, oh, ep);
     }
   }
 }
@@ -597,7 +671,67 @@ depthwiseRowI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
 #endif
 } // namespace
 
-/// Items: N * Cb * OH output rows. Depthwise INT8 convolution of a packed
+/// Output row \p oh of channel block \p cb of a depthwise convolution, its
+/// input rows read from \p plane (the block's packed rows, transposed by
+/// quads; row oh * SH + kh * DH is the one that kernel row kh reads).
+LIBJIT_INLINE void
+depthwiseOutputRowI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
+                     const int32_t *filterOffsets, int64_t cb, int64_t Wp,
+                     int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW,
+                     int64_t DH, int64_t DW, int32_t foldOffsets, int64_t oh,
+                     uint8_t *out, int64_t at0, const Int8Epilogue &ep) {
+  const int64_t G4 = divUp(KW, 4);
+  const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
+#if defined(__AVX512VNNI__)
+  if (DW == 1) {
+    if (!filterOffsets) {
+      depthwiseRowI8<DepthwiseOffsets::None>(plane, w, bias, filterOffsets, cb,
+                                             Wp, OW, KH, KW, SH, SW, DH, oh,
+                                             out, at0, ep);
+    } else if (foldOffsets) {
+      depthwiseRowI8<DepthwiseOffsets::Folded>(plane, w, bias, filterOffsets,
+                                               cb, Wp, OW, KH, KW, SH, SW, DH,
+                                               oh, out, at0, ep);
+    } else {
+      depthwiseRowI8<DepthwiseOffsets::Summed>(plane, w, bias, filterOffsets,
+                                               cb, Wp, OW, KH, KW, SH, SW, DH,
+                                               oh, out, at0, ep);
+    }
+    return;
+  }
+#endif
+  for (int64_t ow = 0; ow < OW; ow++) {
+    int32_t acc[kBlock], sum[kBlock];
+    for (int l = 0; l < kBlock; l++) {
+      acc[l] = bias[cb * kBlock + l];
+      sum[l] = 0;
+    }
+    for (int64_t kh = 0; kh < KH; kh++) {
+      const uint8_t *x = plane + (oh * SH + kh * DH) * rowBytes;
+      for (int64_t kw = 0; kw < KW; kw++) {
+        const int8_t *wk = w + ((kh * G4 + kw / 4) * kBlock) * 4 + kw % 4;
+        // Pixel px of lane l: byte px % 4 of lane l of quad px / 4.
+        int64_t px = ow * SW + kw * DW;
+        for (int l = 0; l < kBlock; l++) {
+          int32_t v = x[(px & ~int64_t(3)) * kBlock + l * 4 + (px & 3)];
+          acc[l] += v * wk[l * 4];
+          sum[l] += v;
+        }
+      }
+    }
+    if (filterOffsets) {
+      for (int l = 0; l < kBlock; l++) {
+        acc[l] -= filterOffsets[cb * kBlock + l] * sum[l];
+      }
+    }
+    finishBlockI8(acc, cb, 0, ep, out, at0 + ow * kBlock);
+  }
+}
+
+/// Items: N * OH * Cb: item (n * OH + oh) * Cb + cb is output row oh of
+/// block cb, so that threads share the rows (as the packing of the input
+/// and the 1x1 convolutions around do) and each reads the rows that it
+/// wrote. Depthwise INT8 convolution of a packed
 /// input transposed by quads (libjit_pack_conv_input_i8 with quads, CBp =
 /// 16, unsigned codes) with a filter [Cb][KH][ceil(KW/4)][16][4]
 /// of int8 codes (four horizontal taps a channel, the missing ones 0) and a
@@ -615,55 +749,63 @@ LIBJIT_EXPORT void libjit_conv_depthwise_i8(
     const ConvScalars *scalars) {
   Int8Epilogue ep{nullptr, mults, shifts, scalars};
   const int64_t G4 = divUp(KW, 4);
+  const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
   for (int64_t r = begin; r < end; r++) {
-    int64_t oh = r % OH, cb = (r / OH) % Cb, n = r / (OH * Cb);
+    int64_t cb = r % Cb, oh = (r / Cb) % OH, n = r / (OH * Cb);
     const int8_t *w = filter + cb * KH * G4 * kBlock * 4;
-    const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
     const uint8_t *plane = in + (n * Cb + cb) * Hp * rowBytes;
     int64_t at0 = (((n * Cb + cb) * OH + oh) * OW) * kBlock;
-#if defined(__AVX512VNNI__)
-    if (DW == 1) {
-      if (!filterOffsets) {
-        depthwiseRowI8<DepthwiseOffsets::None>(plane, w, bias, filterOffsets,
-                                               cb, Wp, OW, KH, KW, SH, SW, DH,
-                                               oh, out, at0, ep);
-      } else if (foldOffsets) {
-        depthwiseRowI8<DepthwiseOffsets::Folded>(plane, w, bias, filterOffsets,
-                                                 cb, Wp, OW, KH, KW, SH, SW, DH,
-                                                 oh, out, at0, ep);
-      } else {
-        depthwiseRowI8<DepthwiseOffsets::Summed>(plane, w, bias, filterOffsets,
-                                                 cb, Wp, OW, KH, KW, SH, SW, DH,
-                                                 oh, out, at0, ep);
+    depthwiseOutputRowI8(plane, w, bias, filterOffsets, cb, Wp, OW, KH, KW, SH,
+                         SW, DH, DW, foldOffsets, oh, out, at0, ep);
+  }
+}
+
+/// Items: N * OH * Cb, as libjit_conv_depthwise_i8, from int8 blocks
+/// [N][Cb][H][W][16] (the blocked activations): the kernel packs the input
+/// rows that its share of the items reads (all blocks, padding included)
+/// into the calling thread's \p scratch, then convolves them. No call, and
+/// so no barrier, separates the packing from the convolution, and with
+/// several threads each packs the rows it reads (the rows at the edge of
+/// two shares twice). \p scratch holds Cb * bandRows packed rows, bandRows
+/// at least the input rows of the largest share (the planner's
+/// depthwiseBandRows); \p inZero is the input's zero code (offset + 128).
+LIBJIT_EXPORT void libjit_conv_depthwise_packs_i8(
+    int64_t begin, int64_t end, uint8_t *out, const uint8_t *src,
+    const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
+    const int32_t *mults, const int32_t *shifts, int64_t Cb, int64_t H,
+    int64_t W, int64_t PT, int64_t PL, int32_t inZero, int64_t Wp, int64_t OH,
+    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+    int64_t DW, int32_t foldOffsets, uint8_t *scratch,
+    const ConvScalars *scalars) {
+  Int8Epilogue ep{nullptr, mults, shifts, scalars};
+  const int64_t G4 = divUp(KW, 4);
+  const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
+  const uint8_t zero = uint8_t(inZero);
+  for (int64_t r = begin; r < end;) {
+    // The items of one image: the input rows they read, packed.
+    int64_t n = r / (OH * Cb);
+    int64_t last = (n + 1) * OH * Cb < end ? (n + 1) * OH * Cb : end;
+    int64_t oh0 = (r / Cb) % OH, oh1 = ((last - 1) / Cb) % OH;
+    int64_t hp0 = oh0 * SH, rows = (oh1 - oh0) * SH + (KH - 1) * DH + 1;
+    for (int64_t cb = 0; cb < Cb; cb++) {
+      for (int64_t j = 0; j < rows; j++) {
+        uint8_t *d = scratch + (cb * rows + j) * rowBytes;
+        int64_t h = hp0 + j - PT;
+        if (h < 0 || h >= H) {
+          std::memset(d, zero, rowBytes);
+          continue;
+        }
+        packRowBlocksI8(d, nullptr, src + ((n * Cb + cb) * H + h) * W * kBlock,
+                        W, PL, Wp, 1, zero);
       }
-      continue;
     }
-#endif
-    for (int64_t ow = 0; ow < OW; ow++) {
-      int32_t acc[kBlock], sum[kBlock];
-      for (int l = 0; l < kBlock; l++) {
-        acc[l] = bias[cb * kBlock + l];
-        sum[l] = 0;
-      }
-      for (int64_t kh = 0; kh < KH; kh++) {
-        const uint8_t *x = plane + (oh * SH + kh * DH) * rowBytes;
-        for (int64_t kw = 0; kw < KW; kw++) {
-          const int8_t *wk = w + ((kh * G4 + kw / 4) * kBlock) * 4 + kw % 4;
-          // Pixel px of lane l: byte px % 4 of lane l of quad px / 4.
-          int64_t px = ow * SW + kw * DW;
-          for (int l = 0; l < kBlock; l++) {
-            int32_t v = x[(px & ~int64_t(3)) * kBlock + l * 4 + (px & 3)];
-            acc[l] += v * wk[l * 4];
-            sum[l] += v;
-          }
-        }
-      }
-      if (filterOffsets) {
-        for (int l = 0; l < kBlock; l++) {
-          acc[l] -= filterOffsets[cb * kBlock + l] * sum[l];
-        }
-      }
-      finishBlockI8(acc, cb, 0, ep, out, at0 + ow * kBlock);
+    for (; r < last; r++) {
+      int64_t cb = r % Cb, oh = (r / Cb) % OH;
+      const int8_t *w = filter + cb * KH * G4 * kBlock * 4;
+      int64_t at0 = (((n * Cb + cb) * OH + oh) * OW) * kBlock;
+      depthwiseOutputRowI8(scratch + cb * rows * rowBytes, w, bias,
+                           filterOffsets, cb, Wp, OW, KH, KW, SH, SW, DH, DW,
+                           foldOffsets, oh - oh0, out, at0, ep);
     }
   }
 }

@@ -4,16 +4,10 @@
 // the depthwise kernel, the pixel sums of each row, and the window sums
 // that asymmetric filters need from them.
 
-#include "LibjitCommon.h"
-
-#if defined(__AVX512VNNI__)
-#include <immintrin.h>
-#endif
+#include "LibjitPackRowI8.h"
 
 using namespace glow;
 using namespace glow::libjit;
-
-typedef int32_t v16i32 __attribute__((vector_size(64), aligned(4)));
 
 /// One row (input row h, block cb of image n) of libjit_pack_conv_input_i8
 /// from any source but int8 blocks: the padding columns and the lanes past
@@ -152,115 +146,10 @@ LIBJIT_INLINE void packRowF32Quad(uint8_t *d, int32_t *sums, const float *src,
   }
 }
 
-namespace {
-#if defined(__AVX512VNNI__)
-/// The index vectors of tapsOf. They pass through an empty asm statement:
-/// with constant indices LLVM rewrites the two shuffles into a longer
-/// sequence of in-lane ones for some CPUs.
-struct TapShuffles {
-  __m512i perm, shuf;
-  TapShuffles() {
-    perm =
-        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    shuf = _mm512_broadcast_i32x4(
-        _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
-    asm("" : "+v"(perm), "+v"(shuf));
-  }
-};
-
-/// The codes of 16 channels at 4 neighbouring pixels (\p v: 16 bytes a
-/// pixel) as vpdpbusd wants them: dword c holds channel c's four codes,
-/// one a pixel. The dword transpose crosses the 128-bit lanes, the byte
-/// transpose stays within them.
-LIBJIT_INLINE __m512i quadTaps(__m512i v, const TapShuffles &t) {
-  return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(t.perm, v), t.shuf);
-}
-
-/// quadTaps of the 64 bytes from \p px (the bytes outside \p m read as 0).
-LIBJIT_INLINE __m512i tapsOf(const uint8_t *px, __mmask64 m,
-                             const TapShuffles &t) {
-  return quadTaps(_mm512_maskz_loadu_epi8(m, px), t);
-}
-#endif
-
-/// Turns a packed row of \p Wp pixels of 16 codes at \p d, in place, into
-/// quads of [16][4] bytes: lane c of quad q holds channel c's codes at
-/// pixels 4q to 4q + 3, as vpdpbusd takes four taps (the pixels from Wp on
-/// hold the zero code).
-LIBJIT_INLINE void transposeQuadsI8(uint8_t *d, int64_t Wp, uint8_t zero) {
-  const int64_t pixels = quadRowPixels(Wp);
-  std::memset(d + Wp * kBlock, zero, (pixels - Wp) * kBlock);
-#if defined(__AVX512VNNI__)
-  const TapShuffles shuffles;
-  for (int64_t w = 0; w < pixels; w += 4) {
-    __m512i v = tapsOf(d + w * kBlock, ~__mmask64(0), shuffles);
-    _mm512_storeu_si512(d + w * kBlock, v);
-  }
-#else
-  for (int64_t w = 0; w < pixels; w += 4) {
-    uint8_t t[kBlock * 4];
-    std::memcpy(t, d + w * kBlock, sizeof(t));
-    for (int64_t c = 0; c < kBlock; c++) {
-      for (int64_t k = 0; k < 4; k++) {
-        d[w * kBlock + c * 4 + k] = t[k * kBlock + c];
-      }
-    }
-  }
-#endif
-}
-
-#if defined(__AVX512VNNI__)
-/// One row of libjit_pack_conv_input_i8 from an int8 blocked source
-/// (\p srcRow: pixel 0 of the row of the block), four padded pixels at a
-/// time: the pixels outside the image load as the zero code (masked), the
-/// codes become unsigned, their pixel sums go to \p sums (when not null),
-/// and with \p quads the four pixels are transposed (transposeQuadsI8).
-LIBJIT_INLINE void packRowBlockedI8(uint8_t *d, int32_t *sums,
-                                    const uint8_t *srcRow, int64_t W,
-                                    int64_t PL, int64_t Wp, int32_t quads,
-                                    uint8_t zero) {
-  const int64_t pixels = quads ? quadRowPixels(Wp) : Wp;
-  const TapShuffles shuffles;
-  // The int8 code that the sign flip makes the zero code.
-  const __m512i zeroSigned = _mm512_set1_epi8(char(zero ^ 0x80));
-  const __m512i flip = _mm512_set1_epi8(char(0x80));
-  const __m512i firstDwords =
-      _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  for (int64_t wp = 0; wp < pixels; wp += 4) {
-    // Pixels lo to hi - 1 of the four from source pixel w0 lie in the row.
-    int64_t w0 = wp - PL;
-    int64_t lo = w0 < 0 ? (-w0 < 4 ? -w0 : 4) : 0;
-    int64_t hi = W - w0 < 4 ? W - w0 : 4;
-    hi = hi < lo ? lo : hi;
-    __mmask64 in = __mmask64(_bzhi_u64(~0ULL, unsigned(16 * (hi - lo))))
-                   << (16 * lo);
-    __m512i v = _mm512_xor_si512(
-        _mm512_mask_loadu_epi8(zeroSigned, in, srcRow + w0 * kBlock), flip);
-    int64_t count = pixels - wp < 4 ? pixels - wp : 4;
-    if (sums) {
-      // Each pixel's 16 codes: two sums of 8 in its 128-bit lane, added.
-      __m512i s8 = _mm512_sad_epu8(v, _mm512_setzero_si512());
-      s8 = _mm512_add_epi64(s8, _mm512_bsrli_epi128(s8, 8));
-      __m128i s =
-          _mm512_castsi512_si128(_mm512_permutexvar_epi32(firstDwords, s8));
-      __mmask8 sm = __mmask8((1u << count) - 1);
-      __m128i old = _mm_maskz_loadu_epi32(sm, sums + wp);
-      _mm_mask_storeu_epi32(sums + wp, sm, _mm_add_epi32(old, s));
-    }
-    if (quads) {
-      v = quadTaps(v, shuffles);
-    }
-    _mm512_mask_storeu_epi8(
-        d + wp * kBlock, __mmask64(_bzhi_u64(~0ULL, unsigned(16 * count))), v);
-  }
-}
-#endif
-} // namespace
-
-/// Items: N * ceil(Cb / sumBlocks) * Hp: row hp of run `plane` of sumBlocks
-/// blocks of image n is item (n * planes + plane) * Hp + hp, so that threads
-/// split a depthwise convolution's input (sumBlocks 1) by channel blocks,
-/// as its kernel does. Writes the packed INT8 input
+/// Items: N * Hp * ceil(Cb / sumBlocks): row hp of run `plane` of
+/// sumBlocks blocks of image n is item (n * Hp + hp) * planes + plane, so
+/// that threads split the input by rows, as the convolutions around do.
+/// Writes the packed INT8 input
 /// [N][Cb][Hp][Wp][CBp] as unsigned codes (x + 128) from an int8
 /// (srcFloat = 0) or float source (quantized with scale and offset on the
 /// way: a fused Quantize), plain or blocked; padding and lanes past C hold
@@ -287,7 +176,7 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
   p.offset = offset;
   bool copyBlocks = srcBlocked && !srcFloat && CB == kBlock && CBp == kBlock;
   for (int64_t r = begin; r < end; r++) {
-    int64_t hp = r % Hp, plane = (r / Hp) % planes, n = r / (Hp * planes);
+    int64_t plane = r % planes, hp = (r / planes) % Hp, n = r / (Hp * planes);
     int64_t h = hp - PT;
     int64_t cbEnd = (plane + 1) * sumBlocks < Cb ? (plane + 1) * sumBlocks : Cb;
     for (int64_t cb = plane * sumBlocks; cb < cbEnd; cb++) {
@@ -339,33 +228,8 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
         }
         continue;
       }
-#if defined(__AVX512VNNI__)
-      packRowBlockedI8(d, sums, src + ((n * Cs + cb) * H + h) * W * kBlock, W,
-                       PL, Wp, quads, zero);
-      continue;
-#endif
-      for (int64_t wp = 0; wp < Wp; wp++) {
-        int64_t w = wp - PL;
-        uint8_t *o = d + wp * CBp;
-        if (w < 0 || w >= W) {
-          std::memset(o, zero, CBp);
-          if (sums) {
-            sums[wp] += int32_t(zero) * int32_t(CBp);
-          }
-          continue;
-        }
-        // int8 -> unsigned code: x + 128 flips the sign bit.
-        v16u8 v =
-            *(const v16u8 *)(src + (((n * Cs + cb) * H + h) * W + w) * kBlock);
-        v ^= uint8_t(0x80);
-        *(v16u8 *)o = v;
-        if (sums) {
-          sums[wp] += __builtin_reduce_add(__builtin_convertvector(v, v16i32));
-        }
-      }
-      if (quads) {
-        transposeQuadsI8(d, Wp, zero);
-      }
+      packRowBlocksI8(d, sums, src + ((n * Cs + cb) * H + h) * W * kBlock, W,
+                      PL, Wp, quads, zero);
     }
   }
 }
