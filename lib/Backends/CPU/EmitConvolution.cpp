@@ -111,8 +111,10 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
       cs.offset = fu.conversion->getType().getOffset();
     }
     Storage packed = x;
+    // The depthwise kernel skips the taps in the padding itself.
     bool direct =
-        srcBlocked && pd[0] == 0 && pd[1] == 0 && pd[2] == 0 && pd[3] == 0;
+        srcBlocked &&
+        (depthwise || (pd[0] == 0 && pd[1] == 0 && pd[2] == 0 && pd[3] == 0));
     if (!direct) {
       packed = Storage{newBuffer(Region::Activations,
                                  N * Cb * Hp * Wp * CB * sizeof(float))};
@@ -125,9 +127,12 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                            : packConvF32(filter, bias, CB, n.getGroup(), bg);
     PlannedArg w = ptr(newConstant(pk.filter)), b = ptr(newConstant(pk.bias));
     if (depthwise) {
+      // A packed input holds its padding: the kernel then pads nothing.
+      int64_t inH = direct ? H : Hp, inW = direct ? W : Wp;
+      int64_t padT = direct ? pd[0] : 0, padL = direct ? pd[1] : 0;
       emit("libjit_conv_depthwise_f32", N * Cb * OH,
-           append(append({ptr(y), ptr(packed), w, b, dyn(Cb), dyn(Hp), imm(Wp),
-                          dyn(OH), imm(OW)},
+           append(append({ptr(y), ptr(packed), w, b, dyn(Cb), dyn(inH),
+                          imm(inW), imm(padT), imm(padL), dyn(OH), imm(OW)},
                          window),
                   {scalarsArg()}));
     } else {

@@ -234,26 +234,50 @@ libjit_conv_rows_f32(int64_t begin, int64_t end, uint8_t *out, const float *in,
 }
 
 /// Items: N * Cb * OH output rows. Depthwise FP32 convolution (one filter
-/// per channel) of a packed input (CB = 16) with a filter [Cb][KH][KW][16].
-LIBJIT_EXPORT void libjit_conv_depthwise_f32(
-    int64_t begin, int64_t end, uint8_t *out, const float *in,
-    const float *filter, const float *bias, int64_t Cb, int64_t Hp, int64_t Wp,
-    int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW,
-    int64_t DH, int64_t DW, const ConvScalars *scalars) {
+/// per channel) of a blocked input (CB = 16, [N][Cb][H][W][16]) with a
+/// filter [Cb][KH][KW][16], padded by PT rows at the top and PL columns at
+/// the left (and as the output size requires at the bottom and right): the
+/// taps that fall in the padding are skipped, so the input needs no padded
+/// copy (an input that was packed with its padding passes PT = PL = 0).
+LIBJIT_EXPORT void
+libjit_conv_depthwise_f32(int64_t begin, int64_t end, uint8_t *out,
+                          const float *in, const float *filter,
+                          const float *bias, int64_t Cb, int64_t H, int64_t W,
+                          int64_t PT, int64_t PL, int64_t OH, int64_t OW,
+                          int64_t KH, int64_t KW, int64_t SH, int64_t SW,
+                          int64_t DH, int64_t DW, const ConvScalars *scalars) {
   const ConvScalars &ep = *scalars;
+  // The output columns whose taps all lie in the row: [owLo, owHi).
+  int64_t owLo = PL > 0 ? (PL + SW - 1) / SW : 0;
+  int64_t lastTap = (KW - 1) * DW;
+  int64_t owHi =
+      W - 1 - lastTap + PL >= 0 ? (W - 1 - lastTap + PL) / SW + 1 : 0;
+  owLo = owLo < OW ? owLo : OW;
+  owHi = owHi < owLo ? owLo : (owHi > OW ? OW : owHi);
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, cb = (r / OH) % Cb, n = r / (OH * Cb);
     const float *w = filter + cb * KH * KW * kBlock;
-    for (int64_t ow = 0; ow < OW; ow++) {
+    const float *plane = in + (n * Cb + cb) * H * W * kBlock;
+    // The kernel rows that fall in the image.
+    int64_t h0 = oh * SH - PT, khLo = 0, khHi = KH;
+    while (khLo < KH && h0 + khLo * DH < 0) {
+      khLo++;
+    }
+    while (khHi > khLo && h0 + (khHi - 1) * DH >= H) {
+      khHi--;
+    }
+    auto pixel = [&](int64_t ow, bool edge) {
       vfloat acc[kVecsPerBlock];
       for (int v = 0; v < kVecsPerBlock; v++) {
         acc[v] = vload(bias + cb * kBlock + v * kVec);
       }
-      for (int64_t kh = 0; kh < KH; kh++) {
-        const float *x =
-            in +
-            (((n * Cb + cb) * Hp + oh * SH + kh * DH) * Wp + ow * SW) * kBlock;
+      int64_t w0 = ow * SW - PL;
+      for (int64_t kh = khLo; kh < khHi; kh++) {
+        const float *x = plane + ((h0 + kh * DH) * W + w0) * kBlock;
         for (int64_t kw = 0; kw < KW; kw++) {
+          if (edge && (w0 + kw * DW < 0 || w0 + kw * DW >= W)) {
+            continue;
+          }
           for (int v = 0; v < kVecsPerBlock; v++) {
             acc[v] += vload(x + kw * DW * kBlock + v * kVec) *
                       vload(w + (kh * KW + kw) * kBlock + v * kVec);
@@ -269,6 +293,15 @@ LIBJIT_EXPORT void libjit_conv_depthwise_f32(
           vquantize((int8_t *)out + at + v * kVec, y, ep.scale, ep.offset);
         }
       }
+    };
+    for (int64_t ow = 0; ow < owLo; ow++) {
+      pixel(ow, true);
+    }
+    for (int64_t ow = owLo; ow < owHi; ow++) {
+      pixel(ow, false);
+    }
+    for (int64_t ow = owHi; ow < OW; ow++) {
+      pixel(ow, true);
     }
   }
 }
