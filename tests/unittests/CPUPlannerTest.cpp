@@ -333,7 +333,7 @@ TEST_F(CPUPlannerTest, residualAddIsNotFused) {
 
 TEST_F(CPUPlannerTest, int8AddClampsItsRelu) {
   // INT8 a + b -> Relu of the same type (scale 0.1, offset 3): one
-  // libjit_binary_i8 whose last two arguments bound the codes to [3, 127]
+  // libjit_binary_i8 whose arguments 11 and 12 bound the codes to [3, 127]
   // (Relu's lower bound, value 0, is code 3); an Add whose Relu has another
   // type keeps both calls, and bounds its codes to [-128, 127].
   Type t(ElemKind::Int8QTy, {1, 16}, 0.1f, 3);
@@ -354,9 +354,14 @@ TEST_F(CPUPlannerTest, int8AddClampsItsRelu) {
   KernelProgram p = build();
   const KernelCall *fused = findCall(p, "add", "libjit_binary_i8");
   ASSERT_NE(fused, nullptr);
-  ASSERT_EQ(fused->args.size(), 13u);
+  // (lo, hi, then the layout's Cb, H and row length: a plain [1, 16]
+  // value is one row.)
+  ASSERT_EQ(fused->args.size(), 16u);
   EXPECT_EQ(fused->args[11].intValue, 3);
   EXPECT_EQ(fused->args[12].intValue, 127);
+  EXPECT_EQ(fused->args[13].intValue, 1);
+  EXPECT_EQ(fused->args[14].intValue, 1);
+  EXPECT_EQ(fused->args[15].intValue, 16);
   EXPECT_EQ(findCall(p, "relu", "libjit_clip_i8"), nullptr);
   const KernelCall *plain = findCall(p, "add2", "libjit_binary_i8");
   ASSERT_NE(plain, nullptr);

@@ -128,10 +128,19 @@ void KernelEmitter::arithmetic(const Node &n) {
     lo = std::clamp<int64_t>(toCode(clo), -128, 127);
     hi = std::clamp<int64_t>(toCode(chi), -128, 127);
   }
+  // Blocked values go row by row (libjit_binary_i8).
+  int64_t Cb = 1, H = 1, rowLen = std::max<int64_t>(items, 1);
+  Type rt = typeOf(result);
+  if (layout == Layout::Blocked && rt.dims().size() == 4) {
+    auto d = rt.dims();
+    Cb = libjit::divUp(int64_t(d[1]), kBlock);
+    H = int64_t(d[2]);
+    rowLen = int64_t(d[3]) * kBlock;
+  }
   emit("libjit_binary_i8", items,
        {ptr(y), ptr(l), ptr(r), imm(op), dyn(at.getOffset()),
         dyn(bt.getOffset()), dyn(yt.getOffset()), ma, sa, mb, sb,
-        dyn(int32_t(lo)), dyn(int32_t(hi))});
+        dyn(int32_t(lo)), dyn(int32_t(hi)), dyn(Cb), dyn(H), imm(rowLen)});
 }
 
 void KernelEmitter::unary(const Node &n) {

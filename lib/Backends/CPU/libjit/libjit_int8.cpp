@@ -114,16 +114,14 @@ LIBJIT_EXPORT void libjit_rescale_rows_i8(int64_t begin, int64_t end,
   });
 }
 
-/// Items: elements. Add/Sub: each operand rescaled to the output scale,
-/// then summed; Mul: the product requantized (transform A). The codes are
-/// saturated to [lo, hi]: [-128, 127], or narrower for a fused Relu/Clip of
-/// the same scale and offset (its bounds as codes, clamped to int8 range,
-/// which composes exactly with saturating first and clipping after).
-LIBJIT_EXPORT void
-libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
-                 const int8_t *b, int32_t op, int32_t aOffset, int32_t bOffset,
-                 int32_t outOffset, int64_t multA, int32_t shiftA,
-                 int64_t multB, int32_t shiftB, int32_t lo, int32_t hi) {
+namespace {
+/// Elements [begin, end) of libjit_binary_i8.
+LIBJIT_INLINE void binaryRangeI8(int64_t begin, int64_t end, int8_t *out,
+                                 const int8_t *a, const int8_t *b, int32_t op,
+                                 int32_t aOffset, int32_t bOffset,
+                                 int32_t outOffset, int64_t multA,
+                                 int32_t shiftA, int64_t multB, int32_t shiftB,
+                                 int32_t lo, int32_t hi) {
   QuantizationTransform ta = qt(multA, shiftA), tb = qt(multB, shiftB);
   auto finish = [&](int64_t v) {
     v += outOffset;
@@ -161,6 +159,34 @@ libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
       out[i] = finish(va + sign * vb);
     }
   });
+}
+} // namespace
+
+/// Items: elements, in row order: with a blocked layout ([N][Cb][H][rowLen]
+/// with rowLen = W * 16) item ((n * H + h) * Cb + cb) * rowLen + i is
+/// element i of row h of block cb of image n, so that threads share the
+/// rows as the convolutions around do (Cb = H = 1 for any other layout:
+/// the items are the elements in memory order). Add/Sub: each operand rescaled
+/// to the output scale, then summed; Mul: the product requantized (transform
+/// A). The codes are saturated to [lo, hi]: [-128, 127], or narrower for a
+/// fused Relu/Clip of the same scale and offset (its bounds as codes, clamped
+/// to int8 range, which composes exactly with saturating first and clipping
+/// after).
+LIBJIT_EXPORT void
+libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
+                 const int8_t *b, int32_t op, int32_t aOffset, int32_t bOffset,
+                 int32_t outOffset, int64_t multA, int32_t shiftA,
+                 int64_t multB, int32_t shiftB, int32_t lo, int32_t hi,
+                 int64_t Cb, int64_t H, int64_t rowLen) {
+  for (int64_t e = begin; e < end;) {
+    int64_t q = e / rowLen, i = e % rowLen;
+    int64_t cb = q % Cb, h = (q / Cb) % H, n = q / (Cb * H);
+    int64_t at = ((n * Cb + cb) * H + h) * rowLen + i;
+    int64_t len = rowLen - i < end - e ? rowLen - i : end - e;
+    binaryRangeI8(at, at + len, out, a, b, op, aOffset, bOffset, outOffset,
+                  multA, shiftA, multB, shiftB, lo, hi);
+    e += len;
+  }
 }
 
 /// Items: N * planes planes, as libjit_channel_mul_f32: out = requantize(
