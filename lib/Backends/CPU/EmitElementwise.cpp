@@ -128,10 +128,13 @@ void KernelEmitter::arithmetic(const Node &n) {
     lo = std::clamp<int64_t>(toCode(clo), -128, 127);
     hi = std::clamp<int64_t>(toCode(chi), -128, 127);
   }
-  // Blocked values go row by row (libjit_binary_i8).
+  // Blocked values go row by row (libjit_binary_i8), when their rows are
+  // long enough for a run of their own (16 pixels; a shorter row costs
+  // more as a run than it would crossing to another core).
   int64_t Cb = 1, H = 1, rowLen = std::max<int64_t>(items, 1);
   Type rt = typeOf(result);
-  if (layout == Layout::Blocked && rt.dims().size() == 4) {
+  if (layout == Layout::Blocked && rt.dims().size() == 4 &&
+      rt.dims()[3] >= 16) {
     auto d = rt.dims();
     Cb = libjit::divUp(int64_t(d[1]), kBlock);
     H = int64_t(d[2]);

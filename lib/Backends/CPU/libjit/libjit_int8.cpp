@@ -178,6 +178,13 @@ libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
                  int32_t outOffset, int64_t multA, int32_t shiftA,
                  int64_t multB, int32_t shiftB, int32_t lo, int32_t hi,
                  int64_t Cb, int64_t H, int64_t rowLen) {
+  // Whole images hold the same elements in either order: one run.
+  const int64_t image = Cb * H * rowLen;
+  if (begin % image == 0 && end % image == 0) {
+    binaryRangeI8(begin, end, out, a, b, op, aOffset, bOffset, outOffset, multA,
+                  shiftA, multB, shiftB, lo, hi);
+    return;
+  }
   for (int64_t e = begin; e < end;) {
     int64_t q = e / rowLen, i = e % rowLen;
     int64_t cb = q % Cb, h = (q / Cb) % H, n = q / (Cb * H);
