@@ -165,9 +165,8 @@ CPUFunction::create(KernelProgram prog,
   f->mutable_ = AlignedBuffer(prog.mutableSize);
   f->activations_ = AlignedBuffer(prog.activationsSize *
                                   prog.activationCopies(prog.numThreads));
-  if (prog.numThreads > 1) {
-    f->team_ = std::make_unique<WorkerTeam>(prog.numThreads - 1);
-  }
+  f->team_ =
+      std::make_unique<WorkerTeam>(std::max<unsigned>(1, prog.numThreads) - 1);
   if (profile) {
     f->profile_.assign(prog.calls.size(), 0.0);
   }
@@ -238,13 +237,9 @@ llvm::Error CPUFunction::execute(PlaceholderBindings &bindings) {
     profiledRuns_++;
     lastTick = std::chrono::steady_clock::now();
   }
-  if (team_) {
-    team_->run([&](unsigned tid) {
-      worker_(constants_.data(), mutable_.data(), act, int32_t(tid), n);
-    });
-  } else {
-    worker_(constants_.data(), mutable_.data(), act, 0, n);
-  }
+  team_->run([&](unsigned tid) {
+    worker_(constants_.data(), mutable_.data(), act, int32_t(tid), n);
+  });
   profiledFunction = nullptr;
   if (auto err = checkStatus()) {
     return err;
@@ -366,11 +361,7 @@ llvm::Error CPUFunction::executeConfigurations(
       }
     }
   };
-  if (team_) {
-    team_->run(runShare);
-  } else {
-    runShare(0);
-  }
+  team_->run(runShare);
   if (auto err = checkStatus()) {
     return err;
   }

@@ -76,7 +76,7 @@ private:
   KernelProgram prog_;
   std::vector<const Placeholder *> placeholders_;
   AlignedBuffer constants_, mutable_, activations_;
-  /// The other threads of a run (numThreads > 1).
+  /// The other threads of a run (none for one thread).
   std::unique_ptr<WorkerTeam> team_;
   /// Seconds per kernel call, summed over runs (GLOW_CPU_PROFILE=1).
   std::vector<double> profile_;

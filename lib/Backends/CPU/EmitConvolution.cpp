@@ -23,22 +23,6 @@ namespace cpu {
 
 using libjit::kBlock;
 
-namespace {
-/// Whether INT8 convolution \p n packs its own input rows
-/// (libjit_conv_1x1_rows_i8): dense, 1x1, stride 1, no padding, int8 blocks
-/// of \p CB = 16 channels in.
-bool packsOwnRowsI8(const ConvolutionNode &n, const ConvFusion &fu,
-                    bool srcBlocked, int64_t CB, const BlockGrouping &bg) {
-  auto f = n.getFilter().dims();
-  auto &st = n.getStrides(), &pd = n.getPads();
-  int64_t Cb = libjit::divUp(int64_t(n.getInput().dims()[1]), CB);
-  return n.getType().isQuantized() && !isDepthwise(n) && f[2] == 1 &&
-         f[3] == 1 && st[0] == 1 && st[1] == 1 && pd[0] == 0 && pd[1] == 0 &&
-         pd[2] == 0 && pd[3] == 0 && srcBlocked && !fu.inputQuantize &&
-         CB == kBlock && bg.Cb == Cb && bg.CbIn == Cb && bg.cbStep == 0;
-}
-} // namespace
-
 void KernelEmitter::convolution(const ConvolutionNode &n) {
   if (const ConvFusion *fu = fusions_.getFusion(&n)) {
     fastConvolution(n, *fu);
@@ -163,7 +147,10 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   // A dense 1x1 convolution of stride 1 without padding that reads int8
   // blocks packs each input row itself, in the thread that convolves it
   // (libjit_conv_1x1_rows_i8).
-  bool packsOwnRows = packsOwnRowsI8(n, fu, srcBlocked, CB, bg);
+  bool packsOwnRows = !depthwise && KH == 1 && KW == 1 && st[0] == 1 &&
+                      st[1] == 1 && Hp == H && Wp == W && srcBlocked &&
+                      !fu.inputQuantize && CB == kBlock && bg.Cb == Cb &&
+                      bg.CbIn == Cb && bg.cbStep == 0;
   // So does a depthwise convolution of int8 blocks: each thread packs the
   // rows of its share (libjit_conv_depthwise_packs_i8).
   bool depthwisePacks = depthwise && srcBlocked && !fu.inputQuantize;

@@ -35,6 +35,10 @@ WorkerTeam::~WorkerTeam() {
 }
 
 void WorkerTeam::run(const std::function<void(unsigned)> &job) {
+  if (threads_.empty()) {
+    job(0);
+    return;
+  }
   job_ = &job;
   pending_.store(unsigned(threads_.size()), std::memory_order_relaxed);
   bool anyAsleep;

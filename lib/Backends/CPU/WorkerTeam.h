@@ -18,7 +18,7 @@ namespace cpu {
 /// millisecond or two), as the intra-op thread pools of other runtimes do.
 class WorkerTeam {
 public:
-  /// Starts \p workers threads.
+  /// Starts \p workers threads (none: run() calls the job on the caller).
   explicit WorkerTeam(unsigned workers);
   ~WorkerTeam();
   WorkerTeam(const WorkerTeam &) = delete;
