@@ -355,13 +355,27 @@ TEST_F(CPUPlannerTest, int8AddClampsItsRelu) {
   const KernelCall *fused = findCall(p, "add", "libjit_binary_i8");
   ASSERT_NE(fused, nullptr);
   // (lo, hi, then the layout's Cb, H and row length: a plain [1, 16]
-  // value is one row.)
-  ASSERT_EQ(fused->args.size(), 16u);
+  // value is one row, then the tables.)
+  ASSERT_EQ(fused->args.size(), 17u);
   EXPECT_EQ(fused->args[11].intValue, 3);
   EXPECT_EQ(fused->args[12].intValue, 127);
   EXPECT_EQ(fused->args[13].intValue, 1);
   EXPECT_EQ(fused->args[14].intValue, 1);
   EXPECT_EQ(fused->args[15].intValue, 16);
+  // The Add's tables: operands and result share scale 0.1 and offset 3,
+  // so code c of a is worth c - 3 units and the first table (the output
+  // offset added) holds c, the second c - 3.
+  const KernelArg &tables = fused->args[16];
+  ASSERT_EQ(tables.kind, KernelArg::Kind::Pointer);
+  ASSERT_EQ(tables.region, Region::Constant);
+  ASSERT_LE(tables.offset + 512 * sizeof(int16_t), p.constants.size());
+  for (int c : {-128, -4, 0, 3, 127}) {
+    int16_t ta, tb;
+    std::memcpy(&ta, &p.constants[tables.offset + 2 * (c + 128)], 2);
+    std::memcpy(&tb, &p.constants[tables.offset + 2 * (256 + c + 128)], 2);
+    EXPECT_EQ(ta, c) << "code " << c;
+    EXPECT_EQ(tb, c - 3) << "code " << c;
+  }
   EXPECT_EQ(findCall(p, "relu", "libjit_clip_i8"), nullptr);
   const KernelCall *plain = findCall(p, "add2", "libjit_binary_i8");
   ASSERT_NE(plain, nullptr);

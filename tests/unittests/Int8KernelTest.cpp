@@ -701,6 +701,23 @@ TEST_P(Int8KernelTest, addOfDifferentRanges) {
 // transforms shifts of 31 to 37 (its 32-bit form for 9-bit operands); the
 // backend must give the Interpreter's codes bit for bit (runBoth), and
 // every result the float sum within the roundings.
+TEST_P(Int8KernelTest, subOfDifferentRanges) {
+  // 135 elements: two runs of 64 and a tail of 7 (the CPU backend's table
+  // kernel); the second table negated.
+  std::vector<Tensor> inputs;
+  inputs.push_back(random({5, 27}, -1.f, 2.f));
+  inputs.push_back(random({5, 27}, -3.f, 0.5f));
+  auto r = runArithmetic(inputs, Node::Kind::SubKind, "sub");
+  auto S = QuantizationSchema::Asymmetric;
+  double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
+         sy = scaleOf(r.ref, S);
+  expectInt8(r, "sub", sy);
+  // As the Add: each operand's rounding, then one rounding each to the
+  // output grid.
+  expectWithin(
+      r, [&](size_t) { return sa / 2 + sb / 2 + sy + 1e-3 * sy; }, "sub");
+}
+
 TEST_P(Int8KernelTest, addOfEveryCodePair) {
   for (float wide : {3.5f, 120.f}) {
     std::vector<Tensor> inputs;

@@ -249,8 +249,9 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     Storage s{
         newBuffer(Region::Activations, N * planes * OH * OW * sizeof(int32_t))};
     emit("libjit_conv_window_sums_i8", N * planes * OH,
-         append({ptr(s), pixelSums, dyn(Hp), imm(Wp), dyn(OH), imm(OW)},
-                window));
+         append(append({ptr(s), pixelSums, dyn(Hp), imm(Wp), dyn(OH), imm(OW)},
+                       window),
+                {scratch(2 * Wp * sizeof(int32_t))}));
     sums = ptr(s);
   }
   emit("libjit_conv_blocked_i8", N * libjit::divUp(Ob, 2) * OH,

@@ -13,6 +13,34 @@ namespace cpu {
 using Kind = Node::Kind;
 using libjit::kBlock;
 
+namespace {
+/// The tables of an INT8 Add or Sub for libjit_binary_i8: for every code c
+/// (at c + 128) of each operand, its value less its offset rescaled by
+/// \p ta or \p tb to the output's scale as the Interpreter does it, the
+/// output offset \p outOffset added to the first, the second negated for a
+/// Sub (\p negate). Empty when the sum of two entries might not fit in 16
+/// bits.
+std::vector<int16_t> additionTables(QuantizationTransform ta, int32_t aOffset,
+                                    QuantizationTransform tb, int32_t bOffset,
+                                    int32_t outOffset, bool negate) {
+  std::vector<int16_t> t(512);
+  int64_t maxA = 0, maxB = 0;
+  for (int32_t c = -128; c < 128; c++) {
+    int64_t va = applyQuantizationTransform(c - aOffset, ta) + outOffset;
+    int64_t vb = applyQuantizationTransform(c - bOffset, tb);
+    vb = negate ? -vb : vb;
+    maxA = std::max<int64_t>(maxA, va < 0 ? -va : va);
+    maxB = std::max<int64_t>(maxB, vb < 0 ? -vb : vb);
+    if (maxA + maxB > INT16_MAX) {
+      return {};
+    }
+    t[c + 128] = int16_t(va);
+    t[256 + c + 128] = int16_t(vb);
+  }
+  return t;
+}
+} // namespace
+
 void KernelEmitter::channelMul(const Node &n, unsigned gateInput) {
   NodeValue result = valueOf(&n);
   Layout layout = getElementwiseLayout(n, layouts_);
@@ -117,6 +145,18 @@ void KernelEmitter::arithmetic(const Node &n) {
   // it.
   auto [ma, sa] = dynTransformArgs(ra);
   auto [mb, sb] = dynTransformArgs(rb);
+  // An Add or Sub looks its operands' rescaled codes up in two tables
+  // (without a multiply), when every sum fits in 16 bits.
+  PlannedArg tables = nullPtr();
+  if (n.getKind() != Kind::MulKind) {
+    std::vector<int16_t> t =
+        additionTables(makeQuantizationTransform(ra), at.getOffset(),
+                       makeQuantizationTransform(rb), bt.getOffset(),
+                       yt.getOffset(), n.getKind() == Kind::SubKind);
+    if (!t.empty()) {
+      tables = ptr(newConstant(t));
+    }
+  }
   // The codes' bounds: int8, or a fused clamp's (centred on the output
   // offset) within them.
   int64_t lo = -128, hi = 127;
@@ -143,7 +183,8 @@ void KernelEmitter::arithmetic(const Node &n) {
   emit("libjit_binary_i8", items,
        {ptr(y), ptr(l), ptr(r), imm(op), dyn(at.getOffset()),
         dyn(bt.getOffset()), dyn(yt.getOffset()), ma, sa, mb, sb,
-        dyn(int32_t(lo)), dyn(int32_t(hi)), dyn(Cb), dyn(H), imm(rowLen)});
+        dyn(int32_t(lo)), dyn(int32_t(hi)), dyn(Cb), dyn(H), imm(rowLen),
+        tables});
 }
 
 void KernelEmitter::unary(const Node &n) {

@@ -115,13 +115,78 @@ LIBJIT_EXPORT void libjit_rescale_rows_i8(int64_t begin, int64_t end,
 }
 
 namespace {
+#if defined(__AVX512BW__)
+/// A table of 256 int16 in eight registers, looked up by 32 indices (0 to
+/// 255, one a 16-bit lane) at once: two-register permutes pick among each
+/// 64 entries, index bits 6 and 7 select one of the four.
+struct Table256I16 {
+  __m512i t[8];
+  explicit Table256I16(const int16_t *p) {
+    for (int j = 0; j < 8; j++) {
+      t[j] = _mm512_loadu_si512(p + 32 * j);
+    }
+  }
+  __attribute__((always_inline)) __m512i lookup(__m512i idx) const {
+    __m512i q0 = _mm512_permutex2var_epi16(t[0], idx, t[1]);
+    __m512i q1 = _mm512_permutex2var_epi16(t[2], idx, t[3]);
+    __m512i q2 = _mm512_permutex2var_epi16(t[4], idx, t[5]);
+    __m512i q3 = _mm512_permutex2var_epi16(t[6], idx, t[7]);
+    __mmask32 b6 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(64));
+    __mmask32 b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(128));
+    return _mm512_mask_blend_epi16(b7, _mm512_mask_blend_epi16(b6, q0, q1),
+                                   _mm512_mask_blend_epi16(b6, q2, q3));
+  }
+};
+#endif
+
+/// Elements [begin, end) of an Add or Sub by tables (libjit_binary_i8):
+/// out = clamp(ta[a] + tb[b], lo, hi), ta and tb (\p tables, 256 int16
+/// each, indexed by code + 128) the operands' codes rescaled to the
+/// output's scale, the output offset in ta and a Sub's sign in tb.
+LIBJIT_INLINE void tableRangeI8(int64_t begin, int64_t end, int8_t *out,
+                                const int8_t *a, const int8_t *b,
+                                const int16_t *tables, int32_t lo, int32_t hi) {
+  int64_t i = begin;
+#if defined(__AVX512BW__)
+  if (end - begin >= 64) {
+    const Table256I16 ta(tables), tb(tables + 256);
+    const __m512i flip = _mm512_set1_epi8(-128);
+    const __m512i vlo = _mm512_set1_epi8(int8_t(lo)),
+                  vhi = _mm512_set1_epi8(int8_t(hi));
+    // packs_epi16 interleaves the halves by 8 bytes.
+    const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+    auto sum = [&](__m256i x, __m256i y) {
+      return _mm512_add_epi16(ta.lookup(_mm512_cvtepu8_epi16(x)),
+                              tb.lookup(_mm512_cvtepu8_epi16(y)));
+    };
+    for (; i + 64 <= end; i += 64) {
+      __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a + i), flip);
+      __m512i y = _mm512_xor_si512(_mm512_loadu_si512(b + i), flip);
+      __m512i s0 = sum(_mm512_castsi512_si256(x), _mm512_castsi512_si256(y));
+      __m512i s1 =
+          sum(_mm512_extracti64x4_epi64(x, 1), _mm512_extracti64x4_epi64(y, 1));
+      __m512i v = _mm512_permutexvar_epi64(order, _mm512_packs_epi16(s0, s1));
+      _mm512_storeu_si512(out + i,
+                          _mm512_min_epi8(_mm512_max_epi8(v, vlo), vhi));
+    }
+  }
+#endif
+  for (; i < end; i++) {
+    int32_t v = tables[a[i] + 128] + tables[256 + b[i] + 128];
+    out[i] = int8_t(v < lo ? lo : (v > hi ? hi : v));
+  }
+}
+
 /// Elements [begin, end) of libjit_binary_i8.
-LIBJIT_INLINE void binaryRangeI8(int64_t begin, int64_t end, int8_t *out,
-                                 const int8_t *a, const int8_t *b, int32_t op,
-                                 int32_t aOffset, int32_t bOffset,
-                                 int32_t outOffset, int64_t multA,
-                                 int32_t shiftA, int64_t multB, int32_t shiftB,
-                                 int32_t lo, int32_t hi) {
+LIBJIT_INLINE void
+binaryRangeI8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
+              const int8_t *b, int32_t op, int32_t aOffset, int32_t bOffset,
+              int32_t outOffset, int64_t multA, int32_t shiftA, int64_t multB,
+              int32_t shiftB, int32_t lo, int32_t hi, const int16_t *tables) {
+  if (tables) {
+    tableRangeI8(begin, end, out, a, b, tables, lo, hi);
+    return;
+  }
   QuantizationTransform ta = qt(multA, shiftA), tb = qt(multB, shiftB);
   auto finish = [&](int64_t v) {
     v += outOffset;
@@ -171,18 +236,20 @@ LIBJIT_INLINE void binaryRangeI8(int64_t begin, int64_t end, int8_t *out,
 /// A). The codes are saturated to [lo, hi]: [-128, 127], or narrower for a
 /// fused Relu/Clip of the same scale and offset (its bounds as codes, clamped
 /// to int8 range, which composes exactly with saturating first and clipping
-/// after).
+/// after). An Add or Sub may come with \p tables (else null): its operands'
+/// rescaled codes (tableRangeI8), which the planner made with the
+/// transforms above.
 LIBJIT_EXPORT void
 libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
                  const int8_t *b, int32_t op, int32_t aOffset, int32_t bOffset,
                  int32_t outOffset, int64_t multA, int32_t shiftA,
                  int64_t multB, int32_t shiftB, int32_t lo, int32_t hi,
-                 int64_t Cb, int64_t H, int64_t rowLen) {
+                 int64_t Cb, int64_t H, int64_t rowLen, const int16_t *tables) {
   // Whole images hold the same elements in either order: one run.
   const int64_t image = Cb * H * rowLen;
   if (begin % image == 0 && end % image == 0) {
     binaryRangeI8(begin, end, out, a, b, op, aOffset, bOffset, outOffset, multA,
-                  shiftA, multB, shiftB, lo, hi);
+                  shiftA, multB, shiftB, lo, hi, tables);
     return;
   }
   for (int64_t e = begin; e < end;) {
@@ -191,7 +258,7 @@ libjit_binary_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
     int64_t at = ((n * Cb + cb) * H + h) * rowLen + i;
     int64_t len = rowLen - i < end - e ? rowLen - i : end - e;
     binaryRangeI8(at, at + len, out, a, b, op, aOffset, bOffset, outOffset,
-                  multA, shiftA, multB, shiftB, lo, hi);
+                  multA, shiftA, multB, shiftB, lo, hi, tables);
     e += len;
   }
 }

@@ -238,25 +238,40 @@ LIBJIT_EXPORT void libjit_pack_conv_input_i8(
 /// sums[n][oh][ow] = the sum of the packed input's codes under the window
 /// of output pixel (oh, ow), over every lane of a plane (the correction
 /// for non-zero filter offsets), from the pixel sums [N][Hp][Wp] of
-/// libjit_pack_conv_input_i8.
-LIBJIT_EXPORT void
-libjit_conv_window_sums_i8(int64_t begin, int64_t end, int32_t *sums,
-                           const int32_t *pixelSums, int64_t Hp, int64_t Wp,
-                           int64_t OH, int64_t OW, int64_t KH, int64_t KW,
-                           int64_t SH, int64_t SW, int64_t DH, int64_t DW) {
+/// libjit_pack_conv_input_i8. Per output row, in contiguous passes: the
+/// window's column sums at every input column, then their sums along the
+/// window's width at every column a window starts at (2 * Wp int32 of the
+/// thread's \p scratch), then every SW-th of those.
+LIBJIT_EXPORT void libjit_conv_window_sums_i8(
+    int64_t begin, int64_t end, int32_t *sums, const int32_t *pixelSums,
+    int64_t Hp, int64_t Wp, int64_t OH, int64_t OW, int64_t KH, int64_t KW,
+    int64_t SH, int64_t SW, int64_t DH, int64_t DW, int32_t *scratch) {
+  int32_t *columns = scratch, *rows = scratch + Wp;
+  const int64_t starts = (OW - 1) * SW + 1;
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, n = r / OH;
+    const int32_t *top = pixelSums + (n * Hp + oh * SH) * Wp;
+    for (int64_t c = 0; c < Wp; c++) {
+      columns[c] = top[c];
+    }
+    for (int64_t kh = 1; kh < KH; kh++) {
+      const int32_t *row = top + kh * DH * Wp;
+      for (int64_t c = 0; c < Wp; c++) {
+        columns[c] += row[c];
+      }
+    }
+    for (int64_t c = 0; c < starts; c++) {
+      rows[c] = columns[c];
+    }
+    for (int64_t kw = 1; kw < KW; kw++) {
+      const int32_t *shifted = columns + kw * DW;
+      for (int64_t c = 0; c < starts; c++) {
+        rows[c] += shifted[c];
+      }
+    }
     int32_t *out = sums + r * OW;
     for (int64_t ow = 0; ow < OW; ow++) {
-      out[ow] = 0;
-    }
-    for (int64_t kh = 0; kh < KH; kh++) {
-      const int32_t *row = pixelSums + (n * Hp + oh * SH + kh * DH) * Wp;
-      for (int64_t kw = 0; kw < KW; kw++) {
-        for (int64_t ow = 0; ow < OW; ow++) {
-          out[ow] += row[ow * SW + kw * DW];
-        }
-      }
+      out[ow] = rows[ow * SW];
     }
   }
 }
