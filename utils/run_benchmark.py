@@ -39,7 +39,10 @@ FP32 and INT8 latency on the CPU backend (profile on random [0, 1) inputs),
 the INT8 speed-up over FP32, ONNX Runtime FP32 and INT8 (our INT8 graph
 written by model-compiler -export-onnx-qdq with uint8 activations, which
 ONNX Runtime runs on its INT8 kernels), each precision's share of the
-machine's peak, and the JIT compile times; then the speed targets.
+machine's peak, and the JIT compile times; then the speed targets. For
+ResNet-50 and MobileNetV2 it also times INT8 batch 1 on 2 threads against
+1 thread (the 1.6x target), alternating 3 rounds and keeping each thread
+count's best median (a shared machine's other core is not always free).
 
 The peak bound uses this machine's one-core FP32 and INT8 multiply-add peaks
 as bin/peak-benchmark measures them at the start of the run (register-only
@@ -408,6 +411,12 @@ def render_table(header, rows, right_from):
 ZOO_DEPTHWISE_HEAVY = ("mobilenet_v2", "mobilenet_v3_small",
                        "mobilenet_v3_large", "efficientnet_b0", "mnasnet0_5",
                        "mnasnet1_0")
+# Zoo models whose batch-1 INT8 latency on 2 threads is measured against 1
+# thread (the 1.6x target), and how many alternating rounds: on a shared
+# machine the other core is not always free, so each thread count keeps
+# its best median of the rounds.
+ZOO_THREAD_SCALING = ("resnet50", "mobilenet_v2")
+THREAD_SCALING_ROUNDS = 3
 
 
 def count_macs(path):
@@ -512,6 +521,19 @@ def zoo_main(args, bench, peak_source):
             ort8 = bench.ort_bench(model, 1, small * counts(args, "ORT", 1)[0],
                                    path=qdq, what="INT8")
         ort8_med = ort8["median_ms"] if ort8 else None
+        scaling = None
+        if name in ZOO_THREAD_SCALING:
+            best = {}
+            for _ in range(THREAD_SCALING_ROUNDS):
+                for threads in (1, 2):
+                    res = bench.network_benchmark(
+                        model, 1, "CPU", "INT8", threads, repeats, warmups,
+                        what="thread scaling")["result"]
+                    best[threads] = min(best.get(threads, res["median_ms"]),
+                                        res["median_ms"])
+            scaling = {"rounds": THREAD_SCALING_ROUNDS,
+                       "one_thread_ms": best[1], "two_threads_ms": best[2],
+                       "speedup": ratio(best[1], best[2])}
 
         def share(ms, peak):
             if not macs or not ms:
@@ -524,7 +546,8 @@ def zoo_main(args, bench, peak_source):
                "int8_speedup_vs_ort": ratio(ort8_med, int8["median_ms"]),
                "fp32_of_peak": share(fp32["median_ms"],
                                      args.peak_fp32_gflops),
-               "int8_of_peak": share(int8["median_ms"], args.peak_int8_gops)}
+               "int8_of_peak": share(int8["median_ms"], args.peak_int8_gops),
+               "int8_thread_scaling_b1": scaling}
         records.append(rec)
         rows.append([
             name, fmt(macs / 1e9 if macs else None, ".2f"),
@@ -567,6 +590,17 @@ def zoo_main(args, bench, peak_source):
                        (r["model"], fmt(v, ".2f", "x"),
                         "n/a" if v is None else ("met" if v >= 1.3
                                                  else "NOT met")))
+        sc = r["int8_thread_scaling_b1"]
+        if sc:
+            v = sc["speedup"]
+            out.append("  %-22s INT8 2 threads >= 1.6x 1 thread: %-7s %s "
+                       "(%.2f / %.2f ms, best medians of %d alternating "
+                       "rounds)" %
+                       (r["model"], fmt(v, ".2f", "x"),
+                        "n/a" if v is None else ("met" if v >= 1.6
+                                                 else "NOT met"),
+                        sc["one_thread_ms"], sc["two_threads_ms"],
+                        sc["rounds"]))
         v = r["fp32_vs_ort"]
         out.append("  %-22s FP32 <= ORT:        %-7s %s" %
                    (r["model"], fmt(v, ".2f", "x"),
