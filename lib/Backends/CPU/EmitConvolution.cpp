@@ -248,10 +248,12 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
   if (pk.needsWindowSums) {
     Storage s{
         newBuffer(Region::Activations, N * planes * OH * OW * sizeof(int32_t))};
+    // Every argument a run-time value: the kernel's passes are plain loops
+    // over rows, and one compiled copy serves every layer.
     emit("libjit_conv_window_sums_i8", N * planes * OH,
-         append(append({ptr(s), pixelSums, dyn(Hp), imm(Wp), dyn(OH), imm(OW)},
-                       window),
-                {scratch(2 * Wp * sizeof(int32_t))}));
+         {ptr(s), pixelSums, dyn(Hp), dyn(Wp), dyn(OH), dyn(OW), dyn(KH),
+          dyn(KW), dyn(st[0]), dyn(st[1]), dyn(dl[0]), dyn(dl[1]),
+          scratch(2 * Wp * sizeof(int32_t))});
     sums = ptr(s);
   }
   emit("libjit_conv_blocked_i8", N * libjit::divUp(Ob, 2) * OH,

@@ -142,10 +142,12 @@ struct Table256I16 {
 /// Elements [begin, end) of an Add or Sub by tables (libjit_binary_i8):
 /// out = clamp(ta[a] + tb[b], lo, hi), ta and tb (\p tables, 256 int16
 /// each, indexed by code + 128) the operands' codes rescaled to the
-/// output's scale, the output offset in ta and a Sub's sign in tb.
-LIBJIT_INLINE void tableRangeI8(int64_t begin, int64_t end, int8_t *out,
-                                const int8_t *a, const int8_t *b,
-                                const int16_t *tables, int32_t lo, int32_t hi) {
+/// output's scale, the output offset in ta and a Sub's sign in tb. Out of
+/// line: one copy for every specialised clone of libjit_binary_i8 keeps
+/// the JIT fast.
+static __attribute__((noinline)) void
+tableRangeI8(int64_t begin, int64_t end, int8_t *out, const int8_t *a,
+             const int8_t *b, const int16_t *tables, int32_t lo, int32_t hi) {
   int64_t i = begin;
 #if defined(__AVX512BW__)
   if (end - begin >= 64) {
