@@ -542,12 +542,16 @@ TEST_F(CPUPlannerTest, convolutionChainIsBlocked) {
 // share one compiled kernel: 20 and 36 input channels (2 and 3 blocks of
 // 16), heights 8 and 6, same width 8, give one clone of the packing and one
 // of the convolution kernel; a third layer of width 9 needs its own. The
-// channel counts are passed as run-time arguments.
+// channel counts are passed as run-time arguments. So is the number of
+// output blocks, with its parity compiled in: 48 output channels (3
+// blocks, odd as 16's 1) share the first clone, 32 (2 blocks) need one.
 TEST_F(CPUPlannerTest, layersThatDifferInChannelsShareOneKernel) {
   NodeValue a = conv("a", input("x", {1, 20, 8, 8}), 16);
   NodeValue b = conv("b", input("y", {1, 36, 6, 8}), 16);
   NodeValue c = conv("c", input("z", {1, 20, 8, 9}), 16);
-  for (NodeValue v : {a, b, c}) {
+  NodeValue d = conv("d", input("u", {1, 20, 8, 8}), 48);
+  NodeValue e = conv("e", input("v", {1, 20, 8, 8}), 32);
+  for (NodeValue v : {a, b, c, d, e}) {
     F_->createSave("save." + v.getNode()->getName().str(), v);
   }
   KernelProgram p = build();
@@ -571,7 +575,7 @@ TEST_F(CPUPlannerTest, layersThatDifferInChannelsShareOneKernel) {
     }
     return n;
   };
-  EXPECT_EQ(clones("libjit_conv_blocked_f32"), 2);
+  EXPECT_EQ(clones("libjit_conv_blocked_f32"), 3);
   EXPECT_EQ(clones("libjit_pack_conv_input_f32"), 2);
 }
 

@@ -121,9 +121,10 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                   {scalarsArg()}));
     } else {
       int64_t rows = libjit::convRowsPerItem(OH, OW);
-      auto args =
-          append(append({ptr(y), ptr(packed), w, b}, grouping),
-                 append({dyn(Hp), imm(Wp), imm(Ob), dyn(OH), imm(OW)}, window));
+      auto args = append(
+          append({ptr(y), ptr(packed), w, b}, grouping),
+          append({dyn(Hp), imm(Wp), dyn(Ob), imm(Ob % 2), dyn(OH), imm(OW)},
+                 window));
       if (rows > 1) {
         emit("libjit_conv_rows_f32", N * libjit::divUp(Ob, 2) * (OH / rows),
              append(args, {imm(rows), scalarsArg()}));
@@ -266,7 +267,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
                       ptr(newConstant(pk.multipliers)),
                       ptr(newConstant(pk.shifts)), dyn(bg.Cb), imm(CBp),
                       dyn(bg.CbIn), imm(bg.obPerStep), imm(bg.cbStep), dyn(Hp),
-                      imm(Wp), imm(Ob), dyn(OH), imm(OW)},
+                      imm(Wp), dyn(Ob), imm(Ob % 2), dyn(OH), imm(OW)},
                      window),
               {scalarsArg()}));
 }

@@ -173,13 +173,18 @@ LIBJIT_EXPORT void libjit_pack_conv_input_f32(int64_t begin, int64_t end,
 /// convolution of a packed input [N][CbIn][Hp][Wp][CB] with a packed
 /// filter [Ob][Cb][KH][KW][CB][16] and a bias of Ob * 16 floats into a
 /// blocked output, with the fused epilogue. Output block ob reads input
-/// blocks from (ob / obPerStep) * cbStep on (ConvShape).
-LIBJIT_EXPORT void libjit_conv_blocked_f32(
-    int64_t begin, int64_t end, uint8_t *out, const float *in,
-    const float *filter, const float *bias, int64_t Cb, int64_t CB,
-    int64_t CbIn, int64_t obPerStep, int64_t cbStep, int64_t Hp, int64_t Wp,
-    int64_t Ob, int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
-    int64_t SW, int64_t DH, int64_t DW, const ConvScalars *scalars) {
+/// blocks from (ob / obPerStep) * cbStep on (ConvShape). \p obOdd is Ob %
+/// 2: the kernel is compiled for it, and Ob itself is a run-time value,
+/// so that layers that differ only in their output channels share a
+/// compiled copy.
+LIBJIT_EXPORT void
+libjit_conv_blocked_f32(int64_t begin, int64_t end, uint8_t *out,
+                        const float *in, const float *filter, const float *bias,
+                        int64_t Cb, int64_t CB, int64_t CbIn, int64_t obPerStep,
+                        int64_t cbStep, int64_t Hp, int64_t Wp, int64_t Ob,
+                        int64_t obOdd, int64_t OH, int64_t OW, int64_t KH,
+                        int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+                        int64_t DW, const ConvScalars *scalars) {
   ConvShape s{Cb, CB, Hp, Wp, Ob, OH,   OW,        KH,
               KW, SH, SW, DH, DW, CbIn, obPerStep, cbStep};
   const ConvScalars &ep = *scalars;
@@ -189,8 +194,9 @@ LIBJIT_EXPORT void libjit_conv_blocked_f32(
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
     int64_t ob = pair * 2;
-    // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
-    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+    // (!obOdd folds, obOdd being a constant: an even Ob drops the other
+    // path.)
+    if (kTileBlocks == 2 && pairable && (!obOdd || ob + 2 <= Ob)) {
       convPixelsF32<2, false>(s, in, filter, bias, out, n, ob, oh, OW, ep);
       continue;
     }
@@ -210,9 +216,9 @@ libjit_conv_rows_f32(int64_t begin, int64_t end, uint8_t *out, const float *in,
                      const float *filter, const float *bias, int64_t Cb,
                      int64_t CB, int64_t CbIn, int64_t obPerStep,
                      int64_t cbStep, int64_t Hp, int64_t Wp, int64_t Ob,
-                     int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
-                     int64_t SW, int64_t DH, int64_t DW, int64_t rowsPerItem,
-                     const ConvScalars *scalars) {
+                     int64_t obOdd, int64_t OH, int64_t OW, int64_t KH,
+                     int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
+                     int64_t rowsPerItem, const ConvScalars *scalars) {
   ConvShape s{Cb, CB, Hp, Wp, Ob, OH,   OW,        KH,
               KW, SH, SW, DH, DW, CbIn, obPerStep, cbStep};
   const ConvScalars &ep = *scalars;
@@ -221,7 +227,7 @@ libjit_conv_rows_f32(int64_t begin, int64_t end, uint8_t *out, const float *in,
   for (int64_t r = begin; r < end; r++) {
     int64_t run = r % runs, pair = (r / runs) % pairs, n = r / (runs * pairs);
     int64_t ob = pair * 2, oh = run * rowsPerItem;
-    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+    if (kTileBlocks == 2 && pairable && (!obOdd || ob + 2 <= Ob)) {
       convPixelsF32<2, true>(s, in, filter, bias, out, n, ob, oh,
                              rowsPerItem * OW, ep);
       continue;

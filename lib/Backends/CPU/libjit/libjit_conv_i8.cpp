@@ -444,14 +444,14 @@ LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const ConvRowInputI8 &x0,
 /// packed input (unsigned codes) with a packed filter
 /// [Ob][Cb][KH][KW][CBp/4][16][4]; bias holds the int32 bias with the
 /// offset corrections folded in (WeightPacking.cpp), windowSums is null
-/// when every filter offset is 0.
+/// when every filter offset is 0; Ob and obOdd as libjit_conv_blocked_f32.
 LIBJIT_EXPORT void libjit_conv_blocked_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
     const int8_t *filter, const int32_t *bias, const int32_t *windowSums,
     const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
     int64_t Cb, int64_t CBp, int64_t CbIn, int64_t obPerStep, int64_t cbStep,
-    int64_t Hp, int64_t Wp, int64_t Ob, int64_t OH, int64_t OW, int64_t KH,
-    int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
+    int64_t Hp, int64_t Wp, int64_t Ob, int64_t obOdd, int64_t OH, int64_t OW,
+    int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
     const ConvScalars *scalars) {
   ConvShapeI8 s{Cb, CBp, Hp, Wp, Ob, OH,   OW,        KH,
                 KW, SH,  SW, DH, DW, CbIn, obPerStep, cbStep};
@@ -462,8 +462,9 @@ LIBJIT_EXPORT void libjit_conv_blocked_i8(
   for (int64_t r = begin; r < end; r++) {
     int64_t oh = r % OH, pair = (r / OH) % pairs, n = r / (OH * pairs);
     int64_t ob = pair * 2;
-    // (Ob % 2 == 0 folds once Ob is a constant, dropping the other path.)
-    if (kTileBlocks == 2 && pairable && (Ob % 2 == 0 || ob + 2 <= Ob)) {
+    // (!obOdd folds, obOdd being a constant: an even Ob drops the other
+    // path.)
+    if (kTileBlocks == 2 && pairable && (!obOdd || ob + 2 <= Ob)) {
       ConvRowInputI8 x0{s.inputRow(in, n, ob, oh), blockStride,
                         s.sumsRow(windowSums, n, ob, oh)};
       convRowI8<2>(s, x0, filter, bias, out, n, ob, oh, ep);
