@@ -170,6 +170,27 @@ protected:
         });
   }
 
+  /// runArithmetic on two random operands of \p dims, in [-1, 2] and [-3,
+  /// 0.5], with the scales the asymmetric schema gives them and the
+  /// result.
+  struct TwoRanges {
+    std::vector<Tensor> inputs;
+    Outcome r;
+    double sa, sb, sy;
+  };
+  TwoRanges runOnTwoRanges(Node::Kind kind, const char *name,
+                           llvm::ArrayRef<dim_t> dims) {
+    TwoRanges t;
+    t.inputs.push_back(random(dims, -1.f, 2.f));
+    t.inputs.push_back(random(dims, -3.f, 0.5f));
+    t.r = runArithmetic(t.inputs, kind, name);
+    auto S = QuantizationSchema::Asymmetric;
+    t.sa = scaleOf(t.inputs[0], S);
+    t.sb = scaleOf(t.inputs[1], S);
+    t.sy = scaleOf(t.r.ref, S);
+    return t;
+  }
+
   /// Profiles the float graph on \p inputs, quantizes a second copy of it
   /// with the profile and runs both.
   Outcome runBoth(const std::vector<Tensor> &inputs, const Builder &builder,
@@ -679,13 +700,9 @@ TEST_P(Int8KernelTest, clip) {
 }
 
 TEST_P(Int8KernelTest, addOfDifferentRanges) {
-  std::vector<Tensor> inputs;
-  inputs.push_back(random({4, 30}, -1.f, 2.f));
-  inputs.push_back(random({4, 30}, -3.f, 0.5f));
-  auto r = runArithmetic(inputs, Node::Kind::AddKind, "add");
-  auto S = QuantizationSchema::Asymmetric;
-  double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
-         sy = scaleOf(r.ref, S);
+  TwoRanges t = runOnTwoRanges(Node::Kind::AddKind, "add", {4, 30});
+  const Outcome &r = t.r;
+  const double sa = t.sa, sb = t.sb, sy = t.sy;
   EXPECT_NEAR(r.inputScale("in0"), sa, sa * 1e-5);
   EXPECT_NEAR(r.inputScale("in1"), sb, sb * 1e-5);
   expectInt8(r, "add", sy);
@@ -695,22 +712,12 @@ TEST_P(Int8KernelTest, addOfDifferentRanges) {
       r, [&](size_t) { return sa / 2 + sb / 2 + sy + 1e-3 * sy; }, "add");
 }
 
-// Every pair of input codes meets once: a's row i and b's column j are
-// ramps over their ranges, so the 256 x 256 sums cover every (code, code)
-// pair. Ranges 1:1.2 and 1:40 apart give the CPU kernel's operand
-// transforms shifts of 31 to 37 (its 32-bit form for 9-bit operands); the
-// backend must give the Interpreter's codes bit for bit (runBoth), and
-// every result the float sum within the roundings.
 TEST_P(Int8KernelTest, subOfDifferentRanges) {
   // 135 elements: two runs of 64 and a tail of 7 (the CPU backend's table
   // kernel); the second table negated.
-  std::vector<Tensor> inputs;
-  inputs.push_back(random({5, 27}, -1.f, 2.f));
-  inputs.push_back(random({5, 27}, -3.f, 0.5f));
-  auto r = runArithmetic(inputs, Node::Kind::SubKind, "sub");
-  auto S = QuantizationSchema::Asymmetric;
-  double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
-         sy = scaleOf(r.ref, S);
+  TwoRanges t = runOnTwoRanges(Node::Kind::SubKind, "sub", {5, 27});
+  const Outcome &r = t.r;
+  const double sa = t.sa, sb = t.sb, sy = t.sy;
   expectInt8(r, "sub", sy);
   // As the Add: each operand's rounding, then one rounding each to the
   // output grid.
@@ -718,6 +725,12 @@ TEST_P(Int8KernelTest, subOfDifferentRanges) {
       r, [&](size_t) { return sa / 2 + sb / 2 + sy + 1e-3 * sy; }, "sub");
 }
 
+// Every pair of input codes meets once: a's row i and b's column j are
+// ramps over their ranges, so the 256 x 256 sums cover every (code, code)
+// pair. Ranges 1:1.2 and 1:40 apart give the CPU kernel's operand
+// transforms shifts of 31 to 37 (its 32-bit form for 9-bit operands); the
+// backend must give the Interpreter's codes bit for bit (runBoth), and
+// every result the float sum within the roundings.
 TEST_P(Int8KernelTest, addOfEveryCodePair) {
   for (float wide : {3.5f, 120.f}) {
     std::vector<Tensor> inputs;
@@ -741,15 +754,11 @@ TEST_P(Int8KernelTest, addOfEveryCodePair) {
 }
 
 TEST_P(Int8KernelTest, mulOfDifferentRanges) {
-  std::vector<Tensor> inputs;
-  inputs.push_back(random({4, 30}, -1.f, 2.f));
-  inputs.push_back(random({4, 30}, -3.f, 0.5f));
-  auto r = runArithmetic(inputs, Node::Kind::MulKind, "mul");
-  auto S = QuantizationSchema::Asymmetric;
-  double sa = scaleOf(inputs[0], S), sb = scaleOf(inputs[1], S),
-         sy = scaleOf(r.ref, S);
+  TwoRanges t = runOnTwoRanges(Node::Kind::MulKind, "mul", {4, 30});
+  const Outcome &r = t.r;
+  const double sa = t.sa, sb = t.sb, sy = t.sy;
   expectInt8(r, "mul", sy);
-  auto a = inputs[0].getHandle<float>(), b = inputs[1].getHandle<float>();
+  auto a = t.inputs[0].getHandle<float>(), b = t.inputs[1].getHandle<float>();
   // (a + ea)(b + eb) - ab: |b| sa/2 + |a| sb/2 + sa sb/4, then sy/2.
   expectWithin(
       r,
