@@ -729,15 +729,15 @@ def main():
     for peak in (args.peak_fp32_gflops, args.peak_int8_gops):
         if peak is not None and peak <= 0:
             p.error("peaks must be positive")
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
 
     bench = Bench(args)
     peak_source = "given"
     if args.peak_fp32_gflops is None or args.peak_int8_gops is None:
         isas = measure_peaks(bench, args)
-        peak_source = "best of 3 runs of peak-benchmark (%s, %s)" % isas
-        if args.zoo:
-            peak_source = ("best of 3 runs of peak-benchmark at the start "
-                           "and 3 at the end (%s, %s)" % isas)
+        peak_source = "best of 3 runs of peak-benchmark%s (%s, %s)" % ((
+            " at the start and 3 at the end" if args.zoo else "",) + isas)
     started = time.time()
     tool = os.path.join(ROOT, bench.bin, "network-benchmark")
     if not os.access(tool, os.X_OK):
