@@ -19,6 +19,15 @@ Communicator &Communicator::world() {
   return c;
 }
 
+int Communicator::launcherRank() {
+  for (const char *v : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"}) {
+    if (const char *rank = std::getenv(v)) {
+      return std::atoi(rank);
+    }
+  }
+  return 0;
+}
+
 #ifdef GLOW_WITH_MPI
 /// \returns true if mpirun (Open MPI, or a PMI launcher) started us.
 static bool launchedByMpirun() {

@@ -97,8 +97,9 @@ grep "resuming:" "$TMP/resumed.log" || fail "the resumed run read no checkpoint"
 same_files "$TMP/whole" "$TMP/killed" "killed and resumed with 3 ranks"
 
 # -help and a bad flag under mpirun end every rank before MPI starts, as a
-# program without MPI would: the usage or our error, no complaint from
-# mpirun about a rank that left without finalizing MPI, no wait.
+# program without MPI would: the usage or our error, printed once (by rank
+# 0, not interleaved copies), no complaint from mpirun about a rank that
+# left without finalizing MPI, no wait.
 "${MPI[@]}" -np 2 "$BIN/precision-tuner" -help > "$TMP/help.log" 2>&1 ||
   fail "mpirun precision-tuner -help did not exit 0"
 grep -q "^OVERVIEW: Measure the INT8 sensitivity" "$TMP/help.log" || fail "-help under mpirun printed no usage"
@@ -106,6 +107,8 @@ if "${MPI[@]}" -np 2 "$BIN/precision-tuner" -no-such-flag > "$TMP/flag.log" 2>&1
   fail "a bad flag under mpirun exited 0"
 fi
 grep -q "Unknown command line argument '-no-such-flag'" "$TMP/flag.log" || fail "a bad flag under mpirun: no error naming it"
+[ "$(grep -c OVERVIEW "$TMP/help.log")" = 1 ] || fail "-help under mpirun: not exactly one usage"
+[ "$(grep -c "no-such-flag" "$TMP/flag.log")" = 1 ] || fail "a bad flag under mpirun: not exactly one error"
 if grep -q "exiting improperly" "$TMP/help.log" "$TMP/flag.log"; then
   fail "mpirun says a rank ended without finalizing MPI"
 fi

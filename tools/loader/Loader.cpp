@@ -5,6 +5,7 @@
 #include "glow/Quantization/Equalization.h"
 #include "glow/Quantization/Profile.h"
 #include "glow/Support/Diagnostics.h"
+#include "glow/Support/Distributed.h"
 #include "glow/Support/Error.h"
 #include "glow/Support/ResourceLimits.h"
 
@@ -15,6 +16,9 @@
 #include <cstring>
 #include <map>
 #include <set>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace glow {
 namespace loader {
@@ -244,6 +248,40 @@ llvm::Expected<PrecisionConfig> readPrecisionConfig() {
 }
 } // namespace quantization
 
+namespace {
+/// For its lifetime, sends this process's stdout and stderr to /dev/null
+/// when \p silent (a process that exits meanwhile prints nothing).
+class SilencedOutput {
+public:
+  explicit SilencedOutput(bool silent) {
+    int devNull = silent ? open("/dev/null", O_WRONLY) : -1;
+    if (devNull < 0) {
+      return;
+    }
+    llvm::outs().flush();
+    llvm::errs().flush();
+    for (int fd : {1, 2}) {
+      saved_[fd - 1] = dup(fd);
+      dup2(devNull, fd);
+    }
+    close(devNull);
+  }
+  ~SilencedOutput() {
+    llvm::outs().flush();
+    llvm::errs().flush();
+    for (int fd : {1, 2}) {
+      if (saved_[fd - 1] >= 0) {
+        dup2(saved_[fd - 1], fd);
+        close(saved_[fd - 1]);
+      }
+    }
+  }
+
+private:
+  int saved_[2] = {-1, -1};
+};
+} // namespace
+
 void parseToolCommandLine(int argc, char **argv,
                           llvm::cl::OptionCategory &toolCategory,
                           llvm::cl::OptionCategory *extraCategory,
@@ -254,6 +292,11 @@ void parseToolCommandLine(int argc, char **argv,
     shown.push_back(extraCategory);
   }
   llvm::cl::HideUnrelatedOptions(shown);
+  // Under mpirun every rank reads the same command line: rank 0 alone
+  // prints the usage (-help) or the error, so that the terminal shows one
+  // copy instead of copies interleaved mid-line. The exit status is the
+  // same on every rank.
+  SilencedOutput quiet(Communicator::launcherRank() != 0);
   const char *tool = argc ? argv[0] : "tool";
   tool = std::strrchr(tool, '/') ? std::strrchr(tool, '/') + 1 : tool;
   // glog's -v=N and -vmodule= go to glog (Diagnostics.h), the rest to LLVM.

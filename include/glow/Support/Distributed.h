@@ -18,6 +18,9 @@ public:
   /// Leaves the ranks (MPI_Finalize) at the end of a successful run.
   static void finalize();
   static Communicator &world();
+  /// This process's rank as the launcher (mpirun) numbers it, readable
+  /// before init(): 0 when no launcher started us.
+  static int launcherRank();
 
   int rank() const { return rank_; }
   int size() const { return size_; }
