@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #endif
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <vector>
@@ -265,8 +266,13 @@ template <> struct ScalarTraits<glow::ExactFloat> {
     os << buf;
   }
   static StringRef input(StringRef s, void *, glow::ExactFloat &v) {
+    // std::from_chars rounds as StringRef::getAsDouble does (correctly),
+    // without its arbitrary-precision arithmetic: a profile of EfficientNet-
+    // V2-S (7.8 MB, a histogram per node) spent 0.45 s there.
+    s.consume_front("+");
     double d;
-    if (s.getAsDouble(d)) {
+    auto [end, ec] = std::from_chars(s.begin(), s.end(), d);
+    if (ec != std::errc() || end != s.end()) {
       return "invalid float";
     }
     v.value = float(d);

@@ -1191,6 +1191,35 @@ TEST(QuantizationTest, readProfileRejectsMinAboveMax) {
   llvm::consumeError(garbage.takeError());
 }
 
+TEST(QuantizationTest, readProfileReadsDecimalFloatsOnly) {
+  auto parse = [](const char *min, const char *bins) {
+    return parseProfile(std::string("---\nGlowToolsVersion: test\n...\n"
+                                    "---\nGraphPreLowerHash: 5\n...\n"
+                                    "---\n- NodeOutputName: 'x:0'\n  Min: ") +
+                            min + "\n  Max: 1e1\n  Histogram: [ " + bins +
+                            " ]\n...\n",
+                        "test.yaml");
+  };
+  // Signs, exponents and 9-digit forms read as the nearest float.
+  auto good = parse("+2.5e-1", "-0, 3, 1.17549435e-38, 0.333333343");
+  ASSERT_TRUE(bool(good)) << errorText(good.takeError());
+  const NodeProfile &e = good->entries.at("x:0");
+  EXPECT_EQ(e.min, 0.25f);
+  EXPECT_EQ(e.max, 10.f);
+  ASSERT_EQ(e.histogram.size(), 4u);
+  EXPECT_TRUE(std::signbit(e.histogram[0]));
+  EXPECT_EQ(e.histogram[1], 3.f);
+  EXPECT_EQ(e.histogram[2], std::numeric_limits<float>::min());
+  EXPECT_EQ(e.histogram[3], 1.f / 3);
+  // Trailing characters, a lone sign and hexadecimal are not floats.
+  for (auto [min, bins] : {std::pair{"0.5x", "1"}, std::pair{"0", "1, -"},
+                           std::pair{"0x1p-1", "1"}, std::pair{"0", "1 2"}}) {
+    auto bad = parse(min, bins);
+    ASSERT_FALSE(bool(bad)) << min << " / " << bins;
+    llvm::consumeError(bad.takeError());
+  }
+}
+
 namespace {
 /// in [N, 4] -> FullyConnected "fc" (4 -> 3) -> Relu "relu" -> Save "out".
 /// \p reluKind and \p reluName allow variants of the last layer.
