@@ -109,6 +109,11 @@ fi
 grep -q "Unknown command line argument '-no-such-flag'" "$TMP/flag.log" || fail "a bad flag under mpirun: no error naming it"
 [ "$(grep -c OVERVIEW "$TMP/help.log")" = 1 ] || fail "-help under mpirun: not exactly one usage"
 [ "$(grep -c "no-such-flag" "$TMP/flag.log")" = 1 ] || fail "a bad flag under mpirun: not exactly one error"
+# An error every rank meets after MPI started: rank 0's one message.
+if "${MPI[@]}" -np 2 "$BIN/precision-tuner" "${ARGS[@]}" "${SENS[@]}" > "$TMP/noout.log" 2>&1; then
+  fail "no -output-dir under mpirun exited 0"
+fi
+[ "$(grep -c "error: give -output-dir" "$TMP/noout.log")" = 1 ] || fail "no -output-dir under mpirun: not exactly one error"
 if grep -q "exiting improperly" "$TMP/help.log" "$TMP/flag.log"; then
   fail "mpirun says a rank ended without finalizing MPI"
 fi
