@@ -112,6 +112,12 @@ private:
   NodeValue reduceWith(Mode mode, NodeValue x, ReduceNode *r) {
     auto axes = r->getAxes();
     auto d = x.dims();
+    // The plane of an NCHW tensor (x.mean([2, 3]) of MnasNet and
+    // ShuffleNetV2): one pool of the plane's size on x itself, which a
+    // backend may run on its own layout of x (no view of x to make).
+    if (d.size() == 4 && axes.size() == 2 && axes[0] == 2 && axes[1] == 3) {
+      return pool(mode, x, {unsigned(d[2]), unsigned(d[3])}, r);
+    }
     bool contiguous = axes.back() - axes.front() + 1 == axes.size();
     if (!contiguous) {
       std::vector<unsigned> perm;
@@ -136,8 +142,14 @@ private:
     dim_t a = axes.front() > 0 ? d[0] : 1;
     NodeValue v =
         layer(F_->createReshape(name_ + ".view", x, {a, outer / a, n, inner}));
-    std::vector<unsigned> window = {unsigned(n), 1}, strides = {1, 1},
-                          pads = {0, 0, 0, 0};
+    return pool(mode, v, {unsigned(n), 1}, r);
+  }
+
+  /// A Max or Mean pool of \p window (stride 1, no padding) over \p v,
+  /// reshaped to \p r's result.
+  NodeValue pool(Mode mode, NodeValue v, std::vector<unsigned> window,
+                 ReduceNode *r) {
+    std::vector<unsigned> strides = {1, 1}, pads = {0, 0, 0, 0};
     Node *p =
         mode == Mode::Max
             ? layer(F_->createMaxPool(name_ + ".max", v, window, strides, pads))

@@ -521,6 +521,20 @@ std::vector<Case> cases() {
              ReduceNode::Mode::Max, std::vector<unsigned>{2, 3}, true));
          return n.fc(mx, 10);
        }});
+  // The mean of each plane (x.mean([2, 3]) of MnasNet and ShuffleNetV2,
+  // ReduceMean without keepdims) of 20 channels, a partial block: one pool
+  // of the plane, on the CPU backend read in the blocked layout.
+  c.push_back({"planeMeanWithoutKeepdims",
+               {2, 8, 7, 5},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue a = n.conv(in, 20, 3, 1, 1);
+                 NodeValue mean = F->addNode(std::make_unique<ReduceNode>(
+                     "mean", Type::newShape(a.getType(), {2, 20}), a,
+                     ReduceNode::Mode::Mean, std::vector<unsigned>{2, 3},
+                     false));
+                 return n.fc(mean, 10);
+               }});
   // Three identical residual blocks: in FP32 the CPU backend runs them as
   // one loop over a repeating sequence of calls (LLVMIRGen's periodic runs).
   c.push_back(

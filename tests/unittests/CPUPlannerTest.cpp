@@ -15,6 +15,7 @@
 #include "libjit/LibjitLayout.h"
 
 #include "glow/Graph/Graph.h"
+#include "glow/Lowering/Lowering.h"
 
 #include <gtest/gtest.h>
 
@@ -595,6 +596,26 @@ TEST_F(CPUPlannerTest, fullyConnectedReadsBlockedPixels) {
             (std::vector<std::string>{
                 "libjit_pack_conv_input_f32", "libjit_conv_rows_f32",
                 "libjit_pool_blocked_f32", "libjit_fc_f32", "libjit_copy"}));
+}
+
+// The mean of each plane without keepdims (MnasNet's x.mean([2, 3])) is
+// one pool of the plane that reads the convolution's blocked output: no
+// conversion to the plain layout before it (there used to be one, for a
+// [N, C, H * W, 1] view of the input).
+TEST_F(CPUPlannerTest, planeMeanReadsBlockedPixels) {
+  ConvolutionNode *c = conv("conv", input("x", {1, 3, 4, 4}), 16);
+  NodeValue mean = F_->addNode(std::make_unique<ReduceNode>(
+      "mean", Type::newShape(c->getType(), {1, 16}), c, ReduceNode::Mode::Mean,
+      std::vector<unsigned>{2, 3}, false));
+  F_->createSave("out", mean);
+  auto lowered = lowerFunction(F_);
+  ASSERT_TRUE(bool(lowered)) << llvm::toString(lowered.takeError());
+  KernelProgram p = build();
+  std::vector<std::string> k = kernels(p);
+  auto pool = std::find(k.begin(), k.end(), "libjit_pool_blocked_f32");
+  ASSERT_NE(pool, k.end()) << ::testing::PrintToString(k);
+  EXPECT_EQ(std::find(k.begin(), pool, "libjit_from_blocked"), pool)
+      << ::testing::PrintToString(k);
 }
 
 // SiLU, x * Sigmoid(x) with the Sigmoid read by the Mul alone, is one
