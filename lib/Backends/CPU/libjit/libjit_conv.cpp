@@ -272,6 +272,18 @@ libjit_conv_depthwise_f32(int64_t begin, int64_t end, uint8_t *out,
     while (khHi > khLo && h0 + (khHi - 1) * DH >= H) {
       khHi--;
     }
+    // Relu/Clip, then the store (or Quantize) of output pixel ow.
+    auto finish = [&](const vfloat *acc, int64_t ow) {
+      int64_t at = (((n * Cb + cb) * OH + oh) * OW + ow) * kBlock;
+      for (int v = 0; v < kVecsPerBlock; v++) {
+        vfloat y = vmin(vmax(acc[v], vsplat(ep.lo)), vsplat(ep.hi));
+        if (!ep.quantize) {
+          vstore((float *)out + at + v * kVec, y);
+        } else {
+          vquantize((int8_t *)out + at + v * kVec, y, ep.scale, ep.offset);
+        }
+      }
+    };
     auto pixel = [&](int64_t ow, bool edge) {
       vfloat acc[kVecsPerBlock];
       for (int v = 0; v < kVecsPerBlock; v++) {
@@ -290,23 +302,46 @@ libjit_conv_depthwise_f32(int64_t begin, int64_t end, uint8_t *out,
           }
         }
       }
-      int64_t at = (((n * Cb + cb) * OH + oh) * OW + ow) * kBlock;
-      for (int v = 0; v < kVecsPerBlock; v++) {
-        vfloat y = vmin(vmax(acc[v], vsplat(ep.lo)), vsplat(ep.hi));
-        if (!ep.quantize) {
-          vstore((float *)out + at + v * kVec, y);
-        } else {
-          vquantize((int8_t *)out + at + v * kVec, y, ep.scale, ep.offset);
-        }
-      }
+      finish(acc, ow);
     };
     for (int64_t ow = 0; ow < owLo; ow++) {
       pixel(ow, true);
     }
-    for (int64_t ow = owLo; ow < owHi; ow++) {
+    int64_t ow = owLo;
+    // A row whose every kernel row lies in the image, with one vector a
+    // pixel (AVX-512): the taps' weights stay in registers for the row,
+    // and kPixels pixels go together so that their chains of FMAs overlap
+    // (a pixel alone is a chain of KH x KW dependent FMAs).
+    constexpr int kMaxTaps = 25, kPixels = 4;
+    if (kVecsPerBlock == 1 && KH * KW <= kMaxTaps && khLo == 0 && khHi == KH) {
+      vfloat wv[kMaxTaps];
+      for (int64_t t = 0; t < KH * KW; t++) {
+        wv[t] = vload(w + t * kBlock);
+      }
+      const vfloat b = vload(bias + cb * kBlock);
+      for (; ow + kPixels <= owHi; ow += kPixels) {
+        vfloat acc[kPixels];
+        for (int p = 0; p < kPixels; p++) {
+          acc[p] = b;
+        }
+        for (int64_t kh = 0; kh < KH; kh++) {
+          const float *x = plane + ((h0 + kh * DH) * W + ow * SW - PL) * kBlock;
+          for (int64_t kw = 0; kw < KW; kw++) {
+            for (int p = 0; p < kPixels; p++) {
+              acc[p] +=
+                  vload(x + (p * SW + kw * DW) * kBlock) * wv[kh * KW + kw];
+            }
+          }
+        }
+        for (int p = 0; p < kPixels; p++) {
+          finish(&acc[p], ow + p);
+        }
+      }
+    }
+    for (; ow < owHi; ow++) {
       pixel(ow, false);
     }
-    for (int64_t ow = owHi; ow < OW; ow++) {
+    for (ow = owHi; ow < OW; ow++) {
       pixel(ow, true);
     }
   }
