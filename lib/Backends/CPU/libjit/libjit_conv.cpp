@@ -313,28 +313,31 @@ libjit_conv_depthwise_f32(int64_t begin, int64_t end, uint8_t *out,
     // and kPixels pixels go together so that their chains of FMAs overlap
     // (a pixel alone is a chain of KH x KW dependent FMAs).
     constexpr int kMaxTaps = 25, kPixels = 4;
-    if (kVecsPerBlock == 1 && KH * KW <= kMaxTaps && khLo == 0 && khHi == KH) {
-      vfloat wv[kMaxTaps];
-      for (int64_t t = 0; t < KH * KW; t++) {
-        wv[t] = vload(w + t * kBlock);
-      }
-      const vfloat b = vload(bias + cb * kBlock);
-      for (; ow + kPixels <= owHi; ow += kPixels) {
-        vfloat acc[kPixels];
-        for (int p = 0; p < kPixels; p++) {
-          acc[p] = b;
+    if constexpr (kVecsPerBlock == 1) {
+      if (KH * KW <= kMaxTaps && khLo == 0 && khHi == KH) {
+        vfloat wv[kMaxTaps];
+        for (int64_t t = 0; t < KH * KW; t++) {
+          wv[t] = vload(w + t * kBlock);
         }
-        for (int64_t kh = 0; kh < KH; kh++) {
-          const float *x = plane + ((h0 + kh * DH) * W + ow * SW - PL) * kBlock;
-          for (int64_t kw = 0; kw < KW; kw++) {
-            for (int p = 0; p < kPixels; p++) {
-              acc[p] +=
-                  vload(x + (p * SW + kw * DW) * kBlock) * wv[kh * KW + kw];
+        const vfloat b = vload(bias + cb * kBlock);
+        for (; ow + kPixels <= owHi; ow += kPixels) {
+          vfloat acc[kPixels];
+          for (int p = 0; p < kPixels; p++) {
+            acc[p] = b;
+          }
+          for (int64_t kh = 0; kh < KH; kh++) {
+            const float *x =
+                plane + ((h0 + kh * DH) * W + ow * SW - PL) * kBlock;
+            for (int64_t kw = 0; kw < KW; kw++) {
+              for (int p = 0; p < kPixels; p++) {
+                acc[p] +=
+                    vload(x + (p * SW + kw * DW) * kBlock) * wv[kh * KW + kw];
+              }
             }
           }
-        }
-        for (int p = 0; p < kPixels; p++) {
-          finish(&acc[p], ow + p);
+          for (int p = 0; p < kPixels; p++) {
+            finish(&acc[p], ow + p);
+          }
         }
       }
     }
