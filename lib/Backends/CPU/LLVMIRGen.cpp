@@ -68,15 +68,7 @@ public:
     if (any) {
       auto &slot = clones_[{callee, key}];
       if (!slot) {
-        llvm::ValueToValueMapTy vmap;
-        for (size_t i = 0; i < args.size(); i++) {
-          if (key[i]) {
-            vmap[callee->getArg(i)] = key[i];
-          }
-        }
-        slot = llvm::CloneFunction(callee, vmap);
-        slot->setName(callee->getName() + ".spec");
-        slot->setLinkage(llvm::GlobalValue::InternalLinkage);
+        slot = cloneWithConstants(callee, key);
         // Each kernel stays a function: the worker only sequences them.
         slot->addFnAttr(llvm::Attribute::NoInline);
         foldConstants(*slot);
@@ -94,6 +86,50 @@ public:
   }
 
 private:
+  /// \returns a copy of \p callee without the arguments that \p key gives
+  /// constants for. The copy is pruned as it is made: a branch on a
+  /// condition that the constants decide copies only the side taken, so
+  /// the kernels' dispatch on shapes is not copied whole (and then
+  /// deleted) for every clone.
+  static llvm::Function *
+  cloneWithConstants(llvm::Function *callee,
+                     const std::vector<llvm::Constant *> &key) {
+    llvm::LLVMContext &ctx = callee->getContext();
+    llvm::AttributeList attrs = callee->getAttributes();
+    std::vector<llvm::Type *> params;
+    llvm::SmallVector<llvm::AttributeSet, 16> paramAttrs;
+    for (size_t i = 0; i < key.size(); i++) {
+      if (!key[i]) {
+        params.push_back(callee->getArg(i)->getType());
+        paramAttrs.push_back(attrs.getParamAttrs(i));
+      }
+    }
+    auto *type =
+        llvm::FunctionType::get(callee->getReturnType(), params, false);
+    llvm::Function *clone = llvm::Function::Create(
+        type, llvm::GlobalValue::InternalLinkage, callee->getAddressSpace(),
+        callee->getName() + ".spec", callee->getParent());
+    clone->copyAttributesFrom(callee);
+    clone->setLinkage(llvm::GlobalValue::InternalLinkage);
+    clone->setAttributes(llvm::AttributeList::get(
+        ctx, attrs.getFnAttrs(), attrs.getRetAttrs(), paramAttrs));
+    llvm::ValueToValueMapTy vmap;
+    for (size_t i = 0, kept = 0; i < key.size(); i++) {
+      llvm::Argument *from = callee->getArg(i);
+      if (key[i]) {
+        vmap[from] = key[i];
+      } else {
+        llvm::Argument *to = clone->getArg(kept++);
+        to->setName(from->getName());
+        vmap[from] = to;
+      }
+    }
+    llvm::SmallVector<llvm::ReturnInst *, 8> returns;
+    llvm::CloneAndPruneFunctionInto(clone, callee, vmap,
+                                    /*ModuleLevelChanges=*/false, returns);
+    return clone;
+  }
+
   std::map<std::pair<llvm::Function *, std::vector<llvm::Constant *>>,
            llvm::Function *>
       clones_;
