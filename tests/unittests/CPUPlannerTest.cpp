@@ -17,6 +17,14 @@
 #include "glow/Graph/Graph.h"
 #include "glow/Lowering/Lowering.h"
 
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/Host.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -889,6 +897,41 @@ TEST_F(CPUPlannerTest, unitsAreEmittedWholeAndMustBeConvex) {
   ASSERT_FALSE(bool(missing));
   EXPECT_NE(llvm::toString(missing.takeError()).find("'nope'"),
             std::string::npos);
+}
+
+/// optimizeModule lets AVX-512 VNNI functions use VBMI and VBMI2 on a
+/// target that has them, and leaves functions of other variants, and
+/// targets without them, as they were.
+TEST(CPUCodegenTest, avx512KernelsUseTheTargetsByteInstructions) {
+  llvm::InitializeNativeTarget();
+  std::string triple = llvm::sys::getProcessTriple();
+  if (llvm::StringRef(triple).substr(0, 6) != "x86_64") {
+    GTEST_SKIP() << "not an x86-64 host";
+  }
+  std::string err;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, err);
+  ASSERT_TRUE(target) << err;
+  auto featuresAfter = [&](const char *cpu, const char *functionFeatures) {
+    std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+        triple, cpu, "", llvm::TargetOptions(), llvm::None));
+    llvm::LLVMContext ctx;
+    llvm::Module M("m", ctx);
+    auto *f = llvm::Function::Create(
+        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
+        llvm::GlobalValue::ExternalLinkage, "kernel", &M);
+    f->addFnAttr("target-cpu", "x86-64-v4");
+    f->addFnAttr("target-features", functionFeatures);
+    llvm::ReturnInst::Create(ctx, llvm::BasicBlock::Create(ctx, "entry", f));
+    optimizeModule(M, *tm);
+    return f->getFnAttribute("target-features").getValueAsString().str();
+  };
+  EXPECT_EQ(featuresAfter("icelake-server", "+avx512f,+avx512vnni"),
+            "+avx512f,+avx512vnni,+avx512vbmi,+avx512vbmi2");
+  // Cascade Lake has VNNI but neither.
+  EXPECT_EQ(featuresAfter("cascadelake", "+avx512f,+avx512vnni"),
+            "+avx512f,+avx512vnni");
+  // An AVX2 variant's function keeps its features.
+  EXPECT_EQ(featuresAfter("icelake-server", "+avx2,+fma"), "+avx2,+fma");
 }
 
 } // namespace

@@ -46,7 +46,9 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 generateModule(llvm::LLVMContext &ctx, const KernelProgram &prog,
                KernelVariant v, llvm::StringRef entry, bool profile = false);
 
-/// Runs LLVM's O2 pipeline on \p M for the target of \p TM.
+/// Runs LLVM's O2 pipeline on \p M for the target of \p TM. Functions built
+/// for AVX-512 VNNI (the avx512 kernels and the code calling them) may also
+/// use AVX-512 VBMI and VBMI2 where \p TM has them.
 void optimizeModule(llvm::Module &M, llvm::TargetMachine &TM);
 
 } // namespace cpu
