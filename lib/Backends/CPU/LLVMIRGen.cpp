@@ -111,7 +111,6 @@ private:
         type, llvm::GlobalValue::InternalLinkage, callee->getAddressSpace(),
         callee->getName() + ".spec", callee->getParent());
     clone->copyAttributesFrom(callee);
-    clone->setLinkage(llvm::GlobalValue::InternalLinkage);
     clone->setAttributes(llvm::AttributeList::get(
         ctx, attrs.getFnAttrs(), attrs.getRetAttrs(), paramAttrs));
     llvm::ValueToValueMapTy vmap;
