@@ -97,10 +97,7 @@ ConvRequantization computeConvRequantization(const ConvolutionNode &n) {
   for (dim_t o = 0; o < O; o++) {
     float ws = scales ? scales[o] : wt.getScale();
     r.filterOffsets.push_back(offsets ? offsets[o] : wt.getOffset());
-    QuantizationTransform t = makeQuantizationTransform(
-        double(xt.getScale()) * ws / double(yt.getScale()));
-    r.multipliers.push_back(t.multiplier);
-    r.shifts.push_back(t.shift);
+    r.scales.push_back(accumulatorScale(xt.getScale(), ws, yt.getScale()));
   }
   return r;
 }

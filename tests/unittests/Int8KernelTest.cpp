@@ -317,8 +317,9 @@ protected:
 /// the bias being rounded at scale sx sw), the int32 accumulator times
 /// sx sw is exactly sum w~ x~ + b~, so before the output rounding
 ///   |err| <= sum_k (|x_k| sw/2 + |w_k| sx/2 + sx sw/4) + sx sw/2,
-/// and the requantization adds at most sy/2 (its fixed-point multiplier is
-/// off by 2^-31 relative, far below one code). With X = max |x| over the
+/// and the requantization adds at most sy/2 (its float scale and product
+/// are off by 2^-24 relative each, far below one code). With X = max |x|
+/// over the
 /// window and K taps this is at most
 ///   K X sw/2 + sum_k |w_k| sx/2 + K sx sw/4 + sx sw/2 + sy/2.
 static double linearBound(double K, double X, double sumAbsW, double sx,

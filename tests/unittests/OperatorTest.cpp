@@ -570,6 +570,96 @@ TEST_P(OperatorTest, quantizeDequantizeRoundTrip) {
   expectFloats(outs[1], {9}, {0, 1, -1, 0.5f, 62, 62, -65.5f, 0, 1});
 }
 
+/// An INT8 convolution whose accumulators are bias[o] + x[o][p]: 16
+/// channels in and out, 12 pixels in a row, input and filter scale 1 and
+/// offset 0 (codes are values), the filter the identity (1x1, or a 3x3
+/// depthwise filter with only its centre tap, padding 1), output scale
+/// \p sy and offset \p oy. Sixteen channels and twelve pixels fill the CPU
+/// backend's vector tiles, so its epilogue is the one checked.
+static NodeValue int8IdentityConv(Function *F, Module &M, NodeValue xq,
+                                  llvm::StringRef name, bool depthwise,
+                                  llvm::ArrayRef<int32_t> bias, float sy,
+                                  int32_t oy) {
+  const dim_t C = 16, K = depthwise ? 3 : 1;
+  Tensor w(Type(ElemKind::Int8QTy, {C, depthwise ? 1 : C, K, K}, 1.f, 0));
+  w.zero();
+  auto wh = w.getHandle<int8_t>();
+  for (dim_t o = 0; o < C; o++) {
+    wh.raw(depthwise ? o * 9 + 4 : o * C + o) = 1;
+  }
+  Tensor b(Type(ElemKind::Int32QTy, {C}, 1.f, 0));
+  b.getHandle<int32_t>().assign(bias);
+  unsigned pad = depthwise ? 1 : 0;
+  auto *conv = F->createConv(
+      name, xq, M.createConstant(name.str() + ".w", std::move(w)),
+      M.createConstant(name.str() + ".b", std::move(b)), {K, K}, {1, 1},
+      {pad, pad, pad, pad}, depthwise ? unsigned(C) : 1u, {1, 1});
+  conv->setType(0, Type(ElemKind::Int8QTy, conv->dims(), sy, oy));
+  return conv;
+}
+
+TEST_P(OperatorTest, int8ConvolutionRequantizesAccumulatorsInFloat) {
+  // y = clamp(nearbyint(float(acc) * float(1 / sy)) + oy): the float
+  // product rounded half to even (ONNX QLinearConv, ONNX Runtime).
+  const dim_t C = 16, P = 12;
+  // Channel 0 holds the rounding cases, channels 1 and 2 the saturating
+  // ones, the others 0.
+  const std::vector<int32_t> row0 = {2, 6, 10, -2, -6,  -10,
+                                     1, 3, 5,  7,  127, -128};
+  std::vector<float> xs(C * P, 0.f);
+  for (dim_t p = 0; p < P; p++) {
+    xs[p] = float(row0[p]);
+    xs[P + p] = float(p);
+    xs[2 * P + p] = -float(p);
+  }
+  Placeholder *x = input("x", {1, C, 1, P}, xs);
+  Type qt(ElemKind::Int8QTy, {1, C, 1, P}, 1.f, 0);
+  NodeValue xq = F_->createQuantize("xq", x, qt);
+  // Scale 1/4: acc / 4 with halves to even.
+  std::vector<int32_t> bias(C, 0);
+  bias[1] = 1000;
+  bias[2] = -1000;
+  NodeValue quarter =
+      int8IdentityConv(F_, *M_, xq, "quarter", false, bias, 4.f, 0);
+  NodeValue quarterDw =
+      int8IdentityConv(F_, *M_, xq, "quarterDw", true, bias, 4.f, 0);
+  // Scale 2^-17, offset -128, bias 2^24 + 2^16: acc beyond 2^24 is first
+  // rounded to a float (even integers there).
+  std::vector<int32_t> big(C, (1 << 24) + (1 << 16));
+  NodeValue wide =
+      int8IdentityConv(F_, *M_, xq, "wide", false, big, 131072.f, -128);
+  auto outs = run({quarter, quarterDw, wide});
+  // Channel 0, acc = x: 2/4 = 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> 0,
+  // -1.5 -> -2, -2.5 -> -2, 0.25 -> 0, 0.75 -> 1, 1.25 -> 1, 1.75 -> 2,
+  // 31.75 -> 32, -32 -> -32. (Halves up would give 1, 2, 3, 0, -1, -2.)
+  const std::vector<int8_t> want0 = {0, 2, 2, 0, -2, -2, 0, 1, 1, 2, 32, -32};
+  for (unsigned k = 0; k < 2; k++) {
+    const char *what = k ? "depthwise" : "1x1";
+    ASSERT_EQ(outs[k].getElementType(), ElemKind::Int8QTy) << what;
+    auto h = outs[k].getHandle<int8_t>();
+    for (dim_t p = 0; p < P; p++) {
+      EXPECT_EQ(h.raw(p), want0[p]) << what << " pixel " << p;
+      // (1000 + p) / 4 >= 250 saturates to 127, (-1000 - p) / 4 to -128.
+      EXPECT_EQ(h.raw(P + p), 127) << what << " pixel " << p;
+      EXPECT_EQ(h.raw(2 * P + p), -128) << what << " pixel " << p;
+      for (dim_t c = 3; c < C; c++) {
+        EXPECT_EQ(h.raw(c * P + p), 0) << what << " channel " << c;
+      }
+    }
+  }
+  // Channel 0 of "wide", acc = 2^24 + 2^16 + x, y = acc * 2^-17 - 128:
+  //   x = 1: float(acc) = 2^24 + 2^16 (a tie, to the even significand),
+  //          times 2^-17 = 128.5 -> 128 -> 0 (exactly, 128.5 + 2^-17 -> 1);
+  //   x = 3: a tie again, to 2^24 + 2^16 + 4: 128.5 + 2^-15 -> 129 -> 1;
+  //   x = 2: exact, 128.5 + 2^-16 -> 129 -> 1; x = -2: 128.5 - 2^-16 -> 0;
+  //   x = 127: 128.5 + 127 / 2^17 -> 129 -> 1; x = -128: 128.5 - 2^-10 -> 0.
+  auto hw = outs[2].getHandle<int8_t>();
+  const std::vector<int8_t> wantWide = {1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0};
+  for (dim_t p = 0; p < P; p++) {
+    EXPECT_EQ(hw.raw(p), wantWide[p]) << "wide pixel " << p;
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Long chains (the CPU backend runs a chain of one kernel as a loop over a
 // table of buffer offsets)

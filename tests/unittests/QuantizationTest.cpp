@@ -691,6 +691,79 @@ TEST(QuantizationTest, channelwiseConvolutionBiasPerChannel) {
 }
 
 //===----------------------------------------------------------------------===//
+// Requantization of accumulators (float scale)
+//===----------------------------------------------------------------------===//
+
+TEST(QuantizationTest, accumulatorScaleIsTheRatioRoundedToFloat) {
+  // 0.1 * 0.2 / 0.7 in double, then one rounding to float.
+  EXPECT_EQ(accumulatorScale(0.1, 0.2, 0.7), float(0.1 * 0.2 / 0.7));
+  EXPECT_EQ(accumulatorScale(1.0, 1.0, 4.0), 0.25f);
+  // Below 2^-40 every int32 times the ratio rounds to 0: the scale is 0
+  // (never a subnormal float); 2^-40 itself stays.
+  EXPECT_EQ(accumulatorScale(1.0, 0x1p-41, 1.0), 0.f);
+  EXPECT_EQ(accumulatorScale(1.0, 0x1p-40, 1.0), 0x1p-40f);
+  EXPECT_EQ(accumulatorScale(1e-30, 1e-30, 1.0), 0.f);
+  // Above 2^40 capped: every nonzero acc saturates either way.
+  EXPECT_EQ(accumulatorScale(1e30, 1.0, 1.0), 0x1p40f);
+}
+
+TEST(QuantizationTest, requantizeAccumulatorExactCases) {
+  // Scale 0.5: halves to even. 3 -> 1.5 -> 2, 5 -> 2.5 -> 2, -3 -> -2,
+  // -5 -> -2, 1 -> 0.5 -> 0, -1 -> -0.5 -> 0, 7 -> 3.5 -> 4.
+  EXPECT_EQ(requantizeAccumulator(3, 0.5f, 0), 2);
+  EXPECT_EQ(requantizeAccumulator(5, 0.5f, 0), 2);
+  EXPECT_EQ(requantizeAccumulator(-3, 0.5f, 0), -2);
+  EXPECT_EQ(requantizeAccumulator(-5, 0.5f, 0), -2);
+  EXPECT_EQ(requantizeAccumulator(1, 0.5f, 0), 0);
+  EXPECT_EQ(requantizeAccumulator(-1, 0.5f, 0), 0);
+  EXPECT_EQ(requantizeAccumulator(7, 0.5f, 0), 4);
+  // The offset is added after the rounding, then the sum saturates:
+  // 0.25 * 9 = 2.25 -> 2, + 5 = 7; 0.25 * 600 = 150 + 0 -> 127;
+  // 150 - 30 = 120; -150 + 30 = -120; -150 -> -128.
+  EXPECT_EQ(requantizeAccumulator(9, 0.25f, 5), 7);
+  EXPECT_EQ(requantizeAccumulator(600, 0.25f, 0), 127);
+  EXPECT_EQ(requantizeAccumulator(600, 0.25f, -30), 120);
+  EXPECT_EQ(requantizeAccumulator(-600, 0.25f, 30), -120);
+  EXPECT_EQ(requantizeAccumulator(-600, 0.25f, 0), -128);
+  // The extremes of int32 with the largest scale saturate, no overflow.
+  EXPECT_EQ(requantizeAccumulator(INT32_MAX, 0x1p40f, -128), 127);
+  EXPECT_EQ(requantizeAccumulator(INT32_MIN, 0x1p40f, 127), -128);
+  EXPECT_EQ(requantizeAccumulator(INT32_MAX, 0.f, 3), 3);
+  // Beyond 2^24 the accumulator is rounded to a float first (to even):
+  // 2^24 + 2^16 + 1 -> 2^24 + 2^16, times 2^-17 = 128.5 -> 128.
+  EXPECT_EQ(requantizeAccumulator((1 << 24) + (1 << 16) + 1, 0x1p-17f, -128),
+            0);
+  EXPECT_EQ(requantizeAccumulator((1 << 24) + (1 << 16) + 3, 0x1p-17f, -128),
+            1);
+}
+
+TEST(QuantizationTest, requantizeAccumulatorAgreesWithDoubleArithmetic) {
+  // For |acc| < 2^24 float(acc) is exact, and the float product is the
+  // exact one rounded once: the result is the double product (exact for
+  // these operands) rounded to float, then to an integer half to even.
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> logRatio(std::log(1e-6),
+                                                  std::log(10.0));
+  // |acc| log-uniform below 2^24, so that most results do not saturate.
+  std::uniform_real_distribution<double> logAcc(0, 24 * std::log(2.0));
+  std::uniform_int_distribution<int32_t> offset(-128, 127);
+  size_t inside = 0;
+  for (int i = 0; i < 20000; i++) {
+    float s = accumulatorScale(1.0, std::exp(logRatio(gen)), 1.0);
+    int32_t a = int32_t(std::min(std::exp(logAcc(gen)), 16777215.0));
+    a = i % 2 ? -a : a;
+    int32_t o = offset(gen);
+    double product = double(a) * double(s); // exact: 24 + 24 bits
+    double r = std::nearbyint(double(float(product)));
+    double want = std::min(std::max(r + o, -128.0), 127.0);
+    inside += want > -128 && want < 127;
+    ASSERT_EQ(requantizeAccumulator(a, s, o), int8_t(want))
+        << "acc " << a << " scale " << s << " offset " << o;
+  }
+  EXPECT_GT(inside, 5000u); // the rounding, not only the clamp, was checked
+}
+
+//===----------------------------------------------------------------------===//
 // Fixed-point requantization
 //===----------------------------------------------------------------------===//
 

@@ -41,12 +41,11 @@ StridedView getStridedView(const Node &n, llvm::ArrayRef<dim_t> inDims,
 int64_t getPadValueBits(const PadNode &n);
 
 /// Per output channel of an INT8 convolution: the filter offset and the
-/// requantization (in scale x filter scale / out scale) as multiplier and
-/// shift, exactly as the Interpreter computes them.
+/// scale of the accumulator's requantization (accumulatorScale of in scale,
+/// filter scale and out scale), exactly as the Interpreter computes them.
 struct ConvRequantization {
   std::vector<int32_t> filterOffsets;
-  std::vector<int64_t> multipliers;
-  std::vector<int32_t> shifts;
+  std::vector<float> scales; ///< accumulatorScale per output channel
 };
 
 /// \returns the per-channel requantization of the INT8 convolution \p n.

@@ -119,8 +119,9 @@ inline float dequantizeValue(int32_t q, TensorQuantizationParams p) {
 }
 
 /// A positive real ratio as a fixed-point number: ratio ~ multiplier *
-/// 2^-shift with multiplier in [2^30, 2^31). Every requantization in every
-/// backend uses it, so results are bit-exact across backends.
+/// 2^-shift with multiplier in [2^30, 2^31). Every requantization other
+/// than an accumulator's (requantizeAccumulator below) in every backend uses
+/// it, so results are bit-exact across backends.
 struct QuantizationTransform {
   int64_t multiplier{1 << 30};
   int32_t shift{30};
@@ -157,9 +158,50 @@ inline int64_t applyQuantizationTransform(int64_t v, QuantizationTransform t) {
 }
 
 /// \returns clamp(round(v * ratio) + offset) as int8: the requantization of
-/// an int32 accumulator \p v into an output with offset \p offset.
+/// a value \p v (codes less their offset, their sums or products) into an
+/// output with offset \p offset.
 inline int8_t requantize(int64_t v, QuantizationTransform t, int32_t offset) {
   return clampToInt8(applyQuantizationTransform(v, t) + offset);
+}
+
+/// The requantization of an int32 accumulator (Conv, FullyConnected,
+/// MatMul: sums of int8 products plus an int32 bias) into int8, as ONNX
+/// QLinearConv and ONNX Runtime define it: y = clamp(nearbyint(float(acc)
+/// * scale) + offset), the product one float32 multiplication and the
+/// rounding half to even. Every step is exactly specified by IEEE 754, so
+/// every backend computes it bit for bit alike, and a vector unit in six
+/// instructions for a vector of lanes (convert, multiply, clamp twice,
+/// convert, add) where the fixed-point transform needs thirteen.
+///
+/// \returns the scale of ratio = in scale x weight scale / out scale
+/// (computed in double, rounded once to float). Ratios below 2^-40 give
+/// 0: every int32 acc times such a ratio rounds to 0 anyway, and the
+/// scale is never a subnormal float. Ratios above 2^40 are capped there:
+/// every nonzero acc saturates either way.
+inline float accumulatorScale(double inScale, double weightScale,
+                              double outScale) {
+  double r = inScale * weightScale / outScale;
+  if (!(r >= 0x1p-40)) {
+    return 0.f;
+  }
+  return float(std::min(r, 0x1p40));
+}
+
+/// \returns float(acc) x scale rounded half to even, clamped to [lo, hi]
+/// (integers, |lo|, |hi| < 2^30). Clamping before the rounding gives the
+/// same result (the bounds are integers and rounding is monotone) and
+/// keeps the conversion to int in range.
+inline int32_t roundAccumulator(int32_t acc, float scale, int32_t lo,
+                                int32_t hi) {
+  float r = float(acc) * scale; // a product alone: nothing to contract
+  float c = std::min(std::max(r, float(lo)), float(hi));
+  return int32_t(std::nearbyint(c));
+}
+
+/// \returns clamp(nearbyint(float(acc) * scale) + offset) as int8.
+inline int8_t requantizeAccumulator(int32_t acc, float scale, int32_t offset) {
+  return int8_t(roundAccumulator(acc, scale, -128 - offset, 127 - offset) +
+                offset);
 }
 
 /// The bounds [lo, hi] that an INT8 Relu (\p isClip false: [0, inf)) or

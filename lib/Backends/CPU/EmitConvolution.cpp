@@ -210,7 +210,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     std::vector<PlannedArg> weights = {
         ptr(newConstant(pk.filter)), ptr(newConstant(pk.bias)),
         pk.needsWindowSums ? ptr(newConstant(pk.filterOffsets)) : nullPtr(),
-        ptr(newConstant(pk.multipliers)), ptr(newConstant(pk.shifts))};
+        ptr(newConstant(pk.scales))};
     if (depthwisePacks) {
       // The scratch holds the input rows of the largest share of items
       // (the IR splits N * OH * Cb items evenly among the threads).
@@ -243,8 +243,8 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
     emit("libjit_conv_1x1_rows_i8", N * OH * libjit::divUp(Ob, 2),
          {ptr(y), ptr(x), ptr(newConstant(pk.filter)),
           ptr(newConstant(pk.bias)), imm(pk.needsWindowSums),
-          ptr(newConstant(pk.filterOffsets)), ptr(newConstant(pk.multipliers)),
-          ptr(newConstant(pk.shifts)), dyn(Cb), dyn(Ob), dyn(OH), imm(OW),
+          ptr(newConstant(pk.filterOffsets)), ptr(newConstant(pk.scales)),
+          dyn(Cb), dyn(Ob), dyn(OH), imm(OW),
           scratch(Cb * OW * kBlock + OW * sizeof(int32_t)), scalarsArg()});
     return;
   }
@@ -264,8 +264,7 @@ void KernelEmitter::fastConvolution(const ConvolutionNode &n,
        append(append({ptr(y), ptr(packed), ptr(newConstant(pk.filter)),
                       ptr(newConstant(pk.bias)), sums,
                       ptr(newConstant(pk.filterOffsets)),
-                      ptr(newConstant(pk.multipliers)),
-                      ptr(newConstant(pk.shifts)), dyn(bg.Cb), imm(CBp),
+                      ptr(newConstant(pk.scales)), dyn(bg.Cb), imm(CBp),
                       dyn(bg.CbIn), imm(bg.obPerStep), imm(bg.cbStep), dyn(Hp),
                       imm(Wp), dyn(Ob), imm(Ob % 2), dyn(OH), imm(OW)},
                      window),
@@ -298,8 +297,7 @@ void KernelEmitter::plainConvolution(const ConvolutionNode &n) {
                                   ptr(filter),
                                   ptr(bias),
                                   ptr(newConstant(rq.filterOffsets)),
-                                  ptr(newConstant(rq.multipliers)),
-                                  ptr(newConstant(rq.shifts)),
+                                  ptr(newConstant(rq.scales)),
                                   imm(n.getInput().getType().getOffset()),
                                   imm(n.getType().getOffset())};
   args.insert(args.end(), geometry.begin(), geometry.end());
@@ -345,12 +343,12 @@ void KernelEmitter::fullyConnected(const Node &n, NodeValue in, NodeValue w,
       }
       emit("libjit_pack_fc_input_i8", N,
            {ptr(rows), sums, ptr(x), imm(Kx), imm(pk.Kp), imm(xt.getOffset())});
-      auto [m, s] =
-          transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
+      float scale =
+          accumulatorScale(xt.getScale(), wty.getScale(), yt.getScale());
       emit("libjit_fc_i8", N * Mb,
            {ptr(y), ptr(rows), ptr(newConstant(pk.weights)),
             ptr(newConstant(pk.bias)), sums, imm(wty.getOffset()), imm(pk.Kp),
-            imm(M), m, s, imm(yt.getOffset())});
+            imm(M), immf(scale), imm(yt.getOffset())});
       return;
     }
   }
@@ -362,11 +360,10 @@ void KernelEmitter::fullyConnected(const Node &n, NodeValue in, NodeValue w,
          {ptr(y), ptr(x), ptr(wS), bias, imm(K), imm(M)});
     return;
   }
-  auto [mult, shift] =
-      transformArgs(double(xt.getScale()) * wty.getScale() / yt.getScale());
+  float scale = accumulatorScale(xt.getScale(), wty.getScale(), yt.getScale());
   emit("libjit_matmul_i8", N,
        {ptr(y), ptr(x), ptr(wS), bias, imm(K), imm(M), imm(xt.getOffset()),
-        imm(wty.getOffset()), mult, shift, imm(yt.getOffset()),
+        imm(wty.getOffset()), immf(scale), imm(yt.getOffset()),
         scratch(M * sizeof(int32_t))});
 }
 

@@ -42,14 +42,6 @@ bool isFastConvolution(const ConvolutionNode &n) {
     return false;
   }
   if (n.getType().isQuantized()) {
-    // The vector requantization needs shifts of at least 1 (ratios below
-    // 2^30, i.e. always in practice).
-    ConvRequantization rq = computeConvRequantization(n);
-    for (int32_t shift : rq.shifts) {
-      if (shift < 1) {
-        return false;
-      }
-    }
     return isInt8(n.getType()) && int8ConvFitsInt32(n);
   }
   return true;

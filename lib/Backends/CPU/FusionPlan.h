@@ -57,8 +57,7 @@ struct FusionPlan {
 
 /// \returns true if \p n runs on the blocked kernels: constant filter and
 /// bias, 4-D, group 1, depthwise or grouped as blockGroupingOf admits; INT8
-/// only where the requantization shifts are at least 1 and the int32
-/// accumulators cannot overflow.
+/// only where the int32 accumulators cannot overflow.
 bool isFastConvolution(const ConvolutionNode &n);
 
 /// \returns true if \p n is depthwise: one group per input channel, one

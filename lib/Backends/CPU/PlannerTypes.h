@@ -59,12 +59,8 @@ inline PlannedArg immArray(std::vector<int64_t> v) {
 }
 inline PlannedArg nullPtr() { return {KernelArg::null()}; }
 
-/// \returns the transform of the real ratio \p r as (multiplier, shift).
-inline std::pair<PlannedArg, PlannedArg> transformArgs(double r) {
-  QuantizationTransform t = makeQuantizationTransform(r);
-  return {imm(t.multiplier), imm(t.shift)};
-}
-/// The same as run-time arguments (dyn), for kernels that only apply it.
+/// \returns the transform of the real ratio \p r as (multiplier, shift),
+/// run-time arguments (dyn): the kernels only apply it.
 inline std::pair<PlannedArg, PlannedArg> dynTransformArgs(double r) {
   QuantizationTransform t = makeQuantizationTransform(r);
   return {dyn(t.multiplier), dyn(t.shift)};

@@ -114,11 +114,9 @@ void padRequantization(const ConvolutionNode &n, int64_t channels,
                        PackedConvI8 &p) {
   ConvRequantization rq = computeConvRequantization(n);
   p.filterOffsets = rq.filterOffsets;
-  p.multipliers.assign(rq.multipliers.begin(), rq.multipliers.end());
-  p.shifts = rq.shifts;
+  p.scales = rq.scales;
   p.filterOffsets.resize(channels, 0);
-  p.multipliers.resize(channels, 0);
-  p.shifts.resize(channels, 62);
+  p.scales.resize(channels, 0.f);
 }
 } // namespace
 

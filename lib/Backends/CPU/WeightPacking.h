@@ -65,8 +65,7 @@ struct PackedConvI8 {
                               ///< depthwise [Cb][KH][ceil(KW/4)][16][4]
   std::vector<int32_t> bias;  ///< with the offset corrections
   std::vector<int32_t> filterOffsets;
-  std::vector<int32_t> multipliers; ///< below 2^31 (QuantizationTransform)
-  std::vector<int32_t> shifts;
+  std::vector<float> scales; ///< accumulatorScale (padding channels 0)
   /// Some filter offset is not 0: the kernel needs the window sums.
   bool needsWindowSums{false};
   /// No filter offset is -128, so every -offset is an int8 code (the

@@ -1,8 +1,11 @@
 // INT8 reference kernels. Accumulation is in int32 (int64 where a product
-// of sums could overflow); every result is requantized with the fixed-point
-// transform of QuantizationMath.h: y = clamp(round(acc * ratio) + offset),
-// ratio = (in scale x weight scale) / out scale computed in double. Padding
-// contributes real 0 (a code equal to the offset).
+// of sums could overflow). Convolutions and matrix products requantize
+// their accumulators with a float scale (requantizeAccumulator of
+// QuantizationMath.h: y = clamp(nearbyint(float(acc) * scale) + offset),
+// scale = (in scale x weight scale) / out scale computed in double, then
+// rounded to float); every other result with the fixed-point transform:
+// y = clamp(round(v * ratio) + offset). Padding contributes real 0 (a code
+// equal to the offset).
 
 #include "InterpreterQuantizedKernels.h"
 
@@ -57,14 +60,14 @@ void convInt8(const ConvolutionNode &n, llvm::ArrayRef<const Tensor *> in,
   const int32_t *b = i32(bT);
   int8_t *y = i8(outT);
   std::vector<int32_t> acc(OH * OW), xs(C * H * W);
-  std::vector<QuantizationTransform> transforms(O);
+  std::vector<float> scales(O);
   std::vector<int32_t> filterOffsets(O);
   for (dim_t o = 0; o < O; o++) {
     float ws = n.isChannelwise() ? in[3]->getHandle<float>().raw(o)
                                  : wT.getType().getScale();
     filterOffsets[o] = n.isChannelwise() ? in[4]->getHandle<int32_t>().raw(o)
                                          : wT.getType().getOffset();
-    transforms[o] = ratio(double(xq.scale) * ws, yq.scale);
+    scales[o] = accumulatorScale(xq.scale, ws, yq.scale);
   }
   for (dim_t b0 = 0; b0 < N; b0++) {
     // The input in units of its scale (x - offset); padding is 0.
@@ -101,7 +104,7 @@ void convInt8(const ConvolutionNode &n, llvm::ArrayRef<const Tensor *> in,
       }
       int8_t *yp = y + (b0 * O + o) * OH * OW;
       for (dim_t i = 0; i < OH * OW; i++) {
-        yp[i] = requantize(acc[i], transforms[o], yq.offset);
+        yp[i] = requantizeAccumulator(acc[i], scales[o], yq.offset);
       }
     }
   }
@@ -114,7 +117,7 @@ void matMulInt8(const Tensor &xT, const Tensor &wT, const Tensor *bT,
         M = wT.dims()[1];
   auto xq = paramsOf(xT.getType()), wq = paramsOf(wT.getType()),
        yq = paramsOf(outT.getType());
-  QuantizationTransform t = ratio(double(xq.scale) * wq.scale, yq.scale);
+  const float scale = accumulatorScale(xq.scale, wq.scale, yq.scale);
   const int8_t *x = i8(xT), *w = i8(wT);
   int8_t *y = i8(outT);
   std::vector<int32_t> acc(M);
@@ -130,7 +133,7 @@ void matMulInt8(const Tensor &xT, const Tensor &wT, const Tensor *bT,
       }
     }
     for (dim_t m = 0; m < M; m++) {
-      y[i * M + m] = requantize(acc[m], t, yq.offset);
+      y[i * M + m] = requantizeAccumulator(acc[m], scale, yq.offset);
     }
   }
 }

@@ -557,8 +557,6 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
     // as int (w - filter offset).
     int64_t O = f[0], C = f[1], K = f[2] * f[3], Ob = (O + 15) / 16;
     std::vector<int32_t> packed(Ob * C * K * 16, 0), bias(Ob * 16, 0);
-    std::vector<int64_t> mults(rq.multipliers);
-    std::vector<int32_t> shifts(rq.shifts);
     const int8_t *fw =
         reinterpret_cast<const int8_t *>(filterC->getPayload().getUnsafePtr());
     const int32_t *fb =
@@ -575,18 +573,16 @@ void FunctionBuilder::convolution(const ConvolutionNode &n) {
     geometry.pop_back(); // no group
     launch("conv_i8_v16", out[0] * Ob * out[2] * ((out[3] + 3) / 4),
            withGeometry({mem(y), mem(x), mem(constant(packed)),
-                         mem(constant(bias)), mem(constant(mults)),
-                         mem(constant(shifts)),
+                         mem(constant(bias)), mem(constant(rq.scales)),
                          i32(n.getInput().getType().getOffset()),
                          i32(n.getType().getOffset())}));
     return;
   }
   launch("conv_i8", n.getType().size(),
-         withGeometry({mem(y), mem(x), mem(w), mem(b),
-                       mem(constant(rq.filterOffsets)),
-                       mem(constant(rq.multipliers)), mem(constant(rq.shifts)),
-                       i32(n.getInput().getType().getOffset()),
-                       i32(n.getType().getOffset())}));
+         withGeometry(
+             {mem(y), mem(x), mem(w), mem(b), mem(constant(rq.filterOffsets)),
+              mem(constant(rq.scales)), i32(n.getInput().getType().getOffset()),
+              i32(n.getType().getOffset())}));
 }
 
 /// The rows x cols matrix of \p c (of element type T; none: zeros) widened
@@ -633,13 +629,13 @@ void FunctionBuilder::matmul(const Node &n, NodeValue a, NodeValue b,
       return;
     }
     const Type &xt = a.getType(), &wt = b.getType();
-    auto [m, s] =
-        transform(double(xt.getScale()) * wt.getScale() / yt.getScale());
+    float scale = accumulatorScale(xt.getScale(), wt.getScale(), yt.getScale());
     launch("matmul_i8_v16", items,
            {mem(y), mem(x),
             mem(constant(packColumns<int8_t>(bC, K, M, Mp, wt.getOffset()))),
             mem(constant(packColumns<int32_t>(biasC, 1, M, Mp))), i64(N),
-            i64(K), i64(M), i32(xt.getOffset()), m, s, i32(yt.getOffset())});
+            i64(K), i64(M), i32(xt.getOffset()), f32(scale),
+            i32(yt.getOffset())});
     return;
   }
   if (!yt.isQuantized()) {
@@ -649,11 +645,10 @@ void FunctionBuilder::matmul(const Node &n, NodeValue a, NodeValue b,
     return;
   }
   const Type &xt = a.getType(), &wt = b.getType();
-  auto [m, s] =
-      transform(double(xt.getScale()) * wt.getScale() / yt.getScale());
+  float scale = accumulatorScale(xt.getScale(), wt.getScale(), yt.getScale());
   launch("matmul_i8", yt.size(),
          {mem(y), mem(x), mem(w), mem(bb), i32(bias.getNode() != nullptr),
-          i64(K), i64(M), i32(xt.getOffset()), i32(wt.getOffset()), m, s,
+          i64(K), i64(M), i32(xt.getOffset()), i32(wt.getOffset()), f32(scale),
           i32(yt.getOffset())});
 }
 

@@ -22,15 +22,15 @@ using namespace glow::libjit;
 namespace {
 
 /// Epilogue of an INT8 convolution, per output channel c of a tile:
-///   y1 = requantize(acc - filterOffset[c] * windowSum, mult[c], shift[c])
+///   y1 = requantizeAccumulator(acc - filterOffset[c] * windowSum,
+///                              scales[c], outOffset)
 /// then optionally a fused Relu/Clip (act): y2 = requantize(clamp(y1 -
-/// actInOffset, lo, hi), actMult, actShift) + actOutOffset, then stored as
-/// int8 or, with dequantize, as float scale * (y - offset). Multipliers
-/// fit in int32 and shifts are at least 1 (the planner checks).
+/// actInOffset, lo, hi), actMult, actShift) + actOutOffset (the fixed-point
+/// transform of an int8 value; actShift at least 1, the planner checks),
+/// then stored as int8 or, with dequantize, as float scale * (y - offset).
 struct Int8Epilogue {
   const int32_t *filterOffsets; // null: all 0 (no window sums)
-  const int32_t *mults;
-  const int32_t *shifts;
+  const float *scales;
   const ConvScalars *p;
 };
 
@@ -41,6 +41,7 @@ struct Int8Epilogue {
 /// terms 2^(s - 1).
 struct RequantLanes {
   __m512i m, mOdd, sEven, sOdd, rEven, rOdd;
+  RequantLanes() = default;
   RequantLanes(__m512i mults, __m512i shifts) {
     const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
     const __m512i one = _mm512_set1_epi64(1);
@@ -98,53 +99,68 @@ LIBJIT_INLINE __m512i clampLanes(__m512i v, __m512i lo, __m512i hi) {
   return _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
 }
 
+/// round(float(v) x scale) per lane, clamped to [lo, hi] (integers) before
+/// the rounding: requantizeAccumulator's roundAccumulator, bit for bit (the
+/// conversions round half to even, as MXCSR has it by default).
+LIBJIT_INLINE __m512i roundAccumulatorLanes(__m512i v, const float *scales,
+                                            __m512 lo, __m512 hi) {
+  __m512 r = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(scales));
+  return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(r, lo), hi));
+}
+
 /// The epilogue of one output block blk, its constants made once (the
 /// stores of the results may alias what they were read from, so the
-/// compiler could not keep them across pixels itself).
+/// compiler could not keep them across pixels itself). Few and cheap: the
+/// scales are read where they are used, and the fused clip's
+/// requantization is made only when there is one.
 ///
 /// Without a fused Relu/Clip, or with one that keeps the scale, everything
-/// after the requantization is one clamp (ShiftClamp::then): clamp to int8
-/// after adding the output offset, subtract the clip's input offset, clamp
-/// to its bounds, add its output offset, clamp to int8. The requantized
-/// value is clamped in 64-bit lanes to the bounds less the shift, which
-/// also stands for the +-2^30 saturation (the bounds lie within it).
+/// after the rounding is one clamp (ShiftClamp::then): clamp to int8 after
+/// adding the output offset, subtract the clip's input offset, clamp to its
+/// bounds, add its output offset, clamp to int8. The product is clamped in
+/// float to the bounds less the shift, then rounded.
 struct BlockEpilogueI8 {
   bool windowSums, act, actRequant, dequantize;
   __m512i filterOffsets;
-  RequantLanes q;
-  __m512i outOffset, actInOffset, actLo, actHi, actOutOffset;
+  const float *scales;
+  // The one clamp: products to [clampLo, clampHi], plus shift.
+  __m512 clampLo, clampHi;
+  __m512i shift;
+  // A fused clip that changes the scale (actRequant).
+  __m512i actInOffset, actLo, actHi, actOutOffset;
   RequantLanes actQ;
   __m512 dqScale;
   __m512i dqOffset;
-  // The one clamp: requantized lanes to [clampLo, clampHi], plus shift.
-  __m512i clampLo, clampHi, shift;
   BlockEpilogueI8(int64_t blk, const Int8Epilogue &ep)
-      : q(_mm512_loadu_si512(ep.mults + blk * kBlock),
-          _mm512_loadu_si512(ep.shifts + blk * kBlock)),
-        actQ(_mm512_set1_epi32(int32_t(ep.p->actMult)),
-             _mm512_set1_epi32(ep.p->actShift)) {
-    ShiftClamp c{ep.p->outOffset, -128, 127};
-    if (ep.p->act) {
-      c = c.then({-int64_t(ep.p->actInOffset), ep.p->actLo, ep.p->actHi})
-              .then({ep.p->actOutOffset, -128, 127});
+      : scales(ep.scales + blk * kBlock) {
+    const ConvScalars &p = *ep.p;
+    act = p.act != 0;
+    actRequant = act && p.act != kActIdentityScale;
+    ShiftClamp c{p.outOffset, -128, 127};
+    if (act && !actRequant) {
+      c = c.then({-int64_t(p.actInOffset), p.actLo, p.actHi})
+              .then({p.actOutOffset, -128, 127});
     }
-    clampLo = _mm512_set1_epi64(c.lo - c.k);
-    clampHi = _mm512_set1_epi64(c.hi - c.k);
+    clampLo = _mm512_set1_ps(float(c.lo - c.k));
+    clampHi = _mm512_set1_ps(float(c.hi - c.k));
     shift = _mm512_set1_epi32(int32_t(c.k));
     windowSums = ep.filterOffsets != nullptr;
-    filterOffsets = windowSums
-                        ? _mm512_loadu_si512(ep.filterOffsets + blk * kBlock)
-                        : _mm512_setzero_si512();
-    outOffset = _mm512_set1_epi32(ep.p->outOffset);
-    act = ep.p->act != 0;
-    actRequant = ep.p->act != kActIdentityScale;
-    actInOffset = _mm512_set1_epi32(ep.p->actInOffset);
-    actLo = _mm512_set1_epi32(int32_t(ep.p->actLo));
-    actHi = _mm512_set1_epi32(int32_t(ep.p->actHi));
-    actOutOffset = _mm512_set1_epi32(ep.p->actOutOffset);
-    dequantize = ep.p->dequantize != 0;
-    dqScale = _mm512_set1_ps(ep.p->dqScale);
-    dqOffset = _mm512_set1_epi32(ep.p->dqOffset);
+    if (windowSums) {
+      filterOffsets = _mm512_loadu_si512(ep.filterOffsets + blk * kBlock);
+    }
+    if (actRequant) {
+      actInOffset = _mm512_set1_epi32(p.actInOffset);
+      actLo = _mm512_set1_epi32(int32_t(p.actLo));
+      actHi = _mm512_set1_epi32(int32_t(p.actHi));
+      actOutOffset = _mm512_set1_epi32(p.actOutOffset);
+      actQ = RequantLanes(_mm512_set1_epi32(int32_t(p.actMult)),
+                          _mm512_set1_epi32(p.actShift));
+    }
+    dequantize = p.dequantize != 0;
+    if (dequantize) {
+      dqScale = _mm512_set1_ps(p.dqScale);
+      dqOffset = _mm512_set1_epi32(p.dqOffset);
+    }
   }
 };
 
@@ -157,13 +173,9 @@ LIBJIT_INLINE __m512i epilogueLanesI8(__m512i a, const BlockEpilogueI8 &k,
     a = _mm512_sub_epi32(
         a, _mm512_mullo_epi32(k.filterOffsets, _mm512_set1_epi32(windowSum)));
   }
-  __m512i y;
-  if (!k.act || !k.actRequant) {
-    y = _mm512_add_epi32(requantizeClampLanes(a, k.q, k.clampLo, k.clampHi),
-                         k.shift);
-  } else {
-    y = requantizeLanes(a, k.q);
-    y = clampLanes(_mm512_add_epi32(y, k.outOffset), i8min, i8max);
+  __m512i y = _mm512_add_epi32(
+      roundAccumulatorLanes(a, k.scales, k.clampLo, k.clampHi), k.shift);
+  if (k.actRequant) {
     __m512i r =
         clampLanes(_mm512_sub_epi32(y, k.actInOffset), k.actLo, k.actHi);
     r = requantizeLanes(r, k.actQ);
@@ -254,10 +266,8 @@ finishBlockI8(const int32_t *acc, int64_t blk, int32_t windowSum,
     if (ep.filterOffsets) {
       a -= int64_t(ep.filterOffsets[c]) * windowSum;
     }
-    QuantizationTransform t;
-    t.multiplier = ep.mults[c];
-    t.shift = ep.shifts[c];
-    int32_t v = requantize(a, t, ep.p->outOffset);
+    int32_t v =
+        requantizeAccumulator(int32_t(a), ep.scales[c], ep.p->outOffset);
     if (ep.p->act) {
       int64_t r = int64_t(v) - ep.p->actInOffset;
       r = r < ep.p->actLo ? ep.p->actLo : (r > ep.p->actHi ? ep.p->actHi : r);
@@ -448,14 +458,14 @@ LIBJIT_INLINE void convRowI8(const ConvShapeI8 &s, const ConvRowInputI8 &x0,
 LIBJIT_EXPORT void libjit_conv_blocked_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
     const int8_t *filter, const int32_t *bias, const int32_t *windowSums,
-    const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
-    int64_t Cb, int64_t CBp, int64_t CbIn, int64_t obPerStep, int64_t cbStep,
-    int64_t Hp, int64_t Wp, int64_t Ob, int64_t obOdd, int64_t OH, int64_t OW,
-    int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
+    const int32_t *filterOffsets, const float *scales, int64_t Cb, int64_t CBp,
+    int64_t CbIn, int64_t obPerStep, int64_t cbStep, int64_t Hp, int64_t Wp,
+    int64_t Ob, int64_t obOdd, int64_t OH, int64_t OW, int64_t KH, int64_t KW,
+    int64_t SH, int64_t SW, int64_t DH, int64_t DW,
     const ConvScalars *scalars) {
   ConvShapeI8 s{Cb, CBp, Hp, Wp, Ob, OH,   OW,        KH,
                 KW, SH,  SW, DH, DW, CbIn, obPerStep, cbStep};
-  Int8Epilogue ep{windowSums ? filterOffsets : nullptr, mults, shifts, scalars};
+  Int8Epilogue ep{windowSums ? filterOffsets : nullptr, scales, scalars};
   int64_t pairs = divUp(Ob, 2);
   const bool pairable = cbStep == 0 || obPerStep % 2 == 0;
   const int64_t blockStride = Hp * Wp * CBp;
@@ -495,11 +505,10 @@ LIBJIT_EXPORT void libjit_conv_blocked_i8(
 LIBJIT_EXPORT void libjit_conv_1x1_rows_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
     const int8_t *filter, const int32_t *bias, int32_t withSums,
-    const int32_t *filterOffsets, const int32_t *mults, const int32_t *shifts,
-    int64_t Cb, int64_t Ob, int64_t OH, int64_t OW, uint8_t *scratch,
-    const ConvScalars *scalars) {
+    const int32_t *filterOffsets, const float *scales, int64_t Cb, int64_t Ob,
+    int64_t OH, int64_t OW, uint8_t *scratch, const ConvScalars *scalars) {
   ConvShapeI8 s{Cb, kBlock, OH, OW, Ob, OH, OW, 1, 1, 1, 1, 1, 1, Cb, Ob, 0};
-  Int8Epilogue ep{withSums ? filterOffsets : nullptr, mults, shifts, scalars};
+  Int8Epilogue ep{withSums ? filterOffsets : nullptr, scales, scalars};
   const int64_t rowBytes = OW * kBlock, pairs = divUp(Ob, 2);
   int32_t *sums = withSums ? (int32_t *)(scratch + Cb * rowBytes) : nullptr;
   const ConvRowInputI8 x0{scratch, rowBytes, sums};
@@ -744,11 +753,10 @@ depthwiseOutputRowI8(const uint8_t *plane, const int8_t *w, const int32_t *bias,
 LIBJIT_EXPORT void libjit_conv_depthwise_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *in,
     const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
-    const int32_t *mults, const int32_t *shifts, int64_t Cb, int64_t Hp,
-    int64_t Wp, int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t SH,
-    int64_t SW, int64_t DH, int64_t DW, int32_t foldOffsets,
-    const ConvScalars *scalars) {
-  Int8Epilogue ep{nullptr, mults, shifts, scalars};
+    const float *scales, int64_t Cb, int64_t Hp, int64_t Wp, int64_t OH,
+    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
+    int64_t DW, int32_t foldOffsets, const ConvScalars *scalars) {
+  Int8Epilogue ep{nullptr, scales, scalars};
   const int64_t G4 = divUp(KW, 4);
   const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
   for (int64_t r = begin; r < end; r++) {
@@ -773,12 +781,11 @@ LIBJIT_EXPORT void libjit_conv_depthwise_i8(
 LIBJIT_EXPORT void libjit_conv_depthwise_packs_i8(
     int64_t begin, int64_t end, uint8_t *out, const uint8_t *src,
     const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
-    const int32_t *mults, const int32_t *shifts, int64_t Cb, int64_t H,
-    int64_t W, int64_t PT, int64_t PL, int32_t inZero, int64_t Wp, int64_t OH,
-    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t DH,
-    int64_t DW, int32_t foldOffsets, uint8_t *scratch,
-    const ConvScalars *scalars) {
-  Int8Epilogue ep{nullptr, mults, shifts, scalars};
+    const float *scales, int64_t Cb, int64_t H, int64_t W, int64_t PT,
+    int64_t PL, int32_t inZero, int64_t Wp, int64_t OH, int64_t OW, int64_t KH,
+    int64_t KW, int64_t SH, int64_t SW, int64_t DH, int64_t DW,
+    int32_t foldOffsets, uint8_t *scratch, const ConvScalars *scalars) {
+  Int8Epilogue ep{nullptr, scales, scalars};
   const int64_t G4 = divUp(KW, 4);
   const int64_t rowBytes = quadRowPixels(Wp) * kBlock;
   const uint8_t zero = uint8_t(inZero);

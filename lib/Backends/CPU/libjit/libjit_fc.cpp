@@ -72,17 +72,13 @@ LIBJIT_EXPORT void libjit_pack_fc_input_i8(int64_t begin, int64_t end,
 
 /// Items: N * Mb. INT8 FullyConnected of packed unsigned rows [N][Kp] with
 /// weights [Mb][Kp/4][16][4]: acc = bias'[m] + sum u[k] w[k][m] -
-/// weightOffset * sums[n], requantized (one transform) to int8.
+/// weightOffset * sums[n], requantized to int8 (requantizeAccumulator).
 LIBJIT_EXPORT void libjit_fc_i8(int64_t begin, int64_t end, int8_t *out,
                                 const uint8_t *x, const int8_t *weights,
                                 const int32_t *bias, const int32_t *sums,
                                 int32_t weightOffset, int64_t Kp, int64_t M,
-                                int64_t mult, int32_t shift,
-                                int32_t outOffset) {
+                                float scale, int32_t outOffset) {
   int64_t Mb = divUp(M, kBlock);
-  QuantizationTransform t;
-  t.multiplier = mult;
-  t.shift = shift;
   for (int64_t it = begin; it < end; it++) {
     int64_t n = it / Mb, mb = it % Mb;
     const int8_t *w = weights + mb * Kp * kBlock;
@@ -123,9 +119,11 @@ LIBJIT_EXPORT void libjit_fc_i8(int64_t begin, int64_t end, int8_t *out,
     int64_t count = M - mb * kBlock < kBlock ? M - mb * kBlock : kBlock;
     int32_t s = sums ? sums[n] : 0;
     for (int64_t l = 0; l < count; l++) {
+      // The sum is the Interpreter's int32 accumulator; its parts may not be.
       int64_t a =
           int64_t(acc[l]) + bias[mb * kBlock + l] - int64_t(weightOffset) * s;
-      out[n * M + mb * kBlock + l] = requantize(a, t, outOffset);
+      out[n * M + mb * kBlock + l] =
+          requantizeAccumulator(int32_t(a), scale, outOffset);
     }
   }
 }

@@ -1,7 +1,9 @@
 // INT8 kernels in the plain layout. The arithmetic is the Interpreter's
-// (QuantizationMath.h): int32 accumulation and the fixed-point requantize,
-// so results are bit-exact. A requantization is passed as its multiplier
-// and shift (QuantizationTransform).
+// (QuantizationMath.h): int32 accumulation, the float requantization of
+// accumulators (convolution, matrix product: requantizeAccumulator with a
+// float scale) and the fixed-point requantize of everything else, so
+// results are bit-exact. A fixed-point requantization is passed as its
+// multiplier and shift (QuantizationTransform).
 
 #include "LibjitCommon.h"
 
@@ -407,15 +409,16 @@ libjit_pool_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *in,
 
 /// Items: N * O output planes. INT8 convolution in the plain layout (any
 /// group, stride, dilation, padding). Per output channel: the filter
-/// offset, and the requantization (mult, shift) of (in scale x filter
-/// scale) / out scale.
-LIBJIT_EXPORT void libjit_conv_i8(
-    int64_t begin, int64_t end, int8_t *out, const int8_t *in,
-    const int8_t *filter, const int32_t *bias, const int32_t *filterOffsets,
-    const int64_t *mults, const int32_t *shifts, int32_t inOffset,
-    int32_t outOffset, int64_t C, int64_t H, int64_t W, int64_t O, int64_t OH,
-    int64_t OW, int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t PT,
-    int64_t PL, int64_t DH, int64_t DW, int64_t G, int32_t *scratch) {
+/// offset, and the scale of the accumulator's requantization
+/// (accumulatorScale).
+LIBJIT_EXPORT void
+libjit_conv_i8(int64_t begin, int64_t end, int8_t *out, const int8_t *in,
+               const int8_t *filter, const int32_t *bias,
+               const int32_t *filterOffsets, const float *scales,
+               int32_t inOffset, int32_t outOffset, int64_t C, int64_t H,
+               int64_t W, int64_t O, int64_t OH, int64_t OW, int64_t KH,
+               int64_t KW, int64_t SH, int64_t SW, int64_t PT, int64_t PL,
+               int64_t DH, int64_t DW, int64_t G, int32_t *scratch) {
   // scratch holds OH * OW accumulators for each thread's current plane; the
   // generated code gives each thread its own.
   int64_t CG = C / G, OG = O / G;
@@ -449,24 +452,22 @@ LIBJIT_EXPORT void libjit_conv_i8(
         }
       }
     }
-    QuantizationTransform t = qt(mults[o], shifts[o]);
     int8_t *y = out + p * OH * OW;
     for (int64_t i = 0; i < OH * OW; i++) {
-      y[i] = requantize(acc[i], t, outOffset);
+      y[i] = requantizeAccumulator(acc[i], scales[o], outOffset);
     }
   }
 }
 
-/// Items: rows of the result. y[n][m] = requantize(bias[m] + sum_k (a[n][k]
-/// - aOffset)(b[k][m] - bOffset)); \p bias may be null. \p scratch holds M
-/// int32 per thread.
+/// Items: rows of the result. y[n][m] = requantizeAccumulator(bias[m] +
+/// sum_k (a[n][k] - aOffset)(b[k][m] - bOffset)); \p bias may be null.
+/// \p scratch holds M int32 per thread.
 LIBJIT_EXPORT void libjit_matmul_i8(int64_t begin, int64_t end, int8_t *out,
                                     const int8_t *a, const int8_t *b,
                                     const int32_t *bias, int64_t K, int64_t M,
                                     int32_t aOffset, int32_t bOffset,
-                                    int64_t mult, int32_t shift,
-                                    int32_t outOffset, int32_t *scratch) {
-  QuantizationTransform t = qt(mult, shift);
+                                    float scale, int32_t outOffset,
+                                    int32_t *scratch) {
   int32_t *acc = scratch;
   for (int64_t i = begin; i < end; i++) {
     for (int64_t m = 0; m < M; m++) {
@@ -480,7 +481,7 @@ LIBJIT_EXPORT void libjit_matmul_i8(int64_t begin, int64_t end, int8_t *out,
       }
     }
     for (int64_t m = 0; m < M; m++) {
-      out[i * M + m] = requantize(acc[m], t, outOffset);
+      out[i * M + m] = requantizeAccumulator(acc[m], scale, outOffset);
     }
   }
 }

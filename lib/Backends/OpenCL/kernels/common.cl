@@ -1,8 +1,9 @@
 // Shared by the OpenCL kernels (they are built as one program). One
 // work-item computes one output element unless a kernel says otherwise.
 // The INT8 arithmetic is the Interpreter's (QuantizationMath.h): int32
-// accumulation and the fixed-point requantization, with the transform
-// computed on the host, so results are bit-exact.
+// accumulation, the float requantization of accumulators (requant_acc) and
+// the fixed-point requantization of everything else, with the scales and
+// transforms computed on the host, so results are bit-exact.
 
 #pragma OPENCL FP_CONTRACT OFF
 
@@ -107,6 +108,15 @@ inline long applyTransform(long v, long m, int s) {
 
 inline char requant(long v, long m, int s, int offset) {
   return sat8(applyTransform(v, m, s) + offset);
+}
+
+/* requantizeAccumulator: clamp(rint((float)acc * scale) + offset), the
+   product one correctly rounded float multiplication, clamped in float
+   before the conversion (rounding half to even). */
+inline char requant_acc(int acc, float scale, int offset) {
+  float r = (float)acc * scale;
+  r = fmin(fmax(r, (float)(-128 - offset)), (float)(127 - offset));
+  return (char)(convert_int_rte(r) + offset);
 }
 
 /* quantizeValue: clamp(rint(x / scale) + offset) in float. */

@@ -129,12 +129,11 @@ __kernel void maxpool_i8(__global char *out, __global const char *in, long H,
 }
 
 /* Work-item per output element; per output channel: filter offset and
-   requantization (mult, shift). */
+   the scale of the accumulator's requantization. */
 __kernel void conv_i8(__global char *out, __global const char *in,
                       __global const char *filter, __global const int *bias,
                       __global const int *filterOffsets,
-                      __global const long *mults, __global const int *shifts,
-                      int inOffset, int outOffset, long C, long H, long W,
+                      __global const float *scales, int inOffset, int outOffset, long C, long H, long W,
                       long O, long OH, long OW, long KH, long KW, long SH,
                       long SW, long PT, long PL, long DH, long DW, long G) {
   long i = get_global_id(0);
@@ -159,21 +158,21 @@ __kernel void conv_i8(__global char *out, __global const char *in,
       }
     }
   }
-  out[i] = requant(acc, mults[o], shifts[o], outOffset);
+  out[i] = requant_acc(acc, scales[o], outOffset);
 }
 
 /* Work-item per output element of an INT8 matrix product (hasBias 0: none). */
 __kernel void matmul_i8(__global char *out, __global const char *a,
                         __global const char *b, __global const int *bias,
                         int hasBias, long K, long M, int aOffset, int bOffset,
-                        long mult, int shift, int outOffset) {
+                        float scale, int outOffset) {
   long i = get_global_id(0);
   long n = i / M, m = i % M;
   int acc = hasBias ? bias[m] : 0;
   for (long k = 0; k < K; k++) {
     acc += ((int)a[n * K + k] - aOffset) * ((int)b[k * M + m] - bOffset);
   }
-  out[i] = requant(acc, mult, shift, outOffset);
+  out[i] = requant_acc(acc, scale, outOffset);
 }
 
 /* INT8 matrix product vectorised by hand like matmul_f32_v16: 16 columns
@@ -182,8 +181,8 @@ __kernel void matmul_i8(__global char *out, __global const char *a,
    ceil(N/4) * Mp/16. */
 __kernel void matmul_i8_v16(__global char *out, __global const char *a,
                             __global const int *b, __global const int *bias,
-                            long N, long K, long M, int aOffset, long mult,
-                            int shift, int outOffset) {
+                            long N, long K, long M, int aOffset, float scale,
+                            int outOffset) {
 #define MATMUL_I8_LOAD(v) ((int)(v) - aOffset)
   MATMUL_V16_ACCUMULATE(char, int16, int, MATMUL_I8_LOAD)
 #undef MATMUL_I8_LOAD
@@ -192,7 +191,7 @@ __kernel void matmul_i8_v16(__global char *out, __global const char *a,
   for (int j = 0; j < 4 && n0 + j < N; j++) {
     __global char *y = out + (n0 + j) * M + mb * 16;
     for (int l = 0; l < 16 && mb * 16 + l < M; l++) {
-      y[l] = requant(r[j * 16 + l], mult, shift, outOffset);
+      y[l] = requant_acc(r[j * 16 + l], scale, outOffset);
     }
   }
 }
@@ -203,8 +202,7 @@ __kernel void matmul_i8_v16(__global char *out, __global const char *a,
    bias [O/16 * 16]; padding contributes 0 as in the Interpreter. */
 __kernel void conv_i8_v16(__global char *out, __global const char *in,
                           __global const int *filter, __global const int *bias,
-                          __global const long *mults,
-                          __global const int *shifts, int inOffset,
+                          __global const float *scales, int inOffset,
                           int outOffset, long C, long H, long W, long O,
                           long OH, long OW, long KH, long KW, long SH, long SW,
                           long PT, long PL, long DH, long DW) {
@@ -220,7 +218,7 @@ __kernel void conv_i8_v16(__global char *out, __global const char *in,
     }
     __global char *y = out + ((n * O + o) * OH + oh) * OW;
     for (int j = 0; j < 4 && ow0 + j < OW; j++) {
-      y[ow0 + j] = requant(r[j * 16 + l], mults[o], shifts[o], outOffset);
+      y[ow0 + j] = requant_acc(r[j * 16 + l], scales[o], outOffset);
     }
   }
 }
