@@ -580,7 +580,8 @@ static NodeValue int8IdentityConv(Function *F, Module &M, NodeValue xq,
                                   llvm::StringRef name, bool depthwise,
                                   llvm::ArrayRef<int32_t> bias, float sy,
                                   int32_t oy) {
-  const dim_t C = 16, K = depthwise ? 3 : 1;
+  const dim_t C = 16;
+  const unsigned K = depthwise ? 3 : 1;
   Tensor w(Type(ElemKind::Int8QTy, {C, depthwise ? 1 : C, K, K}, 1.f, 0));
   w.zero();
   auto wh = w.getHandle<int8_t>();
