@@ -649,6 +649,62 @@ TEST_F(CPUPlannerTest, siluIsOnePass) {
   EXPECT_NE(findCall(q, "silu2.gate", "libjit_unary_f32"), nullptr);
 }
 
+// A lowered HardSigmoid after a convolution: Mul by a broadcast alpha, Add
+// of a broadcast beta (on the left here), Clip. The two single values are
+// read as scalars: no broadcast copy is made, and the chain stays in the
+// convolution's blocked layout (no conversion to or from it). A Broadcast
+// that two nodes read, or one of more than one value, is still made.
+TEST_F(CPUPlannerTest, scalarOperandsAreReadNotBroadcast) {
+  ConvolutionNode *c = conv("c", input("x", {1, 16, 8, 8}), 16);
+  auto scalar = [&](const std::string &name, float v) {
+    Tensor t(ElemKind::FloatTy, {1});
+    t.getHandle<float>().raw(0) = v;
+    return F_->createBroadcast(
+        name + ".broadcast", M_.createConstant(name, std::move(t)), c->dims());
+  };
+  auto *alpha = scalar("alpha", 0.25f), *beta = scalar("beta", 0.5f);
+  Node *mul = F_->createArithmetic(Kind::MulKind, "hs.mul", c, alpha);
+  Node *add = F_->createArithmetic(Kind::AddKind, "hs.add", beta, mul);
+  Node *clip = F_->createClip("hs.clip", add, 0.f, 1.f);
+  auto *shared = scalar("shared", 2.f);
+  Node *twice = F_->createArithmetic(Kind::MulKind, "twice", clip, shared);
+  Node *both = F_->createArithmetic(Kind::AddKind, "both", twice, shared);
+  auto *wide = F_->createBroadcast("wide.broadcast",
+                                   constant("wide", {1, 16, 1, 1}), c->dims());
+  F_->createSave("out", F_->createArithmetic(Kind::SubKind, "sub", both, wide));
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.scalarOperands.count(mul), 1u);
+  EXPECT_EQ(plan.scalarOperands.at(mul), 1u);
+  ASSERT_EQ(plan.scalarOperands.count(add), 1u);
+  EXPECT_EQ(plan.scalarOperands.at(add), 0u);
+  EXPECT_EQ(plan.fusedInto.at(alpha), mul);
+  EXPECT_EQ(plan.fusedInto.at(beta), add);
+  EXPECT_FALSE(plan.isFused(shared));
+  EXPECT_EQ(plan.scalarOperands.count(twice), 0u);
+  EXPECT_FALSE(plan.isFused(wide));
+  KernelProgram p = build();
+  const KernelCall *m = findCall(p, "hs.mul", "libjit_binary_scalar_f32");
+  const KernelCall *a = findCall(p, "hs.add", "libjit_binary_scalar_f32");
+  ASSERT_NE(m, nullptr);
+  ASSERT_NE(a, nullptr);
+  // (out, x, s, op, scalarFirst), over the blocked elements.
+  ASSERT_EQ(m->args.size(), 5u);
+  EXPECT_EQ(m->args[2].floatValue, 0.25);
+  EXPECT_EQ(m->args[4].intValue, 0);
+  EXPECT_EQ(a->args[2].floatValue, 0.5);
+  EXPECT_EQ(a->args[4].intValue, 1);
+  EXPECT_EQ(m->items, 16 * 8 * 8);
+  EXPECT_EQ(findCall(p, "alpha.broadcast", "libjit_strided_copy"), nullptr);
+  EXPECT_EQ(findCall(p, "beta.broadcast", "libjit_strided_copy"), nullptr);
+  EXPECT_NE(findCall(p, "shared.broadcast", "libjit_strided_copy"), nullptr);
+  EXPECT_NE(findCall(p, "wide.broadcast", "libjit_strided_copy"), nullptr);
+  for (const char *layer : {"hs.mul", "hs.add", "hs.clip"}) {
+    EXPECT_EQ(findCall(p, layer, "libjit_to_blocked"), nullptr) << layer;
+    EXPECT_EQ(findCall(p, layer, "libjit_from_blocked"), nullptr) << layer;
+  }
+}
+
 // Short output rows: as many whole rows as fit in 14 pixels and divide the
 // height go to one work item (one register tile); rows of 7 or more
 // pixels, or heights no such count divides, keep one row an item.

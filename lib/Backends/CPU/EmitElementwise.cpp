@@ -110,6 +110,23 @@ void KernelEmitter::arithmetic(const Node &n) {
     selfGatedMul(n, *self->second);
     return;
   }
+  auto scalar = fusions_.scalarOperands.find(&n);
+  if (scalar != fusions_.scalarOperands.end()) {
+    unsigned i = scalar->second;
+    const Node *b = n.getNthInput(i).getNode();
+    float s = llvm::cast<Constant>(b->getNthInput(0).getNode())
+                  ->getPayload()
+                  .getHandle<float>()
+                  .raw(0);
+    Layout layout = getElementwiseLayout(n, layouts_);
+    Storage x = use(n.getNthInput(1 - i), layout);
+    Storage y = define(valueOf(&n), layout);
+    emit("libjit_binary_scalar_f32",
+         getLayoutElements(typeOf(valueOf(&n)), layout),
+         {ptr(y), ptr(x), dynf(s), imm(getElementwiseOpCode(n.getKind())),
+          imm(i == 0)});
+    return;
+  }
   auto act = fusions_.binaryActs.find(&n);
   const Node *clamp = act == fusions_.binaryActs.end() ? nullptr : act->second;
   NodeValue result = valueOf(clamp ? clamp : &n);

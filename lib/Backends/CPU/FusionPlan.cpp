@@ -174,6 +174,32 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       break;
     }
   }
+  // An FP32 binary node with an operand broadcast from one constant value.
+  for (const Node *n : F.getNodes()) {
+    Node::Kind k = n->getKind();
+    bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
+                  k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
+                  k == Node::Kind::MaxKind || k == Node::Kind::MinKind;
+    if (!binary || n->getType().getElementType() != ElemKind::FloatTy ||
+        plan.isFused(n) || plan.channelGates.count(n) ||
+        plan.selfGates.count(n)) {
+      continue;
+    }
+    for (unsigned i = 0; i < 2; i++) {
+      auto *b = dyn_cast<BroadcastNode>(n->getNthInput(i).getNode());
+      if (!b || !isa<Constant>(b->getInput().getNode()) ||
+          b->getInput().getType().size() != 1 ||
+          singleUser(F, valueOf(b)) != n ||
+          n->getNthInput(1 - i).dims() != n->dims() ||
+          (switchable && units.unitOf(b) != units.unitOf(n))) {
+        continue;
+      }
+      plan.scalarOperands[n] = i;
+      plan.fusedInto[b] = n;
+      logFusion(b, n, "scalar operand");
+      break;
+    }
+  }
 }
 
 } // namespace cpu

@@ -7,7 +7,8 @@
 // a Quantize of the input done while the input is packed; the Broadcast
 // of a per-channel gate that a Mul applies (squeeze-excitation), read per
 // channel by the Mul's kernel; the Relu/Clip after an INT8 Add, Sub or
-// Mul; and the gate of a Mul by a function of its other operand (SiLU).
+// Mul; the gate of a Mul by a function of its other operand (SiLU); and a
+// constant broadcast from one value, read as that value.
 // A fused node emits no call of its own.
 
 #include "UnitPlan.h"
@@ -45,6 +46,12 @@ struct FusionPlan {
   /// of the composite code map, since the result depends on x's code
   /// alone).
   std::map<const Node *, const Node *> selfGates;
+  /// FP32 element-wise binary nodes one of whose operands is a single
+  /// constant value broadcast (a lowered HardSigmoid's alpha and beta):
+  /// the node and which input (0 or 1) is that Broadcast. The kernel reads
+  /// the value, so the broadcast copy is not made and the node runs in its
+  /// other operand's layout.
+  std::map<const Node *, unsigned> scalarOperands;
 
   bool isFused(const Node *n) const { return fusedInto.count(n) != 0; }
   /// \returns the fusion of fast convolution \p conv, or null if \p conv

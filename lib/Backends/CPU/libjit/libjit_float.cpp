@@ -88,6 +88,22 @@ LIBJIT_EXPORT void libjit_channel_mul_f32(int64_t begin, int64_t end,
   }
 }
 
+/// Items: elements. out = x OP s, or s OP x when \p scalarFirst (BinaryOp):
+/// an operand that is one value broadcast, read as that value (any layout).
+LIBJIT_EXPORT void libjit_binary_scalar_f32(int64_t begin, int64_t end,
+                                            float *out, const float *x, float s,
+                                            int32_t op, int32_t scalarFirst) {
+  if (scalarFirst) {
+    for (int64_t i = begin; i < end; i++) {
+      out[i] = applyBinary(op, s, x[i]);
+    }
+    return;
+  }
+  for (int64_t i = begin; i < end; i++) {
+    out[i] = applyBinary(op, x[i], s);
+  }
+}
+
 /// Items: elements. out = l OP r (BinaryOp).
 LIBJIT_EXPORT void libjit_binary_f32(int64_t begin, int64_t end, float *out,
                                      const float *l, const float *r,
