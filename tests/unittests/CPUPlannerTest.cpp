@@ -671,7 +671,19 @@ TEST_F(CPUPlannerTest, scalarOperandsAreReadNotBroadcast) {
   Node *both = F_->createArithmetic(Kind::AddKind, "both", twice, shared);
   auto *wide = F_->createBroadcast("wide.broadcast",
                                    constant("wide", {1, 16, 1, 1}), c->dims());
-  F_->createSave("out", F_->createArithmetic(Kind::SubKind, "sub", both, wide));
+  Node *sub = F_->createArithmetic(Kind::SubKind, "sub", both, wide);
+  // A broadcast the optimizer folded: a constant of one value (x^2 as
+  // PyTorch exports LayerNorm), and one of several values, which stays.
+  Tensor twos(ElemKind::FloatTy, c->dims());
+  auto th = twos.getHandle<float>();
+  for (size_t i = 0; i < twos.size(); i++) {
+    th.raw(i) = 2.f;
+  }
+  Node *square = F_->createArithmetic(
+      Kind::PowKind, "square", sub, M_.createConstant("twos", std::move(twos)));
+  Node *mixed = F_->createArithmetic(Kind::MulKind, "mixed", square,
+                                     constant("mixed.c", c->dims()));
+  F_->createSave("out", mixed);
   FusionPlan plan;
   planFusions(*F_, UnitPlan(), plan);
   ASSERT_EQ(plan.scalarOperands.count(mul), 1u);
@@ -683,7 +695,14 @@ TEST_F(CPUPlannerTest, scalarOperandsAreReadNotBroadcast) {
   EXPECT_FALSE(plan.isFused(shared));
   EXPECT_EQ(plan.scalarOperands.count(twice), 0u);
   EXPECT_FALSE(plan.isFused(wide));
+  ASSERT_EQ(plan.scalarOperands.count(square), 1u);
+  EXPECT_EQ(plan.scalarOperands.at(square), 1u);
+  EXPECT_EQ(plan.scalarOperands.count(mixed), 0u);
   KernelProgram p = build();
+  const KernelCall *sq = findCall(p, "square", "libjit_binary_scalar_f32");
+  ASSERT_NE(sq, nullptr);
+  EXPECT_EQ(sq->args[2].floatValue, 2.0);
+  EXPECT_NE(findCall(p, "mixed", "libjit_binary_f32"), nullptr);
   const KernelCall *m = findCall(p, "hs.mul", "libjit_binary_scalar_f32");
   const KernelCall *a = findCall(p, "hs.add", "libjit_binary_scalar_f32");
   ASSERT_NE(m, nullptr);

@@ -235,6 +235,38 @@ TEST_P(OperatorTest, matMul) {
   expectFloats(out, {2, 3}, {21, 24, 27, 47, 54, 61});
 }
 
+TEST_P(OperatorTest, matMulOfManyRowsByConstantWeights) {
+  // 7 x 3 times 3 x 40, a[n][k] = n - k, b[k][m] = (k + 1)(m % 5 - 2):
+  //   out[n][m] = (m % 5 - 2) sum_k (n - k)(k + 1)
+  //             = (m % 5 - 2)(6n - (0 + 2 + 6)) = (m % 5 - 2)(6n - 8).
+  // Constant weights take the packed kernels (seven rows: a tile of six
+  // and one of one; 40 columns: three output blocks, the last cut at 8),
+  // a Placeholder the plain one; both must agree with the formula.
+  std::vector<float> av, bv;
+  for (int n = 0; n < 7; n++) {
+    for (int k = 0; k < 3; k++) {
+      av.push_back(float(n - k));
+    }
+  }
+  for (int k = 0; k < 3; k++) {
+    for (int m = 0; m < 40; m++) {
+      bv.push_back(float((k + 1) * (m % 5 - 2)));
+    }
+  }
+  Placeholder *a = input("a", {7, 3}, av);
+  Placeholder *b = input("b", {3, 40}, bv);
+  auto outs = run({F_->createMatMul("packed", a, constant("w", {3, 40}, bv)),
+                   F_->createMatMul("plain", a, b)});
+  std::vector<float> want;
+  for (int n = 0; n < 7; n++) {
+    for (int m = 0; m < 40; m++) {
+      want.push_back(float((m % 5 - 2) * (6 * n - 8)));
+    }
+  }
+  expectFloats(outs[0], {7, 40}, want);
+  expectFloats(outs[1], {7, 40}, want);
+}
+
 //===----------------------------------------------------------------------===//
 // Element-wise
 //===----------------------------------------------------------------------===//
@@ -279,6 +311,44 @@ TEST_P(OperatorTest, unary) {
   // e^3 = 20.085537.
   expectFloats(outs[5], {5},
                {0.13533528f, 0.60653066f, 1.f, 2.71828183f, 20.0855369f}, 1e-4);
+}
+
+TEST_P(OperatorTest, powerOfABroadcastScalar) {
+  // x^2 and x^0.5 with the exponent one value broadcast (as the ONNX
+  // importer makes a scalar operand), and 2^x with it first.
+  Placeholder *x = input("x", {4}, {-3, 0.5f, 1.5f, 4});
+  auto scalar = [&](const char *name, float v) {
+    return F_->createBroadcast(std::string(name) + ".b",
+                               constant(name, {1}, {v}), {4});
+  };
+  auto outs =
+      run({F_->createArithmetic(Node::Kind::PowKind, "sq", x, scalar("two", 2)),
+           F_->createArithmetic(Node::Kind::PowKind, "root", x,
+                                scalar("half", 0.5f)),
+           F_->createArithmetic(Node::Kind::PowKind, "exp2", scalar("base", 2),
+                                x)});
+  expectFloats(outs[0], {4}, {9, 0.25f, 2.25f, 16});
+  // sqrt(-3) is NaN: checked apart.
+  EXPECT_TRUE(std::isnan(outs[1].getHandle<float>().raw(0)));
+  EXPECT_NEAR(outs[1].getHandle<float>().raw(1), 0.70710678, kTol);
+  EXPECT_NEAR(outs[1].getHandle<float>().raw(2), 1.22474487, kTol);
+  EXPECT_NEAR(outs[1].getHandle<float>().raw(3), 2, kTol);
+  // 2^-3 = 0.125, 2^0.5 = 1.4142136, 2^1.5 = 2.8284271, 2^4 = 16.
+  expectFloats(outs[2], {4}, {0.125f, 1.41421356f, 2.82842712f, 16});
+}
+
+TEST_P(OperatorTest, erf) {
+  // Values of erf from Python's math.erf (an independent implementation),
+  // on both sides of |x| = 0.5, where the CPU kernel changes formula.
+  const std::vector<float> xs = {-3,    -1,    -0.6f, -0.25f, 0, 0.1f,
+                                 0.49f, 0.51f, 0.75f, 2,      5};
+  Placeholder *x = input("x", {11}, xs);
+  Tensor out = run(F_->createUnary(Node::Kind::ErfKind, "erf", x));
+  expectFloats(out, {11},
+               {-0.99997791f, -0.84270079f, -0.60385609f, -0.27632639f, 0.f,
+                0.11246292f, 0.51166826f, 0.52924362f, 0.71115563f, 0.99532227f,
+                1.f},
+               1e-6);
 }
 
 TEST_P(OperatorTest, loweredHardSigmoidAndHardSwish) {

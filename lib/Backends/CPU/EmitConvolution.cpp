@@ -312,22 +312,39 @@ void KernelEmitter::fullyConnected(const Node &n, NodeValue in, NodeValue w,
   int64_t K = typeOf(in).size() / std::max<int64_t>(N, 1);
   int64_t M = w.dims()[1], Mb = libjit::divUp(M, kBlock);
   const Type &xt = in.getType(), &wty = w.getType(), &yt = n.getType();
-  bool constantWeights =
-      b.getNode() && isa<Constant>(w.getNode()) && isa<Constant>(b.getNode());
+  // Constant weights are packed; a MatMul (no bias) gets a bias of zeros.
+  bool constantWeights = isa<Constant>(w.getNode()) &&
+                         (!b.getNode() || isa<Constant>(b.getNode()));
   // A blocked input of 1x1 pixels is read as rows of Cb * 16 values.
   bool blockedIn = constantWeights && hasBlocked(in) && in.dims().size() == 4 &&
                    in.dims()[2] * in.dims()[3] == 1;
   int64_t Kx = blockedIn ? libjit::roundUp(in.dims()[1], kBlock) : K;
   if (constantWeights) {
     const Tensor &wt = cast<Constant>(w.getNode())->getPayload();
-    const Tensor &bt = cast<Constant>(b.getNode())->getPayload();
+    Tensor zeros(yt.isQuantized() ? ElemKind::Int32QTy : ElemKind::FloatTy,
+                 {dim_t(M)});
+    zeros.zero();
+    const Tensor &bt =
+        b.getNode() ? cast<Constant>(b.getNode())->getPayload() : zeros;
     if (!yt.isQuantized()) {
       Storage x = use(in, blockedIn ? Layout::Blocked : Layout::Plain);
       Storage y = define(result, Layout::Plain);
       PackedConvF32 pk = packFullyConnectedF32(wt, bt, Kx);
-      emit("libjit_fc_f32", N * Mb,
-           {ptr(y), ptr(x), ptr(newConstant(pk.filter)),
-            ptr(newConstant(pk.bias)), imm(Kx), imm(M)});
+      std::vector<PlannedArg> args = {ptr(y),
+                                      ptr(x),
+                                      ptr(newConstant(pk.filter)),
+                                      ptr(newConstant(pk.bias)),
+                                      imm(Kx),
+                                      imm(M)};
+      // Tiles of up to six rows by two output blocks; one row (a
+      // classifier) or a few by four blocks, four chains of multiply-adds.
+      int64_t blocksPerItem = N >= libjit::kFcTileRows ? 2 : 4;
+      args.push_back(dyn(N));
+      args.push_back(imm(blocksPerItem));
+      emit("libjit_fc_f32",
+           libjit::divUp(N, libjit::kFcTileRows) *
+               libjit::divUp(Mb, blocksPerItem),
+           args);
       return;
     }
     int32_t zero = xt.getOffset() + 128;

@@ -114,10 +114,11 @@ void KernelEmitter::arithmetic(const Node &n) {
   if (scalar != fusions_.scalarOperands.end()) {
     unsigned i = scalar->second;
     const Node *b = n.getNthInput(i).getNode();
-    float s = llvm::cast<Constant>(b->getNthInput(0).getNode())
-                  ->getPayload()
-                  .getHandle<float>()
-                  .raw(0);
+    const Constant *c = llvm::dyn_cast<Constant>(b);
+    if (!c) { // the Broadcast of a one-value constant
+      c = llvm::cast<Constant>(b->getNthInput(0).getNode());
+    }
+    float s = c->getPayload().getHandle<float>().raw(0);
     Layout layout = getElementwiseLayout(n, layouts_);
     Storage x = use(n.getNthInput(1 - i), layout);
     Storage y = define(valueOf(&n), layout);

@@ -8,6 +8,8 @@
 
 #include "llvm/Support/Casting.h"
 
+#include <cstring>
+
 using llvm::cast;
 using llvm::dyn_cast;
 using llvm::isa;
@@ -30,6 +32,23 @@ bool int8ConvFitsInt32(const ConvolutionNode &n) {
   }
   const Tensor &b = cast<Constant>(n.getBias().getNode())->getPayload();
   return int8AccumulatorsFit(b, taps);
+}
+
+std::optional<float> getUniformValue(const Constant &c) {
+  const Tensor &t = c.getPayload();
+  if (t.getElementType() != ElemKind::FloatTy || t.size() == 0) {
+    return std::nullopt;
+  }
+  auto h = t.getHandle<float>();
+  float v = h.raw(0);
+  for (size_t i = 1; i < t.size(); i++) {
+    // Bitwise, so that -0 and 0 (and NaNs) are not taken for each other.
+    float w = h.raw(i);
+    if (std::memcmp(&v, &w, sizeof(float)) != 0) {
+      return std::nullopt;
+    }
+  }
+  return v;
 }
 
 bool isFastConvolution(const ConvolutionNode &n) {
@@ -179,18 +198,28 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
     Node::Kind k = n->getKind();
     bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
                   k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
-                  k == Node::Kind::MaxKind || k == Node::Kind::MinKind;
+                  k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
+                  k == Node::Kind::PowKind;
     if (!binary || n->getType().getElementType() != ElemKind::FloatTy ||
         plan.isFused(n) || plan.channelGates.count(n) ||
         plan.selfGates.count(n)) {
       continue;
     }
     for (unsigned i = 0; i < 2; i++) {
-      auto *b = dyn_cast<BroadcastNode>(n->getNthInput(i).getNode());
+      if (n->getNthInput(1 - i).dims() != n->dims()) {
+        continue;
+      }
+      const Node *s = n->getNthInput(i).getNode();
+      // A constant of one value (a broadcast the optimizer folded): read
+      // as that value; the constant itself emits nothing.
+      if (isa<Constant>(s) && getUniformValue(*cast<Constant>(s))) {
+        plan.scalarOperands[n] = i;
+        break;
+      }
+      auto *b = dyn_cast<BroadcastNode>(s);
       if (!b || !isa<Constant>(b->getInput().getNode()) ||
           b->getInput().getType().size() != 1 ||
           singleUser(F, valueOf(b)) != n ||
-          n->getNthInput(1 - i).dims() != n->dims() ||
           (switchable && units.unitOf(b) != units.unitOf(n))) {
         continue;
       }

@@ -16,6 +16,7 @@
 #include "glow/Graph/Graph.h"
 
 #include <map>
+#include <optional>
 
 namespace glow {
 namespace cpu {
@@ -47,10 +48,12 @@ struct FusionPlan {
   /// alone).
   std::map<const Node *, const Node *> selfGates;
   /// FP32 element-wise binary nodes one of whose operands is a single
-  /// constant value broadcast (a lowered HardSigmoid's alpha and beta):
-  /// the node and which input (0 or 1) is that Broadcast. The kernel reads
-  /// the value, so the broadcast copy is not made and the node runs in its
-  /// other operand's layout.
+  /// constant value broadcast (a lowered HardSigmoid's alpha and beta) or a
+  /// constant all of whose elements are one value (a broadcast the
+  /// optimizer folded: LayerNorm's exponent 2 as PyTorch exports it): the
+  /// node and which input (0 or 1) that is. The kernel reads the value, so
+  /// no broadcast copy is made or read and the node runs in its other
+  /// operand's layout.
   std::map<const Node *, unsigned> scalarOperands;
 
   bool isFused(const Node *n) const { return fusedInto.count(n) != 0; }
@@ -61,6 +64,10 @@ struct FusionPlan {
     return it == convs.end() ? nullptr : &it->second;
   }
 };
+
+/// \returns the value of every element of \p c when they are all one
+/// float value (bit for bit), else nothing.
+std::optional<float> getUniformValue(const Constant &c);
 
 /// \returns true if \p n runs on the blocked kernels: constant filter and
 /// bias, 4-D, group 1, depthwise or grouped as blockGroupingOf admits; INT8

@@ -28,6 +28,9 @@ namespace libjit {
 /// Channels per block of the blocked layout.
 constexpr int64_t kBlock = 16;
 
+/// The rows of a work item of libjit_fc_f32 (by 2 or 4 output blocks).
+constexpr int64_t kFcTileRows = 6;
+
 /// \returns ceil(a / b).
 inline int64_t divUp(int64_t a, int64_t b) { return (a + b - 1) / b; }
 

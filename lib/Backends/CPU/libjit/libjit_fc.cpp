@@ -10,43 +10,129 @@ using namespace glow::libjit;
 #include <immintrin.h>
 #endif
 
-/// Items: N * Mb (row, output block). out[n][m] = bias[m] + sum_k x[n][k] *
-/// w[k][m] for the 16 outputs of block mb (the last block is cut at M).
-LIBJIT_EXPORT void libjit_fc_f32(int64_t begin, int64_t end, float *out,
-                                 const float *x, const float *weights,
-                                 const float *bias, int64_t K, int64_t M) {
-  int64_t Mb = divUp(M, kBlock);
-  for (int64_t it = begin; it < end; it++) {
-    int64_t n = it / Mb, mb = it % Mb;
-    const float *w = weights + mb * K * kBlock;
-    const float *xr = x + n * K;
-    // Four independent accumulator sets hide the FMA latency.
-    vfloat acc[4][kVecsPerBlock] = {};
-    int64_t k = 0;
-    for (; k + 4 <= K; k += 4) {
+namespace {
+/// Rows r0 .. r0 + R - 1 by output blocks mb0 .. mb0 + NB - 1 of
+/// libjit_fc_f32, in R x NB x kVecsPerBlock accumulators: per k, NB
+/// block loads and R broadcasts for R x NB multiply-adds.
+template <int R, int NB>
+LIBJIT_INLINE void fcTileF32(float *out, const float *x, const float *weights,
+                             const float *bias, int64_t K, int64_t M,
+                             int64_t r0, int64_t mb0) {
+  vfloat acc[R][NB][kVecsPerBlock];
 #pragma unroll
-      for (int u = 0; u < 4; u++) {
-        vfloat xv = vsplat(xr[k + u]);
+  for (int b = 0; b < NB; b++) {
+#pragma unroll
+    for (int v = 0; v < kVecsPerBlock; v++) {
+      vfloat bv = vload(bias + (mb0 + b) * kBlock + v * kVec);
+#pragma unroll
+      for (int r = 0; r < R; r++) {
+        acc[r][b][v] = bv;
+      }
+    }
+  }
+  const float *xr = x + r0 * K;
+  const float *w = weights + mb0 * K * kBlock;
+  for (int64_t k = 0; k < K; k++) {
+    vfloat wv[NB][kVecsPerBlock];
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+#pragma unroll
+      for (int v = 0; v < kVecsPerBlock; v++) {
+        wv[b][v] = vload(w + (b * K + k) * kBlock + v * kVec);
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+      vfloat xv = vsplat(xr[r * K + k]);
+#pragma unroll
+      for (int b = 0; b < NB; b++) {
 #pragma unroll
         for (int v = 0; v < kVecsPerBlock; v++) {
-          acc[u][v] += vload(w + (k + u) * kBlock + v * kVec) * xv;
+          acc[r][b][v] += wv[b][v] * xv;
         }
       }
     }
-    for (; k < K; k++) {
-      vfloat xv = vsplat(xr[k]);
+  }
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+      int64_t m0 = (mb0 + b) * kBlock;
+      float *y = out + (r0 + r) * M + m0;
+      if (M - m0 >= kBlock) {
+#pragma unroll
+        for (int v = 0; v < kVecsPerBlock; v++) {
+          vstore(y + v * kVec, acc[r][b][v]);
+        }
+        continue;
+      }
+      float t[kBlock];
+#pragma unroll
       for (int v = 0; v < kVecsPerBlock; v++) {
-        acc[0][v] += vload(w + k * kBlock + v * kVec) * xv;
+        vstore(t + v * kVec, acc[r][b][v]);
+      }
+      std::memcpy(y, t, (M - m0) * sizeof(float));
+    }
+  }
+}
+
+/// fcTileF32 for R rows (1 to kFcTileRows).
+template <int NB>
+LIBJIT_INLINE void fcTileRowsF32(int64_t R, float *out, const float *x,
+                                 const float *weights, const float *bias,
+                                 int64_t K, int64_t M, int64_t r0,
+                                 int64_t mb0) {
+  static_assert(kFcTileRows == 6, "one case per row count");
+  switch (R) {
+  case 6:
+    return fcTileF32<6, NB>(out, x, weights, bias, K, M, r0, mb0);
+  case 5:
+    return fcTileF32<5, NB>(out, x, weights, bias, K, M, r0, mb0);
+  case 4:
+    return fcTileF32<4, NB>(out, x, weights, bias, K, M, r0, mb0);
+  case 3:
+    return fcTileF32<3, NB>(out, x, weights, bias, K, M, r0, mb0);
+  case 2:
+    return fcTileF32<2, NB>(out, x, weights, bias, K, M, r0, mb0);
+  default:
+    return fcTileF32<1, NB>(out, x, weights, bias, K, M, r0, mb0);
+  }
+}
+} // namespace
+
+/// Items: ceil(N / kFcTileRows) * ceil(Mb / blocksPerItem): item t holds up
+/// to kFcTileRows rows (from (t / ceil(Mb / blocksPerItem)) * kFcTileRows)
+/// by up to blocksPerItem (2 or 4) output blocks. out[n][m] = bias[m] +
+/// sum_k x[n][k] w[k][m], weights packed [Mb][K][16] (the last block cut
+/// at M). Each output is the bias plus its products added in the order of
+/// k, whatever the tile: results do not depend on N (the tuner's ranks
+/// run batches of different sizes and must agree bit for bit). The
+/// planner gives few rows four blocks an item, so that a classifier's one
+/// row still has four independent chains of multiply-adds.
+LIBJIT_EXPORT void libjit_fc_f32(int64_t begin, int64_t end, float *out,
+                                 const float *x, const float *weights,
+                                 const float *bias, int64_t K, int64_t M,
+                                 int64_t N, int64_t blocksPerItem) {
+  const int64_t Mb = divUp(M, kBlock), groups = divUp(Mb, blocksPerItem);
+  for (int64_t it = begin; it < end; it++) {
+    int64_t r0 = it / groups * kFcTileRows, mb0 = it % groups * blocksPerItem;
+    int64_t R = N - r0 < kFcTileRows ? N - r0 : kFcTileRows;
+    // Where a block is one register (AVX-512) the item is one tile; where
+    // it takes two or more, one block at a time (the accumulators of more
+    // would spill).
+    if (kVecsPerBlock == 1 && mb0 + blocksPerItem <= Mb) {
+      if (blocksPerItem == 4 && R <= 5) {
+        fcTileRowsF32<4>(R, out, x, weights, bias, K, M, r0, mb0);
+        continue;
+      }
+      if (blocksPerItem == 2) {
+        fcTileRowsF32<2>(R, out, x, weights, bias, K, M, r0, mb0);
+        continue;
       }
     }
-    float y[kBlock];
-    for (int v = 0; v < kVecsPerBlock; v++) {
-      vstore(y + v * kVec,
-             vload(bias + mb * kBlock + v * kVec) +
-                 ((acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v])));
+    for (int64_t mb = mb0; mb < mb0 + blocksPerItem && mb < Mb; mb++) {
+      fcTileRowsF32<1>(R, out, x, weights, bias, K, M, r0, mb);
     }
-    int64_t count = M - mb * kBlock < kBlock ? M - mb * kBlock : kBlock;
-    std::memcpy(out + n * M + mb * kBlock, y, count * sizeof(float));
   }
 }
 
