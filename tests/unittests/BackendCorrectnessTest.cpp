@@ -524,6 +524,16 @@ std::vector<Case> cases() {
   // The mean of each plane (x.mean([2, 3]) of MnasNet and ShuffleNetV2,
   // ReduceMean without keepdims) of 20 channels, a partial block: one pool
   // of the plane, on the CPU backend read in the blocked layout.
+  // A FullyConnected and a MatMul by constant weights over many rows (the
+  // CPU backend's register tiles of six rows: 13 = 6 + 6 + 1; 40 and 20
+  // outputs: whole and cut output blocks, pairs and single blocks).
+  c.push_back(
+      {"fullyConnectedManyRows", {13, 24}, [](Function *F, Placeholder *in) {
+         Net n{F};
+         NodeValue h = F->createRelu("fc.relu", n.fc(in, 40));
+         return NodeValue(
+             F->createMatMul("mm", h, n.weights("mm.w", {40, 20}, 0.3f)));
+       }});
   c.push_back({"planeMeanWithoutKeepdims",
                {2, 8, 7, 5},
                [](Function *F, Placeholder *in) {

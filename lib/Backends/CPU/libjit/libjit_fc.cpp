@@ -156,60 +156,154 @@ LIBJIT_EXPORT void libjit_pack_fc_input_i8(int64_t begin, int64_t end,
   }
 }
 
-/// Items: N * Mb. INT8 FullyConnected of packed unsigned rows [N][Kp] with
+namespace {
+/// Finishes output block mb of row n of libjit_fc_i8 from its 16 int32
+/// sums of products \p acc: bias'[m] + acc - weightOffset * sums[n] (the
+/// Interpreter's accumulator), requantizeAccumulator'd; the last block is
+/// cut at M.
+LIBJIT_INLINE void finishFcI8(const int32_t *acc, int8_t *out, int64_t n,
+                              int64_t mb, const int32_t *bias,
+                              const int32_t *sums, int32_t weightOffset,
+                              int64_t M, float scale, int32_t outOffset) {
+  int64_t count = M - mb * kBlock < kBlock ? M - mb * kBlock : kBlock;
+  int32_t s = sums ? sums[n] : 0;
+  int8_t y[kBlock];
+  for (int l = 0; l < kBlock; l++) {
+    // The sum is the Interpreter's int32 accumulator; its parts may not be.
+    int64_t a =
+        int64_t(acc[l]) + bias[mb * kBlock + l] - int64_t(weightOffset) * s;
+    y[l] = requantizeAccumulator(int32_t(a), scale, outOffset);
+  }
+  std::memcpy(out + n * M + mb * kBlock, y, count);
+}
+
+#if defined(__AVX512VNNI__)
+/// Rows r0 .. r0 + R - 1 by output blocks mb0 .. mb0 + NB - 1 of
+/// libjit_fc_i8 in R x NB accumulators: per group of four k, NB weight
+/// loads and R broadcasts for R x NB vpdpbusd.
+template <int R, int NB>
+LIBJIT_INLINE void fcTileI8(int8_t *out, const uint8_t *x,
+                            const int8_t *weights, const int32_t *bias,
+                            const int32_t *sums, int32_t weightOffset,
+                            int64_t Kp, int64_t M, float scale,
+                            int32_t outOffset, int64_t r0, int64_t mb0) {
+  __m512i acc[R][NB];
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+      acc[r][b] = _mm512_setzero_si512();
+    }
+  }
+  const int64_t G = Kp / 4;
+  const int8_t *w = weights + mb0 * Kp * kBlock;
+  for (int64_t g = 0; g < G; g++) {
+    __m512i wv[NB];
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+      wv[b] = _mm512_loadu_si512(w + (b * G + g) * 64);
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+      int32_t xq;
+      std::memcpy(&xq, x + (r0 + r) * Kp + g * 4, 4);
+      __m512i xv = _mm512_set1_epi32(xq);
+#pragma unroll
+      for (int b = 0; b < NB; b++) {
+        acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], xv, wv[b]);
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+      alignas(64) int32_t a[kBlock];
+      _mm512_store_si512(a, acc[r][b]);
+      finishFcI8(a, out, r0 + r, mb0 + b, bias, sums, weightOffset, M, scale,
+                 outOffset);
+    }
+  }
+}
+
+/// fcTileI8 for R rows (1 to kFcTileRows).
+template <int NB>
+LIBJIT_INLINE void fcTileRowsI8(int64_t R, int8_t *out, const uint8_t *x,
+                                const int8_t *weights, const int32_t *bias,
+                                const int32_t *sums, int32_t weightOffset,
+                                int64_t Kp, int64_t M, float scale,
+                                int32_t outOffset, int64_t r0, int64_t mb0) {
+#define LIBJIT_FC_I8_TILE(RR)                                                  \
+  return fcTileI8<RR, NB>(out, x, weights, bias, sums, weightOffset, Kp, M,    \
+                          scale, outOffset, r0, mb0)
+  switch (R) {
+  case 6:
+    LIBJIT_FC_I8_TILE(6);
+  case 5:
+    LIBJIT_FC_I8_TILE(5);
+  case 4:
+    LIBJIT_FC_I8_TILE(4);
+  case 3:
+    LIBJIT_FC_I8_TILE(3);
+  case 2:
+    LIBJIT_FC_I8_TILE(2);
+  default:
+    LIBJIT_FC_I8_TILE(1);
+  }
+#undef LIBJIT_FC_I8_TILE
+}
+#endif
+} // namespace
+
+/// Items: ceil(N / kFcTileRows) * ceil(Mb / blocksPerItem), as
+/// libjit_fc_f32. INT8 FullyConnected of packed unsigned rows [N][Kp] with
 /// weights [Mb][Kp/4][16][4]: acc = bias'[m] + sum u[k] w[k][m] -
 /// weightOffset * sums[n], requantized to int8 (requantizeAccumulator).
 LIBJIT_EXPORT void libjit_fc_i8(int64_t begin, int64_t end, int8_t *out,
                                 const uint8_t *x, const int8_t *weights,
                                 const int32_t *bias, const int32_t *sums,
                                 int32_t weightOffset, int64_t Kp, int64_t M,
-                                float scale, int32_t outOffset) {
-  int64_t Mb = divUp(M, kBlock);
+                                float scale, int32_t outOffset, int64_t N,
+                                int64_t blocksPerItem) {
+  const int64_t Mb = divUp(M, kBlock), groups = divUp(Mb, blocksPerItem);
   for (int64_t it = begin; it < end; it++) {
-    int64_t n = it / Mb, mb = it % Mb;
-    const int8_t *w = weights + mb * Kp * kBlock;
-    const uint8_t *xr = x + n * Kp;
-    int32_t acc[kBlock];
+    int64_t r0 = it / groups * kFcTileRows, mb0 = it % groups * blocksPerItem;
+    int64_t R = N - r0 < kFcTileRows ? N - r0 : kFcTileRows;
 #if defined(__AVX512VNNI__)
-    __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
-    int64_t g = 0, G = Kp / 4;
-    for (; g + 2 <= G; g += 2) {
-      int32_t x0, x1;
-      std::memcpy(&x0, xr + g * 4, 4);
-      std::memcpy(&x1, xr + g * 4 + 4, 4);
-      a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(x0),
-                               _mm512_loadu_si512(w + g * 64));
-      a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(x1),
-                               _mm512_loadu_si512(w + g * 64 + 64));
+    if (mb0 + blocksPerItem <= Mb) {
+      if (blocksPerItem == 4 && R <= 5) {
+        fcTileRowsI8<4>(R, out, x, weights, bias, sums, weightOffset, Kp, M,
+                        scale, outOffset, r0, mb0);
+        continue;
+      }
+      if (blocksPerItem == 2) {
+        fcTileRowsI8<2>(R, out, x, weights, bias, sums, weightOffset, Kp, M,
+                        scale, outOffset, r0, mb0);
+        continue;
+      }
     }
-    if (g < G) {
-      int32_t x0;
-      std::memcpy(&x0, xr + g * 4, 4);
-      a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(x0),
-                               _mm512_loadu_si512(w + g * 64));
+    for (int64_t mb = mb0; mb < mb0 + blocksPerItem && mb < Mb; mb++) {
+      fcTileRowsI8<1>(R, out, x, weights, bias, sums, weightOffset, Kp, M,
+                      scale, outOffset, r0, mb);
     }
-    _mm512_storeu_si512(acc, _mm512_add_epi32(a0, a1));
 #else
-    for (int l = 0; l < kBlock; l++) {
-      acc[l] = 0;
-    }
-    for (int64_t k = 0; k < Kp; k += 4) {
-      const int8_t *wg = w + k * kBlock;
-      for (int l = 0; l < kBlock; l++) {
-        for (int j = 0; j < 4; j++) {
-          acc[l] += int32_t(xr[k + j]) * int32_t(wg[l * 4 + j]);
+    for (int64_t n = r0; n < r0 + R; n++) {
+      for (int64_t mb = mb0; mb < mb0 + blocksPerItem && mb < Mb; mb++) {
+        const int8_t *w = weights + mb * Kp * kBlock;
+        const uint8_t *xr = x + n * Kp;
+        int32_t acc[kBlock] = {};
+        for (int64_t k = 0; k < Kp; k += 4) {
+          const int8_t *wg = w + k * kBlock;
+          for (int l = 0; l < kBlock; l++) {
+            for (int j = 0; j < 4; j++) {
+              acc[l] += int32_t(xr[k + j]) * int32_t(wg[l * 4 + j]);
+            }
+          }
         }
+        finishFcI8(acc, out, n, mb, bias, sums, weightOffset, M, scale,
+                   outOffset);
       }
     }
 #endif
-    int64_t count = M - mb * kBlock < kBlock ? M - mb * kBlock : kBlock;
-    int32_t s = sums ? sums[n] : 0;
-    for (int64_t l = 0; l < count; l++) {
-      // The sum is the Interpreter's int32 accumulator; its parts may not be.
-      int64_t a =
-          int64_t(acc[l]) + bias[mb * kBlock + l] - int64_t(weightOffset) * s;
-      out[n * M + mb * kBlock + l] =
-          requantizeAccumulator(int32_t(a), scale, outOffset);
-    }
   }
 }
