@@ -724,6 +724,41 @@ TEST_F(CPUPlannerTest, scalarOperandsAreReadNotBroadcast) {
   }
 }
 
+// GELU as PyTorch exports it: five nodes, one pass.
+TEST_F(CPUPlannerTest, geluIsOnePass) {
+  ConvolutionNode *c = conv("c", input("x", {1, 16, 8, 8}), 16);
+  auto scalar = [&](const std::string &name, float v) {
+    Tensor t(ElemKind::FloatTy, {1});
+    t.getHandle<float>().raw(0) = v;
+    return F_->createBroadcast(
+        name + ".b", M_.createConstant(name, std::move(t)), c->dims());
+  };
+  Node *d = F_->createArithmetic(Kind::DivKind, "g.div", c,
+                                 scalar("sqrt2", 1.41421356f));
+  Node *e = F_->createUnary(Kind::ErfKind, "g.erf", d);
+  Node *a = F_->createArithmetic(Kind::AddKind, "g.add", e, scalar("one", 1));
+  Node *m = F_->createArithmetic(Kind::MulKind, "g.mul", c, a);
+  Node *g = F_->createArithmetic(Kind::MulKind, "g", scalar("half", 0.5f), m);
+  F_->createSave("out", g);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.gelus.count(g), 1u);
+  EXPECT_EQ(plan.gelus.at(g).x, NodeValue(c, 0));
+  EXPECT_FLOAT_EQ(plan.gelus.at(g).divisor, 1.41421356f);
+  KernelProgram p = build();
+  EXPECT_NE(findCall(p, "g", "libjit_gelu_f32"), nullptr);
+  for (auto &call : p.calls) {
+    EXPECT_NE(call.kernel, "libjit_unary_f32");
+    EXPECT_NE(call.kernel, "libjit_binary_f32");
+    EXPECT_NE(call.kernel, "libjit_binary_scalar_f32");
+  }
+  // Another reader of the Erf: no fusion.
+  F_->createSave("erf.out", e);
+  FusionPlan q;
+  planFusions(*F_, UnitPlan(), q);
+  EXPECT_EQ(q.gelus.count(g), 0u);
+}
+
 // Short output rows: as many whole rows as fit in 14 pixels and divide the
 // height go to one work item (one register tile); rows of 7 or more
 // pixels, or heights no such count divides, keep one row an item.

@@ -351,6 +351,36 @@ TEST_P(OperatorTest, erf) {
                1e-6);
 }
 
+TEST_P(OperatorTest, geluAsPyTorchExportsIt) {
+  // 0.5 * (x * (1 + erf(x / sqrt(2)))) in five nodes (the CPU backend
+  // makes them one pass), the second time with the Add's and the last
+  // Mul's operands swapped. Values from Python's math.erf.
+  Placeholder *x =
+      input("x", {9}, {-4, -1.5f, -0.3f, 0, 0.2f, 0.7f, 1, 2.5f, 6});
+  auto scalar = [&](const std::string &name, float v) {
+    return F_->createBroadcast(name + ".b", constant(name, {1}, {v}), {9});
+  };
+  auto gelu = [&](const std::string &name, bool swap) {
+    NodeValue d = F_->createArithmetic(Node::Kind::DivKind, name + ".div", x,
+                                       scalar(name + ".c", 1.41421356f));
+    NodeValue e = F_->createUnary(Node::Kind::ErfKind, name + ".erf", d);
+    NodeValue one = scalar(name + ".one", 1);
+    NodeValue a = F_->createArithmetic(Node::Kind::AddKind, name + ".add",
+                                       swap ? one : e, swap ? e : one);
+    NodeValue m =
+        F_->createArithmetic(Node::Kind::MulKind, name + ".mul", x, a);
+    NodeValue half = scalar(name + ".half", 0.5f);
+    return F_->createArithmetic(Node::Kind::MulKind, name, swap ? half : m,
+                                swap ? m : half);
+  };
+  auto outs = run({gelu("gelu", false), gelu("gelu.swapped", true)});
+  const std::vector<float> want = {
+      -0.00012668497f, -0.1002108f, -0.11462657f, 0.f, 0.11585194f,
+      0.53062544f,     0.84134475f, 2.48447584f,  6.f};
+  expectFloats(outs[0], {9}, want, 1e-6);
+  expectFloats(outs[1], {9}, want, 1e-6);
+}
+
 TEST_P(OperatorTest, loweredHardSigmoidAndHardSwish) {
   // Lowered kinds (Nodes.def): the backend runs the primitives that the
   // lowering stage makes of them (Mul, Add, Broadcast, Clip).

@@ -110,15 +110,19 @@ void KernelEmitter::arithmetic(const Node &n) {
     selfGatedMul(n, *self->second);
     return;
   }
+  auto gelu = fusions_.gelus.find(&n);
+  if (gelu != fusions_.gelus.end()) {
+    Layout layout = getElementwiseLayout(n, layouts_);
+    Storage x = use(gelu->second.x, layout);
+    Storage y = define(valueOf(&n), layout);
+    emit("libjit_gelu_f32", getLayoutElements(typeOf(valueOf(&n)), layout),
+         {ptr(y), ptr(x), dynf(gelu->second.divisor)});
+    return;
+  }
   auto scalar = fusions_.scalarOperands.find(&n);
   if (scalar != fusions_.scalarOperands.end()) {
     unsigned i = scalar->second;
-    const Node *b = n.getNthInput(i).getNode();
-    const Constant *c = llvm::dyn_cast<Constant>(b);
-    if (!c) { // the Broadcast of a one-value constant
-      c = llvm::cast<Constant>(b->getNthInput(0).getNode());
-    }
-    float s = c->getPayload().getHandle<float>().raw(0);
+    float s = getScalarOperand(n, i);
     Layout layout = getElementwiseLayout(n, layouts_);
     Storage x = use(n.getNthInput(1 - i), layout);
     Storage y = define(valueOf(&n), layout);

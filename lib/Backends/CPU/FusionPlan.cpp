@@ -51,6 +51,15 @@ std::optional<float> getUniformValue(const Constant &c) {
   return v;
 }
 
+float getScalarOperand(const Node &n, unsigned i) {
+  const Node *s = n.getNthInput(i).getNode();
+  const Constant *c = dyn_cast<Constant>(s);
+  if (!c) { // the Broadcast of a one-value constant
+    c = cast<Constant>(s->getNthInput(0).getNode());
+  }
+  return c->getPayload().getHandle<float>().raw(0);
+}
+
 bool isFastConvolution(const ConvolutionNode &n) {
   if (!isa<Constant>(n.getFilter().getNode()) ||
       !isa<Constant>(n.getBias().getNode()) || n.dims().size() != 4) {
@@ -226,6 +235,53 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       plan.scalarOperands[n] = i;
       plan.fusedInto[b] = n;
       logFusion(b, n, "scalar operand");
+      break;
+    }
+  }
+  // GELU: Mul(Mul(x, Add(Erf(Div(x, c)), 1)), 0.5), the Muls and the Add
+  // either way round, each node read only by the next.
+  auto scalarIs = [&](const Node *n, Node::Kind k, float v, int side) {
+    auto it = plan.scalarOperands.find(n);
+    return n->getKind() == k && it != plan.scalarOperands.end() &&
+           (side < 0 || unsigned(side) == it->second) &&
+           getScalarOperand(*n, it->second) == v;
+  };
+  auto onlyFeeds = [&](const Node *n, const Node *user) {
+    return singleUser(F, valueOf(n)) == user && !plan.isFused(n) &&
+           (!switchable || units.unitOf(n) == units.unitOf(user));
+  };
+  for (const Node *n : F.getNodes()) {
+    if (!scalarIs(n, Node::Kind::MulKind, 0.5f, -1) || plan.isFused(n)) {
+      continue;
+    }
+    const Node *m = n->getNthInput(1 - plan.scalarOperands.at(n)).getNode();
+    if (m->getKind() != Node::Kind::MulKind || !onlyFeeds(m, n) ||
+        plan.scalarOperands.count(m) || plan.channelGates.count(m) ||
+        plan.selfGates.count(m)) {
+      continue;
+    }
+    for (unsigned j = 0; j < 2; j++) {
+      const Node *a = m->getNthInput(j).getNode();
+      NodeValue x = m->getNthInput(1 - j);
+      if (!scalarIs(a, Node::Kind::AddKind, 1.f, -1) || !onlyFeeds(a, m)) {
+        continue;
+      }
+      const Node *e = a->getNthInput(1 - plan.scalarOperands.at(a)).getNode();
+      if (e->getKind() != Node::Kind::ErfKind || !onlyFeeds(e, a)) {
+        continue;
+      }
+      const Node *d = e->getNthInput(0).getNode();
+      auto sd = plan.scalarOperands.find(d);
+      if (d->getKind() != Node::Kind::DivKind ||
+          sd == plan.scalarOperands.end() || sd->second != 1 ||
+          d->getNthInput(0) != x || !onlyFeeds(d, e)) {
+        continue;
+      }
+      plan.gelus[n] = {x, getScalarOperand(*d, 1)};
+      for (const Node *f : {m, a, e, d}) {
+        plan.fusedInto[f] = n;
+        logFusion(f, n, "GELU");
+      }
       break;
     }
   }

@@ -7,8 +7,9 @@
 // a Quantize of the input done while the input is packed; the Broadcast
 // of a per-channel gate that a Mul applies (squeeze-excitation), read per
 // channel by the Mul's kernel; the Relu/Clip after an INT8 Add, Sub or
-// Mul; the gate of a Mul by a function of its other operand (SiLU); and a
-// constant broadcast from one value, read as that value.
+// Mul; the gate of a Mul by a function of its other operand (SiLU); a
+// constant broadcast from one value, read as that value; and the nodes of
+// a GELU.
 // A fused node emits no call of its own.
 
 #include "UnitPlan.h"
@@ -55,6 +56,14 @@ struct FusionPlan {
   /// no broadcast copy is made or read and the node runs in its other
   /// operand's layout.
   std::map<const Node *, unsigned> scalarOperands;
+  /// GELU as PyTorch exports it, 0.5 * (x * (1 + erf(x / c))) in five FP32
+  /// nodes, each read only by the next: the last Mul and its x and c. The
+  /// Mul computes all five in one pass (the same float operations).
+  struct Gelu {
+    NodeValue x;
+    float divisor;
+  };
+  std::map<const Node *, Gelu> gelus;
 
   bool isFused(const Node *n) const { return fusedInto.count(n) != 0; }
   /// \returns the fusion of fast convolution \p conv, or null if \p conv
@@ -68,6 +77,11 @@ struct FusionPlan {
 /// \returns the value of every element of \p c when they are all one
 /// float value (bit for bit), else nothing.
 std::optional<float> getUniformValue(const Constant &c);
+
+/// \returns the value of operand \p i of \p n, a scalar operand
+/// (FusionPlan::scalarOperands): the one value of a Broadcast's constant,
+/// or of a constant of one value.
+float getScalarOperand(const Node &n, unsigned i);
 
 /// \returns true if \p n runs on the blocked kernels: constant filter and
 /// bias, 4-D, group 1, depthwise or grouped as blockGroupingOf admits; INT8

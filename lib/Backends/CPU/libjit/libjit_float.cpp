@@ -195,6 +195,16 @@ LIBJIT_EXPORT void libjit_silu_f32(int64_t begin, int64_t end, float *out,
   }
 }
 
+/// Items: elements. GELU as PyTorch exports it: out = (x * (erf(x / c) +
+/// 1)) * 0.5, the same float operations as the five nodes apart.
+LIBJIT_EXPORT void libjit_gelu_f32(int64_t begin, int64_t end, float *out,
+                                   const float *in, float divisor) {
+  for (int64_t i = begin; i < end; i++) {
+    float x = in[i];
+    out[i] = (x * (erfNarrow(x / divisor) + 1.f)) * 0.5f;
+  }
+}
+
 /// Items: elements. out = OP(in) (UnaryOp); Clip uses [p0, p1], LeakyRelu
 /// the slope p0.
 LIBJIT_EXPORT void libjit_unary_f32(int64_t begin, int64_t end, float *out,
