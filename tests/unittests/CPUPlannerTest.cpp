@@ -759,6 +759,46 @@ TEST_F(CPUPlannerTest, geluIsOnePass) {
   EXPECT_EQ(q.gelus.count(g), 0u);
 }
 
+// A MatMul by constant weights then a bias (a broadcast [M] constant after
+// a Reshape, or a constant of equal rows) adds it in the MatMul's kernel;
+// the Add makes no call. Broadcasts along rows are read by rows.
+TEST_F(CPUPlannerTest, matMulBiasAndRowOperands) {
+  Placeholder *a = input("a", {12, 8});
+  Node *mm = F_->createMatMul("mm", a, constant("w", {8, 32}));
+  Node *r = F_->createReshape("rows", mm, {1, 3, 4, 32});
+  Node *add = F_->createArithmetic(
+      Kind::AddKind, "add", r,
+      F_->createBroadcast("bias.b", constant("bias", {32}), {1, 3, 4, 32}));
+  Node *mm2 = F_->createMatMul("mm2", a, constant("w2", {8, 32}));
+  Node *other = F_->createArithmetic(Kind::AddKind, "other", mm2,
+                                     constant("c", {12, 32}));
+  Node *centre = F_->createArithmetic(
+      Kind::SubKind, "centre", other,
+      F_->createBroadcast("mean.b", input("mean", {12, 1}), {12, 32}));
+  F_->createSave("out", add);
+  F_->createSave("out2", centre);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.matMulBiases.count(add), 1u);
+  EXPECT_EQ(plan.matMulBiases.at(add).matMul, mm);
+  EXPECT_EQ(plan.matMulBiases.at(add).input, 1u);
+  EXPECT_EQ(plan.biasAddOf.at(mm), add);
+  // constant("c") has rows that differ (i % 7 over 12 x 32 values).
+  EXPECT_EQ(plan.matMulBiases.count(other), 0u);
+  ASSERT_EQ(plan.rowOperands.count(centre), 1u);
+  EXPECT_EQ(plan.rowOperands.at(centre).mode, FusionPlan::RowOperand::PerRow);
+  EXPECT_EQ(plan.rowOperands.at(centre).rowLen, 32);
+  KernelProgram p = build();
+  EXPECT_NE(findCall(p, "mm", "libjit_fc_f32"), nullptr);
+  for (auto &call : p.calls) {
+    EXPECT_NE(call.layer, "add") << call.kernel;
+    EXPECT_NE(call.layer, "bias.b") << call.kernel;
+    EXPECT_NE(call.layer, "mean.b") << call.kernel;
+  }
+  EXPECT_NE(findCall(p, "other", "libjit_binary_f32"), nullptr);
+  EXPECT_NE(findCall(p, "centre", "libjit_binary_rows_f32"), nullptr);
+}
+
 // Short output rows: as many whole rows as fit in 14 pixels and divide the
 // height go to one work item (one register tile); rows of 7 or more
 // pixels, or heights no such count divides, keep one row an item.

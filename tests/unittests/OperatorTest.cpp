@@ -267,6 +267,81 @@ TEST_P(OperatorTest, matMulOfManyRowsByConstantWeights) {
   expectFloats(outs[1], {7, 40}, want);
 }
 
+TEST_P(OperatorTest, matMulWithBiasAndRowBroadcasts) {
+  // p = a x w as in matMulOfManyRowsByConstantWeights: p[n][m] =
+  // (m % 5 - 2)(6n - 8), then
+  //   biased  = reshape(p, [1, 7, 40]) + broadcast(bias [40]), bias[m] = m / 4
+  //   folded  = p + c, c a constant [7, 40] of equal rows (bias again)
+  //   uneven  = p + u, u[n][m] = n (rows differ)
+  //   centred = p - broadcast(r [7, 1]), r[n] = n
+  //   scaled  = broadcast(r) * p
+  std::vector<float> av, wv, bias, rows, equal, uneven;
+  for (int n = 0; n < 7; n++) {
+    for (int k = 0; k < 3; k++) {
+      av.push_back(float(n - k));
+    }
+    rows.push_back(float(n));
+  }
+  for (int k = 0; k < 3; k++) {
+    for (int m = 0; m < 40; m++) {
+      wv.push_back(float((k + 1) * (m % 5 - 2)));
+    }
+  }
+  for (int m = 0; m < 40; m++) {
+    bias.push_back(m / 4.f);
+  }
+  for (int n = 0; n < 7; n++) {
+    for (int m = 0; m < 40; m++) {
+      equal.push_back(m / 4.f);
+      uneven.push_back(float(n));
+    }
+  }
+  Placeholder *a = input("a", {7, 3}, av);
+  auto mm = [&](const char *name) {
+    return F_->createMatMul(name, a,
+                            constant(std::string(name) + ".w", {3, 40}, wv));
+  };
+  NodeValue biased = F_->createArithmetic(
+      Node::Kind::AddKind, "biased",
+      F_->createReshape("mm1.rows", mm("mm1"), {1, 7, 40}),
+      F_->createBroadcast("bias.b", constant("bias", {40}, bias), {1, 7, 40}));
+  NodeValue folded =
+      F_->createArithmetic(Node::Kind::AddKind, "folded",
+                           constant("equal", {7, 40}, equal), mm("mm2"));
+  NodeValue unevenSum =
+      F_->createArithmetic(Node::Kind::AddKind, "uneven", mm("mm3"),
+                           constant("unevenC", {7, 40}, uneven));
+  NodeValue p4 = mm("mm4");
+  NodeValue centred = F_->createArithmetic(
+      Node::Kind::SubKind, "centred", p4,
+      F_->createBroadcast("r.b1", input("r", {7, 1}, rows), {7, 40}));
+  NodeValue scaled = F_->createArithmetic(
+      Node::Kind::MulKind, "scaled",
+      F_->createBroadcast("r.b2", input("r2", {7, 1}, rows), {7, 40}), p4);
+  // shifted = broadcast(s [40]) - p, s an input (read by rows, first).
+  NodeValue shifted = F_->createArithmetic(
+      Node::Kind::SubKind, "shifted",
+      F_->createBroadcast("s.b", input("s", {40}, bias), {7, 40}), p4);
+  auto outs = run({biased, folded, unevenSum, centred, scaled, shifted});
+  std::vector<float> wantBias, wantUneven, wantCentred, wantScaled, wantShifted;
+  for (int n = 0; n < 7; n++) {
+    for (int m = 0; m < 40; m++) {
+      float p = float((m % 5 - 2) * (6 * n - 8));
+      wantBias.push_back(p + m / 4.f);
+      wantUneven.push_back(p + n);
+      wantCentred.push_back(p - n);
+      wantScaled.push_back(p * n);
+      wantShifted.push_back(m / 4.f - p);
+    }
+  }
+  expectFloats(outs[0], {1, 7, 40}, wantBias);
+  expectFloats(outs[1], {7, 40}, wantBias);
+  expectFloats(outs[2], {7, 40}, wantUneven);
+  expectFloats(outs[3], {7, 40}, wantCentred);
+  expectFloats(outs[4], {7, 40}, wantScaled);
+  expectFloats(outs[5], {7, 40}, wantShifted);
+}
+
 //===----------------------------------------------------------------------===//
 // Element-wise
 //===----------------------------------------------------------------------===//

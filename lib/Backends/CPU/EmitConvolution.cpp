@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 
 using llvm::cast;
 using llvm::dyn_cast;
@@ -324,6 +325,18 @@ void KernelEmitter::fullyConnected(const Node &n, NodeValue in, NodeValue w,
     Tensor zeros(yt.isQuantized() ? ElemKind::Int32QTy : ElemKind::FloatTy,
                  {dim_t(M)});
     zeros.zero();
+    auto fusedBias = fusions_.biasAddOf.find(&n);
+    if (fusedBias != fusions_.biasAddOf.end()) {
+      // The Add after this MatMul (FusionPlan::matMulBiases): its row.
+      const Node *add = fusedBias->second;
+      const Node *s =
+          add->getNthInput(fusions_.matMulBiases.at(add).input).getNode();
+      const Constant *c = dyn_cast<Constant>(s)
+                              ? cast<Constant>(s)
+                              : cast<Constant>(s->getNthInput(0).getNode());
+      std::memcpy(zeros.getUnsafePtr(), c->getPayload().getUnsafePtr(),
+                  M * sizeof(float));
+    }
     const Tensor &bt =
         b.getNode() ? cast<Constant>(b.getNode())->getPayload() : zeros;
     if (!yt.isQuantized()) {

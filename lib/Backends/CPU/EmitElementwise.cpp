@@ -110,6 +110,13 @@ void KernelEmitter::arithmetic(const Node &n) {
     selfGatedMul(n, *self->second);
     return;
   }
+  auto bias = fusions_.matMulBiases.find(&n);
+  if (bias != fusions_.matMulBiases.end()) {
+    // The MatMul added the bias: this result is its result.
+    layouts_.record(valueOf(&n),
+                    use(n.getNthInput(1 - bias->second.input), Layout::Plain));
+    return;
+  }
   auto gelu = fusions_.gelus.find(&n);
   if (gelu != fusions_.gelus.end()) {
     Layout layout = getElementwiseLayout(n, layouts_);
@@ -117,6 +124,27 @@ void KernelEmitter::arithmetic(const Node &n) {
     Storage y = define(valueOf(&n), layout);
     emit("libjit_gelu_f32", getLayoutElements(typeOf(valueOf(&n)), layout),
          {ptr(y), ptr(x), dynf(gelu->second.divisor)});
+    return;
+  }
+  auto row = fusions_.rowOperands.find(&n);
+  if (row != fusions_.rowOperands.end()) {
+    const FusionPlan::RowOperand &r = row->second;
+    Storage x = use(n.getNthInput(1 - r.input), Layout::Plain);
+    PlannedArg b;
+    if (r.value.getNode()) {
+      b = ptr(use(r.value, Layout::Plain));
+    } else { // a constant of equal rows: its first row
+      const float *c = reinterpret_cast<const float *>(
+          llvm::cast<Constant>(n.getNthInput(r.input).getNode())
+              ->getPayload()
+              .getUnsafePtr());
+      b = ptr(newConstant(std::vector<float>(c, c + r.rowLen)));
+    }
+    Storage y = define(valueOf(&n), Layout::Plain);
+    emit("libjit_binary_rows_f32", typeOf(valueOf(&n)).size() / r.rowLen,
+         {ptr(y), ptr(x), b, dyn(r.rowLen),
+          imm(r.mode == FusionPlan::RowOperand::PerRow),
+          imm(getElementwiseOpCode(n.getKind())), imm(r.input == 0)});
     return;
   }
   auto scalar = fusions_.scalarOperands.find(&n);

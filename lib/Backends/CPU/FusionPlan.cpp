@@ -51,6 +51,66 @@ std::optional<float> getUniformValue(const Constant &c) {
   return v;
 }
 
+std::optional<FusionPlan::RowOperand>
+getRowBroadcast(llvm::ArrayRef<dim_t> in, llvm::ArrayRef<dim_t> out) {
+  if (in.size() > out.size()) {
+    return std::nullopt;
+  }
+  // Numpy's alignment: missing leading dimensions are 1.
+  std::vector<dim_t> a(out.size() - in.size(), 1);
+  a.insert(a.end(), in.begin(), in.end());
+  size_t r = out.size();
+  // PerRow: a prefix kept, the rest 1 ([N, H, W, 1] -> [N, H, W, C]).
+  size_t keep = 0;
+  while (keep < r && a[keep] == out[keep]) {
+    keep++;
+  }
+  bool onesAfter = keep < r;
+  int64_t len = 1;
+  for (size_t j = keep; j < r; j++) {
+    onesAfter &= a[j] == 1;
+    len *= int64_t(out[j]);
+  }
+  if (onesAfter && len > 1) {
+    return FusionPlan::RowOperand{FusionPlan::RowOperand::PerRow, 0, len,
+                                  NodeValue()};
+  }
+  // SameRow: a suffix kept, 1s before it ([C] -> [N, H, W, C]).
+  size_t from = r;
+  while (from > 0 && a[from - 1] == out[from - 1]) {
+    from--;
+  }
+  bool onesBefore = from > 0;
+  len = 1;
+  for (size_t j = 0; j < r; j++) {
+    if (j < from) {
+      onesBefore &= a[j] == 1;
+    } else {
+      len *= int64_t(out[j]);
+    }
+  }
+  if (onesBefore && len > 1) {
+    return FusionPlan::RowOperand{FusionPlan::RowOperand::SameRow, 0, len,
+                                  NodeValue()};
+  }
+  return std::nullopt;
+}
+
+bool hasEqualRows(const Constant &c, int64_t rowLen) {
+  const Tensor &t = c.getPayload();
+  if (t.getElementType() != ElemKind::FloatTy || rowLen <= 0 ||
+      t.size() % size_t(rowLen) != 0) {
+    return false;
+  }
+  const float *p = reinterpret_cast<const float *>(t.getUnsafePtr());
+  for (size_t i = size_t(rowLen); i < t.size(); i += size_t(rowLen)) {
+    if (std::memcmp(p, p + i, size_t(rowLen) * sizeof(float)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 float getScalarOperand(const Node &n, unsigned i) {
   const Node *s = n.getNthInput(i).getNode();
   const Constant *c = dyn_cast<Constant>(s);
@@ -202,6 +262,49 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       break;
     }
   }
+  // A bias added to a MatMul by constant weights.
+  for (const Node *n : F.getNodes()) {
+    if (n->getKind() != Node::Kind::AddKind ||
+        n->getType().getElementType() != ElemKind::FloatTy || plan.isFused(n)) {
+      continue;
+    }
+    for (unsigned i = 0; i < 2; i++) {
+      const Node *p = n->getNthInput(1 - i).getNode();
+      const Node *mm = isa<ReshapeNode>(p) ? p->getNthInput(0).getNode() : p;
+      if (!isa<MatMulNode>(mm) ||
+          !isa<Constant>(mm->getNthInput(1).getNode()) ||
+          mm->getType().getElementType() != ElemKind::FloatTy ||
+          singleUser(F, valueOf(mm)) != (p == mm ? n : p) ||
+          (p != mm && singleUser(F, valueOf(p)) != n) ||
+          n->getNthInput(1 - i).dims() != n->dims() ||
+          (switchable && units.unitOf(mm) != units.unitOf(n))) {
+        continue;
+      }
+      int64_t M = int64_t(mm->dims()[1]);
+      if (n->dims().back() != dim_t(M)) {
+        continue;
+      }
+      const Node *s = n->getNthInput(i).getNode();
+      bool row = false;
+      if (auto *c = dyn_cast<Constant>(s)) {
+        row = hasEqualRows(*c, M);
+      } else if (auto *b = dyn_cast<BroadcastNode>(s)) {
+        auto r = getRowBroadcast(b->getInput().dims(), n->dims());
+        row = isa<Constant>(b->getInput().getNode()) &&
+              singleUser(F, valueOf(b)) == n && r &&
+              r->mode == FusionPlan::RowOperand::SameRow && r->rowLen == M;
+        if (row) {
+          plan.fusedInto[b] = n;
+        }
+      }
+      if (row) {
+        plan.matMulBiases[n] = {mm, i};
+        plan.biasAddOf[mm] = n;
+        logFusion(n, mm, "bias");
+        break;
+      }
+    }
+  }
   // An FP32 binary node with an operand broadcast from one constant value.
   for (const Node *n : F.getNodes()) {
     Node::Kind k = n->getKind();
@@ -211,7 +314,7 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
                   k == Node::Kind::PowKind;
     if (!binary || n->getType().getElementType() != ElemKind::FloatTy ||
         plan.isFused(n) || plan.channelGates.count(n) ||
-        plan.selfGates.count(n)) {
+        plan.selfGates.count(n) || plan.matMulBiases.count(n)) {
       continue;
     }
     for (unsigned i = 0; i < 2; i++) {
@@ -236,6 +339,56 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       plan.fusedInto[b] = n;
       logFusion(b, n, "scalar operand");
       break;
+    }
+  }
+  // An FP32 binary node with an operand broadcast along rows.
+  for (const Node *n : F.getNodes()) {
+    Node::Kind k = n->getKind();
+    bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
+                  k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
+                  k == Node::Kind::MaxKind || k == Node::Kind::MinKind;
+    if (!binary || n->getType().getElementType() != ElemKind::FloatTy ||
+        plan.isFused(n) || plan.channelGates.count(n) ||
+        plan.selfGates.count(n) || plan.scalarOperands.count(n) ||
+        plan.matMulBiases.count(n)) {
+      continue;
+    }
+    auto d = n->dims();
+    for (unsigned i = 0; i < 2; i++) {
+      if (n->getNthInput(1 - i).dims() != d) {
+        continue;
+      }
+      std::optional<FusionPlan::RowOperand> r;
+      const Node *s = n->getNthInput(i).getNode();
+      if (auto *b = dyn_cast<BroadcastNode>(s)) {
+        if (singleUser(F, valueOf(b)) == n &&
+            (!switchable || units.unitOf(b) == units.unitOf(n))) {
+          r = getRowBroadcast(b->getInput().dims(), d);
+          // Only along the last axis (LayerNorm's statistics, a bias over
+          // pixels): a broadcast over H x W of an NCHW value would take a
+          // blocked operand back to the plain layout.
+          if (r && r->rowLen != int64_t(d.back())) {
+            r = std::nullopt;
+          }
+          if (r) {
+            r->value = b->getInput();
+            plan.fusedInto[b] = n;
+            logFusion(b, n, "row operand");
+          }
+        }
+      } else if (auto *c = dyn_cast<Constant>(s)) {
+        int64_t rowLen = d.empty() ? 0 : int64_t(d.back());
+        if (rowLen > 1 && c->getType().size() > size_t(rowLen) &&
+            hasEqualRows(*c, rowLen)) {
+          r = FusionPlan::RowOperand{FusionPlan::RowOperand::SameRow, 0, rowLen,
+                                     NodeValue()};
+        }
+      }
+      if (r) {
+        r->input = i;
+        plan.rowOperands[n] = *r;
+        break;
+      }
     }
   }
   // GELU: Mul(Mul(x, Add(Erf(Div(x, c)), 1)), 0.5), the Muls and the Add

@@ -56,6 +56,32 @@ struct FusionPlan {
   /// no broadcast copy is made or read and the node runs in its other
   /// operand's layout.
   std::map<const Node *, unsigned> scalarOperands;
+  /// An FP32 Add of a bias to a MatMul by constant weights (directly or
+  /// through a Reshape that keeps the rows), the bias one row of M values
+  /// (a Broadcast of a constant [M], or a constant whose rows are equal):
+  /// the Add, and the MatMul, which adds the bias in its kernel. The Add's
+  /// result is the MatMul's (no call).
+  struct MatMulBias {
+    const Node *matMul;
+    unsigned input; ///< the Add's bias input (0 or 1)
+  };
+  std::map<const Node *, MatMulBias> matMulBiases;
+  /// The MatMuls of matMulBiases and their Adds.
+  std::map<const Node *, const Node *> biasAddOf;
+  /// FP32 element-wise binary nodes one of whose operands is broadcast
+  /// along rows of the result (rows of its last axis, rowLen elements): one
+  /// value a row (PerRow: LayerNorm's mean and deviation, [.., 1] broadcast to
+  /// [.., C]) or one row for all rows (SameRow: a bias [C] broadcast over
+  /// the pixels, or a constant whose rows are all equal, a broadcast the
+  /// optimizer folded). The kernel reads the small operand, so the
+  /// broadcast copy is not made or read; plain layout.
+  struct RowOperand {
+    enum Mode { PerRow, SameRow } mode;
+    unsigned input;  ///< which input (0 or 1) is broadcast
+    int64_t rowLen;  ///< elements of a row of the result
+    NodeValue value; ///< what the kernel reads (null: the constant's row)
+  };
+  std::map<const Node *, RowOperand> rowOperands;
   /// GELU as PyTorch exports it, 0.5 * (x * (1 + erf(x / c))) in five FP32
   /// nodes, each read only by the next: the last Mul and its x and c. The
   /// Mul computes all five in one pass (the same float operations).
@@ -77,6 +103,16 @@ struct FusionPlan {
 /// \returns the value of every element of \p c when they are all one
 /// float value (bit for bit), else nothing.
 std::optional<float> getUniformValue(const Constant &c);
+
+/// \returns how a value of dims \p in broadcast to \p out is read by rows
+/// of the result (FusionPlan::rowOperands), or nothing if it is neither one
+/// value a row nor one row for all.
+std::optional<FusionPlan::RowOperand>
+getRowBroadcast(llvm::ArrayRef<dim_t> in, llvm::ArrayRef<dim_t> out);
+
+/// \returns true if the float constant \p c is one row of \p rowLen
+/// values repeated (bit for bit).
+bool hasEqualRows(const Constant &c, int64_t rowLen);
 
 /// \returns the value of operand \p i of \p n, a scalar operand
 /// (FusionPlan::scalarOperands): the one value of a Broadcast's constant,

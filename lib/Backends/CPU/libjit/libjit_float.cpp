@@ -112,6 +112,33 @@ LIBJIT_EXPORT void libjit_binary_scalar_f32(int64_t begin, int64_t end,
   }
 }
 
+/// Items: rows of \p rowLen elements. out = x OP b, or b OP x when
+/// \p bFirst (BinaryOp), b broadcast along the rows: b[r] for the whole of
+/// row r when \p perRow, else b[j] for element j of every row.
+LIBJIT_EXPORT void libjit_binary_rows_f32(int64_t begin, int64_t end,
+                                          float *out, const float *x,
+                                          const float *b, int64_t rowLen,
+                                          int32_t perRow, int32_t op,
+                                          int32_t bFirst) {
+  for (int64_t r = begin; r < end; r++) {
+    const float *xr = x + r * rowLen;
+    float *yr = out + r * rowLen;
+    if (perRow) {
+      if (bFirst) {
+        libjit_binary_scalar_f32(0, rowLen, yr, xr, b[r], op, 1);
+      } else {
+        libjit_binary_scalar_f32(0, rowLen, yr, xr, b[r], op, 0);
+      }
+      continue;
+    }
+    if (bFirst) {
+      binary(0, rowLen, yr, b, xr, op);
+    } else {
+      binary(0, rowLen, yr, xr, b, op);
+    }
+  }
+}
+
 /// Items: elements. out = l OP r (BinaryOp).
 LIBJIT_EXPORT void libjit_binary_f32(int64_t begin, int64_t end, float *out,
                                      const float *l, const float *r,
