@@ -54,6 +54,14 @@ protected:
     }
     return M_.createConstant(name, std::move(t));
   }
+  /// The one value \p v (a constant [1]) broadcast to \p dims.
+  BroadcastNode *scalar(const std::string &name, float v,
+                        llvm::ArrayRef<dim_t> dims) {
+    Tensor t(ElemKind::FloatTy, {1});
+    t.getHandle<float>().raw(0) = v;
+    return F_->createBroadcast(name + ".broadcast",
+                               M_.createConstant(name, std::move(t)), dims);
+  }
   /// A KxK convolution of \p x to \p out channels, stride 1, padding
   /// \p pad, constant filter and bias.
   ConvolutionNode *conv(const std::string &name, NodeValue x, dim_t out,
@@ -656,17 +664,12 @@ TEST_F(CPUPlannerTest, siluIsOnePass) {
 // that two nodes read, or one of more than one value, is still made.
 TEST_F(CPUPlannerTest, scalarOperandsAreReadNotBroadcast) {
   ConvolutionNode *c = conv("c", input("x", {1, 16, 8, 8}), 16);
-  auto scalar = [&](const std::string &name, float v) {
-    Tensor t(ElemKind::FloatTy, {1});
-    t.getHandle<float>().raw(0) = v;
-    return F_->createBroadcast(
-        name + ".broadcast", M_.createConstant(name, std::move(t)), c->dims());
-  };
-  auto *alpha = scalar("alpha", 0.25f), *beta = scalar("beta", 0.5f);
+  auto *alpha = scalar("alpha", 0.25f, c->dims());
+  auto *beta = scalar("beta", 0.5f, c->dims());
   Node *mul = F_->createArithmetic(Kind::MulKind, "hs.mul", c, alpha);
   Node *add = F_->createArithmetic(Kind::AddKind, "hs.add", beta, mul);
   Node *clip = F_->createClip("hs.clip", add, 0.f, 1.f);
-  auto *shared = scalar("shared", 2.f);
+  auto *shared = scalar("shared", 2.f, c->dims());
   Node *twice = F_->createArithmetic(Kind::MulKind, "twice", clip, shared);
   Node *both = F_->createArithmetic(Kind::AddKind, "both", twice, shared);
   auto *wide = F_->createBroadcast("wide.broadcast",
@@ -727,18 +730,14 @@ TEST_F(CPUPlannerTest, scalarOperandsAreReadNotBroadcast) {
 // GELU as PyTorch exports it: five nodes, one pass.
 TEST_F(CPUPlannerTest, geluIsOnePass) {
   ConvolutionNode *c = conv("c", input("x", {1, 16, 8, 8}), 16);
-  auto scalar = [&](const std::string &name, float v) {
-    Tensor t(ElemKind::FloatTy, {1});
-    t.getHandle<float>().raw(0) = v;
-    return F_->createBroadcast(
-        name + ".b", M_.createConstant(name, std::move(t)), c->dims());
-  };
   Node *d = F_->createArithmetic(Kind::DivKind, "g.div", c,
-                                 scalar("sqrt2", 1.41421356f));
+                                 scalar("sqrt2", 1.41421356f, c->dims()));
   Node *e = F_->createUnary(Kind::ErfKind, "g.erf", d);
-  Node *a = F_->createArithmetic(Kind::AddKind, "g.add", e, scalar("one", 1));
+  Node *a = F_->createArithmetic(Kind::AddKind, "g.add", e,
+                                 scalar("one", 1, c->dims()));
   Node *m = F_->createArithmetic(Kind::MulKind, "g.mul", c, a);
-  Node *g = F_->createArithmetic(Kind::MulKind, "g", scalar("half", 0.5f), m);
+  Node *g = F_->createArithmetic(Kind::MulKind, "g",
+                                 scalar("half", 0.5f, c->dims()), m);
   F_->createSave("out", g);
   FusionPlan plan;
   planFusions(*F_, UnitPlan(), plan);

@@ -111,6 +111,19 @@ bool hasEqualRows(const Constant &c, int64_t rowLen) {
   return true;
 }
 
+namespace {
+/// \returns true if \p n is an FP32 element-wise binary node that a
+/// scalar or row operand can replace an input of (with \p pow, Pow too).
+bool isFloatBinary(const Node *n, bool pow) {
+  Node::Kind k = n->getKind();
+  bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
+                k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
+                k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
+                (pow && k == Node::Kind::PowKind);
+  return binary && n->getType().getElementType() == ElemKind::FloatTy;
+}
+} // namespace
+
 float getScalarOperand(const Node &n, unsigned i) {
   const Node *s = n.getNthInput(i).getNode();
   const Constant *c = dyn_cast<Constant>(s);
@@ -307,14 +320,9 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
   }
   // An FP32 binary node with an operand broadcast from one constant value.
   for (const Node *n : F.getNodes()) {
-    Node::Kind k = n->getKind();
-    bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
-                  k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
-                  k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
-                  k == Node::Kind::PowKind;
-    if (!binary || n->getType().getElementType() != ElemKind::FloatTy ||
-        plan.isFused(n) || plan.channelGates.count(n) ||
-        plan.selfGates.count(n) || plan.matMulBiases.count(n)) {
+    if (!isFloatBinary(n, true) || plan.isFused(n) ||
+        plan.channelGates.count(n) || plan.selfGates.count(n) ||
+        plan.matMulBiases.count(n)) {
       continue;
     }
     for (unsigned i = 0; i < 2; i++) {
@@ -343,14 +351,9 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
   }
   // An FP32 binary node with an operand broadcast along rows.
   for (const Node *n : F.getNodes()) {
-    Node::Kind k = n->getKind();
-    bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
-                  k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
-                  k == Node::Kind::MaxKind || k == Node::Kind::MinKind;
-    if (!binary || n->getType().getElementType() != ElemKind::FloatTy ||
-        plan.isFused(n) || plan.channelGates.count(n) ||
-        plan.selfGates.count(n) || plan.scalarOperands.count(n) ||
-        plan.matMulBiases.count(n)) {
+    if (!isFloatBinary(n, false) || plan.isFused(n) ||
+        plan.channelGates.count(n) || plan.selfGates.count(n) ||
+        plan.scalarOperands.count(n) || plan.matMulBiases.count(n)) {
       continue;
     }
     auto d = n->dims();
