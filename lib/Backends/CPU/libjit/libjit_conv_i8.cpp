@@ -120,7 +120,7 @@ LIBJIT_INLINE __m512i roundAccumulatorLanes(__m512i v, const float *scales,
 /// bounds, add its output offset, clamp to int8. The product is clamped in
 /// float to the bounds less the shift, then rounded.
 struct BlockEpilogueI8 {
-  bool windowSums, act, actRequant, dequantize;
+  bool windowSums, actRequant, dequantize;
   __m512i filterOffsets;
   const float *scales;
   // The one clamp: products to [clampLo, clampHi], plus shift.
@@ -134,10 +134,9 @@ struct BlockEpilogueI8 {
   BlockEpilogueI8(int64_t blk, const Int8Epilogue &ep)
       : scales(ep.scales + blk * kBlock) {
     const ConvScalars &p = *ep.p;
-    act = p.act != 0;
-    actRequant = act && p.act != kActIdentityScale;
+    actRequant = p.act != 0 && p.act != kActIdentityScale;
     ShiftClamp c{p.outOffset, -128, 127};
-    if (act && !actRequant) {
+    if (p.act == kActIdentityScale) {
       c = c.then({-int64_t(p.actInOffset), p.actLo, p.actHi})
               .then({p.actOutOffset, -128, 127});
     }
