@@ -524,6 +524,18 @@ std::vector<Case> cases() {
   // The mean of each plane (x.mean([2, 3]) of MnasNet and ShuffleNetV2,
   // ReduceMean without keepdims) of 20 channels, a partial block: one pool
   // of the plane, on the CPU backend read in the blocked layout.
+  // NCHW -> NHWC of a convolution's blocked result (ConvNeXt's layout
+  // change; the CPU backend copies the blocks' lanes per pixel), 20
+  // channels (a whole block and a cut one), then NHWC -> NCHW back.
+  c.push_back({"transposeToChannelsLast",
+               {1, 6, 5, 7},
+               [](Function *F, Placeholder *in) {
+                 Net n{F};
+                 NodeValue y = n.conv(in, 20, 3, 1, 1);
+                 NodeValue t = F->createTranspose("nhwc", y, {0, 2, 3, 1});
+                 NodeValue h = F->createUnary(Node::Kind::TanhKind, "tanh", t);
+                 return NodeValue(F->createTranspose("nchw", h, {0, 3, 1, 2}));
+               }});
   // A FullyConnected and a MatMul by constant weights over many rows (the
   // CPU backend's register tiles of six rows: 13 = 6 + 6 + 1; 40 and 20
   // outputs: whole and cut output blocks, pairs and single blocks).

@@ -798,6 +798,29 @@ TEST_F(CPUPlannerTest, matMulBiasAndRowOperands) {
   EXPECT_NE(findCall(p, "centre", "libjit_binary_rows_f32"), nullptr);
 }
 
+// NCHW -> NHWC of a blocked value copies the blocks' lanes per pixel: no
+// plain copy of the value first.
+TEST_F(CPUPlannerTest, channelsLastTransposeReadsTheBlocks) {
+  ConvolutionNode *c = conv("c", input("x", {1, 8, 5, 7}), 20);
+  Node *t = F_->createTranspose("nhwc", c, {0, 2, 3, 1});
+  Node *other = F_->createTranspose("other", c, {0, 1, 3, 2});
+  F_->createSave("out", t);
+  F_->createSave("out2", other);
+  KernelProgram p = build();
+  const KernelCall *call = findCall(p, "nhwc", "libjit_blocked_to_nhwc");
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->items, 5);
+  // (out, in, C, H, W, elemSize)
+  ASSERT_EQ(call->args.size(), 6u);
+  EXPECT_EQ(call->args[2].intValue, 20);
+  EXPECT_EQ(call->args[3].intValue, 5);
+  EXPECT_EQ(call->args[4].intValue, 7);
+  EXPECT_EQ(call->args[5].intValue, 4);
+  EXPECT_EQ(findCall(p, "nhwc", "libjit_from_blocked"), nullptr);
+  // Another permutation reads a plain copy.
+  EXPECT_NE(findCall(p, "other", "libjit_strided_copy"), nullptr);
+}
+
 // Short output rows: as many whole rows as fit in 14 pixels and divide the
 // height go to one work item (one register tile); rows of 7 or more
 // pixels, or heights no such count divides, keep one row an item.

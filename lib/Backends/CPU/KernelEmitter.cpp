@@ -318,7 +318,26 @@ llvm::Error KernelEmitter::visit(const Node &n) {
           ptr(Storage{reserved_, kStatusOffset})});
     return llvm::Error::success();
   }
-  case Kind::TransposeKind:
+  case Kind::TransposeKind: {
+    // NCHW -> NHWC of a blocked value (ConvNeXt after each depthwise
+    // convolution): each pixel's channels are its blocks' lanes, copied
+    // whole, instead of a plain copy first and a transpose of it.
+    NodeValue in = n.getNthInput(0);
+    const std::vector<unsigned> nhwc = {0, 2, 3, 1};
+    if (cast<TransposeNode>(n).getShuffle() == nhwc &&
+        layouts_.find(in, Layout::Blocked)) {
+      auto d = dims(in);
+      Storage x = use(in, Layout::Blocked);
+      Storage y = define(valueOf(&n), Layout::Plain);
+      emit("libjit_blocked_to_nhwc", d[0] * d[2],
+           {ptr(y), ptr(x), dyn(d[1]), dyn(d[2]), dyn(d[3]),
+            imm(getElementSize(n.getType().getElementType()))});
+      return llvm::Error::success();
+    }
+    StridedView v = getStridedView(n, dims(in), n.dims().size());
+    stridedCopy(n, in, v.strides, v.start);
+    return llvm::Error::success();
+  }
   case Kind::SliceKind:
   case Kind::BroadcastKind: {
     StridedView v = getStridedView(n, dims(n.getNthInput(0)), n.dims().size());

@@ -339,6 +339,36 @@ LIBJIT_INLINE void fromBlockedBytes(uint8_t *d, const uint8_t *blockSrc,
   }
 }
 
+/// Items: N * H rows. Blocked [N][Cb][H][W][16] -> NHWC [N][H][W][C]
+/// (Transpose {0, 2, 3, 1} of a blocked value): each pixel's channels are
+/// its blocks' lanes, copied whole (the last block cut at C).
+LIBJIT_EXPORT void libjit_blocked_to_nhwc(int64_t begin, int64_t end,
+                                          uint8_t *dst, const uint8_t *src,
+                                          int64_t C, int64_t H, int64_t W,
+                                          int64_t elemSize) {
+  const int64_t Cb = divUp(C, kBlock), lanesBytes = kBlock * elemSize;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t n = r / H, h = r % H;
+    uint8_t *row = dst + (n * H + h) * W * C * elemSize;
+    for (int64_t cb = 0; cb < Cb; cb++) {
+      const uint8_t *s = src + ((n * Cb + cb) * H + h) * W * lanesBytes;
+      uint8_t *d = row + cb * lanesBytes;
+      int64_t bytes =
+          (C - cb * kBlock < kBlock ? C - cb * kBlock : kBlock) * elemSize;
+      if (bytes == lanesBytes) {
+        for (int64_t w = 0; w < W; w++) {
+          std::memcpy(d + w * C * elemSize, s + w * lanesBytes,
+                      size_t(kBlock * elemSize));
+        }
+        continue;
+      }
+      for (int64_t w = 0; w < W; w++) {
+        std::memcpy(d + w * C * elemSize, s + w * lanesBytes, size_t(bytes));
+      }
+    }
+  }
+}
+
 /// Items: N * C (planes). Blocked [N][Cb][HW][16] -> plain [N][C][HW].
 LIBJIT_EXPORT void libjit_from_blocked(int64_t begin, int64_t end, uint8_t *dst,
                                        const uint8_t *src, int64_t C,
