@@ -329,12 +329,9 @@ void KernelEmitter::fullyConnected(const Node &n, NodeValue in, NodeValue w,
     if (fusedBias != fusions_.biasAddOf.end()) {
       // The Add after this MatMul (FusionPlan::matMulBiases): its row.
       const Node *add = fusedBias->second;
-      const Node *s =
-          add->getNthInput(fusions_.matMulBiases.at(add).input).getNode();
-      const Constant *c = dyn_cast<Constant>(s)
-                              ? cast<Constant>(s)
-                              : cast<Constant>(s->getNthInput(0).getNode());
-      std::memcpy(zeros.getUnsafePtr(), c->getPayload().getUnsafePtr(),
+      const Constant &c =
+          getOperandConstant(*add, fusions_.matMulBiases.at(add).input);
+      std::memcpy(zeros.getUnsafePtr(), c.getPayload().getUnsafePtr(),
                   M * sizeof(float));
     }
     const Tensor &bt =

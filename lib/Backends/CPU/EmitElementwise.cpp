@@ -135,9 +135,7 @@ void KernelEmitter::arithmetic(const Node &n) {
       b = ptr(use(r.value, Layout::Plain));
     } else { // a constant of equal rows: its first row
       const float *c = reinterpret_cast<const float *>(
-          llvm::cast<Constant>(n.getNthInput(r.input).getNode())
-              ->getPayload()
-              .getUnsafePtr());
+          getOperandConstant(n, r.input).getPayload().getUnsafePtr());
       b = ptr(newConstant(std::vector<float>(c, c + r.rowLen)));
     }
     Storage y = define(valueOf(&n), Layout::Plain);

@@ -34,23 +34,6 @@ bool int8ConvFitsInt32(const ConvolutionNode &n) {
   return int8AccumulatorsFit(b, taps);
 }
 
-std::optional<float> getUniformValue(const Constant &c) {
-  const Tensor &t = c.getPayload();
-  if (t.getElementType() != ElemKind::FloatTy || t.size() == 0) {
-    return std::nullopt;
-  }
-  auto h = t.getHandle<float>();
-  float v = h.raw(0);
-  for (size_t i = 1; i < t.size(); i++) {
-    // Bitwise, so that -0 and 0 (and NaNs) are not taken for each other.
-    float w = h.raw(i);
-    if (std::memcmp(&v, &w, sizeof(float)) != 0) {
-      return std::nullopt;
-    }
-  }
-  return v;
-}
-
 std::optional<FusionPlan::RowOperand>
 getRowBroadcast(llvm::ArrayRef<dim_t> in, llvm::ArrayRef<dim_t> out) {
   if (in.size() > out.size()) {
@@ -124,13 +107,16 @@ bool isFloatBinary(const Node *n, bool pow) {
 }
 } // namespace
 
-float getScalarOperand(const Node &n, unsigned i) {
+const Constant &getOperandConstant(const Node &n, unsigned i) {
   const Node *s = n.getNthInput(i).getNode();
-  const Constant *c = dyn_cast<Constant>(s);
-  if (!c) { // the Broadcast of a one-value constant
-    c = cast<Constant>(s->getNthInput(0).getNode());
+  if (auto *c = dyn_cast<Constant>(s)) {
+    return *c;
   }
-  return c->getPayload().getHandle<float>().raw(0);
+  return *cast<Constant>(s->getNthInput(0).getNode()); // a Broadcast's
+}
+
+float getScalarOperand(const Node &n, unsigned i) {
+  return getOperandConstant(n, i).getPayload().getHandle<float>().raw(0);
 }
 
 bool isFastConvolution(const ConvolutionNode &n) {
@@ -332,7 +318,7 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       const Node *s = n->getNthInput(i).getNode();
       // A constant of one value (a broadcast the optimizer folded): read
       // as that value; the constant itself emits nothing.
-      if (isa<Constant>(s) && getUniformValue(*cast<Constant>(s))) {
+      if (isa<Constant>(s) && hasEqualRows(*cast<Constant>(s), 1)) {
         plan.scalarOperands[n] = i;
         break;
       }
@@ -396,10 +382,9 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
   }
   // GELU: Mul(Mul(x, Add(Erf(Div(x, c)), 1)), 0.5), the Muls and the Add
   // either way round, each node read only by the next.
-  auto scalarIs = [&](const Node *n, Node::Kind k, float v, int side) {
+  auto scalarIs = [&](const Node *n, Node::Kind k, float v) {
     auto it = plan.scalarOperands.find(n);
     return n->getKind() == k && it != plan.scalarOperands.end() &&
-           (side < 0 || unsigned(side) == it->second) &&
            getScalarOperand(*n, it->second) == v;
   };
   auto onlyFeeds = [&](const Node *n, const Node *user) {
@@ -407,7 +392,7 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
            (!switchable || units.unitOf(n) == units.unitOf(user));
   };
   for (const Node *n : F.getNodes()) {
-    if (!scalarIs(n, Node::Kind::MulKind, 0.5f, -1) || plan.isFused(n)) {
+    if (!scalarIs(n, Node::Kind::MulKind, 0.5f) || plan.isFused(n)) {
       continue;
     }
     const Node *m = n->getNthInput(1 - plan.scalarOperands.at(n)).getNode();
@@ -419,7 +404,7 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
     for (unsigned j = 0; j < 2; j++) {
       const Node *a = m->getNthInput(j).getNode();
       NodeValue x = m->getNthInput(1 - j);
-      if (!scalarIs(a, Node::Kind::AddKind, 1.f, -1) || !onlyFeeds(a, m)) {
+      if (!scalarIs(a, Node::Kind::AddKind, 1.f) || !onlyFeeds(a, m)) {
         continue;
       }
       const Node *e = a->getNthInput(1 - plan.scalarOperands.at(a)).getNode();

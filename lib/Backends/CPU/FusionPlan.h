@@ -100,10 +100,6 @@ struct FusionPlan {
   }
 };
 
-/// \returns the value of every element of \p c when they are all one
-/// float value (bit for bit), else nothing.
-std::optional<float> getUniformValue(const Constant &c);
-
 /// \returns how a value of dims \p in broadcast to \p out is read by rows
 /// of the result (FusionPlan::rowOperands), or nothing if it is neither one
 /// value a row nor one row for all.
@@ -111,8 +107,12 @@ std::optional<FusionPlan::RowOperand>
 getRowBroadcast(llvm::ArrayRef<dim_t> in, llvm::ArrayRef<dim_t> out);
 
 /// \returns true if the float constant \p c is one row of \p rowLen
-/// values repeated (bit for bit).
+/// values repeated (bit for bit); with \p rowLen 1, one value throughout.
 bool hasEqualRows(const Constant &c, int64_t rowLen);
+
+/// \returns the constant that operand \p i of \p n is, or that it
+/// broadcasts (a scalar operand, a fused bias).
+const Constant &getOperandConstant(const Node &n, unsigned i);
 
 /// \returns the value of operand \p i of \p n, a scalar operand
 /// (FusionPlan::scalarOperands): the one value of a Broadcast's constant,

@@ -124,11 +124,7 @@ LIBJIT_EXPORT void libjit_binary_rows_f32(int64_t begin, int64_t end,
     const float *xr = x + r * rowLen;
     float *yr = out + r * rowLen;
     if (perRow) {
-      if (bFirst) {
-        libjit_binary_scalar_f32(0, rowLen, yr, xr, b[r], op, 1);
-      } else {
-        libjit_binary_scalar_f32(0, rowLen, yr, xr, b[r], op, 0);
-      }
+      libjit_binary_scalar_f32(0, rowLen, yr, xr, b[r], op, bFirst);
       continue;
     }
     if (bFirst) {
