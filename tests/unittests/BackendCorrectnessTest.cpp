@@ -217,6 +217,9 @@ struct Case {
   std::string name;
   std::vector<dim_t> inputDims;
   Builder build;
+  /// Layers that INT8 runs keep in FP32 (with a Dequantize before and a
+  /// Quantize after them).
+  std::vector<std::string> keepFP32 = {};
 };
 
 std::vector<Case> cases() {
@@ -580,6 +583,54 @@ std::vector<Case> cases() {
          NodeValue a = F->createRelu("fc.relu", n.fc(in, 37));
          return n.fc(a, 32);
        }});
+  // Element-wise chains of one input: GELU as PyTorch exports it, its Div
+  // kept in FP32 (Dequantize, Div, Quantize, then the INT8 Erf, Add, Mul,
+  // Mul); an affine map and a Relu of a convolution whose result a second
+  // convolution reads too (the chain stops there); a Tanh and a diamond of
+  // it added to its input; the sum of two activations, which is no chain.
+  // The CPU backend computes each chain as one table (FusionPlan::codeMaps)
+  // in INT8; 20 channels: a whole block and a cut one.
+  c.push_back(
+      {"elementwiseChainsOfOneInput",
+       {1, 6, 7, 9},
+       [](Function *F, Placeholder *in) {
+         Net n{F};
+         auto scalar = [&](const char *name, float v, NodeValue like) {
+           Tensor t(ElemKind::FloatTy, {1});
+           t.getHandle<float>().raw(0) = v;
+           return NodeValue(F->createBroadcast(
+               std::string(name) + ".broadcast",
+               F->getParent().createConstant(name, std::move(t)), like.dims()));
+         };
+         auto op = [&](Node::Kind k, const char *name, NodeValue a,
+                       NodeValue b) {
+           return NodeValue(F->createArithmetic(k, name, a, b));
+         };
+         NodeValue a = n.conv(in, 20, 3, 1, 1, 1, 1, false);
+         NodeValue d = op(Node::Kind::DivKind, "gelu.div", a,
+                          scalar("sqrt2", 1.41421356f, a));
+         NodeValue e = F->createUnary(Node::Kind::ErfKind, "erf", d);
+         NodeValue m =
+             op(Node::Kind::MulKind, "gelu.mul", a,
+                op(Node::Kind::AddKind, "gelu.add", e, scalar("one", 1, a)));
+         NodeValue g =
+             op(Node::Kind::MulKind, "gelu", scalar("half", 0.5f, a), m);
+         NodeValue h = n.conv(g, 20, 1, 1, 0, 1, 1, false);
+         NodeValue s = F->createRelu(
+             "affine.relu",
+             op(Node::Kind::AddKind, "affine.add",
+                op(Node::Kind::MulKind, "affine.mul", h, scalar("k", 1.5f, h)),
+                scalar("b", -0.25f, h)));
+         NodeValue k = n.conv(s, 20, 1, 1, 0, 1, 1, false);
+         NodeValue t = F->createUnary(Node::Kind::TanhKind, "tanh", s);
+         NodeValue u =
+             op(Node::Kind::AddKind, "twice.plus",
+                op(Node::Kind::MulKind, "twice", t, scalar("two", 2, t)), t);
+         NodeValue w = op(Node::Kind::AddKind, "plus.input", u, s);
+         NodeValue y = op(Node::Kind::AddKind, "two.sources", w, k);
+         return n.conv(y, 8, 1, 1, 0, 1, 1, false);
+       },
+       {"gelu.div"}});
   return c;
 }
 
@@ -627,7 +678,9 @@ TEST_P(BackendCorrectnessTest, graphsAgreeWithTheInterpreter) {
     const Tensor &fp32 = referenceFor(c.name, [&] {
       return runGraph("Interpreter", {}, c.build, input, {}, nullptr, &profile);
     });
-    for (const Precision &p : precisions()) {
+    for (Precision p : precisions()) {
+      p.keepLayers.insert(p.keepLayers.end(), c.keepFP32.begin(),
+                          c.keepFP32.end());
       std::string what = c.name + " " + precisionName(p) + " on " + t.label;
       const Tensor &want = referenceFor(c.name + precisionName(p), [&] {
         return runGraph("Interpreter", {}, c.build, input, p, &profile);

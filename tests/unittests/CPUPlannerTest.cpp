@@ -27,6 +27,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -758,6 +760,71 @@ TEST_F(CPUPlannerTest, geluIsOnePass) {
   EXPECT_EQ(q.gelus.count(g), 0u);
 }
 
+// INT8 codes computed element-wise from one INT8 value: a Dequantize, an
+// FP32 Div by a broadcast scalar, a Quantize, an INT8 Add of the result and
+// the value itself, a Relu. One table lookup of the value, whose entries
+// are the composite map (checked here against the formulas in double, to
+// one code: the kernels round their own way, and BackendCorrectnessTest
+// holds them to the Interpreter bit for bit). A second reader of the
+// Quantize's codes cuts the chain there: the Quantize's own chain is a
+// table, and the Add of two values with its Relu is not.
+TEST_F(CPUPlannerTest, int8ChainsOfOneInputAreOneTable) {
+  Type xt(ElemKind::Int8QTy, {1, 40}, 0.05f, -3);
+  Type qt(ElemKind::Int8QTy, {1, 40}, 0.03f, 1);
+  Type at(ElemKind::Int8QTy, {1, 40}, 0.04f, 0);
+  Placeholder *x = M_.createPlaceholder(xt, "x");
+  Node *dq = F_->createDequantize("dq", x);
+  Node *d = F_->createArithmetic(Kind::DivKind, "div", dq,
+                                 scalar("two", 2, dq->dims()));
+  Node *q = F_->createQuantize("q", d, qt);
+  Node *add = F_->addNode(std::make_unique<AddNode>("add", at, q, x));
+  Node *relu = F_->addNode(std::make_unique<ReluNode>("relu", at, add));
+  F_->createSave("out", relu);
+  auto quantized = [](double v, double scale, int offset) {
+    return std::clamp<long>(std::lround(v / scale) + offset, -128, 127);
+  };
+  auto half = [&](int c) { return quantized(0.05 * (c + 3) / 2, 0.03, 1); };
+  auto expectTable = [](const FusionPlan::CodeMap &m, auto want) {
+    ASSERT_EQ(m.table.size(), 256u);
+    for (int c = -128; c < 128; c++) {
+      EXPECT_NEAR(m.table[c + 128], want(c), 1) << "code " << c;
+    }
+  };
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.codeMaps.count(relu), 1u);
+  const FusionPlan::CodeMap &m = plan.codeMaps.at(relu);
+  EXPECT_EQ(m.x, NodeValue(x, 0));
+  EXPECT_EQ(m.nodes, (std::vector<const Node *>{dq, d, q, add, relu}));
+  expectTable(m, [&](int c) {
+    return std::max<long>(
+        0, quantized((half(c) - 1) * 0.03 + (c + 3) * 0.05, 0.04, 0));
+  });
+  for (const Node *f : {dq, d, q, add}) {
+    EXPECT_EQ(plan.fusedInto.at(f), relu) << f->getName().str();
+  }
+  KernelProgram p = build();
+  ASSERT_EQ(p.calls.size(), 2u); // the lookup, and the Save's copy
+  EXPECT_EQ(p.calls[0].kernel, "libjit_lookup_i8");
+  EXPECT_EQ(p.calls[0].layer, "relu");
+
+  F_->createSave("q.out", q);
+  FusionPlan cut;
+  planFusions(*F_, UnitPlan(), cut);
+  EXPECT_EQ(cut.codeMaps.count(relu), 0u);
+  ASSERT_EQ(cut.codeMaps.count(q), 1u);
+  EXPECT_EQ(cut.codeMaps.at(q).nodes, (std::vector<const Node *>{dq, d, q}));
+  expectTable(cut.codeMaps.at(q), half);
+  EXPECT_EQ(cut.binaryActs.count(add), 1u);
+  KernelProgram r = build();
+  EXPECT_NE(findCall(r, "q", "libjit_lookup_i8"), nullptr);
+  EXPECT_NE(findCall(r, "add", "libjit_binary_i8"), nullptr);
+  for (auto &call : r.calls) {
+    EXPECT_NE(call.kernel, "libjit_quantize");
+    EXPECT_NE(call.kernel, "libjit_dequantize");
+  }
+}
+
 // A MatMul by constant weights then a bias (a broadcast [M] constant after
 // a Reshape, or a constant of equal rows) adds it in the MatMul's kernel;
 // the Add makes no call. Broadcasts along rows are read by rows.
@@ -1052,7 +1119,8 @@ TEST_F(CPUPlannerTest, unitsAreEmittedWholeAndMustBeConvex) {
   EXPECT_NE(llvm::toString(order.takeError()).find("not convex"),
             std::string::npos);
   // Units {a, b} and {c}: convex. The program has each unit's FP32 calls,
-  // then its INT8 ones (quantize on entry, dequantize on exit).
+  // then its INT8 ones (quantize on entry, dequantize on exit); the INT8
+  // Relus a and b of one unit are one table (FusionPlan::codeMaps).
   auto units = buildSwitchableKernelProgram(*F_, *Fq, {{"a", "b"}, {"c"}}, 1);
   ASSERT_TRUE(bool(units)) << llvm::toString(units.takeError());
   EXPECT_EQ(units->numUnits, 2);
@@ -1062,8 +1130,8 @@ TEST_F(CPUPlannerTest, unitsAreEmittedWholeAndMustBeConvex) {
                   (call.int8 ? "q" : "f"));
   }
   EXPECT_EQ(got, (std::vector<std::string>{
-                     "a:0f", "b:0f", "a:0q", "a:0q", "b:0q", "b:0q", "c:1f",
-                     "c:1q", "c:1q", "c:1q", save->getName().str() + ":-1f"}));
+                     "a:0f", "b:0f", "a:0q", "b:0q", "b:0q", "c:1f", "c:1q",
+                     "c:1q", "c:1q", save->getName().str() + ":-1f"}));
   // A layer missing from the INT8 graph is an error.
   auto missing = UnitPlan::create(*F_, *Fq, {{"a", "nope"}});
   ASSERT_FALSE(bool(missing));

@@ -71,32 +71,22 @@ void KernelEmitter::channelMul(const Node &n, unsigned gateInput) {
 }
 
 void KernelEmitter::selfGatedMul(const Node &n, const Node &gate) {
-  NodeValue x = gate.getNthInput(0);
   Layout layout = getElementwiseLayout(n, layouts_);
-  Storage in = use(x, layout);
+  Storage in = use(gate.getNthInput(0), layout);
   Storage y = define(valueOf(&n), layout);
-  int64_t items = getLayoutElements(typeOf(valueOf(&n)), layout);
-  if (!n.getType().isQuantized()) {
-    emit("libjit_silu_f32", items, {ptr(y), ptr(in)});
-    return;
-  }
-  // The composite map of x's codes: the gate's table, then the INT8 Mul's
-  // arithmetic (libjit_binary_i8) on the code and its gate.
-  const Type &xt = x.getType(), &gt = gate.getType(), &yt = n.getType();
-  auto table = llvm::cast<Constant>(gate.getNthInput(1).getNode())
-                   ->getPayload()
-                   .getHandle<int8_t>();
-  QuantizationTransform t = makeQuantizationTransform(
-      double(xt.getScale()) * gt.getScale() / yt.getScale());
-  std::vector<int8_t> composite(256);
-  for (int32_t c = -128; c < 128; c++) {
-    int64_t p = int64_t(c - xt.getOffset()) *
-                int64_t(int32_t(table.raw(c + 128)) - gt.getOffset());
-    composite[c + 128] =
-        clampToInt8(applyQuantizationTransform(p, t) + yt.getOffset());
-  }
-  emit("libjit_lookup_i8", items,
-       {ptr(y), ptr(in), ptr(newConstant(composite))});
+  emit("libjit_silu_f32", getLayoutElements(typeOf(valueOf(&n)), layout),
+       {ptr(y), ptr(in)});
+}
+
+void KernelEmitter::codeMap(const Node &n, const FusionPlan::CodeMap &m) {
+  // Any int8 -> int8 map keeps a blocked value blocked: the codes in its
+  // padding lanes meet weights that cancel them.
+  Layout layout =
+      n.dims().size() == 4 && hasBlocked(m.x) ? Layout::Blocked : Layout::Plain;
+  Storage in = use(m.x, layout);
+  Storage y = define(valueOf(&n), layout);
+  emit("libjit_lookup_i8", getLayoutElements(typeOf(valueOf(&n)), layout),
+       {ptr(y), ptr(in), ptr(newConstant(m.table))});
 }
 
 void KernelEmitter::arithmetic(const Node &n) {

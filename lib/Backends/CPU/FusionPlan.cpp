@@ -3,12 +3,15 @@
 #include "WeightPacking.h"
 #include "libjit/LibjitLayout.h"
 
+#include "glow/Backends/Interpreter/InterpreterKernels.h"
 #include "glow/Backends/KernelGeometry.h"
 #include "glow/Support/Diagnostics.h"
 
 #include "llvm/Support/Casting.h"
 
+#include <algorithm>
 #include <cstring>
+#include <set>
 
 using llvm::cast;
 using llvm::dyn_cast;
@@ -81,13 +84,13 @@ getRowBroadcast(llvm::ArrayRef<dim_t> in, llvm::ArrayRef<dim_t> out) {
 
 bool hasEqualRows(const Constant &c, int64_t rowLen) {
   const Tensor &t = c.getPayload();
-  if (t.getElementType() != ElemKind::FloatTy || rowLen <= 0 ||
-      t.size() % size_t(rowLen) != 0) {
+  if (rowLen <= 0 || t.size() % size_t(rowLen) != 0) {
     return false;
   }
-  const float *p = reinterpret_cast<const float *>(t.getUnsafePtr());
-  for (size_t i = size_t(rowLen); i < t.size(); i += size_t(rowLen)) {
-    if (std::memcmp(p, p + i, size_t(rowLen) * sizeof(float)) != 0) {
+  const char *p = t.getUnsafePtr();
+  size_t row = size_t(rowLen) * getElementSize(t.getElementType());
+  for (size_t i = row; i < t.getSizeInBytes(); i += row) {
+    if (std::memcmp(p, p + i, row) != 0) {
       return false;
     }
   }
@@ -139,6 +142,236 @@ void logFusion(const Node *fused, const Node *conv, const char *how) {
   VLOG(2) << "fused " << fused->getKindName() << " '" << fused->getName().str()
           << "' into " << conv->getKindName() << " '" << conv->getName().str()
           << "' (" << how << ")";
+}
+} // namespace
+
+namespace {
+/// \returns true if a node of kind \p k computes each element of its
+/// result from the same element of each input.
+bool isElementwiseKind(Node::Kind k) {
+  switch (k) {
+  case Node::Kind::AddKind:
+  case Node::Kind::SubKind:
+  case Node::Kind::MulKind:
+  case Node::Kind::DivKind:
+  case Node::Kind::MaxKind:
+  case Node::Kind::MinKind:
+  case Node::Kind::PowKind:
+  case Node::Kind::ReluKind:
+  case Node::Kind::ClipKind:
+  case Node::Kind::LeakyReluKind:
+  case Node::Kind::SigmoidKind:
+  case Node::Kind::TanhKind:
+  case Node::Kind::ExpKind:
+  case Node::Kind::LogKind:
+  case Node::Kind::SqrtKind:
+  case Node::Kind::NegKind:
+  case Node::Kind::AbsKind:
+  case Node::Kind::ErfKind:
+  case Node::Kind::QuantizeKind:
+  case Node::Kind::DequantizeKind:
+  case Node::Kind::RescaleQuantizedKind:
+  case Node::Kind::IntLookupTableKind:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool isBinaryKind(Node::Kind k) {
+  return k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
+         k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
+         k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
+         k == Node::Kind::PowKind;
+}
+
+/// \returns the constant of one value that \p s is, or that \p s
+/// broadcasts; null if neither.
+const Constant *getUniformConstant(const Node *s) {
+  if (auto *b = dyn_cast<BroadcastNode>(s)) {
+    s = b->getInput().getNode();
+  }
+  auto *c = dyn_cast<Constant>(s);
+  return c && hasEqualRows(*c, 1) ? c : nullptr;
+}
+
+/// \returns true if operand \p i of \p n is read whole whatever the
+/// element (a lookup table).
+bool isTableOperand(const Node *n, unsigned i) {
+  return isa<IntLookupTableNode>(n) && i == 1;
+}
+
+/// Runs \p nodes, a chain computed from \p x alone (FusionPlan::CodeMap),
+/// on the 256 codes of \p x with the Interpreter's kernels. \returns the
+/// codes of the last node's result, or nothing if a kernel is missing.
+std::optional<std::vector<int8_t>>
+evaluateCodeMap(NodeValue x, llvm::ArrayRef<const Node *> nodes) {
+  Tensor codes(Type::newShape(x.getType(), {256}));
+  int8_t *c = reinterpret_cast<int8_t *>(codes.getUnsafePtr());
+  for (int i = 0; i < 256; i++) {
+    c[i] = int8_t(i - 128);
+  }
+  std::map<const Node *, Tensor> results;
+  for (const Node *n : nodes) {
+    std::vector<const Tensor *> ins;
+    std::vector<Tensor> splats; // an operand's one value, 256 times
+    splats.reserve(n->getNumInputs());
+    for (unsigned i = 0; i < n->getNumInputs(); i++) {
+      NodeValue v = n->getNthInput(i);
+      auto r = results.find(v.getNode());
+      if (v == x) {
+        ins.push_back(&codes);
+      } else if (r != results.end()) {
+        ins.push_back(&r->second);
+      } else if (isTableOperand(n, i)) {
+        ins.push_back(&cast<Constant>(v.getNode())->getPayload());
+      } else {
+        const Tensor &k = getUniformConstant(v.getNode())->getPayload();
+        Tensor &t = splats.emplace_back(Type::newShape(k.getType(), {256}));
+        size_t e = getElementSize(k.getElementType());
+        for (size_t j = 0; j < 256; j++) {
+          std::memcpy(t.getUnsafePtr() + j * e, k.getUnsafePtr(), e);
+        }
+        ins.push_back(&t);
+      }
+    }
+    std::vector<Tensor> outs;
+    outs.emplace_back(Type::newShape(n->getType(), {256}));
+    if (auto err = evaluateNode(*n, ins, outs)) {
+      llvm::consumeError(std::move(err));
+      return std::nullopt;
+    }
+    results.emplace(n, std::move(outs[0]));
+  }
+  const int8_t *y =
+      reinterpret_cast<const int8_t *>(results.at(nodes.back()).getUnsafePtr());
+  return std::vector<int8_t>(y, y + 256);
+}
+
+/// The longest chain a code map grows to: its search stays linear.
+constexpr size_t kMaxCodeMapNodes = 64;
+
+/// Plans the code maps of \p F (FusionPlan::codeMaps): from each INT8
+/// element-wise node, the latest first, grows the chain back through
+/// element-wise producers read only by the chain, and keeps the longest
+/// prefix of that growth that reads one INT8 value of the result's shape
+/// besides constants of one value.
+void planCodeMaps(const Function &F, const UnitPlan &units, FusionPlan &plan) {
+  bool switchable = units.isSwitchable();
+  std::vector<Node *> order = F.getNodesInTopologicalOrder();
+  std::map<const Node *, size_t> position;
+  std::map<const Node *, std::vector<const Node *>> users;
+  for (size_t i = 0; i < order.size(); i++) {
+    position[order[i]] = i;
+    for (unsigned j = 0; j < order[i]->getNumInputs(); j++) {
+      users[order[i]->getNthInput(j).getNode()].push_back(order[i]);
+    }
+  }
+  auto eligible = [&](const Node *p, const Node *root) {
+    if (p->isStorage() || !isElementwiseKind(p->getKind()) ||
+        p->getNumResults() != 1 || plan.isFused(p) || plan.codeMaps.count(p) ||
+        plan.channelGates.count(p) || p->dims() != root->dims() ||
+        (switchable && units.unitOf(p) != units.unitOf(root))) {
+      return false;
+    }
+    ElemKind k = p->getType().getElementType();
+    if ((k != ElemKind::FloatTy && k != ElemKind::Int8QTy) ||
+        (switchable && p->getFamily() == NodeFamily::Quantization)) {
+      return false; // a switchable program converts at its units' bounds
+    }
+    for (unsigned i = 0; i < p->getNumInputs(); i++) {
+      const Node *s = p->getNthInput(i).getNode();
+      if (isTableOperand(p, i) ? !isa<Constant>(s)
+                               : isa<Constant>(s) && !getUniformConstant(s)) {
+        return false; // a table that is not constant, a tensor of weights
+      }
+    }
+    return isNodeEvaluable(*p);
+  };
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const Node *root = *it;
+    if (!eligible(root, root) || !isInt8(root->getType())) {
+      continue;
+    }
+    std::vector<const Node *> chain;
+    std::set<const Node *> inChain;
+    std::vector<NodeValue> frontier; // what the chain reads besides itself
+    size_t best = 0;
+    NodeValue bestX;
+    auto add = [&](const Node *p) {
+      chain.push_back(p);
+      inChain.insert(p);
+      frontier.erase(std::remove(frontier.begin(), frontier.end(), valueOf(p)),
+                     frontier.end());
+      for (unsigned i = 0; i < p->getNumInputs(); i++) {
+        NodeValue v = p->getNthInput(i);
+        if (!isTableOperand(p, i) && !getUniformConstant(v.getNode()) &&
+            std::find(frontier.begin(), frontier.end(), v) == frontier.end()) {
+          frontier.push_back(v);
+        }
+      }
+    };
+    add(root);
+    while (true) {
+      bool worth = chain.size() >= 2 || isBinaryKind(root->getKind());
+      if (worth && frontier.size() == 1 && isInt8(frontier[0].getType()) &&
+          frontier[0].dims() == root->dims()) {
+        best = chain.size();
+        bestX = frontier[0];
+      }
+      const Node *next = nullptr;
+      for (NodeValue v : frontier) {
+        const Node *p = v.getNode();
+        if (!eligible(p, root) ||
+            (next && position.at(p) < position.at(next))) {
+          continue;
+        }
+        const auto &us = users[p];
+        if (std::all_of(us.begin(), us.end(),
+                        [&](const Node *u) { return inChain.count(u); })) {
+          next = p;
+        }
+      }
+      if (!next || chain.size() == kMaxCodeMapNodes) {
+        break;
+      }
+      add(next);
+    }
+    if (!best) {
+      continue;
+    }
+    std::vector<const Node *> nodes(chain.begin(), chain.begin() + best);
+    std::sort(nodes.begin(), nodes.end(), [&](const Node *a, const Node *b) {
+      return position.at(a) < position.at(b);
+    });
+    auto table = evaluateCodeMap(bestX, nodes);
+    if (!table) {
+      continue;
+    }
+    plan.codeMaps[root] = {bestX, nodes, std::move(*table)};
+    for (const Node *m : nodes) {
+      for (unsigned i = 0; i < m->getNumInputs(); i++) {
+        // A broadcast scalar that only the chain reads is not made.
+        const Node *b = m->getNthInput(i).getNode();
+        const auto &us = users[b];
+        if (isa<BroadcastNode>(b) && getUniformConstant(b) &&
+            !plan.isFused(b) &&
+            std::all_of(us.begin(), us.end(),
+                        [&](const Node *u) { return inChain.count(u); }) &&
+            (!switchable || units.unitOf(b) == units.unitOf(root))) {
+          plan.fusedInto[b] = root;
+          logFusion(b, root, "code map");
+        }
+      }
+      if (m != root) {
+        plan.fusedInto[m] = root;
+        logFusion(m, root, "code map");
+      }
+    }
+    VLOG(2) << "code map of " << nodes.size() << " nodes from '"
+            << bestX.getNode()->getName().str() << "' into "
+            << root->getKindName() << " '" << root->getName().str() << "'";
+  }
 }
 } // namespace
 
@@ -217,41 +450,38 @@ void planFusions(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       }
     }
   }
+  planCodeMaps(F, units, plan);
   // A Relu/Clip of the same type after an INT8 Add, Sub or Mul (ResNet's
   // residual Add and Relu): clamped as the result is written.
   for (const Node *n : F.getNodes()) {
     Node::Kind k = n->getKind();
     if ((k != Node::Kind::AddKind && k != Node::Kind::SubKind &&
          k != Node::Kind::MulKind) ||
-        !isInt8(n->getType()) || plan.channelGates.count(n)) {
+        !isInt8(n->getType()) || plan.channelGates.count(n) ||
+        plan.isFused(n) || plan.codeMaps.count(n)) {
       continue;
     }
     const Node *u = singleUser(F, valueOf(n));
-    if (u && (isa<ReluNode>(u) || isa<ClipNode>(u)) &&
-        u->getType() == n->getType() &&
+    if (u && (isa<ReluNode>(u) || isa<ClipNode>(u)) && !plan.isFused(u) &&
+        !plan.codeMaps.count(u) && u->getType() == n->getType() &&
         (!switchable || units.unitOf(u) == units.unitOf(n))) {
       plan.binaryActs[n] = u;
       plan.fusedInto[u] = n;
       logFusion(u, n, "clamp on write");
     }
   }
-  // x * f(x) where only the Mul reads f(x): the Mul computes f itself.
+  // x * sigmoid(x) in FP32 where only the Mul reads the Sigmoid: one pass.
   for (const Node *n : F.getNodes()) {
-    if (n->getKind() != Node::Kind::MulKind || plan.channelGates.count(n) ||
-        plan.binaryActs.count(n)) {
+    if (n->getKind() != Node::Kind::MulKind ||
+        n->getType().getElementType() != ElemKind::FloatTy ||
+        plan.channelGates.count(n) || plan.isFused(n)) {
       continue;
     }
     for (unsigned i = 0; i < 2; i++) {
       const Node *g = n->getNthInput(i).getNode();
       NodeValue x = n->getNthInput(1 - i);
-      bool q = isInt8(n->getType());
-      bool gate = q ? isa<IntLookupTableNode>(g) && isInt8(x.getType()) &&
-                          isInt8(g->getType()) &&
-                          isa<Constant>(g->getNthInput(1).getNode())
-                    : isa<SigmoidNode>(g) &&
-                          n->getType().getElementType() == ElemKind::FloatTy;
-      if (!gate || g->getNthInput(0) != x || x.dims() != n->dims() ||
-          singleUser(F, valueOf(g)) != n ||
+      if (!isa<SigmoidNode>(g) || g->getNthInput(0) != x ||
+          x.dims() != n->dims() || singleUser(F, valueOf(g)) != n ||
           (switchable && units.unitOf(g) != units.unitOf(n))) {
         continue;
       }

@@ -7,9 +7,9 @@
 // a Quantize of the input done while the input is packed; the Broadcast
 // of a per-channel gate that a Mul applies (squeeze-excitation), read per
 // channel by the Mul's kernel; the Relu/Clip after an INT8 Add, Sub or
-// Mul; the gate of a Mul by a function of its other operand (SiLU); a
-// constant broadcast from one value, read as that value; and the nodes of
-// a GELU.
+// Mul; an INT8 chain of element-wise nodes of one input, one table
+// lookup; the Sigmoid of an FP32 SiLU; a constant broadcast from one
+// value, read as that value; and the nodes of an FP32 GELU.
 // A fused node emits no call of its own.
 
 #include "UnitPlan.h"
@@ -42,12 +42,25 @@ struct FusionPlan {
   /// alone reads each: the clamp is applied as the result is written (a
   /// residual Add and its Relu in one pass).
   std::map<const Node *, const Node *> binaryActs;
-  /// Muls of a value x by a gate computed from x alone, x * f(x), and the
-  /// gate f that only the Mul reads: SiLU's Sigmoid in FP32 (one pass of
-  /// x * sigmoid(x)), any INT8 lookup table (SiLU's, HardSwish's: one table
-  /// of the composite code map, since the result depends on x's code
-  /// alone).
+  /// FP32 Muls of a value x by its Sigmoid that only the Mul reads (SiLU):
+  /// the Mul and the Sigmoid; one pass of x * sigmoid(x).
   std::map<const Node *, const Node *> selfGates;
+  /// An INT8 result computed element-wise from one INT8 value x alone:
+  /// element-wise nodes (INT8, or FP32 between a Dequantize and a
+  /// Quantize) whose other operands are constants of one value, each read
+  /// only by the chain. Its codes depend on x's codes alone, so the last
+  /// node looks them up in one table of 256 entries, which the
+  /// Interpreter's kernels compute by running the nodes on the 256 codes
+  /// (bit for bit what they would compute one by one). GELU between INT8
+  /// MatMuls (Dequantize, Div, Quantize, Erf's table, Add, Mul, Mul), the
+  /// x * table(x) of SiLU and HardSwish. The other nodes are fused into
+  /// the last.
+  struct CodeMap {
+    NodeValue x;
+    std::vector<const Node *> nodes; ///< in the order they compute
+    std::vector<int8_t> table;       ///< the result of code c at c + 128
+  };
+  std::map<const Node *, CodeMap> codeMaps;
   /// FP32 element-wise binary nodes one of whose operands is a single
   /// constant value broadcast (a lowered HardSigmoid's alpha and beta) or a
   /// constant all of whose elements are one value (a broadcast the
@@ -106,8 +119,8 @@ struct FusionPlan {
 std::optional<FusionPlan::RowOperand>
 getRowBroadcast(llvm::ArrayRef<dim_t> in, llvm::ArrayRef<dim_t> out);
 
-/// \returns true if the float constant \p c is one row of \p rowLen
-/// values repeated (bit for bit); with \p rowLen 1, one value throughout.
+/// \returns true if the constant \p c is one row of \p rowLen values
+/// repeated (bit for bit); with \p rowLen 1, one value throughout.
 bool hasEqualRows(const Constant &c, int64_t rowLen);
 
 /// \returns the constant that operand \p i of \p n is, or that it

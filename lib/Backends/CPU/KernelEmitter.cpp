@@ -172,6 +172,11 @@ llvm::Error KernelEmitter::visit(const Node &n) {
   if (fusions_.isFused(&n)) {
     return llvm::Error::success(); // done by the kernel it is fused into
   }
+  auto map = fusions_.codeMaps.find(&n);
+  if (map != fusions_.codeMaps.end()) {
+    codeMap(n, map->second);
+    return llvm::Error::success();
+  }
   switch (n.getKind()) {
   case Kind::AddKind:
   case Kind::SubKind:

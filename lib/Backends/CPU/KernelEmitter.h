@@ -107,9 +107,11 @@ private:
   /// A Mul by a fused per-channel gate (FusionPlan::channelGates): input
   /// \p gateInput is the Broadcast, whose input the kernel reads.
   void channelMul(const Node &n, unsigned gateInput);
-  /// The Mul \p n of x by \p gate (a function of x alone) in one pass
+  /// The FP32 Mul \p n of x by its Sigmoid \p gate in one pass
   /// (FusionPlan::selfGates).
   void selfGatedMul(const Node &n, const Node &gate);
+  /// The last node \p n of code map \p m: one table lookup of its x.
+  void codeMap(const Node &n, const FusionPlan::CodeMap &m);
   void unary(const Node &n);
   void conversion(const Node &n);
   void pool(const PoolNode &n);
