@@ -529,7 +529,9 @@ std::vector<Case> cases() {
   // of the plane, on the CPU backend read in the blocked layout.
   // NCHW -> NHWC of a convolution's blocked result (ConvNeXt's layout
   // change; the CPU backend copies the blocks' lanes per pixel), 20
-  // channels (a whole block and a cut one), then NHWC -> NCHW back.
+  // channels (a whole block and a cut one), then NHWC -> NCHW back into a
+  // residual Add and a convolution (the CPU backend writes it blocked from
+  // the pixels' channels).
   c.push_back({"transposeToChannelsLast",
                {1, 6, 5, 7},
                [](Function *F, Placeholder *in) {
@@ -537,7 +539,10 @@ std::vector<Case> cases() {
                  NodeValue y = n.conv(in, 20, 3, 1, 1);
                  NodeValue t = F->createTranspose("nhwc", y, {0, 2, 3, 1});
                  NodeValue h = F->createUnary(Node::Kind::TanhKind, "tanh", t);
-                 return NodeValue(F->createTranspose("nchw", h, {0, 3, 1, 2}));
+                 NodeValue b = F->createTranspose("nchw", h, {0, 3, 1, 2});
+                 return n.conv(
+                     F->createArithmetic(Node::Kind::AddKind, "residual", b, y),
+                     8, 1, 1, 0, 1, 1, false);
                }});
   // A FullyConnected and a MatMul by constant weights over many rows (the
   // CPU backend's register tiles of six rows: 13 = 6 + 6 + 1; 40 and 20

@@ -888,6 +888,35 @@ TEST_F(CPUPlannerTest, channelsLastTransposeReadsTheBlocks) {
   EXPECT_NE(findCall(p, "other", "libjit_strided_copy"), nullptr);
 }
 
+// NHWC -> NCHW whose readers all work blocked (an Add with a convolution's
+// blocked result, then a convolution) is written blocked from the pixels'
+// channels: no strided copy and no conversion to blocked. The same
+// transpose read by a Save is a plain strided copy.
+TEST_F(CPUPlannerTest, channelsFirstTransposeWritesTheBlocks) {
+  Placeholder *x = input("x", {1, 5, 7, 20});
+  Node *t = F_->createTranspose("nchw", x, {0, 3, 1, 2});
+  ConvolutionNode *c = conv("c", input("y", {1, 8, 5, 7}), 20);
+  Node *add = F_->createArithmetic(Kind::AddKind, "add", t, c);
+  F_->createSave("out", conv("c2", add, 16, 1, 0));
+  F_->createSave("out2", F_->createTranspose("plain", x, {0, 3, 1, 2}));
+  KernelProgram p = build();
+  const KernelCall *call = findCall(p, "nchw", "libjit_nhwc_to_blocked");
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->items, 5);
+  // (out, in, C, H, W, elemSize)
+  ASSERT_EQ(call->args.size(), 6u);
+  EXPECT_EQ(call->args[2].intValue, 20);
+  EXPECT_EQ(call->args[3].intValue, 5);
+  EXPECT_EQ(call->args[4].intValue, 7);
+  EXPECT_EQ(call->args[5].intValue, 4);
+  for (const char *layer : {"nchw", "add", "c2"}) {
+    EXPECT_EQ(findCall(p, layer, "libjit_to_blocked"), nullptr) << layer;
+    EXPECT_EQ(findCall(p, layer, "libjit_strided_copy"), nullptr) << layer;
+  }
+  EXPECT_NE(findCall(p, "add", "libjit_binary_f32"), nullptr);
+  EXPECT_NE(findCall(p, "plain", "libjit_strided_copy"), nullptr);
+}
+
 // Short output rows: as many whole rows as fit in 14 pixels and divide the
 // height go to one work item (one register tile); rows of 7 or more
 // pixels, or heights no such count divides, keep one row an item.

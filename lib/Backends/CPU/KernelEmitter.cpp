@@ -108,6 +108,32 @@ Storage KernelEmitter::use(NodeValue v, Layout l) {
   return dst;
 }
 
+bool KernelEmitter::readersWorkBlocked(NodeValue v) const {
+  if (Fq_ || v.dims().size() != 4) {
+    return false;
+  }
+  auto users = F_.getUsers(v);
+  return !users.empty() &&
+         std::all_of(users.begin(), users.end(), [&](const auto &use) {
+           const Node *u = use.first;
+           if (fusions_.isFused(u)) {
+             return false;
+           }
+           if (isa<ConvolutionNode>(u)) {
+             return use.second == 0 && fusions_.getFusion(u) != nullptr;
+           }
+           if (isa<PoolNode>(u)) {
+             return true;
+           }
+           NodeFamily f = u->getFamily();
+           return (f == NodeFamily::Binary || f == NodeFamily::Unary) &&
+                  keepsPaddingLanesFinite(*u) && u->dims() == v.dims() &&
+                  !fusions_.rowOperands.count(u) &&
+                  !fusions_.matMulBiases.count(u) &&
+                  !fusions_.channelGates.count(u);
+         });
+}
+
 void KernelEmitter::emit(const char *kernel, int64_t items,
                          std::vector<PlannedArg> args) {
   KernelCall call;
@@ -335,6 +361,20 @@ llvm::Error KernelEmitter::visit(const Node &n) {
       Storage x = use(in, Layout::Blocked);
       Storage y = define(valueOf(&n), Layout::Plain);
       emit("libjit_blocked_to_nhwc", d[0] * d[2],
+           {ptr(y), ptr(x), dyn(d[1]), dyn(d[2]), dyn(d[3]),
+            imm(getElementSize(n.getType().getElementType()))});
+      return llvm::Error::success();
+    }
+    // NHWC -> NCHW (ConvNeXt's back to channels first) whose readers all
+    // work blocked: written blocked from the pixels' channels, so that
+    // neither a transpose nor a conversion to blocked is made.
+    const std::vector<unsigned> nchw = {0, 3, 1, 2};
+    if (cast<TransposeNode>(n).getShuffle() == nchw &&
+        readersWorkBlocked(valueOf(&n))) {
+      auto d = dims(valueOf(&n));
+      Storage x = use(in, Layout::Plain);
+      Storage y = define(valueOf(&n), Layout::Blocked);
+      emit("libjit_nhwc_to_blocked", d[0] * d[2],
            {ptr(y), ptr(x), dyn(d[1]), dyn(d[2]), dyn(d[3]),
             imm(getElementSize(n.getType().getElementType()))});
       return llvm::Error::success();

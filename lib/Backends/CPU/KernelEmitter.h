@@ -82,6 +82,11 @@ private:
   /// \returns the storage of \p v in layout \p l, converting if needed.
   Storage use(NodeValue v, Layout l = Layout::Plain);
   bool hasBlocked(NodeValue v) const { return layouts_.hasBlocked(v); }
+  /// \returns true if every reader of the 4-D value \p v works blocked
+  /// when \p v is (a fast convolution, a pool, an element-wise node that
+  /// keeps the padding lanes finite and is not fused), so that \p v is
+  /// best written blocked. Not in a switchable program.
+  bool readersWorkBlocked(NodeValue v) const;
 
   //===--- calls ---------------------------------------------------------===//
   void emit(const char *kernel, int64_t items, std::vector<PlannedArg> args);

@@ -19,20 +19,23 @@ int64_t getLayoutElements(const Type &t, Layout l) {
   return getLayoutBytes(t, l) / getElementSize(t.getElementType());
 }
 
-Layout getElementwiseLayout(const Node &n, const LayoutPlan &plan) {
+bool keepsPaddingLanesFinite(const Node &n) {
   Kind k = n.getKind();
   // Element-wise kinds that map finite values to finite values: the
   // padding lanes of a blocked value stay finite (Exp, Log or Sqrt could
   // make them infinite or NaN, which a zero weight would not cancel).
-  bool friendly =
-      k == Kind::AddKind || k == Kind::SubKind || k == Kind::MulKind ||
-      k == Kind::MaxKind || k == Kind::MinKind || k == Kind::ReluKind ||
-      k == Kind::ClipKind || k == Kind::LeakyReluKind ||
-      (!n.getType().isQuantized() &&
-       (k == Kind::SigmoidKind || k == Kind::TanhKind || k == Kind::NegKind)) ||
-      k == Kind::IntLookupTableKind ||
-      n.getFamily() == NodeFamily::Quantization;
-  if (!friendly || n.dims().size() != 4) {
+  return k == Kind::AddKind || k == Kind::SubKind || k == Kind::MulKind ||
+         k == Kind::MaxKind || k == Kind::MinKind || k == Kind::ReluKind ||
+         k == Kind::ClipKind || k == Kind::LeakyReluKind ||
+         (!n.getType().isQuantized() &&
+          (k == Kind::SigmoidKind || k == Kind::TanhKind ||
+           k == Kind::NegKind)) ||
+         k == Kind::IntLookupTableKind ||
+         n.getFamily() == NodeFamily::Quantization;
+}
+
+Layout getElementwiseLayout(const Node &n, const LayoutPlan &plan) {
+  if (!keepsPaddingLanesFinite(n) || n.dims().size() != 4) {
     return Layout::Plain;
   }
   for (unsigned i = 0; i < n.getNumInputs(); i++) {

@@ -51,6 +51,12 @@ private:
   std::map<ValueKey, Storage> plain_, blocked_;
 };
 
+/// \returns true if element-wise node \p n maps the finite values in the
+/// padded lanes of a blocked value to finite values (f(0) is finite: Add,
+/// Sub, Mul, Max, Min, Relu, Clip, LeakyRelu, the conversions, lookup
+/// tables; not Div, Pow, Log ...), so that it may work blocked.
+bool keepsPaddingLanesFinite(const Node &n);
+
 /// \returns the layout element-wise node \p n (Binary, Unary or
 /// Quantization family) works in: Blocked when one of its 4-D operands
 /// already has a Blocked copy in \p plan and the kind keeps the padded

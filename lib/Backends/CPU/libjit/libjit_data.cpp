@@ -369,6 +369,37 @@ LIBJIT_EXPORT void libjit_blocked_to_nhwc(int64_t begin, int64_t end,
   }
 }
 
+/// Items: N * H rows. NHWC [N][H][W][C] -> blocked [N][Cb][H][W][16]
+/// (Transpose {0, 3, 1, 2} into the blocked layout): each pixel's channels
+/// become its blocks' lanes, copied whole; the lanes past C are 0.
+LIBJIT_EXPORT void libjit_nhwc_to_blocked(int64_t begin, int64_t end,
+                                          uint8_t *dst, const uint8_t *src,
+                                          int64_t C, int64_t H, int64_t W,
+                                          int64_t elemSize) {
+  const int64_t Cb = divUp(C, kBlock), lanesBytes = kBlock * elemSize;
+  for (int64_t r = begin; r < end; r++) {
+    int64_t n = r / H, h = r % H;
+    const uint8_t *row = src + (n * H + h) * W * C * elemSize;
+    for (int64_t cb = 0; cb < Cb; cb++) {
+      uint8_t *d = dst + ((n * Cb + cb) * H + h) * W * lanesBytes;
+      const uint8_t *s = row + cb * lanesBytes;
+      int64_t bytes =
+          (C - cb * kBlock < kBlock ? C - cb * kBlock : kBlock) * elemSize;
+      if (bytes == lanesBytes) {
+        for (int64_t w = 0; w < W; w++) {
+          std::memcpy(d + w * lanesBytes, s + w * C * elemSize,
+                      size_t(kBlock * elemSize));
+        }
+        continue;
+      }
+      for (int64_t w = 0; w < W; w++) {
+        std::memcpy(d + w * lanesBytes, s + w * C * elemSize, size_t(bytes));
+        std::memset(d + w * lanesBytes + bytes, 0, size_t(lanesBytes - bytes));
+      }
+    }
+  }
+}
+
 /// Items: N * C (planes). Blocked [N][Cb][HW][16] -> plain [N][C][HW].
 LIBJIT_EXPORT void libjit_from_blocked(int64_t begin, int64_t end, uint8_t *dst,
                                        const uint8_t *src, int64_t C,
