@@ -230,6 +230,25 @@ llvm::Expected<PrecisionReport> transformForPrecisionMode(
                      " nodes stayed FP32 without being asked to: " +
                      llvm::join(report.keptUnsupported, ", "));
   }
+  // A Broadcast whose readers all stay FP32 stays FP32 too: the Dequantize
+  // then converts the small value, not its broadcast copy, and an FP32
+  // reader may read the small value by rows (LayerNorm's Div by each
+  // row's deviation, which has no INT8 form). The values are the same.
+  std::set<const Node *> readByInt8;
+  for (Node *n : toQuantize) {
+    for (unsigned i = 0; i < n->getNumInputs(); i++) {
+      readByInt8.insert(n->getNthInput(i).getNode());
+    }
+  }
+  for (auto it = toQuantize.begin(); it != toQuantize.end();) {
+    if (llvm::isa<BroadcastNode>(*it) && !readByInt8.count(*it)) {
+      VLOG(2) << "precision: " << (*it)->getName().str()
+              << " (Broadcast) FP32, as its readers are";
+      it = toQuantize.erase(it);
+    } else {
+      ++it;
+    }
+  }
   ScopedPhaseTimer timer("quantizer");
   if (auto err = quantizeNodes(F, toQuantize, profile, config.quantization,
                                fourBitWeights)) {

@@ -633,6 +633,69 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
   EXPECT_TRUE(tanh2->getType().isFloat());
 }
 
+// A Broadcast that only an FP32 node reads (a Div: no INT8 form) stays
+// FP32, its small input dequantized; one that an INT8 Add reads is INT8.
+TEST(MixedPrecisionTest, broadcastReadOnlyInFP32StaysFP32) {
+  struct Graph {
+    Node *fc, *small, *toDiv, *toAdd, *div, *add;
+  };
+  auto build = [](Module &M, Function *F) {
+    Placeholder *in =
+        M.createPlaceholder(Type(ElemKind::FloatTy, {2, 4}), "in");
+    auto fc = [&](const char *name, dim_t out) {
+      Tensor w(ElemKind::FloatTy, {4, out}), b(ElemKind::FloatTy, {out});
+      for (size_t i = 0; i < w.size(); i++) {
+        w.getHandle<float>().raw(i) = 0.1f * float(i % 7) - 0.3f;
+      }
+      return F->createFullyConnected(
+          name, in, M.createConstant(std::string(name) + ".w", std::move(w)),
+          M.createConstant(std::string(name) + ".b", std::move(b)));
+    };
+    Graph g;
+    g.fc = fc("fc", 3);
+    g.small = fc("small", 1);
+    g.toDiv = F->createBroadcast("div.b", g.small, {2, 3});
+    g.toAdd = F->createBroadcast("add.b", g.small, {2, 3});
+    g.div = F->createArithmetic(Node::Kind::DivKind, "div", g.fc, g.toDiv);
+    g.add = F->createArithmetic(Node::Kind::AddKind, "add", g.fc, g.toAdd);
+    F->createSave(
+        "out", F->createArithmetic(Node::Kind::AddKind, "sum", g.div, g.add));
+    return g;
+  };
+  auto ee = ExecutionEngine::create("Interpreter");
+  ASSERT_TRUE(bool(ee));
+  Module &M = (*ee)->getModule();
+  Function *F = M.createFunction("main");
+  build(M, F);
+  uint64_t hash = hashGraph(*F);
+  auto profiler = Profiler::instrument(F, hash, 10);
+  ASSERT_FALSE(bool((*ee)->compile(F)));
+  PlaceholderBindings bindings;
+  bindings.allocate(M.getPlaceholders());
+  auto ih = bindings.get(M.getPlaceholderByName("in"))->getHandle<float>();
+  for (size_t i = 0; i < 8; i++) {
+    ih.raw(i) = float(i) - 3.5f;
+  }
+  ASSERT_FALSE(bool((*ee)->run(bindings)));
+  profiler->record(bindings);
+
+  Module M2;
+  Function *F2 = M2.createFunction("main");
+  Graph g = build(M2, F2);
+  ASSERT_EQ(hashGraph(*F2), hash);
+  auto report = transformForPrecisionMode(F2, hash, profiler->getProfile(),
+                                          PrecisionConfig(), allInt8);
+  ASSERT_TRUE(bool(report)) << errorText(report.takeError());
+  EXPECT_TRUE(g.small->getType().isQuantized());
+  EXPECT_TRUE(g.div->getType().isFloat());
+  EXPECT_TRUE(g.toDiv->getType().isFloat());
+  auto *dq = llvm::dyn_cast<DequantizeNode>(g.toDiv->getNthInput(0).getNode());
+  ASSERT_NE(dq, nullptr);
+  EXPECT_EQ(dq->getNthInput(0).getNode(), g.small);
+  EXPECT_TRUE(g.add->getType().isQuantized());
+  EXPECT_TRUE(g.toAdd->getType().isQuantized());
+}
+
 //===----------------------------------------------------------------------===//
 // A kept layer that the importer lowers into several nodes
 //===----------------------------------------------------------------------===//
