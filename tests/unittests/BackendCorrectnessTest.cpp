@@ -594,10 +594,10 @@ std::vector<Case> cases() {
   // convolution reads too (the chain stops there); a Tanh and a diamond of
   // it added to its input; the sum of two activations, which is no chain.
   // The CPU backend computes each chain as one table (FusionPlan::codeMaps)
-  // in INT8; 20 channels: a whole block and a cut one.
+  // in INT8; 20 channels: a whole block and a cut one; 2 images.
   c.push_back(
       {"elementwiseChainsOfOneInput",
-       {1, 6, 7, 9},
+       {2, 6, 7, 9},
        [](Function *F, Placeholder *in) {
          Net n{F};
          auto scalar = [&](const char *name, float v, NodeValue like) {
