@@ -189,6 +189,23 @@ std::unique_ptr<Model> quantizedModel(const PrecisionConfig &config,
   return m;
 }
 
+/// The profile of \p F, a graph of the Interpreter engine \p ee (hash
+/// \p hash) whose input "in" is [2, 4], on the input i - 3.5.
+ProfileSet profileOnRamp(ExecutionEngine &ee, Function *F, uint64_t hash) {
+  auto profiler = Profiler::instrument(F, hash, 10);
+  EXPECT_FALSE(bool(ee.compile(F)));
+  PlaceholderBindings bindings;
+  bindings.allocate(ee.getModule().getPlaceholders());
+  auto ih = bindings.get(ee.getModule().getPlaceholderByName("in"))
+                ->getHandle<float>();
+  for (size_t i = 0; i < 8; i++) {
+    ih.raw(i) = float(i) - 3.5f;
+  }
+  EXPECT_FALSE(bool(ee.run(bindings)));
+  profiler->record(bindings);
+  return profiler->getProfile();
+}
+
 std::vector<Node *> nodesOfKind(const Function *F, Node::Kind k) {
   std::vector<Node *> out;
   for (Node *n : F->getNodes()) {
@@ -583,16 +600,7 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
   F->createSave("out", sum);
   uint64_t hash = hashGraph(*F);
   ASSERT_FALSE(bool(optimizeFunction(F)));
-  auto profiler = Profiler::instrument(F, hash, 10);
-  ASSERT_FALSE(bool((*ee)->compile(F)));
-  PlaceholderBindings bindings;
-  bindings.allocate(M.getPlaceholders());
-  auto ih = bindings.get(in)->getHandle<float>();
-  for (size_t i = 0; i < 8; i++) {
-    ih.raw(i) = float(i) - 3.5f;
-  }
-  ASSERT_FALSE(bool((*ee)->run(bindings)));
-  profiler->record(bindings);
+  ProfileSet profile = profileOnRamp(**ee, F, hash);
 
   // A fresh copy of the same graph for the quantization.
   Module M2;
@@ -614,16 +622,15 @@ TEST(MixedPrecisionTest, assertAllNodesQuantized) {
   ASSERT_FALSE(bool(optimizeFunction(F2)));
   PrecisionConfig strict;
   strict.assertAllNodesQuantized = true;
-  auto report = transformForPrecisionMode(F2, hash, profiler->getProfile(),
-                                          strict, allInt8);
+  auto report = transformForPrecisionMode(F2, hash, profile, strict, allInt8);
   ASSERT_FALSE(bool(report));
   std::string msg = errorText(report.takeError());
   EXPECT_NE(msg.find("gate_softmax"), std::string::npos) << msg;
   EXPECT_NE(msg.find("gate_div"), std::string::npos) << msg;
   // Without the assertion the same graph quantizes what it can and keeps
   // SoftMax and Div in FP32.
-  auto relaxed = transformForPrecisionMode(F2, hash, profiler->getProfile(),
-                                           PrecisionConfig(), allInt8);
+  auto relaxed =
+      transformForPrecisionMode(F2, hash, profile, PrecisionConfig(), allInt8);
   ASSERT_TRUE(bool(relaxed)) << errorText(relaxed.takeError());
   EXPECT_EQ(std::set<std::string>(relaxed->keptUnsupported.begin(),
                                   relaxed->keptUnsupported.end()),
@@ -668,23 +675,14 @@ TEST(MixedPrecisionTest, broadcastReadOnlyInFP32StaysFP32) {
   Function *F = M.createFunction("main");
   build(M, F);
   uint64_t hash = hashGraph(*F);
-  auto profiler = Profiler::instrument(F, hash, 10);
-  ASSERT_FALSE(bool((*ee)->compile(F)));
-  PlaceholderBindings bindings;
-  bindings.allocate(M.getPlaceholders());
-  auto ih = bindings.get(M.getPlaceholderByName("in"))->getHandle<float>();
-  for (size_t i = 0; i < 8; i++) {
-    ih.raw(i) = float(i) - 3.5f;
-  }
-  ASSERT_FALSE(bool((*ee)->run(bindings)));
-  profiler->record(bindings);
+  ProfileSet profile = profileOnRamp(**ee, F, hash);
 
   Module M2;
   Function *F2 = M2.createFunction("main");
   Graph g = build(M2, F2);
   ASSERT_EQ(hashGraph(*F2), hash);
-  auto report = transformForPrecisionMode(F2, hash, profiler->getProfile(),
-                                          PrecisionConfig(), allInt8);
+  auto report =
+      transformForPrecisionMode(F2, hash, profile, PrecisionConfig(), allInt8);
   ASSERT_TRUE(bool(report)) << errorText(report.takeError());
   EXPECT_TRUE(g.small->getType().isQuantized());
   EXPECT_TRUE(g.div->getType().isFloat());

@@ -351,32 +351,24 @@ llvm::Error KernelEmitter::visit(const Node &n) {
   }
   case Kind::TransposeKind: {
     // NCHW -> NHWC of a blocked value (ConvNeXt after each depthwise
-    // convolution): each pixel's channels are its blocks' lanes, copied
-    // whole, instead of a plain copy first and a transpose of it.
+    // convolution), and NHWC -> NCHW whose readers all work blocked (its
+    // way back): each pixel's channels are its blocks' lanes, copied whole,
+    // instead of a plain copy and a transpose of it (and a conversion to
+    // blocked after it).
     NodeValue in = n.getNthInput(0);
-    const std::vector<unsigned> nhwc = {0, 2, 3, 1};
-    if (cast<TransposeNode>(n).getShuffle() == nhwc &&
-        layouts_.find(in, Layout::Blocked)) {
-      auto d = dims(in);
-      Storage x = use(in, Layout::Blocked);
-      Storage y = define(valueOf(&n), Layout::Plain);
-      emit("libjit_blocked_to_nhwc", d[0] * d[2],
+    const auto &shuffle = cast<TransposeNode>(n).getShuffle();
+    bool fromBlocked = shuffle == std::vector<unsigned>{0, 2, 3, 1} &&
+                       layouts_.find(in, Layout::Blocked);
+    bool toBlocked = shuffle == std::vector<unsigned>{0, 3, 1, 2} &&
+                     readersWorkBlocked(valueOf(&n));
+    if (fromBlocked || toBlocked) {
+      auto d = dims(fromBlocked ? in : valueOf(&n)); // NCHW
+      Storage x = use(in, fromBlocked ? Layout::Blocked : Layout::Plain);
+      Storage y =
+          define(valueOf(&n), toBlocked ? Layout::Blocked : Layout::Plain);
+      emit("libjit_channels_last_blocks", d[0] * d[2],
            {ptr(y), ptr(x), dyn(d[1]), dyn(d[2]), dyn(d[3]),
-            imm(getElementSize(n.getType().getElementType()))});
-      return llvm::Error::success();
-    }
-    // NHWC -> NCHW (ConvNeXt's back to channels first) whose readers all
-    // work blocked: written blocked from the pixels' channels, so that
-    // neither a transpose nor a conversion to blocked is made.
-    const std::vector<unsigned> nchw = {0, 3, 1, 2};
-    if (cast<TransposeNode>(n).getShuffle() == nchw &&
-        readersWorkBlocked(valueOf(&n))) {
-      auto d = dims(valueOf(&n));
-      Storage x = use(in, Layout::Plain);
-      Storage y = define(valueOf(&n), Layout::Blocked);
-      emit("libjit_nhwc_to_blocked", d[0] * d[2],
-           {ptr(y), ptr(x), dyn(d[1]), dyn(d[2]), dyn(d[3]),
-            imm(getElementSize(n.getType().getElementType()))});
+            imm(getElementSize(n.getType().getElementType())), imm(toBlocked)});
       return llvm::Error::success();
     }
     StridedView v = getStridedView(n, dims(in), n.dims().size());

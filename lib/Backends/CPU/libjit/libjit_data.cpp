@@ -339,62 +339,38 @@ LIBJIT_INLINE void fromBlockedBytes(uint8_t *d, const uint8_t *blockSrc,
   }
 }
 
-/// Items: N * H rows. Blocked [N][Cb][H][W][16] -> NHWC [N][H][W][C]
-/// (Transpose {0, 2, 3, 1} of a blocked value): each pixel's channels are
-/// its blocks' lanes, copied whole (the last block cut at C).
-LIBJIT_EXPORT void libjit_blocked_to_nhwc(int64_t begin, int64_t end,
-                                          uint8_t *dst, const uint8_t *src,
-                                          int64_t C, int64_t H, int64_t W,
-                                          int64_t elemSize) {
+/// Items: N * H rows. Between blocked [N][Cb][H][W][16] and NHWC
+/// [N][H][W][C]: from blocked (a Transpose {0, 2, 3, 1} of a blocked value)
+/// or, with \p toBlocked, into blocked (a Transpose {0, 3, 1, 2} that
+/// blocked kernels read). Each pixel's channels are its blocks' lanes,
+/// copied whole; the last block is cut at C, and written blocked its lanes
+/// past C are 0.
+LIBJIT_EXPORT void libjit_channels_last_blocks(int64_t begin, int64_t end,
+                                               uint8_t *dst, const uint8_t *src,
+                                               int64_t C, int64_t H, int64_t W,
+                                               int64_t elemSize,
+                                               int32_t toBlocked) {
   const int64_t Cb = divUp(C, kBlock), lanesBytes = kBlock * elemSize;
+  const int64_t pixelBytes = C * elemSize;
   for (int64_t r = begin; r < end; r++) {
     int64_t n = r / H, h = r % H;
-    uint8_t *row = dst + (n * H + h) * W * C * elemSize;
+    int64_t nhwcRow = (n * H + h) * W * pixelBytes;
     for (int64_t cb = 0; cb < Cb; cb++) {
-      const uint8_t *s = src + ((n * Cb + cb) * H + h) * W * lanesBytes;
-      uint8_t *d = row + cb * lanesBytes;
+      int64_t blocks = ((n * Cb + cb) * H + h) * W * lanesBytes;
+      int64_t nhwc = nhwcRow + cb * lanesBytes;
       int64_t bytes =
           (C - cb * kBlock < kBlock ? C - cb * kBlock : kBlock) * elemSize;
-      if (bytes == lanesBytes) {
-        for (int64_t w = 0; w < W; w++) {
-          std::memcpy(d + w * C * elemSize, s + w * lanesBytes,
-                      size_t(kBlock * elemSize));
-        }
-        continue;
-      }
       for (int64_t w = 0; w < W; w++) {
-        std::memcpy(d + w * C * elemSize, s + w * lanesBytes, size_t(bytes));
-      }
-    }
-  }
-}
-
-/// Items: N * H rows. NHWC [N][H][W][C] -> blocked [N][Cb][H][W][16]
-/// (Transpose {0, 3, 1, 2} into the blocked layout): each pixel's channels
-/// become its blocks' lanes, copied whole; the lanes past C are 0.
-LIBJIT_EXPORT void libjit_nhwc_to_blocked(int64_t begin, int64_t end,
-                                          uint8_t *dst, const uint8_t *src,
-                                          int64_t C, int64_t H, int64_t W,
-                                          int64_t elemSize) {
-  const int64_t Cb = divUp(C, kBlock), lanesBytes = kBlock * elemSize;
-  for (int64_t r = begin; r < end; r++) {
-    int64_t n = r / H, h = r % H;
-    const uint8_t *row = src + (n * H + h) * W * C * elemSize;
-    for (int64_t cb = 0; cb < Cb; cb++) {
-      uint8_t *d = dst + ((n * Cb + cb) * H + h) * W * lanesBytes;
-      const uint8_t *s = row + cb * lanesBytes;
-      int64_t bytes =
-          (C - cb * kBlock < kBlock ? C - cb * kBlock : kBlock) * elemSize;
-      if (bytes == lanesBytes) {
-        for (int64_t w = 0; w < W; w++) {
-          std::memcpy(d + w * lanesBytes, s + w * C * elemSize,
-                      size_t(kBlock * elemSize));
+        int64_t b = blocks + w * lanesBytes, p = nhwc + w * pixelBytes;
+        int64_t to = toBlocked ? b : p, from = toBlocked ? p : b;
+        if (bytes == lanesBytes) { // (a size known to the compiler)
+          std::memcpy(dst + to, src + from, size_t(lanesBytes));
+          continue;
         }
-        continue;
-      }
-      for (int64_t w = 0; w < W; w++) {
-        std::memcpy(d + w * lanesBytes, s + w * C * elemSize, size_t(bytes));
-        std::memset(d + w * lanesBytes + bytes, 0, size_t(lanesBytes - bytes));
+        std::memcpy(dst + to, src + from, size_t(bytes));
+        if (toBlocked) {
+          std::memset(dst + b + bytes, 0, size_t(lanesBytes - bytes));
+        }
       }
     }
   }
