@@ -865,6 +865,20 @@ TEST_F(CPUPlannerTest, matMulBiasAndRowOperands) {
   EXPECT_NE(findCall(p, "centre", "libjit_binary_rows_f32"), nullptr);
 }
 
+/// Checks \p call, a libjit_channels_last_blocks copy of a [1, 20, 5, 7]
+/// FP32 value (one item a row), from or (\p toBlocked) into blocked.
+static void expectChannelsLastCopy(const KernelCall *call, int64_t toBlocked) {
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->items, 5);
+  // (out, in, C, H, W, elemSize, toBlocked)
+  ASSERT_EQ(call->args.size(), 7u);
+  EXPECT_EQ(call->args[2].intValue, 20);
+  EXPECT_EQ(call->args[3].intValue, 5);
+  EXPECT_EQ(call->args[4].intValue, 7);
+  EXPECT_EQ(call->args[5].intValue, 4);
+  EXPECT_EQ(call->args[6].intValue, toBlocked);
+}
+
 // NCHW -> NHWC of a blocked value copies the blocks' lanes per pixel: no
 // plain copy of the value first.
 TEST_F(CPUPlannerTest, channelsLastTransposeReadsTheBlocks) {
@@ -875,15 +889,7 @@ TEST_F(CPUPlannerTest, channelsLastTransposeReadsTheBlocks) {
   F_->createSave("out2", other);
   KernelProgram p = build();
   const KernelCall *call = findCall(p, "nhwc", "libjit_channels_last_blocks");
-  ASSERT_NE(call, nullptr);
-  EXPECT_EQ(call->items, 5);
-  // (out, in, C, H, W, elemSize, toBlocked)
-  ASSERT_EQ(call->args.size(), 7u);
-  EXPECT_EQ(call->args[2].intValue, 20);
-  EXPECT_EQ(call->args[3].intValue, 5);
-  EXPECT_EQ(call->args[4].intValue, 7);
-  EXPECT_EQ(call->args[5].intValue, 4);
-  EXPECT_EQ(call->args[6].intValue, 0); // from blocked
+  expectChannelsLastCopy(call, 0); // from blocked
   EXPECT_EQ(findCall(p, "nhwc", "libjit_from_blocked"), nullptr);
   // Another permutation reads a plain copy.
   EXPECT_NE(findCall(p, "other", "libjit_strided_copy"), nullptr);
@@ -902,15 +908,7 @@ TEST_F(CPUPlannerTest, channelsFirstTransposeWritesTheBlocks) {
   F_->createSave("out2", F_->createTranspose("plain", x, {0, 3, 1, 2}));
   KernelProgram p = build();
   const KernelCall *call = findCall(p, "nchw", "libjit_channels_last_blocks");
-  ASSERT_NE(call, nullptr);
-  EXPECT_EQ(call->items, 5);
-  // (out, in, C, H, W, elemSize, toBlocked)
-  ASSERT_EQ(call->args.size(), 7u);
-  EXPECT_EQ(call->args[2].intValue, 20);
-  EXPECT_EQ(call->args[3].intValue, 5);
-  EXPECT_EQ(call->args[4].intValue, 7);
-  EXPECT_EQ(call->args[5].intValue, 4);
-  EXPECT_EQ(call->args[6].intValue, 1); // into blocked
+  expectChannelsLastCopy(call, 1); // into blocked
   for (const char *layer : {"nchw", "add", "c2"}) {
     EXPECT_EQ(findCall(p, layer, "libjit_to_blocked"), nullptr) << layer;
     EXPECT_EQ(findCall(p, layer, "libjit_strided_copy"), nullptr) << layer;
