@@ -825,6 +825,37 @@ TEST_F(CPUPlannerTest, int8ChainsOfOneInputAreOneTable) {
   expectNoCallOf(r, {"libjit_quantize", "libjit_dequantize"});
 }
 
+// A scalar broadcast that the kept chain reads and a node it does not keep
+// reads too is still made: the chain R = Quantize(Dequantize(q) * s) from q
+// grows on, as far as the FP32 s * (y + w) that q quantizes, and stops
+// there with two values to read; that product is emitted and reads s.
+TEST_F(CPUPlannerTest, codeMapLeavesASharedScalarToItsOtherReader) {
+  Type t(ElemKind::Int8QTy, {1, 40}, 0.05f, 0);
+  Placeholder *y = M_.createPlaceholder(t, "y");
+  Placeholder *w = M_.createPlaceholder(t, "w");
+  BroadcastNode *s = scalar("two", 2, {1, 40});
+  Node *sum =
+      F_->createArithmetic(Kind::AddKind, "sum", F_->createDequantize("dy", y),
+                           F_->createDequantize("dw", w));
+  Node *p = F_->createArithmetic(Kind::MulKind, "p", sum, s);
+  Node *q = F_->createQuantize("q", p, t);
+  Node *d = F_->createDequantize("d", q);
+  Node *m = F_->createArithmetic(Kind::MulKind, "m", d, s);
+  Node *r = F_->createQuantize("r", m, t);
+  F_->createSave("out", r);
+  FusionPlan plan;
+  planFusions(*F_, UnitPlan(), plan);
+  ASSERT_EQ(plan.codeMaps.count(r), 1u);
+  EXPECT_EQ(plan.codeMaps.at(r).x, NodeValue(q, 0));
+  EXPECT_EQ(plan.codeMaps.at(r).nodes, (std::vector<const Node *>{d, m, r}));
+  EXPECT_EQ(plan.codeMaps.count(q), 0u);
+  EXPECT_FALSE(plan.isFused(s));
+  EXPECT_FALSE(plan.isFused(p));
+  KernelProgram prog = build();
+  EXPECT_NE(findCall(prog, "p", "libjit_binary_f32"), nullptr);
+  EXPECT_NE(findCall(prog, "r", "libjit_lookup_i8"), nullptr);
+}
+
 // A MatMul by constant weights then a bias (a broadcast [M] constant after
 // a Reshape, or a constant of equal rows) adds it in the MatMul's kernel;
 // the Add makes no call. Broadcasts along rows are read by rows.

@@ -98,15 +98,20 @@ bool hasEqualRows(const Constant &c, int64_t rowLen) {
 }
 
 namespace {
+/// \returns true if \p k is an element-wise binary arithmetic kind.
+bool isBinaryKind(Node::Kind k) {
+  return k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
+         k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
+         k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
+         k == Node::Kind::PowKind;
+}
+
 /// \returns true if \p n is an FP32 element-wise binary node that a
 /// scalar or row operand can replace an input of (with \p pow, Pow too).
 bool isFloatBinary(const Node *n, bool pow) {
   Node::Kind k = n->getKind();
-  bool binary = k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
-                k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
-                k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
-                (pow && k == Node::Kind::PowKind);
-  return binary && n->getType().getElementType() == ElemKind::FloatTy;
+  return isBinaryKind(k) && (pow || k != Node::Kind::PowKind) &&
+         n->getType().getElementType() == ElemKind::FloatTy;
 }
 } // namespace
 
@@ -176,13 +181,6 @@ bool isElementwiseKind(Node::Kind k) {
   default:
     return false;
   }
-}
-
-bool isBinaryKind(Node::Kind k) {
-  return k == Node::Kind::AddKind || k == Node::Kind::SubKind ||
-         k == Node::Kind::MulKind || k == Node::Kind::DivKind ||
-         k == Node::Kind::MaxKind || k == Node::Kind::MinKind ||
-         k == Node::Kind::PowKind;
 }
 
 /// \returns the constant of one value that \p s is, or that \p s
@@ -349,6 +347,8 @@ void planCodeMaps(const Function &F, const UnitPlan &units, FusionPlan &plan) {
       continue;
     }
     plan.codeMaps[root] = {bestX, nodes, std::move(*table)};
+    // (Not inChain: the growth may have gone on past the chain kept.)
+    const std::set<const Node *> members(nodes.begin(), nodes.end());
     for (const Node *m : nodes) {
       for (unsigned i = 0; i < m->getNumInputs(); i++) {
         // A broadcast scalar that only the chain reads is not made.
@@ -357,7 +357,7 @@ void planCodeMaps(const Function &F, const UnitPlan &units, FusionPlan &plan) {
         if (isa<BroadcastNode>(b) && getUniformConstant(b) &&
             !plan.isFused(b) &&
             std::all_of(us.begin(), us.end(),
-                        [&](const Node *u) { return inChain.count(u); }) &&
+                        [&](const Node *u) { return members.count(u); }) &&
             (!switchable || units.unitOf(b) == units.unitOf(root))) {
           plan.fusedInto[b] = root;
           logFusion(b, root, "code map");
